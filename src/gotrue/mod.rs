@@ -1,0 +1,25 @@
+//! An async, typed GoTrue client. Knows nothing of the UI.
+//!
+//! User flows ([`auth`]) follow GoTrue's JS `GoTrueApi`; [`admin`] is the admin API. Every call
+//! fails with one [`GoTrueError`]; secrets are [`Secret`]s.
+
+pub mod admin;
+pub mod auth;
+pub mod base_url;
+pub mod client;
+pub mod error;
+pub mod jwt;
+pub mod links;
+pub mod models;
+pub mod secret;
+pub mod token_input;
+pub mod types;
+
+pub use admin::UsersBatch;
+pub use auth::{SignUp, SignUpOutcome, TokenLookup, VerifyOutcome};
+pub use base_url::BaseUrl;
+pub use client::{ClientConfig, GoTrueClient, RequestLog, RequestObserver};
+pub use error::{ErrorKind, GoTrueError};
+pub use models::*;
+pub use secret::Secret;
+pub use types::*;

@@ -1,0 +1,386 @@
+//! The admin API: users, links, MFA factors, audit log. Every call carries the service key.
+
+use crate::gotrue::client::{Answer, Auth, GoTrueClient, parse_json};
+use crate::gotrue::error::{ErrorKind, GoTrueError};
+use crate::gotrue::links::{page_links, total_count};
+use crate::gotrue::models::{
+    AuditEntry, AuditPage, Factor, GeneratedLink, User, UserId, UsersPage,
+};
+use crate::gotrue::secret::Secret;
+use crate::gotrue::types::{AdminUserAttributes, AllUsers, GenerateLinkRequest, ListUsers};
+use futures::{Stream, StreamExt, stream};
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::collections::HashSet;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// One step of [`GoTrueClient::stream_all_users`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct UsersBatch {
+    /// Users not seen in an earlier batch.
+    pub users: Vec<User>,
+    /// Users delivered so far, this batch included.
+    pub loaded: u64,
+    /// The total the server reported, when it did.
+    pub total: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct UsersBody {
+    #[serde(default)]
+    users: Vec<User>,
+    #[serde(default)]
+    aud: Option<String>,
+}
+
+/// Attempts for an idempotent read that failed for a passing reason.
+const READ_ATTEMPTS: u32 = 4;
+
+impl GoTrueClient {
+    /// `GET /admin/users`: one page, with the total and next/last page from the headers.
+    pub async fn list_users(&self, q: &ListUsers) -> Result<UsersPage, GoTrueError> {
+        if q.page == 0 {
+            return Err(local_validation("pages are numbered from 1"));
+        }
+        let mut query = vec![
+            ("page", q.page.to_string()),
+            ("per_page", q.per_page.to_string()),
+        ];
+        if let Some(f) = q.filter.as_deref().filter(|f| !f.is_empty()) {
+            query.push(("filter", f.to_owned()));
+        }
+        if let Some(s) = q.sort {
+            query.push(("sort", s.as_str().to_owned()));
+        }
+        let answer = self
+            .send(
+                Method::GET,
+                "/admin/users",
+                &query,
+                Auth::Admin,
+                None::<&()>,
+            )
+            .await?;
+        let body: UsersBody = parse_json(&answer)?;
+        let (next_page, last_page) = page_links(&answer.headers);
+        Ok(UsersPage {
+            users: body.users,
+            total: total_count(&answer.headers),
+            next_page,
+            last_page,
+            aud: body.aud,
+        })
+    }
+
+    /// Every user, page by page: the first page tells the total, the rest are fetched
+    /// `concurrency` at a time and delivered in order. Users are delivered once each, even
+    /// when the list shifts while it is read; a page that fails for a passing reason is
+    /// retried with backoff. The stream ends after the last page or the first hard error.
+    pub fn stream_all_users(
+        &self,
+        opts: AllUsers,
+    ) -> impl Stream<Item = Result<UsersBatch, GoTrueError>> + Send + 'static {
+        let (tx, rx) = tokio::sync::mpsc::channel(opts.concurrency.max(1) * 2);
+        let client = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = client.feed_all_users(opts, &tx).await {
+                let _ = tx.send(Err(e)).await;
+            }
+        });
+        stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        })
+    }
+
+    async fn feed_all_users(
+        &self,
+        opts: AllUsers,
+        tx: &tokio::sync::mpsc::Sender<Result<UsersBatch, GoTrueError>>,
+    ) -> Result<(), GoTrueError> {
+        let per_page = opts.per_page.max(1);
+        let query = |page| ListUsers {
+            page,
+            per_page,
+            filter: opts.filter.clone(),
+            sort: Some(opts.sort),
+        };
+        let mut seen: HashSet<UserId> = HashSet::new();
+        let mut loaded = 0u64;
+        let mut deliver = |page: UsersPage, total: Option<u64>| {
+            let users: Vec<User> = page
+                .users
+                .into_iter()
+                .filter(|u| seen.insert(u.id))
+                .collect();
+            loaded += users.len() as u64;
+            UsersBatch {
+                users,
+                loaded,
+                total,
+            }
+        };
+
+        let first = self.list_users_retrying(&query(1)).await?;
+        let total = first.total;
+        let mut last_len = first.users.len();
+        // The last page: from `Link`, else from the total; unknown on servers with neither.
+        let last = first.last_page.or_else(|| {
+            total.map(|t| u32::try_from(t.div_ceil(u64::from(per_page))).unwrap_or(u32::MAX))
+        });
+        let mut has_next = first.next_page.is_some();
+        if tx.send(Ok(deliver(first, total))).await.is_err() {
+            return Ok(());
+        }
+
+        let mut page = 1u32;
+        if let Some(last) = last.filter(|l| *l > 1) {
+            let mut pages = stream::iter(2..=last)
+                .map(|p| {
+                    let q = query(p);
+                    async move { self.list_users_retrying(&q).await }
+                })
+                .buffered(opts.concurrency.max(1));
+            while let Some(result) = pages.next().await {
+                let next = result?;
+                page += 1;
+                last_len = next.users.len();
+                has_next = next.next_page.is_some();
+                if tx.send(Ok(deliver(next, total))).await.is_err() {
+                    return Ok(());
+                }
+            }
+        }
+        // Past the last page known at the start: users created meanwhile, or a server that
+        // sends no total. Read on until a short page.
+        while last_len == per_page as usize || (last.is_none() && has_next) {
+            page += 1;
+            let next = self.list_users_retrying(&query(page)).await?;
+            last_len = next.users.len();
+            has_next = next.next_page.is_some();
+            let batch = deliver(next, total);
+            if batch.users.is_empty() && last_len == 0 {
+                break;
+            }
+            if tx.send(Ok(batch)).await.is_err() {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    async fn list_users_retrying(&self, q: &ListUsers) -> Result<UsersPage, GoTrueError> {
+        retry_read(|| self.list_users(q)).await
+    }
+
+    /// `GET /admin/users/{id}`: with identities and factors.
+    pub async fn get_user_by_id(&self, id: UserId) -> Result<User, GoTrueError> {
+        let path = format!("/admin/users/{id}");
+        retry_read(|| self.json(Method::GET, &path, &[], Auth::Admin, None::<&()>)).await
+    }
+
+    /// `POST /admin/users`.
+    pub async fn create_user(&self, attrs: &AdminUserAttributes) -> Result<User, GoTrueError> {
+        self.json(Method::POST, "/admin/users", &[], Auth::Admin, Some(attrs))
+            .await
+    }
+
+    /// `PUT /admin/users/{id}`: only the fields set are changed; metadata is merged.
+    pub async fn update_user_by_id(
+        &self,
+        id: UserId,
+        attrs: &AdminUserAttributes,
+    ) -> Result<User, GoTrueError> {
+        let path = format!("/admin/users/{id}");
+        self.json(Method::PUT, &path, &[], Auth::Admin, Some(attrs))
+            .await
+    }
+
+    /// `DELETE /admin/users/{id}`: hard, or soft (the row stays, marked deleted, its email
+    /// and phone freed).
+    pub async fn delete_user(&self, id: UserId, soft: bool) -> Result<(), GoTrueError> {
+        let path = format!("/admin/users/{id}");
+        let body = json!({ "should_soft_delete": soft });
+        self.send(Method::DELETE, &path, &[], Auth::Admin, Some(&body))
+            .await
+            .map(drop)
+    }
+
+    /// `POST /invite`: creates the user and mails an invitation.
+    pub async fn invite_user_by_email(
+        &self,
+        email: &str,
+        data: Option<&Map<String, Value>>,
+        redirect_to: Option<&str>,
+    ) -> Result<User, GoTrueError> {
+        let mut body = Map::new();
+        body.insert("email".into(), Value::String(email.to_owned()));
+        if let Some(data) = data {
+            body.insert("data".into(), Value::Object(data.clone()));
+        }
+        let query: Vec<(&str, String)> = redirect_to
+            .filter(|r| !r.is_empty())
+            .map(|r| vec![("redirect_to", r.to_owned())])
+            .unwrap_or_default();
+        self.json(Method::POST, "/invite", &query, Auth::Admin, Some(&body))
+            .await
+    }
+
+    /// `POST /admin/generate_link`: the link and OTP a mail would carry, without sending it.
+    pub async fn generate_link(
+        &self,
+        req: &GenerateLinkRequest,
+    ) -> Result<GeneratedLink, GoTrueError> {
+        if req.link_type.needs_password() && req.password.is_none() {
+            return Err(local_validation("a signup link needs a password"));
+        }
+        if req.link_type.needs_new_email() && req.new_email.is_none() {
+            return Err(local_validation("an email change link needs the new email"));
+        }
+        let mut body = Map::new();
+        body.insert("type".into(), Value::String(req.link_type.as_str().into()));
+        body.insert("email".into(), Value::String(req.email.clone()));
+        if let Some(p) = &req.password {
+            body.insert("password".into(), Value::String(p.expose().to_owned()));
+        }
+        if let Some(n) = &req.new_email {
+            body.insert("new_email".into(), Value::String(n.clone()));
+        }
+        if let Some(d) = &req.data {
+            body.insert("data".into(), Value::Object(d.clone()));
+        }
+        if let Some(r) = req.redirect_to.as_deref().filter(|r| !r.is_empty()) {
+            body.insert("redirect_to".into(), Value::String(r.to_owned()));
+        }
+        let answer = self
+            .send(
+                Method::POST,
+                "/admin/generate_link",
+                &[],
+                Auth::Admin,
+                Some(&body),
+            )
+            .await?;
+        generated_link(&answer)
+    }
+
+    /// `GET /admin/users/{id}/factors`. GoTrue answers `null` for none.
+    pub async fn list_factors(&self, user_id: UserId) -> Result<Vec<Factor>, GoTrueError> {
+        let path = format!("/admin/users/{user_id}/factors");
+        let factors: Option<Vec<Factor>> =
+            retry_read(|| self.json(Method::GET, &path, &[], Auth::Admin, None::<&()>)).await?;
+        Ok(factors.unwrap_or_default())
+    }
+
+    /// `DELETE /admin/users/{id}/factors/{factor_id}`: returns the deleted factor.
+    pub async fn delete_factor(
+        &self,
+        user_id: UserId,
+        factor_id: Uuid,
+    ) -> Result<Factor, GoTrueError> {
+        let path = format!("/admin/users/{user_id}/factors/{factor_id}");
+        self.json(Method::DELETE, &path, &[], Auth::Admin, None::<&()>)
+            .await
+    }
+
+    /// `GET /admin/audit`, with an optional `author:…`, `action:…` or `type:…` query.
+    pub async fn audit_log(
+        &self,
+        page: u32,
+        per_page: u32,
+        query_text: Option<&str>,
+    ) -> Result<AuditPage, GoTrueError> {
+        if page == 0 {
+            return Err(local_validation("pages are numbered from 1"));
+        }
+        let mut query = vec![
+            ("page", page.to_string()),
+            ("per_page", per_page.to_string()),
+        ];
+        if let Some(q) = query_text.map(str::trim).filter(|q| !q.is_empty()) {
+            query.push(("query", q.to_owned()));
+        }
+        let answer = retry_read(|| {
+            self.send(
+                Method::GET,
+                "/admin/audit",
+                &query,
+                Auth::Admin,
+                None::<&()>,
+            )
+        })
+        .await?;
+        let entries: Option<Vec<AuditEntry>> = parse_json(&answer)?;
+        let (next_page, last_page) = page_links(&answer.headers);
+        Ok(AuditPage {
+            entries: entries.unwrap_or_default(),
+            total: total_count(&answer.headers),
+            next_page,
+            last_page,
+        })
+    }
+}
+
+fn generated_link(answer: &Answer) -> Result<GeneratedLink, GoTrueError> {
+    let value: Value = parse_json(answer)?;
+    let text = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_owned);
+    let missing = |field: &str| {
+        GoTrueError::decode(
+            Some(answer.status),
+            format!("generate_link answered without `{field}`"),
+            b"",
+        )
+    };
+    let action_link = text("action_link").ok_or_else(|| missing("action_link"))?;
+    // GoTrue flattens the user into the same object (older servers nest it under `user`).
+    let user_value = match value.get("user") {
+        Some(u @ Value::Object(_)) => u.clone(),
+        _ => value.clone(),
+    };
+    let user: User = serde_json::from_value(user_value).map_err(|e| {
+        GoTrueError::decode(Some(answer.status), format!("expected a user: {e}"), b"")
+    })?;
+    Ok(GeneratedLink {
+        action_link: Secret::new(action_link),
+        email_otp: Secret::new(text("email_otp").unwrap_or_default()),
+        hashed_token: Secret::new(text("hashed_token").unwrap_or_default()),
+        verification_type: text("verification_type").unwrap_or_default(),
+        redirect_to: text("redirect_to"),
+        user,
+    })
+}
+
+fn local_validation(message: &str) -> GoTrueError {
+    GoTrueError {
+        kind: ErrorKind::Validation,
+        status: None,
+        code: None,
+        message: message.to_owned(),
+        detail: None,
+        weak_password_reasons: Vec::new(),
+        error_id: None,
+    }
+}
+
+/// Runs an idempotent read again after a passing failure (transport, 5xx, 429), waiting
+/// 250 ms, 500 ms, 1 s between attempts. Writes never come through here.
+async fn retry_read<T, F, Fut>(mut call: F) -> Result<T, GoTrueError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, GoTrueError>>,
+{
+    let mut delay = Duration::from_millis(250);
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Err(e) if e.is_transient() && attempt < READ_ATTEMPTS => {
+                tracing::debug!(attempt, error = %e, "retrying a read");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}

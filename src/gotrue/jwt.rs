@@ -1,0 +1,176 @@
+//! Reading a JWT's header and claims for display. Nothing here verifies a signature: the
+//! console shows what a token says, GoTrue decides whether to believe it.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum JwtError {
+    #[error("a JWT has three parts separated by dots; this has {0}")]
+    Parts(usize),
+    #[error("the {0} is not base64url")]
+    Base64(&'static str),
+    #[error("the {0} is not a JSON object")]
+    Json(&'static str),
+}
+
+/// The claims GoTrue puts in an access token, plus whatever else is there.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    #[serde(default)]
+    pub sub: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    /// A string or a list of strings.
+    #[serde(default)]
+    pub aud: Option<Value>,
+    #[serde(default)]
+    pub iss: Option<String>,
+    #[serde(default)]
+    pub exp: Option<i64>,
+    #[serde(default)]
+    pub iat: Option<i64>,
+    #[serde(default)]
+    pub aal: Option<String>,
+    /// `[{method, timestamp}]` in GoTrue, plain strings elsewhere.
+    #[serde(default)]
+    pub amr: Option<Vec<Value>>,
+    #[serde(default)]
+    pub session_id: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub is_anonymous: Option<bool>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Claims {
+    /// Authentication methods, e.g. `["password", "otp"]`.
+    pub fn amr_methods(&self) -> Vec<String> {
+        self.amr
+            .iter()
+            .flatten()
+            .filter_map(|v| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Object(o) => o.get("method").and_then(Value::as_str).map(str::to_owned),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn audiences(&self) -> Vec<String> {
+        match &self.aud {
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(list)) => list
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether `exp` is at or before `now` (unix seconds). A token without `exp` never expires.
+    pub fn is_expired_at(&self, now: i64) -> bool {
+        self.exp.is_some_and(|exp| exp <= now)
+    }
+}
+
+/// A decoded, unverified JWT.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecodedJwt {
+    pub header: Map<String, Value>,
+    pub claims: Claims,
+}
+
+impl DecodedJwt {
+    pub fn algorithm(&self) -> Option<&str> {
+        self.header.get("alg").and_then(Value::as_str)
+    }
+}
+
+/// Decodes a JWT's header and claims without checking the signature.
+pub fn decode_unverified(token: &str) -> Result<DecodedJwt, JwtError> {
+    let token = token.trim();
+    let parts: Vec<&str> = token.split('.').collect();
+    if parts.len() != 3 {
+        return Err(JwtError::Parts(parts.len()));
+    }
+    let header = decode_part(parts[0], "header")?;
+    let payload = decode_part(parts[1], "payload")?;
+    let claims: Claims =
+        serde_json::from_value(Value::Object(payload)).map_err(|_| JwtError::Json("payload"))?;
+    Ok(DecodedJwt { header, claims })
+}
+
+/// Whether a string looks like a JWT (three base64url parts), without decoding it.
+pub fn looks_like_jwt(s: &str) -> bool {
+    let parts: Vec<&str> = s.trim().split('.').collect();
+    parts.len() == 3
+        && parts[..2].iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+        })
+}
+
+fn decode_part(part: &str, which: &'static str) -> Result<Map<String, Value>, JwtError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part.trim_end_matches('='))
+        .map_err(|_| JwtError::Base64(which))?;
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(JwtError::Json(which)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn make(payload: &str) -> String {
+        let h = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let p = URL_SAFE_NO_PAD.encode(payload.as_bytes());
+        format!("{h}.{p}.c2ln")
+    }
+
+    #[test]
+    fn decodes_gotrue_claims() {
+        let t = make(
+            r#"{"sub":"u1","role":"authenticated","aud":"authenticated","exp":100,"iat":40,
+                "aal":"aal1","amr":[{"method":"password","timestamp":40}],"session_id":"s1",
+                "email":"ada@example.com","phone":"","is_anonymous":false,"app_metadata":{}}"#,
+        );
+        let d = decode_unverified(&t).unwrap();
+        assert_eq!(d.algorithm(), Some("HS256"));
+        assert_eq!(d.claims.sub.as_deref(), Some("u1"));
+        assert_eq!(d.claims.amr_methods(), vec!["password"]);
+        assert_eq!(d.claims.audiences(), vec!["authenticated"]);
+        assert!(d.claims.is_expired_at(100));
+        assert!(!d.claims.is_expired_at(99));
+        assert!(d.claims.extra.contains_key("app_metadata"));
+        assert!(looks_like_jwt(&t));
+    }
+
+    #[test]
+    fn rejects_malformed_tokens() {
+        assert_eq!(decode_unverified("abc"), Err(JwtError::Parts(1)));
+        assert_eq!(decode_unverified("a.b.c.d"), Err(JwtError::Parts(4)));
+        assert_eq!(
+            decode_unverified("!!.e30.x"),
+            Err(JwtError::Base64("header"))
+        );
+        let not_obj = format!(
+            "{}.{}.x",
+            URL_SAFE_NO_PAD.encode("{}"),
+            URL_SAFE_NO_PAD.encode("[1]")
+        );
+        assert_eq!(decode_unverified(&not_obj), Err(JwtError::Json("payload")));
+        assert!(!looks_like_jwt("hello world"));
+    }
+}
