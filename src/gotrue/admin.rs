@@ -4,7 +4,7 @@ use crate::gotrue::client::{Answer, Auth, GoTrueClient, parse_json};
 use crate::gotrue::error::{ErrorKind, GoTrueError};
 use crate::gotrue::links::{page_links, total_count};
 use crate::gotrue::models::{
-    AuditEntry, AuditPage, Factor, GeneratedLink, User, UserId, UsersPage,
+    AuditEntry, AuditPage, Factor, GeneratedLink, OutboxMessage, User, UserId, UsersPage,
 };
 use crate::gotrue::secret::Secret;
 use crate::gotrue::types::{AdminUserAttributes, AllUsers, GenerateLinkRequest, ListUsers};
@@ -319,6 +319,15 @@ impl GoTrueClient {
             next_page,
             last_page,
         })
+    }
+}
+
+impl GoTrueClient {
+    /// `GET /demo/outbox`: what the embedded demo server would have mailed or texted. Only
+    /// the demo server has it; a real GoTrue answers 404.
+    pub async fn demo_outbox(&self) -> Result<Vec<OutboxMessage>, GoTrueError> {
+        self.json(Method::GET, "/demo/outbox", &[], Auth::Admin, None::<&()>)
+            .await
     }
 }
 

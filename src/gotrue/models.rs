@@ -378,6 +378,30 @@ pub struct AuditPage {
     pub last_page: Option<u32>,
 }
 
+/// A message the demo server would have sent (`GET /demo/outbox`; not part of GoTrue).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub id: u64,
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+    /// `confirmation`, `invite`, `magiclink`, `recovery`, `email_change`, `otp_email`,
+    /// `otp_sms`, `phone_change`.
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub link: Option<String>,
+    #[serde(default)]
+    pub otp: Option<String>,
+    #[serde(default)]
+    pub user_id: Option<Uuid>,
+}
+
 /// `null` in JSON becomes the type's default (GoTrue sends `null` metadata on some paths).
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where

@@ -1,0 +1,73 @@
+//! Command-line definitions.
+
+use crate::demo::DemoServerArgs;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+CONNECTION (lowest to highest: defaults < config file < environment < flags)
+  Config file   $XDG_CONFIG_HOME/gotrue-console/config.toml (~/.config/…), profiles like:
+                  [profiles.local]
+                  url = \"http://127.0.0.1:9999\"
+                  service_role_key = \"eyJ…\"       # or service_role_key_env / _command
+                  anon_key = \"eyJ…\"
+                  read_only = false
+                  production = false
+                default_profile = \"local\" picks one; GOTRUE_CONSOLE_PROFILE or --profile too.
+  Environment   GOTRUE_URL, GOTRUE_ANON_KEY, GOTRUE_SERVICE_ROLE_KEY, or Supabase's
+                SUPABASE_URL (a project URL: /auth/v1 is added), SUPABASE_ANON_KEY,
+                SUPABASE_SERVICE_ROLE_KEY. GOTRUE_* win over SUPABASE_*.
+  Without a service-role key the console opens on the Session tab, where one can be typed
+  (kept in memory only).
+
+LOGS
+  $XDG_STATE_HOME/gotrue-console/gotrue-console.log (~/.local/state/…), never the screen.
+  GOTRUE_CONSOLE_LOG=debug for more. Keys, tokens and passwords are never logged.
+
+EXAMPLES
+  gotrue-console --demo                      the console on a built-in demo server
+  GOTRUE_URL=http://127.0.0.1:9999 GOTRUE_SERVICE_ROLE_KEY=eyJ… gotrue-console
+  gotrue-console --profile prod --read-only
+  gotrue-console demo-server --listen 127.0.0.1:9998 --users 100000";
+
+/// A fast, keyboard-driven terminal admin console for GoTrue (Supabase Auth).
+#[derive(Debug, Parser)]
+#[command(name = "gotrue-console", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub console: ConsoleArgs,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConsoleArgs {
+    /// GoTrue URL, or a Supabase project URL (https://<ref>.supabase.co).
+    #[arg(long, global = true)]
+    pub url: Option<String>,
+    /// A profile of the config file.
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Hide and refuse every action that changes data.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Another config file.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Run on a built-in demo server (seeded users, an outbox), signed in as admin.
+    #[arg(long, conflicts_with_all = ["url", "profile"])]
+    pub demo: bool,
+    /// With --demo: synthetic users added to the seed users.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "demo")]
+    pub demo_users: usize,
+    /// Request timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Run the embedded GoTrue-compatible demo server alone; prints one JSON line with its
+    /// URL and keys.
+    DemoServer(DemoServerArgs),
+}

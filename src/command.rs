@@ -1,0 +1,108 @@
+//! Effects as data: what `App::update` asks the outside world to do, and what comes back.
+
+use crate::gotrue::{
+    Credential, GoTrueError, Health, OutboxMessage, ResendType, Secret, Session, Settings,
+    SignOutScope, SignUp, SignUpOutcome, User, UserId, UsersBatch, Verification, VerifyOutcome,
+};
+
+/// Tags a request so its answer finds the screen that asked, and answers to requests that
+/// are no longer current are dropped by id, not by luck.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// A GoTrue call, run on the worker.
+    Api(RequestId, ApiCall),
+    /// Stop a running request (a users stream that was replaced).
+    Cancel(RequestId),
+    /// Use other keys from now on (a service-role key typed in the console).
+    SetServiceKey(Secret),
+    /// Put text on the clipboard through OSC 52, which works over SSH too.
+    Copy(String),
+    Quit,
+}
+
+/// GoTrue calls the console makes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiCall {
+    Health,
+    Settings,
+    /// Streams every user (optionally GoTrue-filtered): many `UsersBatch` replies, then
+    /// `UsersDone`.
+    LoadUsers {
+        filter: Option<String>,
+    },
+    GetUser(UserId),
+    SignIn {
+        credential: Credential,
+        password: Secret,
+    },
+    SignUp(SignUp),
+    MagicLink {
+        email: String,
+    },
+    SendOtp {
+        target: Credential,
+        create_user: bool,
+    },
+    Verify(Verification),
+    Resend {
+        kind: ResendType,
+        target: Credential,
+    },
+    Refresh {
+        refresh_token: Secret,
+    },
+    SignOut {
+        access_token: Secret,
+        scope: SignOutScope,
+    },
+    Outbox,
+}
+
+impl ApiCall {
+    /// A short name for status messages.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ApiCall::Health => "health",
+            ApiCall::Settings => "settings",
+            ApiCall::LoadUsers { .. } => "load users",
+            ApiCall::GetUser(_) => "load user",
+            ApiCall::SignIn { .. } => "sign in",
+            ApiCall::SignUp(_) => "sign up",
+            ApiCall::MagicLink { .. } => "send magic link",
+            ApiCall::SendOtp { .. } => "send code",
+            ApiCall::Verify(_) => "verify",
+            ApiCall::Resend { .. } => "resend",
+            ApiCall::Refresh { .. } => "refresh session",
+            ApiCall::SignOut { .. } => "sign out",
+            ApiCall::Outbox => "load outbox",
+        }
+    }
+}
+
+/// A successful answer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiReply {
+    Health(Health),
+    Settings(Box<Settings>),
+    UsersBatch(UsersBatch),
+    UsersDone,
+    User(Box<User>),
+    Session(Box<Session>),
+    SignedUp(SignUpOutcome),
+    Verified(VerifyOutcome),
+    /// A mail or SMS went out (magic link, OTP, resend).
+    Sent {
+        message_id: Option<String>,
+    },
+    SignedOut,
+    Outbox(Vec<OutboxMessage>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub id: RequestId,
+    pub result: Result<ApiReply, GoTrueError>,
+}

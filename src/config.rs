@@ -1,0 +1,1692 @@
+//! Connection profiles: which GoTrue server to talk to, with which keys.
+//!
+//! Settings are layered, lowest to highest:
+//!
+//! 1. defaults (not read-only, not production, no keys, no URL);
+//! 2. one profile of the config file (`$XDG_CONFIG_HOME/gotrue-console/config.toml`, or
+//!    `--config FILE`), chosen by `--profile`, else `GOTRUE_CONSOLE_PROFILE`, else the file's
+//!    `default_profile`, else the only profile if there is exactly one;
+//! 3. the environment: `GOTRUE_URL`, `GOTRUE_ANON_KEY`, `GOTRUE_SERVICE_ROLE_KEY`, and Supabase's
+//!    `SUPABASE_URL`, `SUPABASE_ANON_KEY`, `SUPABASE_SERVICE_ROLE_KEY` (the `GOTRUE_` ones win);
+//! 4. flags: `--url`, `--profile`, `--read-only`.
+//!
+//! A profile key is a literal (`service_role_key`), an environment variable
+//! (`service_role_key_env`) or a command whose trimmed stdout is the key
+//! (`service_role_key_command`, run with `sh -c`, 10 s timeout). Commands run only for the profile
+//! being resolved, and only when nothing higher up already supplies that key.
+//!
+//! Keys are [`Secret`]s from the moment they are read: no error, warning or `Debug` output of
+//! this module contains one. Resolution may run commands and so blocks; from async code call it
+//! inside `spawn_blocking`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use crate::gotrue::Secret;
+use crate::gotrue::base_url::{BaseUrl, BaseUrlError};
+
+/// How long a `*_command` may take to print its key.
+pub const KEY_COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The environment variable that picks a profile when `--profile` is not given.
+pub const PROFILE_ENV: &str = "GOTRUE_CONSOLE_PROFILE";
+
+/// Settings from command-line flags; all optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConsoleOverrides {
+    /// `--url`: wins over the environment and the profile.
+    pub url: Option<String>,
+    /// `--profile`: wins over `GOTRUE_CONSOLE_PROFILE` and `default_profile`.
+    pub profile: Option<String>,
+    /// `--read-only`: forces read-only on (a profile can never turn it off).
+    pub read_only: bool,
+    /// `--config FILE`: instead of the default path; unlike the default, it must exist.
+    pub config_path: Option<PathBuf>,
+}
+
+/// Where one setting came from, for display; never the value itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A command-line flag such as `--url`.
+    Flag(&'static str),
+    /// A process environment variable such as `GOTRUE_URL`.
+    Env(String),
+    /// A literal value in a profile of the config file.
+    Profile { profile: String, path: PathBuf },
+    /// The environment variable a profile names (`*_env`).
+    ProfileEnv { profile: String, var: String },
+    /// The command a profile names (`*_command`).
+    ProfileCommand { profile: String, command: String },
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Flag(flag) => write!(f, "flag {flag}"),
+            Source::Env(var) => write!(f, "env {var}"),
+            Source::Profile { profile, path } => {
+                write!(f, "profile {profile} ({})", path.display())
+            }
+            Source::ProfileEnv { profile, var } => write!(f, "env {var} (profile {profile})"),
+            Source::ProfileCommand { profile, command } => {
+                write!(f, "command `{command}` (profile {profile})")
+            }
+        }
+    }
+}
+
+/// Where each part of a [`Connection`] came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sources {
+    pub url: Source,
+    pub anon_key: Option<Source>,
+    pub service_role_key: Option<Source>,
+    /// `None` when the connection is not read-only.
+    pub read_only: Option<Source>,
+}
+
+/// A resolved connection: what the console talks to, and how.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// The profile used, if any.
+    pub profile: Option<String>,
+    pub url: BaseUrl,
+    pub anon_key: Option<Secret>,
+    pub service_role_key: Option<Secret>,
+    pub read_only: bool,
+    pub production: bool,
+    /// To show the user at start-up (or after a profile switch).
+    pub warnings: Vec<String>,
+    pub sources: Sources,
+}
+
+/// One `[profiles.NAME]` table, as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileConfig {
+    pub url: Option<String>,
+    pub anon_key: Option<Secret>,
+    pub anon_key_env: Option<String>,
+    pub anon_key_command: Option<String>,
+    pub service_role_key: Option<Secret>,
+    pub service_role_key_env: Option<String>,
+    pub service_role_key_command: Option<String>,
+    #[serde(default)]
+    pub read_only: bool,
+    #[serde(default)]
+    pub production: bool,
+}
+
+/// A parsed config file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub default_profile: Option<String>,
+    pub profiles: BTreeMap<String, ProfileConfig>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    default_profile: Option<String>,
+    #[serde(default)]
+    profiles: BTreeMap<String, ProfileConfig>,
+}
+
+impl ConfigFile {
+    /// Reads and checks the file at `path`; `Ok(None)` if there is no such file.
+    pub fn load(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text, path).map(Some),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// Parses and checks config text; `path` is where it came from, for messages.
+    ///
+    /// Checks everything that needs no environment or command: the TOML itself, unknown keys,
+    /// profile URLs, empty values, a key given in more than one form, and `default_profile`.
+    pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
+        let raw: RawFile = toml::from_str(text).map_err(|e| parse_error(text, path, &e))?;
+        let file = ConfigFile {
+            path: path.to_owned(),
+            default_profile: raw.default_profile,
+            profiles: raw.profiles,
+        };
+        for (name, profile) in &file.profiles {
+            check_profile(profile).map_err(|problem| ConfigError::Profile {
+                path: file.path.clone(),
+                line: profile_line(text, name),
+                profile: name.clone(),
+                problem,
+            })?;
+        }
+        if let Some(default) = &file.default_profile
+            && !file.profiles.contains_key(default)
+        {
+            return Err(ConfigError::UnknownProfile {
+                name: default.clone(),
+                from: ProfileFrom::DefaultProfile,
+                path: file.path.clone(),
+                available: file.names_owned(),
+            });
+        }
+        Ok(file)
+    }
+
+    /// `$XDG_CONFIG_HOME/gotrue-console/config.toml`, else the platform's config directory.
+    pub fn default_path() -> Option<PathBuf> {
+        default_path_in(&process_env)
+    }
+
+    /// Profile names, sorted.
+    pub fn profile_names(&self) -> Vec<&str> {
+        self.profiles.keys().map(String::as_str).collect()
+    }
+
+    fn names_owned(&self) -> Vec<String> {
+        self.profiles.keys().cloned().collect()
+    }
+}
+
+/// The real process environment, for [`resolve`]'s `env` argument.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn default_path_in(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    // ProjectDirs reads XDG_CONFIG_HOME on Linux only, and from the real environment; honour it
+    // everywhere, from the environment we were given (tests pass their own).
+    if let Some(xdg) = env("XDG_CONFIG_HOME").filter(|v| Path::new(v).is_absolute()) {
+        return Some(
+            PathBuf::from(xdg)
+                .join("gotrue-console")
+                .join("config.toml"),
+        );
+    }
+    directories::ProjectDirs::from("", "", "gotrue-console")
+        .map(|dirs| dirs.config_dir().join("config.toml"))
+}
+
+/// Why a profile was chosen, for the message when it does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileFrom {
+    /// `--profile NAME`.
+    Flag,
+    /// `GOTRUE_CONSOLE_PROFILE`.
+    Env,
+    /// The file's `default_profile`.
+    DefaultProfile,
+    /// Asked for directly ([`resolve_profile`], e.g. the in-console profile switch).
+    Requested,
+}
+
+impl fmt::Display for ProfileFrom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProfileFrom::Flag => f.write_str("--profile"),
+            ProfileFrom::Env => f.write_str(PROFILE_ENV),
+            ProfileFrom::DefaultProfile => f.write_str("default_profile"),
+            ProfileFrom::Requested => f.write_str("profile switch"),
+        }
+    }
+}
+
+/// Something wrong with one profile.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileProblem {
+    #[error("{key} is given more than one way ({}): keep one", forms.join(", "))]
+    Conflict {
+        key: &'static str,
+        forms: Vec<&'static str>,
+    },
+    #[error("{field} is empty")]
+    Empty { field: &'static str },
+    #[error("url: {0}")]
+    BadUrl(BaseUrlError),
+    #[error("{field} names the environment variable {var}, which is not set (or empty)")]
+    EnvNotSet { field: &'static str, var: String },
+    #[error("{field} `{command}` {failure}")]
+    Command {
+        field: &'static str,
+        command: String,
+        failure: CommandFailure,
+    },
+}
+
+/// How a key command failed. Never holds the command's output.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandFailure {
+    #[error("could not be started: {0}")]
+    Spawn(io::Error),
+    #[error("did not finish within {} s and was killed", .0.as_secs_f32())]
+    Timeout(Duration),
+    #[error("failed ({}{}); run it in a shell to see why", .0, not_found_hint(.0))]
+    Status(ExitStatus),
+    #[error("printed nothing on stdout")]
+    Empty,
+    #[error("printed something that is not UTF-8")]
+    NotUtf8,
+    #[error("could not be waited for: {0}")]
+    Wait(io::Error),
+}
+
+fn not_found_hint(status: &ExitStatus) -> &'static str {
+    // What sh exits with when it cannot find the program.
+    if status.code() == Some(127) {
+        ", command not found"
+    } else {
+        ""
+    }
+}
+
+/// Everything that can go wrong; `Display` says what and where, never a key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file exists but cannot be read.
+    #[error("cannot read config file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// `--config FILE` names a file that does not exist.
+    #[error("config file {} (from --config) does not exist", path.display())]
+    NotFound { path: PathBuf },
+    /// Not valid TOML, or not the shape of a config file.
+    #[error("{}", parse_message(path, *line, *column, key.as_deref(), table.as_deref(), message))]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        /// The key on that line, when there is one.
+        key: Option<String>,
+        /// The `[table]` that line is in, when there is one.
+        table: Option<String>,
+        message: String,
+    },
+    /// A profile is wrong (in the file, or when its env variable or command is used).
+    #[error(
+        "profile `{profile}` in {}{}: {problem}",
+        path.display(),
+        line.map(|l| format!(" (line {l})")).unwrap_or_default()
+    )]
+    Profile {
+        path: PathBuf,
+        line: Option<usize>,
+        profile: String,
+        problem: ProfileProblem,
+    },
+    /// A profile was asked for that is not in the file (or there is no file).
+    #[error("{}", unknown_profile_message(name, *from, path, available))]
+    UnknownProfile {
+        name: String,
+        from: ProfileFrom,
+        path: PathBuf,
+        /// The profiles the file does have.
+        available: Vec<String>,
+    },
+    /// A profile was asked for, and there is no config file.
+    #[error("{}", no_config_file_message(name, *from, path.as_deref()))]
+    NoConfigFile {
+        name: String,
+        from: ProfileFrom,
+        /// Where the file was looked for.
+        path: Option<PathBuf>,
+    },
+    /// A URL from a flag or the environment is not a usable URL.
+    #[error("{from}: {error}")]
+    BadUrl { from: Source, error: BaseUrlError },
+    /// No URL from any layer.
+    #[error("{}", no_url_message(profile.as_deref(), path.as_deref(), unchosen))]
+    NoUrl {
+        /// The profile in use (it has no `url`).
+        profile: Option<String>,
+        /// The config file looked in.
+        path: Option<PathBuf>,
+        /// Profiles of a file that has several and no `default_profile`.
+        unchosen: Vec<String>,
+    },
+}
+
+fn parse_message(
+    path: &Path,
+    line: usize,
+    column: usize,
+    key: Option<&str>,
+    table: Option<&str>,
+    message: &str,
+) -> String {
+    let mut s = format!("{}, line {line}, column {column}", path.display());
+    match (key, table) {
+        (Some(k), Some(t)) => s.push_str(&format!(" (key `{k}` in [{t}])")),
+        (Some(k), None) => s.push_str(&format!(" (key `{k}`)")),
+        (None, Some(t)) => s.push_str(&format!(" (in [{t}])")),
+        (None, None) => {}
+    }
+    s.push_str(": ");
+    s.push_str(message);
+    s
+}
+
+fn unknown_profile_message(
+    name: &str,
+    from: ProfileFrom,
+    path: &Path,
+    available: &[String],
+) -> String {
+    let have = if available.is_empty() {
+        "it has no profiles".to_owned()
+    } else {
+        format!("its profiles are: {}", available.join(", "))
+    };
+    format!(
+        "no profile `{name}` (from {from}) in {}: {have}",
+        path.display()
+    )
+}
+
+fn no_config_file_message(name: &str, from: ProfileFrom, path: Option<&Path>) -> String {
+    match path {
+        Some(p) => format!(
+            "profile `{name}` (from {from}) asked for, but there is no config file at {}",
+            p.display()
+        ),
+        None => format!(
+            "profile `{name}` (from {from}) asked for, but there is no config file \
+             (no config directory is known: use --config FILE)"
+        ),
+    }
+}
+
+fn no_url_message(profile: Option<&str>, path: Option<&Path>, unchosen: &[String]) -> String {
+    let file = path.map_or_else(|| "the config file".to_owned(), |p| p.display().to_string());
+    let why = match profile {
+        Some(p) => format!("no GoTrue URL: profile `{p}` has no url, and no other layer gives one"),
+        None if !unchosen.is_empty() => format!(
+            "no GoTrue URL: {file} has several profiles ({}) and no default_profile, \
+             so none was used; pick one with --profile NAME",
+            unchosen.join(", ")
+        ),
+        None => "no GoTrue URL".to_owned(),
+    };
+    format!(
+        "{why}. Give one by: the --url URL flag; the GOTRUE_URL (or SUPABASE_URL) environment \
+         variable; or a profile with `url = \"...\"` in {file}. (--demo needs no URL.)"
+    )
+}
+
+/// Resolves the connection from the config file, `env` and the flags.
+///
+/// `env` looks up environment variables (pass [`process_env`] for the real one); it is also
+/// where `XDG_CONFIG_HOME` is read.
+pub fn resolve(
+    overrides: &ConsoleOverrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Connection, ConfigError> {
+    let path = match &overrides.config_path {
+        Some(p) => Some(p.clone()),
+        None => default_path_in(env),
+    };
+    let file = match &path {
+        Some(p) => ConfigFile::load(p)?,
+        None => None,
+    };
+    if file.is_none()
+        && let Some(p) = &overrides.config_path
+    {
+        return Err(ConfigError::NotFound { path: p.clone() });
+    }
+
+    let chosen = if let Some(name) = &overrides.profile {
+        Some((name.clone(), ProfileFrom::Flag))
+    } else if let Some(name) = env_value(env, PROFILE_ENV) {
+        Some((name, ProfileFrom::Env))
+    } else if let Some(f) = &file {
+        match (&f.default_profile, f.profiles.len()) {
+            (Some(name), _) => Some((name.clone(), ProfileFrom::DefaultProfile)),
+            (None, 1) => f
+                .profiles
+                .keys()
+                .next()
+                .map(|n| (n.clone(), ProfileFrom::Requested)),
+            _ => None,
+        }
+    } else {
+        None
+    };
+
+    match (chosen, &file) {
+        (Some((name, from)), Some(f)) => resolve_in(f, &name, from, overrides, env),
+        (Some((name, from)), None) => Err(ConfigError::NoConfigFile { name, from, path }),
+        (None, _) => {
+            let unchosen = file
+                .as_ref()
+                .map(ConfigFile::names_owned)
+                .unwrap_or_default();
+            let mut conn = build(None, overrides, env).map_err(|e| match e {
+                ConfigError::NoUrl { profile, .. } => ConfigError::NoUrl {
+                    profile,
+                    path: path.clone(),
+                    unchosen: unchosen.clone(),
+                },
+                other => other,
+            })?;
+            if let Some(f) = &file {
+                conn.warnings.extend(permission_warning(f));
+            }
+            Ok(conn)
+        }
+    }
+}
+
+/// Resolves profile `name` of `file`, with the environment and flags layered on top as in
+/// [`resolve`] (`overrides.profile` and `overrides.config_path` are ignored). For a profile on
+/// its own, pass an `env` that returns `None` and default overrides.
+pub fn resolve_profile(
+    file: &ConfigFile,
+    name: &str,
+    overrides: &ConsoleOverrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Connection, ConfigError> {
+    resolve_in(file, name, ProfileFrom::Requested, overrides, env)
+}
+
+fn resolve_in(
+    file: &ConfigFile,
+    name: &str,
+    from: ProfileFrom,
+    overrides: &ConsoleOverrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Connection, ConfigError> {
+    let Some(profile) = file.profiles.get(name) else {
+        return Err(ConfigError::UnknownProfile {
+            name: name.to_owned(),
+            from,
+            path: file.path.clone(),
+            available: file.names_owned(),
+        });
+    };
+    // The file may have been built by hand rather than loaded: check it here too.
+    check_profile(profile).map_err(|problem| ConfigError::Profile {
+        path: file.path.clone(),
+        line: None,
+        profile: name.to_owned(),
+        problem,
+    })?;
+    let mut conn =
+        build(Some((name, profile, &file.path)), overrides, env).map_err(|e| match e {
+            ConfigError::NoUrl { profile, .. } => ConfigError::NoUrl {
+                profile,
+                path: Some(file.path.clone()),
+                unchosen: Vec::new(),
+            },
+            other => other,
+        })?;
+    conn.warnings.extend(permission_warning(file));
+    Ok(conn)
+}
+
+type ProfileRef<'a> = (&'a str, &'a ProfileConfig, &'a Path);
+
+/// The layering itself. The URL is settled first, so that no command runs for a connection
+/// that cannot be made.
+fn build(
+    profile: Option<ProfileRef<'_>>,
+    overrides: &ConsoleOverrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Connection, ConfigError> {
+    let mut warnings = Vec::new();
+    // URL: --url > GOTRUE_URL > SUPABASE_URL > profile.
+    let bad = |from: Source| move |error| ConfigError::BadUrl { from, error };
+    let (url, url_source) = if let Some(u) = &overrides.url {
+        let from = Source::Flag("--url");
+        (BaseUrl::parse(u).map_err(bad(from.clone()))?, from)
+    } else if let Some(u) = env_value(env, "GOTRUE_URL") {
+        let from = Source::Env("GOTRUE_URL".into());
+        (BaseUrl::parse(&u).map_err(bad(from.clone()))?, from)
+    } else if let Some(u) = env_value(env, "SUPABASE_URL") {
+        let from = Source::Env("SUPABASE_URL".into());
+        (
+            BaseUrl::from_supabase_url(&u).map_err(bad(from.clone()))?,
+            from,
+        )
+    } else if let Some((name, p, path)) = profile
+        && let Some(u) = &p.url
+    {
+        let url =
+            BaseUrl::parse(u).map_err(|e| profile_error(name, path)(ProfileProblem::BadUrl(e)))?;
+        let from = Source::Profile {
+            profile: name.to_owned(),
+            path: path.to_owned(),
+        };
+        (url, from)
+    } else {
+        return Err(ConfigError::NoUrl {
+            profile: profile.map(|(name, _, _)| name.to_owned()),
+            path: None,
+            unchosen: Vec::new(),
+        });
+    };
+    if let Some((name, p, _)) = profile
+        && let Some(Ok(profile_url)) = p.url.as_deref().map(BaseUrl::parse)
+        && profile_url != url
+    {
+        warnings.push(format!(
+            "{url_source} overrides the url of profile `{name}`: using {url}, not {profile_url}"
+        ));
+    }
+
+    let mut key = |kind: &KeyKind| -> Result<Option<(Secret, Source)>, ConfigError> {
+        for var in [kind.gotrue_env, kind.supabase_env] {
+            if let Some(v) = env_value(env, var) {
+                if let Some((name, p, _)) = profile
+                    && kind.forms(p).iter().any(|(_, set)| *set)
+                {
+                    warnings.push(format!(
+                        "env {var} overrides the {} of profile `{name}`",
+                        kind.field
+                    ));
+                }
+                return Ok(Some((Secret::new(v), Source::Env(var.to_owned()))));
+            }
+        }
+        let Some((name, p, path)) = profile else {
+            return Ok(None);
+        };
+        kind.read_profile(name, p, path, env)
+            .map_err(profile_error(name, path))
+    };
+    let anon = key(&ANON)?;
+    let service = key(&SERVICE)?;
+
+    let (read_only, read_only_source) = if overrides.read_only {
+        (true, Some(Source::Flag("--read-only")))
+    } else if let Some((name, p, path)) = profile
+        && p.read_only
+    {
+        let from = Source::Profile {
+            profile: name.to_owned(),
+            path: path.to_owned(),
+        };
+        (true, Some(from))
+    } else {
+        (false, None)
+    };
+
+    let (anon_key, anon_source) = anon.unzip();
+    let (service_role_key, service_source) = service.unzip();
+    Ok(Connection {
+        profile: profile.map(|(name, _, _)| name.to_owned()),
+        url,
+        anon_key,
+        service_role_key,
+        read_only,
+        production: profile.is_some_and(|(_, p, _)| p.production),
+        warnings,
+        sources: Sources {
+            url: url_source,
+            anon_key: anon_source,
+            service_role_key: service_source,
+            read_only: read_only_source,
+        },
+    })
+}
+
+/// Wraps a problem found while resolving a profile (so with no line number).
+fn profile_error(name: &str, path: &Path) -> impl FnOnce(ProfileProblem) -> ConfigError {
+    move |problem| ConfigError::Profile {
+        path: path.to_owned(),
+        line: None,
+        profile: name.to_owned(),
+        problem,
+    }
+}
+
+/// One of the two keys, and the names it goes by.
+struct KeyKind {
+    field: &'static str,
+    env_field: &'static str,
+    command_field: &'static str,
+    gotrue_env: &'static str,
+    supabase_env: &'static str,
+    literal: fn(&ProfileConfig) -> Option<&Secret>,
+    env: fn(&ProfileConfig) -> Option<&String>,
+    command: fn(&ProfileConfig) -> Option<&String>,
+}
+
+const ANON: KeyKind = KeyKind {
+    field: "anon_key",
+    env_field: "anon_key_env",
+    command_field: "anon_key_command",
+    gotrue_env: "GOTRUE_ANON_KEY",
+    supabase_env: "SUPABASE_ANON_KEY",
+    literal: |p| p.anon_key.as_ref(),
+    env: |p| p.anon_key_env.as_ref(),
+    command: |p| p.anon_key_command.as_ref(),
+};
+
+const SERVICE: KeyKind = KeyKind {
+    field: "service_role_key",
+    env_field: "service_role_key_env",
+    command_field: "service_role_key_command",
+    gotrue_env: "GOTRUE_SERVICE_ROLE_KEY",
+    supabase_env: "SUPABASE_SERVICE_ROLE_KEY",
+    literal: |p| p.service_role_key.as_ref(),
+    env: |p| p.service_role_key_env.as_ref(),
+    command: |p| p.service_role_key_command.as_ref(),
+};
+
+impl KeyKind {
+    /// Each form's field name, and whether the profile sets it.
+    fn forms(&self, p: &ProfileConfig) -> [(&'static str, bool); 3] {
+        [
+            (self.field, (self.literal)(p).is_some()),
+            (self.env_field, (self.env)(p).is_some()),
+            (self.command_field, (self.command)(p).is_some()),
+        ]
+    }
+
+    fn check(&self, p: &ProfileConfig) -> Result<(), ProfileProblem> {
+        let forms: Vec<&'static str> = self
+            .forms(p)
+            .iter()
+            .filter(|(_, set)| *set)
+            .map(|(f, _)| *f)
+            .collect();
+        if forms.len() > 1 {
+            return Err(ProfileProblem::Conflict {
+                key: self.field,
+                forms,
+            });
+        }
+        let empty = (self.literal)(p)
+            .is_some_and(|s| s.expose().trim().is_empty())
+            .then_some(self.field)
+            .or_else(|| {
+                (self.env)(p)
+                    .is_some_and(|s| s.trim().is_empty())
+                    .then_some(self.env_field)
+            })
+            .or_else(|| {
+                (self.command)(p)
+                    .is_some_and(|s| s.trim().is_empty())
+                    .then_some(self.command_field)
+            });
+        match empty {
+            Some(field) => Err(ProfileProblem::Empty { field }),
+            None => Ok(()),
+        }
+    }
+
+    fn read_profile(
+        &self,
+        name: &str,
+        p: &ProfileConfig,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<(Secret, Source)>, ProfileProblem> {
+        if let Some(s) = (self.literal)(p) {
+            let from = Source::Profile {
+                profile: name.to_owned(),
+                path: path.to_owned(),
+            };
+            return Ok(Some((Secret::new(s.expose().trim()), from)));
+        }
+        if let Some(var) = (self.env)(p) {
+            let var = var.trim();
+            let value = env_value(env, var).ok_or_else(|| ProfileProblem::EnvNotSet {
+                field: self.env_field,
+                var: var.to_owned(),
+            })?;
+            let from = Source::ProfileEnv {
+                profile: name.to_owned(),
+                var: var.to_owned(),
+            };
+            return Ok(Some((Secret::new(value), from)));
+        }
+        if let Some(command) = (self.command)(p) {
+            let value = run_key_command(command, KEY_COMMAND_TIMEOUT).map_err(|failure| {
+                ProfileProblem::Command {
+                    field: self.command_field,
+                    command: command.clone(),
+                    failure,
+                }
+            })?;
+            let from = Source::ProfileCommand {
+                profile: name.to_owned(),
+                command: command.clone(),
+            };
+            return Ok(Some((value, from)));
+        }
+        Ok(None)
+    }
+}
+
+/// What can be checked about a profile without the environment or running anything.
+fn check_profile(p: &ProfileConfig) -> Result<(), ProfileProblem> {
+    if let Some(url) = &p.url {
+        BaseUrl::parse(url).map_err(ProfileProblem::BadUrl)?;
+    }
+    ANON.check(p)?;
+    SERVICE.check(p)
+}
+
+/// An environment variable, trimmed; unset and blank are the same.
+fn env_value(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    env(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Runs `command` with `sh -c` and returns its trimmed stdout. Stdin and stderr are not
+/// connected (the console may own the terminal). The output never reaches an error.
+fn run_key_command(command: &str, timeout: Duration) -> Result<Secret, CommandFailure> {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(CommandFailure::Spawn)?;
+    let deadline = Instant::now() + timeout;
+
+    // Read stdout on a thread, so a chatty command cannot fill the pipe and stall, and a
+    // grandchild holding the pipe open cannot hang us past the deadline.
+    let (tx, rx) = mpsc::channel();
+    if let Some(mut stdout) = child.stdout.take() {
+        thread::spawn(move || {
+            let mut buf = Vec::new();
+            let result = stdout.read_to_end(&mut buf).map(|_| buf);
+            let _ = tx.send(result);
+        });
+    }
+
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(CommandFailure::Timeout(timeout));
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(5)),
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(CommandFailure::Wait(e));
+            }
+        }
+    };
+    if !status.success() {
+        return Err(CommandFailure::Status(status));
+    }
+    let out = match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(Ok(out)) => out,
+        Ok(Err(e)) => return Err(CommandFailure::Wait(e)),
+        Err(mpsc::RecvTimeoutError::Timeout) => return Err(CommandFailure::Timeout(timeout)),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Vec::new(),
+    };
+    let out = String::from_utf8(out).map_err(|_| CommandFailure::NotUtf8)?;
+    let key = out.trim();
+    if key.is_empty() {
+        return Err(CommandFailure::Empty);
+    }
+    Ok(Secret::new(key))
+}
+
+/// A warning if the file holds a literal key and others may read it.
+#[cfg(unix)]
+fn permission_warning(file: &ConfigFile) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+
+    let service = file.profiles.values().any(|p| p.service_role_key.is_some());
+    let anon = file.profiles.values().any(|p| p.anon_key.is_some());
+    if !service && !anon {
+        return None;
+    }
+    let mode = std::fs::metadata(&file.path).ok()?.permissions().mode() & 0o777;
+    if mode & 0o044 == 0 {
+        return None;
+    }
+    let what = if service {
+        "a service-role key"
+    } else {
+        "an anon key"
+    };
+    let name = file
+        .path
+        .file_name()
+        .map_or_else(|| "the config file".into(), |n| n.to_string_lossy());
+    Some(format!(
+        "{name} is readable by other users (mode {mode:03o}) and holds {what}: chmod 600 {}",
+        file.path.display()
+    ))
+}
+
+#[cfg(not(unix))]
+fn permission_warning(_file: &ConfigFile) -> Option<String> {
+    None
+}
+
+/// A TOML error as a [`ConfigError::Parse`]: file, line, column, key and table. The `toml`
+/// crate's own rendering quotes the offending source line, which may hold a key, so it is not
+/// used; serde's messages quote string values, which are removed.
+fn parse_error(text: &str, path: &Path, e: &toml::de::Error) -> ConfigError {
+    let offset = e.span().map_or(0, |s| s.start).min(text.len());
+    let offset = (0..=offset)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    let line_text = text[line_start..].lines().next().unwrap_or("");
+    let key = line_text
+        .split_once('=')
+        .map(|(k, _)| k.trim())
+        .filter(|k| !k.is_empty() && k.chars().all(is_key_char))
+        .map(str::to_owned);
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .and_then(table_name);
+    ConfigError::Parse {
+        path: path.to_owned(),
+        line,
+        column,
+        key,
+        table,
+        message: redact_strings(e.message().trim()),
+    }
+}
+
+fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '"' | '\'' | ' ')
+}
+
+/// `[profiles.prod]` → `profiles.prod` (also for `[[...]]`, and with a trailing comment).
+fn table_name(header: &str) -> Option<String> {
+    let inner = header.trim_start_matches('[');
+    let end = inner.find(']')?;
+    let name = inner[..end].trim();
+    (!name.is_empty() && name.chars().all(is_key_char)).then(|| name.to_owned())
+}
+
+/// The line of `[profiles.NAME]`, if the profile is written as a table header.
+fn profile_line(text: &str, name: &str) -> Option<usize> {
+    let wanted = [
+        format!("profiles.{name}"),
+        format!("profiles.\"{name}\""),
+        format!("profiles.'{name}'"),
+    ];
+    text.lines()
+        .position(|l| {
+            let l = l.trim();
+            l.starts_with('[')
+                && !l.starts_with("[[")
+                && table_name(l).is_some_and(|t| {
+                    let t: String = t.split('.').map(str::trim).collect::<Vec<_>>().join(".");
+                    wanted.contains(&t)
+                })
+        })
+        .map(|i| i + 1)
+}
+
+/// serde's `invalid type: string "…"` quotes the value, which could be a key put in the
+/// wrong place: drop every `"…"` after the word `string`.
+fn redact_strings(message: &str) -> String {
+    const MARK: &str = "string \"";
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find(MARK) {
+        out.push_str(&rest[..i + MARK.len() - 2]);
+        let after = &rest[i + MARK.len()..];
+        let mut escaped = false;
+        let mut end = after.len();
+        for (j, c) in after.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    end = j + 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const SERVICE_KEY: &str = "service-SECRET-value-1";
+    const ANON_KEY: &str = "anon-SECRET-value-2";
+
+    /// A temp dir that cleans up after itself, used as `XDG_CONFIG_HOME`.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(tag: &str) -> Self {
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let dir = std::env::temp_dir().join(format!(
+                "gotrue-console-config-test-{}-{tag}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::SeqCst)
+            ));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+
+        fn config_path(&self) -> PathBuf {
+            self.0.join("gotrue-console").join("config.toml")
+        }
+
+        /// Writes the default config file (mode 600).
+        fn write_config(&self, text: &str) -> PathBuf {
+            let path = self.config_path();
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            set_mode(&path, 0o600);
+            path
+        }
+
+        fn env(&self, vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+            let mut map: BTreeMap<String, String> = vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            map.insert(
+                "XDG_CONFIG_HOME".into(),
+                self.0.to_string_lossy().into_owned(),
+            );
+            move |k| map.get(k).cloned()
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn set_mode(path: &Path, mode: u32) {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    fn no_flags() -> ConsoleOverrides {
+        ConsoleOverrides::default()
+    }
+
+    fn two_profiles() -> String {
+        format!(
+            r#"
+default_profile = "local"
+
+[profiles.local]
+url = "http://127.0.0.1:9999"
+anon_key = "{ANON_KEY}"
+service_role_key = "{SERVICE_KEY}"
+
+[profiles.prod]
+url = "https://abcd.supabase.co"
+read_only = true
+production = true
+"#
+        )
+    }
+
+    fn err_text(r: Result<Connection, ConfigError>) -> String {
+        match r {
+            Ok(c) => panic!("expected an error, got {c:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn env_only_without_a_file() {
+        let dir = TempDir::new("env-only");
+        let env = dir.env(&[
+            ("GOTRUE_URL", "http://localhost:9999/"),
+            ("GOTRUE_ANON_KEY", ANON_KEY),
+            ("GOTRUE_SERVICE_ROLE_KEY", SERVICE_KEY),
+        ]);
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert_eq!(c.profile, None);
+        assert_eq!(c.url.as_str(), "http://localhost:9999");
+        assert_eq!(c.anon_key.unwrap().expose(), ANON_KEY);
+        assert_eq!(c.service_role_key.unwrap().expose(), SERVICE_KEY);
+        assert!(!c.read_only && !c.production);
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.sources.url, Source::Env("GOTRUE_URL".into()));
+        assert_eq!(
+            c.sources.service_role_key,
+            Some(Source::Env("GOTRUE_SERVICE_ROLE_KEY".into()))
+        );
+        assert_eq!(c.sources.read_only, None);
+    }
+
+    #[test]
+    fn gotrue_env_wins_over_supabase_env() {
+        let dir = TempDir::new("precedence");
+        let env = dir.env(&[
+            ("GOTRUE_URL", "http://gotrue.test:9999"),
+            ("SUPABASE_URL", "http://supabase.test:54321"),
+            ("GOTRUE_ANON_KEY", "gotrue-anon"),
+            ("SUPABASE_ANON_KEY", "supabase-anon"),
+            ("GOTRUE_SERVICE_ROLE_KEY", "gotrue-service"),
+            ("SUPABASE_SERVICE_ROLE_KEY", "supabase-service"),
+        ]);
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert_eq!(c.url.as_str(), "http://gotrue.test:9999");
+        assert_eq!(c.anon_key.unwrap().expose(), "gotrue-anon");
+        assert_eq!(c.service_role_key.unwrap().expose(), "gotrue-service");
+
+        // The SUPABASE_ ones are used when they are alone; blank counts as unset.
+        let env = dir.env(&[
+            ("GOTRUE_URL", "  "),
+            ("SUPABASE_URL", "http://supabase.test:54321"),
+            ("SUPABASE_ANON_KEY", "supabase-anon"),
+            ("SUPABASE_SERVICE_ROLE_KEY", "supabase-service\n"),
+        ]);
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert_eq!(c.url.as_str(), "http://supabase.test:54321/auth/v1");
+        assert_eq!(c.anon_key.unwrap().expose(), "supabase-anon");
+        assert_eq!(c.service_role_key.unwrap().expose(), "supabase-service");
+        assert_eq!(
+            c.sources.anon_key,
+            Some(Source::Env("SUPABASE_ANON_KEY".into()))
+        );
+    }
+
+    #[test]
+    fn supabase_url_gets_auth_v1() {
+        let dir = TempDir::new("supabase-url");
+        let env = dir.env(&[("SUPABASE_URL", "http://localhost:54321")]);
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert_eq!(c.url.as_str(), "http://localhost:54321/auth/v1");
+        // GOTRUE_URL is GoTrue itself: a bare local host stays bare.
+        let env = dir.env(&[("GOTRUE_URL", "http://localhost:54321")]);
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert_eq!(c.url.as_str(), "http://localhost:54321");
+    }
+
+    #[test]
+    fn file_profile_is_used() {
+        let dir = TempDir::new("file");
+        let path = dir.write_config(&two_profiles());
+        let c = resolve(&no_flags(), &dir.env(&[])).unwrap();
+        assert_eq!(c.profile.as_deref(), Some("local"));
+        assert_eq!(c.url.as_str(), "http://127.0.0.1:9999");
+        assert_eq!(c.anon_key.unwrap().expose(), ANON_KEY);
+        assert_eq!(c.service_role_key.unwrap().expose(), SERVICE_KEY);
+        let from_file = Source::Profile {
+            profile: "local".into(),
+            path: path.clone(),
+        };
+        assert_eq!(c.sources.url, from_file);
+        assert_eq!(c.sources.service_role_key, Some(from_file));
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(
+            c.sources.url.to_string(),
+            format!("profile local ({})", path.display())
+        );
+    }
+
+    #[test]
+    fn env_overrides_file_and_flags_override_env() {
+        let dir = TempDir::new("layers");
+        dir.write_config(&two_profiles());
+        let env = dir.env(&[
+            ("GOTRUE_URL", "http://env.test:1"),
+            ("GOTRUE_SERVICE_ROLE_KEY", "env-service"),
+        ]);
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert_eq!(c.profile.as_deref(), Some("local"));
+        assert_eq!(c.url.as_str(), "http://env.test:1");
+        assert_eq!(c.service_role_key.unwrap().expose(), "env-service");
+        // The anon key is not overridden: it still comes from the file.
+        assert_eq!(c.anon_key.unwrap().expose(), ANON_KEY);
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.contains("env GOTRUE_URL overrides the url of profile `local`")),
+            "{:?}",
+            c.warnings
+        );
+        assert!(
+            c.warnings.iter().any(|w| w.contains(
+                "env GOTRUE_SERVICE_ROLE_KEY overrides the service_role_key of profile `local`"
+            )),
+            "{:?}",
+            c.warnings
+        );
+
+        let flags = ConsoleOverrides {
+            url: Some("http://flag.test:2".into()),
+            ..no_flags()
+        };
+        let c = resolve(&flags, &env).unwrap();
+        assert_eq!(c.url.as_str(), "http://flag.test:2");
+        assert_eq!(c.sources.url, Source::Flag("--url"));
+        assert_eq!(c.sources.url.to_string(), "flag --url");
+    }
+
+    #[test]
+    fn bad_url_names_its_source() {
+        let dir = TempDir::new("bad-url");
+        let env = dir.env(&[("GOTRUE_URL", "ftp://x.org")]);
+        let msg = err_text(resolve(&no_flags(), &env));
+        assert!(msg.starts_with("env GOTRUE_URL: "), "{msg}");
+        assert!(msg.contains("http://"), "{msg}");
+
+        dir.write_config("[profiles.a]\nurl = \"ftp://x.org\"\n");
+        let msg = ConfigFile::load(&dir.config_path())
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("profile `a`"), "{msg}");
+        assert!(msg.contains("(line 1)"), "{msg}");
+        assert!(msg.contains("url:"), "{msg}");
+    }
+
+    #[test]
+    fn read_only_and_production() {
+        let dir = TempDir::new("read-only");
+        dir.write_config(&two_profiles());
+        let env = dir.env(&[]);
+        // The profile can turn read-only on...
+        let flags = ConsoleOverrides {
+            profile: Some("prod".into()),
+            ..no_flags()
+        };
+        let c = resolve(&flags, &env).unwrap();
+        assert!(c.read_only && c.production);
+        assert!(matches!(c.sources.read_only, Some(Source::Profile { .. })));
+        // ...the flag forces it on where the profile does not.
+        let flags = ConsoleOverrides {
+            read_only: true,
+            ..no_flags()
+        };
+        let c = resolve(&flags, &env).unwrap();
+        assert_eq!(c.profile.as_deref(), Some("local"));
+        assert!(c.read_only && !c.production);
+        assert_eq!(c.sources.read_only, Some(Source::Flag("--read-only")));
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert!(!c.read_only);
+        // Without any profile too.
+        let env = dir.env(&[("GOTRUE_URL", "http://x.test")]);
+        let flags = ConsoleOverrides {
+            read_only: true,
+            config_path: None,
+            ..no_flags()
+        };
+        std::fs::remove_file(dir.config_path()).unwrap();
+        assert!(resolve(&flags, &env).unwrap().read_only);
+    }
+
+    #[test]
+    fn profile_selection_order() {
+        let dir = TempDir::new("selection");
+        dir.write_config(
+            r#"
+default_profile = "a"
+[profiles.a]
+url = "http://a.test"
+[profiles.b]
+url = "http://b.test"
+[profiles.c]
+url = "http://c.test"
+"#,
+        );
+        let pick = |flag: Option<&str>, env_profile: Option<&str>| {
+            let flags = ConsoleOverrides {
+                profile: flag.map(str::to_owned),
+                ..no_flags()
+            };
+            let vars: Vec<(&str, &str)> =
+                env_profile.map(|p| (PROFILE_ENV, p)).into_iter().collect();
+            resolve(&flags, &dir.env(&vars)).unwrap().profile.unwrap()
+        };
+        assert_eq!(pick(None, None), "a");
+        assert_eq!(pick(None, Some("b")), "b");
+        assert_eq!(pick(Some("c"), Some("b")), "c");
+        assert_eq!(pick(Some("c"), None), "c");
+
+        // The only profile, when there is no default.
+        dir.write_config("[profiles.solo]\nurl = \"http://solo.test\"\n");
+        assert_eq!(pick(None, None), "solo");
+
+        // Several and no default: none is used.
+        dir.write_config(
+            "[profiles.x]\nurl = \"http://x.test\"\n[profiles.y]\nurl = \"http://y.test\"\n",
+        );
+        let c = resolve(&no_flags(), &dir.env(&[("GOTRUE_URL", "http://env.test")])).unwrap();
+        assert_eq!(c.profile, None);
+        assert_eq!(c.url.as_str(), "http://env.test");
+        let msg = err_text(resolve(&no_flags(), &dir.env(&[])));
+        assert!(msg.contains("several profiles (x, y)"), "{msg}");
+        assert!(msg.contains("--profile"), "{msg}");
+    }
+
+    #[test]
+    fn missing_profile_lists_the_others() {
+        let dir = TempDir::new("missing-profile");
+        let path = dir.write_config(&two_profiles());
+        let flags = ConsoleOverrides {
+            profile: Some("staging".into()),
+            ..no_flags()
+        };
+        let msg = err_text(resolve(&flags, &dir.env(&[])));
+        assert_eq!(
+            msg,
+            format!(
+                "no profile `staging` (from --profile) in {}: its profiles are: local, prod",
+                path.display()
+            )
+        );
+        let msg = err_text(resolve(&no_flags(), &dir.env(&[(PROFILE_ENV, "qa")])));
+        assert!(
+            msg.contains("no profile `qa` (from GOTRUE_CONSOLE_PROFILE)"),
+            "{msg}"
+        );
+        assert!(msg.contains("local, prod"), "{msg}");
+
+        let file = ConfigFile::load(&path).unwrap().unwrap();
+        assert_eq!(file.profile_names(), ["local", "prod"]);
+        let msg = err_text(resolve_profile(&file, "nope", &no_flags(), &|_| None));
+        assert!(msg.contains("its profiles are: local, prod"), "{msg}");
+
+        // No file at all.
+        std::fs::remove_file(&path).unwrap();
+        let msg = err_text(resolve(&flags, &dir.env(&[])));
+        assert_eq!(
+            msg,
+            format!(
+                "profile `staging` (from --profile) asked for, but there is no config file at {}",
+                path.display()
+            )
+        );
+
+        // A default_profile that names nothing is caught when the file is loaded.
+        dir.write_config("default_profile = \"gone\"\n[profiles.here]\nurl = \"http://h.test\"\n");
+        let msg = err_text(resolve(&no_flags(), &dir.env(&[])));
+        assert!(
+            msg.contains("no profile `gone` (from default_profile)"),
+            "{msg}"
+        );
+        assert!(msg.contains("its profiles are: here"), "{msg}");
+    }
+
+    #[test]
+    fn env_form_keys() {
+        let dir = TempDir::new("env-keys");
+        dir.write_config(
+            r#"
+[profiles.p]
+url = "http://p.test"
+anon_key_env = "MY_ANON"
+service_role_key_env = "MY_SERVICE"
+"#,
+        );
+        let env = dir.env(&[("MY_ANON", "a-from-env"), ("MY_SERVICE", " s-from-env\n")]);
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert_eq!(c.anon_key.unwrap().expose(), "a-from-env");
+        assert_eq!(c.service_role_key.unwrap().expose(), "s-from-env");
+        assert_eq!(
+            c.sources.service_role_key.unwrap().to_string(),
+            "env MY_SERVICE (profile p)"
+        );
+
+        let env = dir.env(&[("MY_ANON", "a-from-env")]);
+        let msg = err_text(resolve(&no_flags(), &env));
+        assert!(msg.contains("profile `p`"), "{msg}");
+        assert!(
+            msg.contains(
+                "service_role_key_env names the environment variable MY_SERVICE, which is not set"
+            ),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn command_form_keys() {
+        let dir = TempDir::new("command-keys");
+        dir.write_config(
+            r#"
+[profiles.p]
+url = "http://p.test"
+anon_key_command = "printf ' anon-cmd \n'"
+service_role_key_command = "printf key"
+"#,
+        );
+        let c = resolve(&no_flags(), &dir.env(&[])).unwrap();
+        assert_eq!(c.anon_key.unwrap().expose(), "anon-cmd");
+        assert_eq!(c.service_role_key.unwrap().expose(), "key");
+        assert_eq!(
+            c.sources.service_role_key.unwrap().to_string(),
+            "command `printf key` (profile p)"
+        );
+    }
+
+    #[test]
+    fn failing_command_names_profile_and_command_not_output() {
+        let dir = TempDir::new("command-fails");
+        dir.write_config(
+            "[profiles.p]\nurl = \"http://p.test\"\nservice_role_key_command = \"echo LEAKED-OUTPUT; echo LEAKED-ERR >&2; exit 3\"\n",
+        );
+        let msg = err_text(resolve(&no_flags(), &dir.env(&[])));
+        assert!(msg.contains("profile `p`"), "{msg}");
+        assert!(
+            msg.contains(
+                "service_role_key_command `echo LEAKED-OUTPUT; echo LEAKED-ERR >&2; exit 3`"
+            ),
+            "{msg}"
+        );
+        assert!(msg.contains("exit status: 3"), "{msg}");
+        let without_command = msg.replace("`echo LEAKED-OUTPUT; echo LEAKED-ERR >&2; exit 3`", "");
+        assert!(!without_command.contains("LEAKED"), "{msg}");
+
+        dir.write_config(
+            "[profiles.p]\nurl = \"http://p.test\"\nanon_key_command = \"printf '  \\n'\"\n",
+        );
+        let msg = err_text(resolve(&no_flags(), &dir.env(&[])));
+        assert!(msg.contains("profile `p`"), "{msg}");
+        assert!(msg.contains("printed nothing"), "{msg}");
+
+        dir.write_config(
+            "[profiles.p]\nurl = \"http://p.test\"\nanon_key_command = \"no-such-program-zz\"\n",
+        );
+        let msg = err_text(resolve(&no_flags(), &dir.env(&[])));
+        assert!(
+            msg.contains("(exit status: 127, command not found)"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn command_times_out() {
+        let started = Instant::now();
+        let r = run_key_command("sleep 5; printf late", Duration::from_millis(200));
+        assert!(matches!(r, Err(CommandFailure::Timeout(_))), "{r:?}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    #[test]
+    fn commands_run_only_when_needed() {
+        let dir = TempDir::new("lazy");
+        let marker_a = dir.0.join("ran-a");
+        let marker_b = dir.0.join("ran-b");
+        dir.write_config(&format!(
+            r#"
+default_profile = "a"
+[profiles.a]
+url = "http://a.test"
+service_role_key_command = "touch '{}'; printf a"
+[profiles.b]
+url = "http://b.test"
+service_role_key_command = "touch '{}'; printf b"
+"#,
+            marker_a.display(),
+            marker_b.display()
+        ));
+        // Loading the file runs nothing.
+        let file = ConfigFile::load(&dir.config_path()).unwrap().unwrap();
+        assert!(!marker_a.exists() && !marker_b.exists());
+        // An env key wins, so the command is not run.
+        let env = dir.env(&[("SUPABASE_SERVICE_ROLE_KEY", "env-key")]);
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert_eq!(c.service_role_key.unwrap().expose(), "env-key");
+        assert!(!marker_a.exists());
+        // Only the chosen profile's command runs.
+        let c = resolve(&no_flags(), &dir.env(&[])).unwrap();
+        assert_eq!(c.service_role_key.unwrap().expose(), "a");
+        assert!(marker_a.exists() && !marker_b.exists());
+        let c = resolve_profile(&file, "b", &no_flags(), &|_| None).unwrap();
+        assert_eq!(c.profile.as_deref(), Some("b"));
+        assert_eq!(c.service_role_key.unwrap().expose(), "b");
+        assert!(marker_b.exists());
+    }
+
+    #[test]
+    fn conflicting_key_forms() {
+        let dir = TempDir::new("conflict");
+        dir.write_config(&format!(
+            r#"
+[profiles.ok]
+url = "http://ok.test"
+
+[profiles.twice]
+url = "http://t.test"
+service_role_key = "{SERVICE_KEY}"
+service_role_key_command = "printf x"
+"#
+        ));
+        let msg = err_text(resolve(&no_flags(), &dir.env(&[])));
+        assert!(msg.contains("profile `twice`"), "{msg}");
+        assert!(msg.contains("(line 5)"), "{msg}");
+        assert!(
+            msg.contains("service_role_key is given more than one way (service_role_key, service_role_key_command)"),
+            "{msg}"
+        );
+        assert!(!msg.contains(SERVICE_KEY), "{msg}");
+
+        dir.write_config("[profiles.e]\nanon_key_env = \"A\"\nanon_key_command = \"printf a\"\n");
+        let msg = err_text(resolve(&no_flags(), &dir.env(&[])));
+        assert!(
+            msg.contains("anon_key is given more than one way (anon_key_env, anon_key_command)"),
+            "{msg}"
+        );
+
+        dir.write_config("[profiles.e]\nservice_role_key_env = \"\"\n");
+        let msg = err_text(resolve(&no_flags(), &dir.env(&[])));
+        assert!(msg.contains("service_role_key_env is empty"), "{msg}");
+    }
+
+    #[test]
+    fn no_url_says_how_to_give_one() {
+        let dir = TempDir::new("no-url");
+        let msg = err_text(resolve(
+            &no_flags(),
+            &dir.env(&[("GOTRUE_ANON_KEY", ANON_KEY)]),
+        ));
+        for needed in ["--url", "GOTRUE_URL", "SUPABASE_URL", "profile", "--demo"] {
+            assert!(msg.contains(needed), "{needed} missing from: {msg}");
+        }
+        assert!(
+            msg.contains(&dir.config_path().display().to_string()),
+            "{msg}"
+        );
+        assert!(!msg.contains(ANON_KEY));
+
+        dir.write_config("[profiles.keys]\nanon_key_env = \"A\"\n");
+        let msg = err_text(resolve(&no_flags(), &dir.env(&[("A", "a")])));
+        assert!(msg.contains("profile `keys` has no url"), "{msg}");
+        assert!(msg.contains("--demo"), "{msg}");
+    }
+
+    #[test]
+    fn config_flag_and_xdg_path() {
+        let dir = TempDir::new("paths");
+        // The default file lives under XDG_CONFIG_HOME; missing is fine.
+        let env = dir.env(&[("GOTRUE_URL", "http://x.test")]);
+        assert!(resolve(&no_flags(), &env).unwrap().profile.is_none());
+        assert_eq!(
+            default_path_in(&env),
+            Some(dir.0.join("gotrue-console/config.toml"))
+        );
+        // --config must exist.
+        let other = dir.0.join("elsewhere.toml");
+        let flags = ConsoleOverrides {
+            config_path: Some(other.clone()),
+            ..no_flags()
+        };
+        let msg = err_text(resolve(&flags, &env));
+        assert!(
+            msg.contains("elsewhere.toml") && msg.contains("does not exist"),
+            "{msg}"
+        );
+        std::fs::write(&other, "[profiles.there]\nurl = \"http://there.test\"\n").unwrap();
+        let c = resolve(&flags, &dir.env(&[])).unwrap();
+        assert_eq!(c.profile.as_deref(), Some("there"));
+        assert_eq!(c.url.as_str(), "http://there.test");
+    }
+
+    #[test]
+    fn bad_toml_names_file_line_and_key() {
+        let dir = TempDir::new("bad-toml");
+        let path = dir.write_config(&format!(
+            "default_profile = \"p\"\n\n[profiles.p]\nurl = \"http://p.test\"\nservice_role_key = \"{SERVICE_KEY}\nread_only = true\n"
+        ));
+        let msg = err_text(resolve(&no_flags(), &dir.env(&[])));
+        assert!(
+            msg.starts_with(&format!("{}, line 5,", path.display())),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("key `service_role_key` in [profiles.p]"),
+            "{msg}"
+        );
+        assert!(!msg.contains(SERVICE_KEY), "{msg}");
+
+        // A typo in a key name.
+        dir.write_config("[profiles.p]\nurl = \"http://p.test\"\nreadonly = true\n");
+        let msg = err_text(resolve(&no_flags(), &dir.env(&[])));
+        assert!(msg.contains("line 3"), "{msg}");
+        assert!(msg.contains("readonly"), "{msg}");
+
+        // A key where a boolean belongs: the value is not repeated.
+        dir.write_config(&format!(
+            "[profiles.p]\nurl = \"http://p.test\"\nread_only = \"{SERVICE_KEY}\"\n"
+        ));
+        let msg = err_text(resolve(&no_flags(), &dir.env(&[])));
+        assert!(
+            msg.contains("line 3") && msg.contains("key `read_only`"),
+            "{msg}"
+        );
+        assert!(!msg.contains(SERVICE_KEY), "{msg}");
+    }
+
+    #[test]
+    fn redacts_quoted_strings() {
+        assert_eq!(
+            redact_strings(r#"invalid type: string "a\"b", expected a boolean"#),
+            "invalid type: string, expected a boolean"
+        );
+        assert_eq!(redact_strings("unknown field `x`"), "unknown field `x`");
+    }
+
+    #[test]
+    fn world_readable_literal_key_warns() {
+        let dir = TempDir::new("perms");
+        let path = dir.write_config(&two_profiles());
+        set_mode(&path, 0o644);
+        let c = resolve(&no_flags(), &dir.env(&[])).unwrap();
+        let expected = format!(
+            "config.toml is readable by other users (mode 644) and holds a service-role key: chmod 600 {}",
+            path.display()
+        );
+        assert_eq!(c.warnings, [expected]);
+        // Also when another profile is used: the file holds the key either way.
+        let flags = ConsoleOverrides {
+            profile: Some("prod".into()),
+            ..no_flags()
+        };
+        assert_eq!(resolve(&flags, &dir.env(&[])).unwrap().warnings.len(), 1);
+
+        set_mode(&path, 0o640);
+        let c = resolve(&no_flags(), &dir.env(&[])).unwrap();
+        assert!(c.warnings[0].contains("(mode 640)"), "{:?}", c.warnings);
+
+        set_mode(&path, 0o600);
+        assert!(
+            resolve(&no_flags(), &dir.env(&[]))
+                .unwrap()
+                .warnings
+                .is_empty()
+        );
+
+        // Only an anon key.
+        dir.write_config(&format!(
+            "[profiles.p]\nurl = \"http://p.test\"\nanon_key = \"{ANON_KEY}\"\n"
+        ));
+        set_mode(&path, 0o604);
+        let c = resolve(&no_flags(), &dir.env(&[])).unwrap();
+        assert!(
+            c.warnings[0].contains("holds an anon key"),
+            "{:?}",
+            c.warnings
+        );
+
+        // No literal key: nothing to protect.
+        dir.write_config(
+            "[profiles.p]\nurl = \"http://p.test\"\nservice_role_key_command = \"printf k\"\n",
+        );
+        set_mode(&path, 0o644);
+        assert!(
+            resolve(&no_flags(), &dir.env(&[]))
+                .unwrap()
+                .warnings
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn debug_output_holds_no_key() {
+        let dir = TempDir::new("debug");
+        dir.write_config(&two_profiles());
+        let c = resolve(&no_flags(), &dir.env(&[])).unwrap();
+        let dbg = format!("{c:?}");
+        assert!(dbg.contains("***"), "{dbg}");
+        assert!(
+            !dbg.contains(SERVICE_KEY) && !dbg.contains(ANON_KEY),
+            "{dbg}"
+        );
+        assert!(!dbg.contains("SECRET"), "{dbg}");
+        let file = ConfigFile::load(&dir.config_path()).unwrap().unwrap();
+        let dbg = format!("{file:?}");
+        assert!(!dbg.contains("SECRET"), "{dbg}");
+
+        let env = dir.env(&[("GOTRUE_SERVICE_ROLE_KEY", SERVICE_KEY)]);
+        let c = resolve(&no_flags(), &env).unwrap();
+        let all = format!("{c:?} {:?}", c.warnings);
+        assert!(!all.contains("SECRET"), "{all}");
+    }
+
+    #[test]
+    fn example_config_parses() {
+        let text = include_str!("../assets/config.example.toml");
+        let file = ConfigFile::parse(text, Path::new("config.example.toml")).unwrap();
+        assert_eq!(file.default_profile.as_deref(), Some("local"));
+        assert_eq!(file.profile_names(), ["local", "prod"]);
+        let prod = &file.profiles["prod"];
+        assert!(prod.read_only && prod.production);
+        assert!(prod.service_role_key_command.is_some());
+        let c = resolve_profile(&file, "local", &no_flags(), &|_| None).unwrap();
+        assert_eq!(c.url.as_str(), "http://127.0.0.1:9999");
+        assert!(c.service_role_key.is_some());
+    }
+}

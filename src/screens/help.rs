@@ -1,0 +1,56 @@
+//! `?`: every key in force here, generated from the key registry.
+
+use crate::keys::{Context, keys_label};
+use crate::widgets::{centered, theme};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+pub fn lines(context: Context, read_only: bool) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let mut group = "";
+    for b in context.all(read_only) {
+        if b.group != group {
+            if !out.is_empty() {
+                out.push(Line::raw(""));
+            }
+            group = b.group;
+            out.push(Line::styled(group.to_owned(), theme::accent()));
+        }
+        out.push(Line::from(vec![
+            Span::styled(format!("  {:<16}", keys_label(b)), theme::key()),
+            Span::raw(b.desc),
+        ]));
+    }
+    if read_only {
+        out.push(Line::raw(""));
+        out.push(Line::styled(
+            "Read-only profile: actions that change data are hidden.",
+            theme::warn(),
+        ));
+    }
+    out
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, context: Context, read_only: bool, scroll: u16) {
+    let lines = lines(context, read_only);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let popup = centered(area, 64.min(area.width), height);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme::focused_border())
+                    .title(Span::styled(
+                        " Keys · Esc closes · j/k scroll ",
+                        theme::title(),
+                    )),
+            )
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        popup,
+    );
+}

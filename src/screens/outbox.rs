@@ -1,0 +1,285 @@
+//! The demo server's outbox: every mail and SMS it would have sent, so a magic link or OTP
+//! flow can be finished on screen.
+
+use crate::command::{ApiCall, ApiReply, Command, RequestId};
+use crate::gotrue::{Credential, GoTrueError, OtpType, OutboxMessage, Secret, Verification};
+use crate::keys::Action;
+use crate::screens::{Ctx, Effect, Level};
+use crate::widgets::{panel, theme, time, truncate};
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+
+#[derive(Default)]
+pub struct OutboxScreen {
+    /// Newest first.
+    messages: Vec<OutboxMessage>,
+    selected: usize,
+    pending: Option<RequestId>,
+    verify_pending: Option<RequestId>,
+    error: Option<GoTrueError>,
+    loaded: bool,
+}
+
+/// The OTP type that completes a message's flow.
+fn otp_type_for(kind: &str) -> OtpType {
+    match kind {
+        "otp_sms" => OtpType::Sms,
+        "phone_change" => OtpType::PhoneChange,
+        "confirmation" => OtpType::Signup,
+        "invite" => OtpType::Invite,
+        "recovery" => OtpType::Recovery,
+        "email_change" => OtpType::EmailChange,
+        "magiclink" => OtpType::Magiclink,
+        _ => OtpType::Email,
+    }
+}
+
+/// `token` and `type` from a `/verify?token=…&type=…` link.
+fn link_token(link: &str) -> Option<(String, OtpType)> {
+    let url = url::Url::parse(link).ok()?;
+    let mut token = None;
+    let mut kind = None;
+    for (k, v) in url.query_pairs() {
+        match k.as_ref() {
+            "token" | "token_hash" => token = Some(v.into_owned()),
+            "type" => kind = v.parse::<OtpType>().ok(),
+            _ => {}
+        }
+    }
+    Some((token?, kind?))
+}
+
+impl OutboxScreen {
+    pub fn reload(&mut self, ctx: &mut Ctx) {
+        self.pending = Some(ctx.request(ApiCall::Outbox));
+    }
+
+    pub fn is_loaded(&self) -> bool {
+        self.loaded
+    }
+
+    pub fn messages(&self) -> &[OutboxMessage] {
+        &self.messages
+    }
+
+    pub fn owns(&self, id: RequestId) -> bool {
+        self.pending == Some(id) || self.verify_pending == Some(id)
+    }
+
+    fn selected(&self) -> Option<&OutboxMessage> {
+        self.messages.get(self.selected)
+    }
+
+    pub fn on_reply(
+        &mut self,
+        id: RequestId,
+        result: Result<ApiReply, GoTrueError>,
+        ctx: &mut Ctx,
+    ) {
+        if self.verify_pending == Some(id) {
+            self.verify_pending = None;
+            match result {
+                Ok(ApiReply::Verified(crate::gotrue::VerifyOutcome::Session(s))) => {
+                    ctx.flash(Level::Info, "Link verified: signed in (Session tab)");
+                    ctx.effect(Effect::SessionStarted(s));
+                }
+                Ok(ApiReply::Verified(crate::gotrue::VerifyOutcome::Accepted { message })) => {
+                    ctx.flash(Level::Info, message);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    ctx.flash(Level::Error, format!("Verifying the link failed: {e}"));
+                    self.error = Some(e);
+                }
+            }
+            return;
+        }
+        if self.pending != Some(id) {
+            return;
+        }
+        self.pending = None;
+        match result {
+            Ok(ApiReply::Outbox(mut list)) => {
+                let keep = self.selected().map(|m| m.id);
+                list.sort_by_key(|m| std::cmp::Reverse(m.id));
+                self.messages = list;
+                self.selected = keep
+                    .and_then(|id| self.messages.iter().position(|m| m.id == id))
+                    .unwrap_or(0);
+                self.error = None;
+                self.loaded = true;
+            }
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    pub fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        let last = self.messages.len().saturating_sub(1);
+        match action {
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.selected = (self.selected + 1).min(last),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = last,
+            Action::PageUp => self.selected = self.selected.saturating_sub(10),
+            Action::PageDown => self.selected = (self.selected + 10).min(last),
+            Action::Refresh | Action::Retry => self.reload(ctx),
+            Action::CopyLink => match self.selected().and_then(|m| m.link.clone()) {
+                Some(link) => {
+                    ctx.commands.push(Command::Copy(link));
+                    ctx.flash(Level::Info, "Copied the link");
+                }
+                None => ctx.flash(Level::Warn, "This message has no link"),
+            },
+            Action::UseMessage => self.use_message(ctx),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Finishes the message's flow: a code opens the OTP entry filled in; a link is verified.
+    fn use_message(&mut self, ctx: &mut Ctx) {
+        let Some(m) = self.selected().cloned() else {
+            ctx.flash(Level::Warn, "The outbox is empty");
+            return;
+        };
+        let phone = m.kind == "otp_sms" || m.kind == "phone_change";
+        if let Some(code) = m.otp.clone().filter(|_| phone || m.link.is_none()) {
+            let target = if phone {
+                Credential::Phone(m.to.clone())
+            } else {
+                Credential::Email(m.to.clone())
+            };
+            ctx.effect(Effect::OtpEntry {
+                target: Some(target),
+                otp_type: otp_type_for(&m.kind),
+                code: Some(code),
+            });
+            return;
+        }
+        match m.link.as_deref().and_then(link_token) {
+            Some((token, otp_type)) => {
+                self.verify_pending = Some(ctx.request(ApiCall::Verify(Verification::TokenHash {
+                    token_hash: Secret::new(token),
+                    otp_type,
+                })));
+            }
+            None => ctx.flash(Level::Warn, "This message has no link or code to use"),
+        }
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>) {
+        let [list_area, body_area] =
+            Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(area);
+        let title = format!(" Outbox · demo server · {} messages ", self.messages.len());
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(title, theme::title()));
+        if let Some(e) = &self.error {
+            frame.render_widget(
+                Paragraph::new(panel::error_lines("Loading the outbox", e))
+                    .block(block)
+                    .wrap(Wrap { trim: false }),
+                list_area,
+            );
+        } else if self.messages.is_empty() {
+            let text = if self.loaded {
+                "Nothing sent yet. Sign-ups, magic links, codes and invites land here."
+            } else {
+                "Loading…"
+            };
+            frame.render_widget(
+                Paragraph::new(Line::styled(text, theme::dim())).block(block),
+                list_area,
+            );
+        } else {
+            let rows_fit = list_area.height.saturating_sub(3) as usize;
+            let offset = self.selected.saturating_sub(rows_fit.saturating_sub(1));
+            let rows = self
+                .messages
+                .iter()
+                .enumerate()
+                .skip(offset)
+                .take(rows_fit.max(1))
+                .map(|(i, m)| {
+                    let row = Row::new(vec![
+                        m.at.map(|t| time::relative(t, now)).unwrap_or_default(),
+                        m.kind.clone(),
+                        m.to.clone(),
+                        m.subject.clone(),
+                    ]);
+                    if i == self.selected {
+                        row.style(theme::selected())
+                    } else {
+                        row
+                    }
+                });
+            let table = Table::new(
+                rows,
+                [
+                    Constraint::Length(9),
+                    Constraint::Length(12),
+                    Constraint::Length(28),
+                    Constraint::Fill(1),
+                ],
+            )
+            .header(Row::new(["Sent", "Kind", "To", "Subject"]).style(theme::title()))
+            .block(block);
+            frame.render_widget(table, list_area);
+        }
+
+        let mut lines = Vec::new();
+        if let Some(m) = self.selected() {
+            lines.push(Line::from(vec![
+                Span::styled("To: ", theme::dim()),
+                Span::raw(m.to.clone()),
+                Span::styled("   Subject: ", theme::dim()),
+                Span::raw(m.subject.clone()),
+            ]));
+            if let Some(code) = &m.otp {
+                lines.push(Line::from(vec![
+                    Span::styled("Code: ", theme::dim()),
+                    Span::styled(code.clone(), theme::key()),
+                ]));
+            }
+            if let Some(link) = &m.link {
+                lines.push(Line::from(vec![
+                    Span::styled("Link: ", theme::dim()),
+                    Span::raw(truncate(link, 400)),
+                ]));
+            }
+            lines.push(Line::raw(""));
+            lines.extend(m.body.lines().map(|l| Line::raw(l.to_owned())));
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "v use it (verify the link, or enter the code) · y copy the link",
+                theme::dim(),
+            ));
+        }
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(Block::default().borders(Borders::ALL).title(" Message "))
+                .wrap(Wrap { trim: false }),
+            body_area,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_tokens() {
+        let (t, k) =
+            link_token("http://127.0.0.1:9/verify?token=abc123&type=magiclink&redirect_to=x")
+                .unwrap();
+        assert_eq!(t, "abc123");
+        assert_eq!(k, OtpType::Magiclink);
+        assert!(link_token("not a url").is_none());
+        assert!(link_token("http://x/verify?type=signup").is_none());
+    }
+}

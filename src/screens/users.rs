@@ -1,0 +1,736 @@
+//! The users list: every user loaded in the background, an instant filter over what is
+//! loaded, GoTrue's own filter, sorting, and a selection kept by id across reloads. Only the
+//! visible rows are drawn, so 100,000 users scroll as fast as 100.
+
+use crate::command::{ApiCall, ApiReply, Command, RequestId};
+use crate::gotrue::{GoTrueError, User, UserId, UsersBatch};
+use crate::keys::Action;
+use crate::screens::{Ctx, Effect, Level};
+use crate::widgets::{panel, theme, thousands, time, truncate};
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, Wrap};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+/// What the list keeps of a user: enough for the columns, the status and the filter. The
+/// full user is fetched when it is opened. (A tenth of the memory of a full `User`.)
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserRow {
+    pub id: UserId,
+    pub email: String,
+    /// Without `+`, as GoTrue stores it.
+    pub phone: String,
+    pub name: Option<String>,
+    pub providers: String,
+    pub created: Option<DateTime<Utc>>,
+    pub last_sign_in: Option<DateTime<Utc>>,
+    pub email_confirmed: bool,
+    pub phone_confirmed: bool,
+    pub invited: bool,
+    pub banned_until: Option<DateTime<Utc>>,
+    pub deleted: bool,
+    pub mfa_factors: u8,
+    /// Lower-case email, phone, id, name and providers, for the instant filter.
+    haystack: String,
+}
+
+impl UserRow {
+    pub fn from_user(u: &User) -> Self {
+        let providers = u.providers().join(",");
+        let name = u.full_name().map(str::to_owned);
+        let haystack = format!(
+            "{} +{} {} {} {}",
+            u.email,
+            u.phone,
+            u.id,
+            name.as_deref().unwrap_or_default(),
+            providers
+        )
+        .to_lowercase();
+        Self {
+            id: u.id,
+            email: u.email.clone(),
+            phone: u.phone.clone(),
+            name,
+            providers,
+            created: u.created_at,
+            last_sign_in: u.last_sign_in_at,
+            email_confirmed: u.email_confirmed_at.is_some() || u.confirmed_at.is_some(),
+            phone_confirmed: u.phone_confirmed_at.is_some(),
+            invited: u.invited_at.is_some(),
+            banned_until: u.banned_until,
+            deleted: u.deleted_at.is_some(),
+            mfa_factors: u.verified_factors().count().min(255) as u8,
+            haystack,
+        }
+    }
+
+    /// Email, else `+phone`, else the id.
+    pub fn label(&self) -> String {
+        if !self.email.is_empty() {
+            self.email.clone()
+        } else if !self.phone.is_empty() {
+            format!("+{}", self.phone)
+        } else {
+            self.id.to_string()
+        }
+    }
+
+    fn confirmed(&self) -> bool {
+        self.email_confirmed || self.phone_confirmed
+    }
+
+    /// The states worth a glance, most serious first, with their style.
+    pub fn status(&self, now: DateTime<Utc>) -> Vec<(&'static str, Style)> {
+        let mut out = Vec::new();
+        if self.deleted {
+            out.push(("deleted", theme::dim()));
+        }
+        if self.banned_until.is_some_and(|u| u > now) {
+            out.push(("banned", theme::danger()));
+        }
+        if self.invited && !self.confirmed() {
+            out.push(("invited", theme::info()));
+        } else if !self.confirmed() {
+            out.push(("unconfirmed", theme::warn()));
+        }
+        if self.mfa_factors > 0 {
+            out.push(("MFA", theme::accent()));
+        }
+        out
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    Created,
+    LastSignIn,
+    Email,
+}
+
+impl SortKey {
+    fn next(self) -> Self {
+        match self {
+            SortKey::Created => SortKey::LastSignIn,
+            SortKey::LastSignIn => SortKey::Email,
+            SortKey::Email => SortKey::Created,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Created => "created",
+            SortKey::LastSignIn => "last sign-in",
+            SortKey::Email => "email",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Load {
+    Idle,
+    Loading { loaded: u64, total: Option<u64> },
+    Done,
+    Failed(GoTrueError),
+}
+
+/// Which text field has the focus, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Editing {
+    Filter,
+    ServerFilter,
+}
+
+pub struct UsersScreen {
+    rows: Vec<UserRow>,
+    by_id: HashMap<UserId, u32>,
+    /// Every row, in sort order.
+    order: Vec<u32>,
+    /// `order` through the instant filter: what the table shows.
+    view: Vec<u32>,
+    filter: Input,
+    server_filter: Option<String>,
+    server_input: Input,
+    editing: Option<Editing>,
+    sort: SortKey,
+    descending: bool,
+    selected: usize,
+    offset: usize,
+    /// Rows that fit on screen; set from the terminal size.
+    page: usize,
+    load: Load,
+    pending: Option<RequestId>,
+    /// The first batch of a reload replaces the rows (until then the old ones stay).
+    replace_on_next: bool,
+    /// The selected user, kept across reloads and re-sorts.
+    keep: Option<UserId>,
+}
+
+impl Default for UsersScreen {
+    fn default() -> Self {
+        Self {
+            rows: Vec::new(),
+            by_id: HashMap::new(),
+            order: Vec::new(),
+            view: Vec::new(),
+            filter: Input::default(),
+            server_filter: None,
+            server_input: Input::default(),
+            editing: None,
+            sort: SortKey::Created,
+            descending: true,
+            selected: 0,
+            offset: 0,
+            page: 10,
+            load: Load::Idle,
+            pending: None,
+            replace_on_next: false,
+            keep: None,
+        }
+    }
+}
+
+impl UsersScreen {
+    pub fn is_editing(&self) -> bool {
+        self.editing.is_some()
+    }
+
+    pub fn load_state(&self) -> &Load {
+        &self.load
+    }
+
+    pub fn total_loaded(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn visible_count(&self) -> usize {
+        self.view.len()
+    }
+
+    pub fn filter_text(&self) -> &str {
+        self.filter.value()
+    }
+
+    pub fn server_filter(&self) -> Option<&str> {
+        self.server_filter.as_deref()
+    }
+
+    pub fn selected_row(&self) -> Option<&UserRow> {
+        let idx = *self.view.get(self.selected)?;
+        self.rows.get(idx as usize)
+    }
+
+    pub fn row(&self, id: UserId) -> Option<&UserRow> {
+        self.by_id.get(&id).and_then(|i| self.rows.get(*i as usize))
+    }
+
+    /// Rows in view order (for tests and export).
+    pub fn view_rows(&self) -> impl Iterator<Item = &UserRow> {
+        self.view.iter().filter_map(|i| self.rows.get(*i as usize))
+    }
+
+    pub fn set_page(&mut self, rows: usize) {
+        self.page = rows.max(1);
+        self.scroll_into_view();
+    }
+
+    /// Starts (or restarts) loading every user.
+    pub fn reload(&mut self, ctx: &mut Ctx) {
+        if let Some(old) = self.pending.take() {
+            ctx.commands.push(Command::Cancel(old));
+        }
+        self.keep = self.selected_row().map(|r| r.id).or(self.keep);
+        let id = ctx.request(ApiCall::LoadUsers {
+            filter: self.server_filter.clone(),
+        });
+        self.pending = Some(id);
+        self.replace_on_next = true;
+        self.load = Load::Loading {
+            loaded: 0,
+            total: None,
+        };
+    }
+
+    pub fn owns(&self, id: RequestId) -> bool {
+        self.pending == Some(id)
+    }
+
+    pub fn on_reply(
+        &mut self,
+        id: RequestId,
+        result: Result<ApiReply, GoTrueError>,
+        ctx: &mut Ctx,
+    ) {
+        if self.pending != Some(id) {
+            return;
+        }
+        match result {
+            Ok(ApiReply::UsersBatch(batch)) => self.add_batch(batch),
+            Ok(ApiReply::UsersDone) => {
+                self.pending = None;
+                if self.replace_on_next {
+                    // The reload found nobody: the old rows are gone.
+                    self.add_batch(UsersBatch {
+                        users: Vec::new(),
+                        loaded: 0,
+                        total: Some(0),
+                    });
+                }
+                self.load = Load::Done;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.pending = None;
+                ctx.flash(Level::Error, format!("Loading users failed: {e}"));
+                self.load = Load::Failed(e);
+            }
+        }
+    }
+
+    fn add_batch(&mut self, batch: UsersBatch) {
+        if self.replace_on_next {
+            self.replace_on_next = false;
+            self.rows.clear();
+            self.by_id.clear();
+            self.order.clear();
+        }
+        let start = self.rows.len() as u32;
+        for user in &batch.users {
+            if let Some(&i) = self.by_id.get(&user.id) {
+                self.rows[i as usize] = UserRow::from_user(user);
+                continue;
+            }
+            self.by_id.insert(user.id, self.rows.len() as u32);
+            self.rows.push(UserRow::from_user(user));
+        }
+        // Merge the new rows into the sorted order: linear, not a full re-sort per page.
+        let mut fresh: Vec<u32> = (start..self.rows.len() as u32).collect();
+        fresh.sort_by(|a, b| self.compare(*a, *b));
+        let old = std::mem::take(&mut self.order);
+        self.order = merge(old, fresh, |a, b| self.compare(a, b));
+        self.load = Load::Loading {
+            loaded: batch.loaded,
+            total: batch.total,
+        };
+        self.refilter();
+    }
+
+    fn compare(&self, a: u32, b: u32) -> Ordering {
+        let (ra, rb) = (&self.rows[a as usize], &self.rows[b as usize]);
+        let ord = match self.sort {
+            SortKey::Created => ra.created.cmp(&rb.created),
+            SortKey::LastSignIn => ra.last_sign_in.cmp(&rb.last_sign_in),
+            SortKey::Email => ra.label().cmp(&rb.label()),
+        };
+        let ord = if self.descending { ord.reverse() } else { ord };
+        ord.then_with(|| ra.id.cmp(&rb.id))
+    }
+
+    fn resort(&mut self) {
+        let mut order = std::mem::take(&mut self.order);
+        order.sort_by(|a, b| self.compare(*a, *b));
+        self.order = order;
+        self.refilter();
+    }
+
+    /// Recomputes the view from the order and the instant filter, keeping the selection.
+    fn refilter(&mut self) {
+        let keep = self.selected_row().map(|r| r.id).or(self.keep);
+        let needle = self.filter.value().trim().to_lowercase();
+        self.view = if needle.is_empty() {
+            self.order.clone()
+        } else {
+            let rows = &self.rows;
+            self.order
+                .iter()
+                .copied()
+                .filter(|i| rows[*i as usize].haystack.contains(&needle))
+                .collect()
+        };
+        if let Some(id) = keep {
+            if let Some(pos) = self.position_of(id) {
+                self.selected = pos;
+                self.keep = None;
+            } else {
+                self.keep = Some(id);
+            }
+        }
+        self.selected = self.selected.min(self.view.len().saturating_sub(1));
+        self.scroll_into_view();
+    }
+
+    fn position_of(&self, id: UserId) -> Option<usize> {
+        let idx = *self.by_id.get(&id)?;
+        self.view.iter().position(|i| *i == idx)
+    }
+
+    fn scroll_into_view(&mut self) {
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + self.page {
+            self.offset = self.selected + 1 - self.page;
+        }
+        let max_offset = self.view.len().saturating_sub(self.page);
+        self.offset = self.offset.min(max_offset);
+    }
+
+    fn move_to(&mut self, pos: usize) {
+        self.selected = pos.min(self.view.len().saturating_sub(1));
+        self.keep = None;
+        self.scroll_into_view();
+    }
+
+    /// Typing into the focused filter field.
+    pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        let Some(editing) = self.editing else { return };
+        match (editing, key.code) {
+            (_, KeyCode::Esc) => {
+                if editing == Editing::Filter {
+                    self.filter.reset();
+                    self.refilter();
+                }
+                self.editing = None;
+            }
+            (Editing::Filter, KeyCode::Enter) | (Editing::Filter, KeyCode::Down) => {
+                self.editing = None;
+            }
+            (Editing::ServerFilter, KeyCode::Enter) => {
+                self.editing = None;
+                let text = self.server_input.value().trim().to_owned();
+                self.server_filter = (!text.is_empty()).then_some(text);
+                self.reload(ctx);
+            }
+            (Editing::Filter, _) => {
+                let before = self.filter.value().to_owned();
+                self.filter
+                    .handle_event(&ratatui::crossterm::event::Event::Key(key));
+                if self.filter.value() != before {
+                    self.refilter();
+                    if self.keep.is_some() {
+                        self.move_to(0);
+                    }
+                }
+            }
+            (Editing::ServerFilter, _) => {
+                self.server_input
+                    .handle_event(&ratatui::crossterm::event::Event::Key(key));
+            }
+        }
+    }
+
+    pub fn on_paste(&mut self, text: &str) {
+        let text: String = text.chars().filter(|c| !c.is_control()).collect();
+        match self.editing {
+            Some(Editing::Filter) => {
+                let v = format!("{}{}", self.filter.value(), text);
+                self.filter = Input::new(v);
+                self.refilter();
+            }
+            Some(Editing::ServerFilter) => {
+                let v = format!("{}{}", self.server_input.value(), text);
+                self.server_input = Input::new(v);
+            }
+            None => {}
+        }
+    }
+
+    /// Returns false when the action is not this screen's.
+    pub fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        match action {
+            Action::Up => self.move_to(self.selected.saturating_sub(1)),
+            Action::Down => self.move_to(self.selected + 1),
+            Action::Top => self.move_to(0),
+            Action::Bottom => self.move_to(usize::MAX),
+            Action::PageUp => self.move_to(self.selected.saturating_sub(self.page)),
+            Action::PageDown => self.move_to(self.selected.saturating_add(self.page)),
+            Action::Open => match self.selected_row() {
+                Some(row) => ctx.effect(Effect::OpenUser(row.id)),
+                None => ctx.flash(Level::Warn, "No user selected"),
+            },
+            Action::Filter => self.editing = Some(Editing::Filter),
+            Action::ServerFilter => {
+                self.server_input = Input::new(self.server_filter.clone().unwrap_or_default());
+                self.editing = Some(Editing::ServerFilter);
+            }
+            Action::ClearFilter => {
+                self.filter.reset();
+                if self.server_filter.take().is_some() {
+                    self.reload(ctx);
+                } else {
+                    self.refilter();
+                }
+            }
+            Action::Sort => {
+                self.sort = self.sort.next();
+                self.descending = self.sort != SortKey::Email;
+                self.resort();
+                ctx.flash(Level::Info, format!("Sorted by {}", self.sort_label()));
+            }
+            Action::ReverseSort => {
+                self.descending = !self.descending;
+                self.resort();
+                ctx.flash(Level::Info, format!("Sorted by {}", self.sort_label()));
+            }
+            Action::Refresh | Action::Retry => self.reload(ctx),
+            Action::CopyId => match self.selected_row() {
+                Some(row) => {
+                    ctx.commands.push(Command::Copy(row.id.to_string()));
+                    ctx.flash(Level::Info, format!("Copied the id of {}", row.label()));
+                }
+                None => ctx.flash(Level::Warn, "No user selected"),
+            },
+            Action::CopyEmail => match self.selected_row() {
+                Some(row) if !row.email.is_empty() => {
+                    ctx.commands.push(Command::Copy(row.email.clone()));
+                    ctx.flash(Level::Info, format!("Copied {}", row.email));
+                }
+                Some(_) => ctx.flash(Level::Warn, "This user has no email"),
+                None => ctx.flash(Level::Warn, "No user selected"),
+            },
+            _ => return false,
+        }
+        true
+    }
+
+    fn sort_label(&self) -> String {
+        let dir = match (self.sort, self.descending) {
+            (SortKey::Email, false) | (_, false) => "↑",
+            _ => "↓",
+        };
+        format!("{} {dir}", self.sort.label())
+    }
+
+    /// The table title: `Users [1–18 of 12,408]`.
+    pub fn title(&self) -> String {
+        let shown = self.view.len();
+        let range = if shown == 0 {
+            "0".to_owned()
+        } else {
+            let last = (self.offset + self.page).min(shown);
+            format!("{}–{}", self.offset + 1, last)
+        };
+        let mut title = format!(" Users [{range} of {}]", thousands(shown as u64));
+        if shown != self.rows.len() {
+            title.push_str(&format!(" of {} loaded", thousands(self.rows.len() as u64)));
+        }
+        title.push_str(&format!(" · sort {} ", self.sort_label()));
+        title
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>) {
+        let loading = matches!(self.load, Load::Loading { .. });
+        let show_filter = self.editing.is_some()
+            || !self.filter.value().is_empty()
+            || self.server_filter.is_some();
+        let [filter_area, gauge_area, table_area] = Layout::vertical([
+            Constraint::Length(u16::from(show_filter)),
+            Constraint::Length(u16::from(loading)),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
+
+        if show_filter {
+            self.draw_filter(frame, filter_area);
+        }
+        if let Load::Loading { loaded, total } = self.load {
+            let ratio = match total {
+                Some(t) if t > 0 => (loaded as f64 / t as f64).clamp(0.0, 1.0),
+                _ => 0.0,
+            };
+            let label = match total {
+                Some(t) => format!("loading {} of {}", thousands(loaded), thousands(t)),
+                None => format!("loading… {}", thousands(loaded)),
+            };
+            frame.render_widget(
+                Gauge::default()
+                    .gauge_style(theme::info())
+                    .ratio(ratio)
+                    .label(label),
+                gauge_area,
+            );
+        }
+
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(self.title(), theme::title()));
+        if let Load::Failed(err) = &self.load
+            && self.rows.is_empty()
+        {
+            let mut lines = panel::error_lines("Loading users", err);
+            lines.push(Line::raw(""));
+            lines.push(Line::from(vec![
+                Span::styled("r", theme::key()),
+                Span::raw(" retry   "),
+                Span::styled("2", theme::key()),
+                Span::raw(" session   "),
+                Span::styled("q", theme::key()),
+                Span::raw(" quit"),
+            ]));
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .block(block)
+                    .wrap(Wrap { trim: false }),
+                table_area,
+            );
+            return;
+        }
+        if self.view.is_empty() {
+            let text = if loading {
+                "Loading users…"
+            } else if !self.rows.is_empty() {
+                "No loaded user matches the filter (x clears it)"
+            } else if self.server_filter.is_some() {
+                "GoTrue found no user for this filter (x clears it)"
+            } else {
+                "No users yet"
+            };
+            frame.render_widget(
+                Paragraph::new(Line::styled(text, theme::dim())).block(block),
+                table_area,
+            );
+            return;
+        }
+
+        let wide = table_area.width >= 110;
+        let mid = table_area.width >= 96;
+        let mut header = vec!["Email / phone"];
+        let mut widths = vec![Constraint::Fill(1)];
+        if wide {
+            header.push("Phone");
+            widths.push(Constraint::Length(14));
+        }
+        header.push("Providers");
+        widths.push(Constraint::Length(if mid { 15 } else { 11 }));
+        if mid {
+            header.push("Conf");
+            widths.push(Constraint::Length(4));
+        }
+        header.extend(["Last sign-in", "Created", "Status"]);
+        widths.extend([
+            Constraint::Length(12),
+            Constraint::Length(10),
+            Constraint::Length(if mid { 20 } else { 13 }),
+        ]);
+
+        let end = (self.offset + self.page).min(self.view.len());
+        let rows = self.view[self.offset..end]
+            .iter()
+            .enumerate()
+            .map(|(i, idx)| {
+                let r = &self.rows[*idx as usize];
+                let mut cells = vec![Cell::from(r.label())];
+                if wide {
+                    cells.push(Cell::from(if r.phone.is_empty() {
+                        String::new()
+                    } else {
+                        format!("+{}", r.phone)
+                    }));
+                }
+                cells.push(Cell::from(truncate(
+                    &r.providers,
+                    if mid { 15 } else { 11 },
+                )));
+                if mid {
+                    cells.push(if r.confirmed() {
+                        Cell::from(Span::styled("✓", theme::ok()))
+                    } else {
+                        Cell::from(Span::styled("✗", theme::warn()))
+                    });
+                }
+                cells.push(Cell::from(
+                    r.last_sign_in
+                        .map(|t| time::relative(t, now))
+                        .unwrap_or_else(|| "never".into()),
+                ));
+                cells.push(Cell::from(r.created.map(time::date).unwrap_or_default()));
+                let status: Vec<Span> = r
+                    .status(now)
+                    .into_iter()
+                    .flat_map(|(word, style)| [Span::styled(word, style), Span::raw(" ")])
+                    .collect();
+                cells.push(Cell::from(Line::from(status)));
+                let row = Row::new(cells);
+                if self.offset + i == self.selected {
+                    row.style(theme::selected())
+                } else {
+                    row
+                }
+            });
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(theme::title()))
+            .block(block)
+            .column_spacing(1);
+        frame.render_widget(table, table_area);
+    }
+
+    fn draw_filter(&self, frame: &mut Frame, area: Rect) {
+        let mut spans = Vec::new();
+        let editing_server = self.editing == Some(Editing::ServerFilter);
+        let filter_label = Span::styled(
+            "/ ",
+            if self.editing == Some(Editing::Filter) {
+                theme::key()
+            } else {
+                theme::dim()
+            },
+        );
+        spans.push(filter_label);
+        spans.push(Span::raw(self.filter.value().to_owned()));
+        let cursor_x = area.x + 2 + self.filter.visual_cursor() as u16;
+        let server_text = if editing_server {
+            self.server_input.value().to_owned()
+        } else {
+            self.server_filter.clone().unwrap_or_default()
+        };
+        let server_start = area.x + 2 + self.filter.value().chars().count() as u16 + 3;
+        spans.push(Span::raw("   "));
+        spans.push(Span::styled(
+            "GoTrue filter: ",
+            if editing_server {
+                theme::key()
+            } else {
+                theme::dim()
+            },
+        ));
+        spans.push(Span::raw(server_text));
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        match self.editing {
+            Some(Editing::Filter) => frame.set_cursor_position((cursor_x, area.y)),
+            Some(Editing::ServerFilter) => frame.set_cursor_position((
+                server_start + 15 + self.server_input.visual_cursor() as u16,
+                area.y,
+            )),
+            None => {}
+        }
+    }
+}
+
+/// Merges two sorted lists.
+fn merge(a: Vec<u32>, b: Vec<u32>, cmp: impl Fn(u32, u32) -> Ordering) -> Vec<u32> {
+    if a.is_empty() {
+        return b;
+    }
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if cmp(a[i], b[j]) != Ordering::Greater {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}

@@ -1,0 +1,77 @@
+//! Timestamps as people read them: relative ("3 h ago") next to absolute (UTC).
+
+use chrono::{DateTime, Utc};
+
+/// `just now`, `5m ago`, `3h ago`, `12d ago`, `in 2h`, …
+pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - at).num_seconds();
+    let (n, future) = if secs < 0 {
+        (-secs, true)
+    } else {
+        (secs, false)
+    };
+    let text = if n < 45 {
+        return if future {
+            "in a moment".into()
+        } else {
+            "just now".into()
+        };
+    } else if n < 3600 {
+        format!("{}m", (n + 30) / 60)
+    } else if n < 86_400 {
+        format!("{}h", n / 3600)
+    } else if n < 86_400 * 60 {
+        format!("{}d", n / 86_400)
+    } else if n < 86_400 * 730 {
+        format!("{}mo", n / (86_400 * 30))
+    } else {
+        format!("{}y", n / (86_400 * 365))
+    };
+    if future {
+        format!("in {text}")
+    } else {
+        format!("{text} ago")
+    }
+}
+
+pub fn absolute(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+pub fn date(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+/// `59:12` or `1:02:03` for a countdown.
+pub fn countdown(secs: i64) -> String {
+    if secs <= 0 {
+        return "0:00".into();
+    }
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let ago = |s: i64| relative(now - chrono::Duration::seconds(s), now);
+        assert_eq!(ago(10), "just now");
+        assert_eq!(ago(300), "5m ago");
+        assert_eq!(ago(3 * 3600), "3h ago");
+        assert_eq!(ago(12 * 86_400), "12d ago");
+        assert_eq!(ago(200 * 86_400), "6mo ago");
+        assert_eq!(ago(800 * 86_400), "2y ago");
+        assert_eq!(ago(-7200), "in 2h");
+        assert_eq!(countdown(3552), "59:12");
+        assert_eq!(countdown(3723), "1:02:03");
+        assert_eq!(countdown(-5), "0:00");
+    }
+}

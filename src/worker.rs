@@ -1,0 +1,129 @@
+//! Runs GoTrue calls off the UI: each `ApiCall` on its own tokio task, each answer sent back
+//! tagged with its request id. The interface never waits on the network.
+
+use crate::command::{ApiCall, ApiReply, Outcome, RequestId};
+use crate::gotrue::{AllUsers, GoTrueClient, GoTrueError};
+use futures::StreamExt;
+use std::collections::HashMap;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
+
+pub struct Worker {
+    client: GoTrueClient,
+    out: UnboundedSender<Outcome>,
+    running: HashMap<RequestId, AbortHandle>,
+}
+
+impl Worker {
+    pub fn new(client: GoTrueClient, out: UnboundedSender<Outcome>) -> Self {
+        Self {
+            client,
+            out,
+            running: HashMap::new(),
+        }
+    }
+
+    pub fn client(&self) -> &GoTrueClient {
+        &self.client
+    }
+
+    /// Uses another client from now on (new keys); requests already running finish.
+    pub fn set_client(&mut self, client: GoTrueClient) {
+        self.client = client;
+    }
+
+    /// Starts a call; its answer arrives on the outcome channel.
+    pub fn spawn(&mut self, id: RequestId, call: ApiCall) {
+        self.running.retain(|_, handle| !handle.is_finished());
+        let client = self.client.clone();
+        let out = self.out.clone();
+        let handle = tokio::spawn(async move {
+            if let ApiCall::LoadUsers { filter } = call {
+                stream_users(&client, filter, id, &out).await;
+                return;
+            }
+            let result = run(&client, call).await;
+            let _ = out.send(Outcome { id, result });
+        });
+        self.running.insert(id, handle.abort_handle());
+    }
+
+    pub fn cancel(&mut self, id: RequestId) {
+        if let Some(handle) = self.running.remove(&id) {
+            handle.abort();
+        }
+    }
+
+    /// Requests still running (for tests and the activity count).
+    pub fn in_flight(&mut self) -> usize {
+        self.running.retain(|_, handle| !handle.is_finished());
+        self.running.len()
+    }
+}
+
+async fn stream_users(
+    client: &GoTrueClient,
+    filter: Option<String>,
+    id: RequestId,
+    out: &UnboundedSender<Outcome>,
+) {
+    let opts = AllUsers {
+        filter,
+        ..AllUsers::default()
+    };
+    let mut stream = Box::pin(client.stream_all_users(opts));
+    while let Some(item) = stream.next().await {
+        let failed = item.is_err();
+        let result = item.map(ApiReply::UsersBatch);
+        if out.send(Outcome { id, result }).is_err() || failed {
+            return;
+        }
+    }
+    let _ = out.send(Outcome {
+        id,
+        result: Ok(ApiReply::UsersDone),
+    });
+}
+
+async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueError> {
+    Ok(match call {
+        ApiCall::Health => ApiReply::Health(client.health().await?),
+        ApiCall::Settings => ApiReply::Settings(Box::new(client.settings().await?)),
+        // Streamed by `stream_users`; a lone call means "nothing more to load".
+        ApiCall::LoadUsers { .. } => ApiReply::UsersDone,
+        ApiCall::GetUser(id) => ApiReply::User(Box::new(client.get_user_by_id(id).await?)),
+        ApiCall::SignIn {
+            credential,
+            password,
+        } => ApiReply::Session(Box::new(
+            client.sign_in_with_password(&credential, &password).await?,
+        )),
+        ApiCall::SignUp(req) => ApiReply::SignedUp(client.sign_up(&req).await?),
+        ApiCall::MagicLink { email } => {
+            client.send_magic_link(&email, None).await?;
+            ApiReply::Sent { message_id: None }
+        }
+        ApiCall::SendOtp {
+            target,
+            create_user,
+        } => ApiReply::Sent {
+            message_id: client.send_otp(&target, create_user, None, None).await?,
+        },
+        ApiCall::Verify(v) => ApiReply::Verified(client.verify_otp(&v).await?),
+        ApiCall::Resend { kind, target } => {
+            client.resend(kind, &target, None).await?;
+            ApiReply::Sent { message_id: None }
+        }
+        ApiCall::Refresh { refresh_token } => {
+            ApiReply::Session(Box::new(client.refresh_session(&refresh_token).await?))
+        }
+        ApiCall::SignOut {
+            access_token,
+            scope,
+        } => {
+            client.sign_out(&access_token, scope).await?;
+            ApiReply::SignedOut
+        }
+        ApiCall::Outbox => ApiReply::Outbox(client.demo_outbox().await?),
+    })
+}
