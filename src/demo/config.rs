@@ -1,0 +1,127 @@
+//! How the demo server is set up: [`DemoConfig`] for code, [`DemoServerArgs`]
+//! for the `demo-server` command line.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::faults::FaultConfig;
+
+pub const DEFAULT_JWT_SECRET: &str = "super-secret-jwt-token-with-at-least-32-characters-long";
+
+/// Settings of an embedded demo server.
+#[derive(Clone, Debug)]
+pub struct DemoConfig {
+    /// Where to listen; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// HS256 secret for access tokens and the anon / service-role keys.
+    pub jwt_secret: String,
+    /// Load the persona and seed users from `assets/demo-users.json`.
+    pub seed: bool,
+    /// Synthetic users added on top of the seed.
+    pub extra_users: usize,
+    /// `GOTRUE_MAILER_AUTOCONFIRM`.
+    pub mailer_autoconfirm: bool,
+    /// `GOTRUE_SMS_AUTOCONFIRM`.
+    pub phone_autoconfirm: bool,
+    /// Per-user minimum gap between two mails or two SMS of one kind.
+    pub send_frequency: Duration,
+    /// `GOTRUE_PASSWORD_MIN_LENGTH`.
+    pub password_min_length: usize,
+    /// Access token lifetime (`GOTRUE_JWT_EXP`).
+    pub jwt_exp: Duration,
+    /// `GOTRUE_SITE_URL`: where mail links send the browser by default.
+    pub site_url: String,
+    /// Faults to inject from the start.
+    pub faults: FaultConfig,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        DemoConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            jwt_secret: DEFAULT_JWT_SECRET.to_string(),
+            seed: true,
+            extra_users: 0,
+            mailer_autoconfirm: false,
+            phone_autoconfirm: false,
+            send_frequency: Duration::from_secs(60),
+            password_min_length: 6,
+            jwt_exp: Duration::from_secs(3600),
+            site_url: "http://localhost:3000".to_string(),
+            faults: FaultConfig::default(),
+        }
+    }
+}
+
+/// `gotrue-console demo-server` options.
+#[derive(Clone, Debug, clap::Args)]
+pub struct DemoServerArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9998")]
+    pub listen: SocketAddr,
+    /// HS256 secret for tokens and keys.
+    #[arg(long, default_value = DEFAULT_JWT_SECRET)]
+    pub jwt_secret: String,
+    /// Synthetic users to add on top of the seed users.
+    #[arg(long = "users", default_value_t = 0)]
+    pub users: usize,
+    /// Start without the persona and seed users.
+    #[arg(long)]
+    pub no_seed: bool,
+    /// Confirm email and phone sign-ups at once (no confirmation message).
+    #[arg(long)]
+    pub autoconfirm: bool,
+    /// Seconds a user must wait between two messages of one kind.
+    #[arg(long, default_value_t = 60)]
+    pub send_frequency: u64,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Share of requests that fail with 500 or 503 (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Share of mail/SMS-sending requests that answer 429 (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub rate_limit_rate: f64,
+    /// Share of answers whose body is cut off (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub truncate_rate: f64,
+    /// Share of answers replaced by an HTML page (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub non_json_rate: f64,
+    /// Share of requests whose connection is dropped (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub drop_rate: f64,
+    /// Share of requests that never get an answer (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub hang_rate: f64,
+    /// Seed of the fault RNG, for repeatable runs.
+    #[arg(long, default_value_t = 0)]
+    pub fault_seed: u64,
+}
+
+impl DemoServerArgs {
+    pub fn to_config(&self) -> DemoConfig {
+        DemoConfig {
+            listen: self.listen,
+            jwt_secret: self.jwt_secret.clone(),
+            seed: !self.no_seed,
+            extra_users: self.users,
+            mailer_autoconfirm: self.autoconfirm,
+            phone_autoconfirm: self.autoconfirm,
+            send_frequency: Duration::from_secs(self.send_frequency),
+            faults: FaultConfig {
+                latency_ms: self.latency_ms,
+                fail_rate: self.fail_rate,
+                rate_limit_rate: self.rate_limit_rate,
+                truncate_rate: self.truncate_rate,
+                non_json_rate: self.non_json_rate,
+                drop_rate: self.drop_rate,
+                hang_rate: self.hang_rate,
+                seed: self.fault_seed,
+                ..FaultConfig::default()
+            },
+            ..DemoConfig::default()
+        }
+    }
+}

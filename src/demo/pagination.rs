@@ -1,0 +1,335 @@
+//! Paging as GoTrue does it (internal/api/pagination.go, sorting.go):
+//! `page`/`per_page` parsed with `strconv.ParseUint`, a `Link` header built
+//! from the request URL with Go's query encoding (sorted keys, `+` for
+//! spaces), `X-Total-Count`, and Postgres `LIKE`/`ILIKE` matching for filters.
+
+use axum::http::{HeaderMap, HeaderValue, Uri};
+
+use super::errors::ApiError;
+
+pub const DEFAULT_PER_PAGE: u64 = 50;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Page {
+    /// As given (may be 0; the query then acts as page 1, like pop does).
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl Page {
+    /// Rows to skip.
+    pub fn offset(&self) -> usize {
+        let page = self.page.max(1);
+        usize::try_from((page - 1).saturating_mul(self.per_page)).unwrap_or(usize::MAX)
+    }
+
+    pub fn limit(&self) -> usize {
+        usize::try_from(self.per_page).unwrap_or(usize::MAX)
+    }
+}
+
+/// The query string as Go's `url.Values`: keys with all their values, in
+/// request order.
+#[derive(Clone, Debug, Default)]
+pub struct Query {
+    pairs: Vec<(String, String)>,
+}
+
+impl Query {
+    pub fn parse(raw: Option<&str>) -> Self {
+        let pairs = raw
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Query { pairs }
+    }
+
+    pub fn from_uri(uri: &Uri) -> Self {
+        Self::parse(uri.query())
+    }
+
+    /// `Get`: the first value, `""` when absent.
+    pub fn get(&self, key: &str) -> &str {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    pub fn set(&mut self, key: &str, value: String) {
+        self.pairs.retain(|(k, _)| k != key);
+        self.pairs.push((key.to_string(), value));
+    }
+
+    /// `url.Values.Encode`: keys sorted, values in order, `QueryEscape`d.
+    pub fn encode(&self) -> String {
+        let mut keys: Vec<&str> = self.pairs.iter().map(|(k, _)| k.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut out = String::new();
+        for key in keys {
+            for (_, v) in self.pairs.iter().filter(|(k, _)| k == key) {
+                if !out.is_empty() {
+                    out.push('&');
+                }
+                out.push_str(&go_query_escape(key));
+                out.push('=');
+                out.push_str(&go_query_escape(v));
+            }
+        }
+        out
+    }
+}
+
+/// Go's `url.QueryEscape`.
+pub fn go_query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+/// GoTrue's `paginate`.
+pub fn paginate(q: &Query) -> Result<Page, ApiError> {
+    let bad = |v: &str, why: &str| {
+        ApiError::validation(format!(
+            "Bad Pagination Parameters: strconv.ParseUint: parsing \"{v}\": {why}"
+        ))
+    };
+    let parse = |v: &str| -> Result<u64, ApiError> {
+        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad(v, "invalid syntax"));
+        }
+        v.parse::<u64>().map_err(|_| bad(v, "value out of range"))
+    };
+    let mut page = Page {
+        page: 1,
+        per_page: DEFAULT_PER_PAGE,
+    };
+    let raw_page = q.get("page");
+    if !raw_page.is_empty() {
+        page.page = parse(raw_page)?;
+    }
+    let raw_per_page = q.get("per_page");
+    if !raw_per_page.is_empty() {
+        page.per_page = parse(raw_per_page)?;
+        if page.per_page == 0 {
+            return Err(ApiError::validation(
+                "Bad Pagination Parameters: per_page must be greater than 0",
+            ));
+        }
+    }
+    Ok(page)
+}
+
+/// GoTrue's `sort` for the users list: only `created_at`, default newest
+/// first. Returns `true` for ascending.
+pub fn created_at_ascending(q: &Query) -> Result<bool, ApiError> {
+    let mut order = None;
+    for value in q.all("sort") {
+        let (field, dir) = match value.split_once(' ') {
+            Some((f, d)) => (f, Some(d)),
+            None => (value, None),
+        };
+        if field != "created_at" {
+            return Err(ApiError::validation(format!(
+                "Bad Sort Parameters: bad field for sort '{field}'"
+            )));
+        }
+        let ascending = match dir.map(str::to_uppercase).as_deref() {
+            None | Some("DESC") => false,
+            Some("ASC") => true,
+            Some(_) => {
+                return Err(ApiError::validation(format!(
+                    "Bad Sort Parameters: bad direction for sort '{}', only 'asc' and 'desc' allowed",
+                    dir.unwrap_or_default()
+                )));
+            }
+        };
+        // The first sort field decides the order; later ones only tie-break.
+        order.get_or_insert(ascending);
+    }
+    Ok(order.unwrap_or(false))
+}
+
+/// GoTrue's `addPaginationHeaders`: `Link` with `rel="next"` when another
+/// page exists and always `rel="last"`, plus `X-Total-Count`.
+pub fn headers(uri: &Uri, page: &Page, total: u64) -> HeaderMap {
+    let per_page = page.per_page.max(1);
+    let total_pages = total / per_page + u64::from(total % per_page > 0);
+    let path = uri.path();
+    let mut query = Query::from_uri(uri);
+    let mut link = String::new();
+    if total_pages > page.page {
+        query.set("page", (page.page + 1).to_string());
+        link.push_str(&format!("<{path}?{}>; rel=\"next\", ", query.encode()));
+    }
+    query.set("page", total_pages.to_string());
+    link.push_str(&format!("<{path}?{}>; rel=\"last\"", query.encode()));
+    let mut h = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&link) {
+        h.insert("link", v);
+    }
+    h.insert("x-total-count", HeaderValue::from(total));
+    h
+}
+
+/// Postgres `LIKE` (or `ILIKE` when `insensitive`): `%` any run, `_` one
+/// character, `\` escapes.
+pub fn like_matches(pattern: &str, text: &str, insensitive: bool) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = if insensitive {
+        (
+            pattern.to_lowercase().chars().collect(),
+            text.to_lowercase().chars().collect(),
+        )
+    } else {
+        (pattern.chars().collect(), text.chars().collect())
+    };
+    // Fast path: `%literal%` without wildcards inside.
+    if p.len() >= 2 && p[0] == '%' && p[p.len() - 1] == '%' {
+        let inner = &p[1..p.len() - 1];
+        if !inner.iter().any(|c| matches!(c, '%' | '_' | '\\')) {
+            if inner.is_empty() {
+                return true;
+            }
+            return t.windows(inner.len()).any(|w| w == inner);
+        }
+    }
+    like_rec(&p, &t)
+}
+
+fn like_rec(p: &[char], t: &[char]) -> bool {
+    // Iterative matcher with backtracking on the last `%`.
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() {
+            match p[pi] {
+                '%' => {
+                    star = Some((pi, ti));
+                    pi += 1;
+                    continue;
+                }
+                '_' => {
+                    pi += 1;
+                    ti += 1;
+                    continue;
+                }
+                '\\' if pi + 1 < p.len() => {
+                    if p[pi + 1] == t[ti] {
+                        pi += 2;
+                        ti += 1;
+                        continue;
+                    }
+                }
+                c => {
+                    if c == t[ti] {
+                        pi += 1;
+                        ti += 1;
+                        continue;
+                    }
+                }
+            }
+        }
+        match star {
+            Some((sp, st)) => {
+                pi = sp + 1;
+                ti = st + 1;
+                star = Some((sp, st + 1));
+            }
+            None => return false,
+        }
+    }
+    while pi < p.len() && p[pi] == '%' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like() {
+        assert!(like_matches("%ada%", "ada@example.com", false));
+        assert!(!like_matches("%ADA%", "ada@example.com", false));
+        assert!(like_matches("%ADA%", "ada@example.com", true));
+        assert!(like_matches("%a_a%", "ada@example.com", false));
+        assert!(like_matches("%%", "", false));
+        assert!(like_matches("%ex%com%", "ada@example.com", false));
+        assert!(!like_matches("%x_z%", "ada@example.com", false));
+        assert!(like_matches("%100\\%%", "100% sure", false));
+    }
+
+    #[test]
+    fn link_header_like_gotrue() {
+        let uri: Uri = "/admin/users?per_page=10&page=2&filter=a b"
+            .replace(' ', "%20")
+            .parse()
+            .unwrap_or_default();
+        let q = Query::from_uri(&uri);
+        let page = paginate(&q).unwrap_or(Page {
+            page: 0,
+            per_page: 0,
+        });
+        let h = headers(&uri, &page, 123);
+        assert_eq!(
+            h.get("link").and_then(|v| v.to_str().ok()),
+            Some(
+                "</admin/users?filter=a+b&page=3&per_page=10>; rel=\"next\", \
+                 </admin/users?filter=a+b&page=13&per_page=10>; rel=\"last\""
+            )
+        );
+        assert_eq!(
+            h.get("x-total-count").and_then(|v| v.to_str().ok()),
+            Some("123")
+        );
+        let last = Page {
+            page: 13,
+            per_page: 10,
+        };
+        let h = headers(&uri, &last, 123);
+        assert_eq!(
+            h.get("link").and_then(|v| v.to_str().ok()),
+            Some("</admin/users?filter=a+b&page=13&per_page=10>; rel=\"last\"")
+        );
+    }
+
+    #[test]
+    fn bad_pages() {
+        let q = Query::parse(Some("page=many"));
+        assert_eq!(
+            paginate(&q).err().map(|e| e.message().to_string()),
+            Some(
+                "Bad Pagination Parameters: strconv.ParseUint: parsing \"many\": invalid syntax"
+                    .to_string()
+            )
+        );
+        let q = Query::parse(Some("per_page=0"));
+        assert!(paginate(&q).is_err());
+        let q = Query::parse(Some("sort=email"));
+        assert!(created_at_ascending(&q).is_err());
+        let q = Query::parse(Some("sort=created_at%20asc"));
+        assert_eq!(created_at_ascending(&q).ok(), Some(true));
+    }
+}

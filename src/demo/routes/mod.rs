@@ -1,0 +1,94 @@
+//! The HTTP surface: GoTrue's routes (internal/api/api.go) plus `/demo/*`.
+
+mod admin;
+mod admin_links;
+mod common;
+mod demo;
+mod meta;
+mod middleware;
+mod otp;
+mod sends;
+mod signup;
+mod token;
+mod user;
+mod verify;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use super::state::AppState;
+
+/// Every route, wrapped in the CORS, error-shape and fault layers.
+pub fn router(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/health", get(meta::health))
+        .route("/settings", get(meta::settings))
+        .route("/authorize", get(meta::authorize))
+        .route("/signup", post(signup::signup))
+        .route("/token", post(token::token))
+        .route("/logout", post(token::logout))
+        .route("/otp", post(otp::otp))
+        .route("/magiclink", post(otp::magiclink))
+        .route("/recover", post(otp::recover))
+        .route("/resend", post(otp::resend))
+        .route("/verify", get(verify::verify_get).post(verify::verify_post))
+        .route("/invite", post(admin_links::invite))
+        .route("/user", get(user::get_user).put(user::put_user))
+        .route("/factors", post(user::enroll_factor))
+        .route(
+            "/factors/{factor_id}",
+            axum::routing::delete(user::unenroll_factor),
+        )
+        .route(
+            "/admin/users",
+            get(admin::list_users).post(admin::create_user),
+        )
+        .route(
+            "/admin/users/{user_id}",
+            get(admin::get_user)
+                .put(admin::update_user)
+                .delete(admin::delete_user),
+        )
+        .route("/admin/users/{user_id}/factors", get(admin::list_factors))
+        .route(
+            "/admin/users/{user_id}/factors/{factor_id}",
+            axum::routing::delete(admin::delete_factor).put(admin::update_factor),
+        )
+        .route("/admin/generate_link", post(admin_links::generate_link))
+        .route("/admin/audit", get(admin_links::audit))
+        .route(
+            "/demo/outbox",
+            get(demo::list_outbox).delete(demo::clear_outbox),
+        )
+        .route("/demo/faults", get(demo::get_faults).put(demo::put_faults))
+        .route("/demo/oauth/{provider}", get(meta::fake_provider))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state.clone());
+
+    api.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        middleware::faults,
+    ))
+    .layer(axum::middleware::from_fn(middleware::error_shape))
+    .layer(axum::middleware::from_fn(middleware::cors))
+}
+
+/// Go's `http.NotFound`, which GoTrue's router answers unknown paths with.
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "404 page not found\n",
+    )
+        .into_response()
+}
+
+/// chi's answer to a known path with the wrong method: 405, no body.
+async fn method_not_allowed() -> Response {
+    StatusCode::METHOD_NOT_ALLOWED.into_response()
+}

@@ -1,0 +1,126 @@
+//! Shared server state. Every lock is a plain `std::sync` lock taken for a
+//! short, synchronous critical section; none is held across an `.await`.
+
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use tokio::sync::watch;
+
+use super::audit::{Action, Actor, AuditLog};
+use super::faults::{FaultConfig, FaultState};
+use super::model::JsonMap;
+use super::outbox::{Draft, Outbox};
+use super::sessions::Sessions;
+use super::store::Users;
+
+/// The configuration handlers read (fixed for the server's lifetime).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// GoTrue's external URL, e.g. `http://127.0.0.1:9998`.
+    pub url: String,
+    pub jwt_secret: String,
+    pub jwt_exp: i64,
+    pub site_url: String,
+    pub mailer_autoconfirm: bool,
+    pub phone_autoconfirm: bool,
+    pub send_frequency: Duration,
+    pub password_min_length: usize,
+    /// `GOTRUE_MAILER_OTP_EXP` / `GOTRUE_SMS_OTP_EXP`.
+    pub otp_exp: Duration,
+    /// `GOTRUE_SMS_TEST_OTP`: phone → fixed code.
+    pub test_otps: Vec<(String, String)>,
+    /// `GOTRUE_MAILER_SECURE_EMAIL_CHANGE_ENABLED`.
+    pub secure_email_change: bool,
+    /// `GOTRUE_JWT_ADMIN_ROLES`.
+    pub admin_roles: Vec<String>,
+}
+
+impl Settings {
+    pub fn test_otp(&self, phone: &str) -> Option<&str> {
+        self.test_otps
+            .iter()
+            .find(|(p, _)| p == phone)
+            .map(|(_, otp)| otp.as_str())
+    }
+}
+
+/// Users and their sessions, behind one lock so a handler sees them agree.
+#[derive(Default)]
+pub struct Db {
+    pub users: Users,
+    pub sessions: Sessions,
+}
+
+pub struct AppState {
+    pub settings: Settings,
+    db: RwLock<Db>,
+    outbox: Mutex<Outbox>,
+    audit: Mutex<AuditLog>,
+    faults: Mutex<FaultState>,
+    /// `GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL`, changeable by tests.
+    reuse_interval: Mutex<StdDuration>,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+fn recover<T>(r: Result<T, std::sync::PoisonError<T>>) -> T {
+    // A panic elsewhere must not take the whole demo down with it.
+    r.unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl AppState {
+    pub fn new(
+        settings: Settings,
+        db: Db,
+        audit: AuditLog,
+        faults: FaultConfig,
+        shutdown: watch::Receiver<bool>,
+    ) -> Self {
+        AppState {
+            settings,
+            db: RwLock::new(db),
+            outbox: Mutex::new(Outbox::default()),
+            audit: Mutex::new(audit),
+            faults: Mutex::new(FaultState::new(faults)),
+            reuse_interval: Mutex::new(StdDuration::from_secs(10)),
+            shutdown,
+        }
+    }
+
+    pub fn read(&self) -> RwLockReadGuard<'_, Db> {
+        recover(self.db.read())
+    }
+
+    pub fn write(&self) -> RwLockWriteGuard<'_, Db> {
+        recover(self.db.write())
+    }
+
+    pub fn outbox(&self) -> MutexGuard<'_, Outbox> {
+        recover(self.outbox.lock())
+    }
+
+    pub fn audit(&self) -> MutexGuard<'_, AuditLog> {
+        recover(self.audit.lock())
+    }
+
+    pub fn faults(&self) -> MutexGuard<'_, FaultState> {
+        recover(self.faults.lock())
+    }
+
+    pub fn reuse_interval(&self) -> Duration {
+        let d = *recover(self.reuse_interval.lock());
+        Duration::from_std(d).unwrap_or(Duration::seconds(10))
+    }
+
+    pub fn set_reuse_interval(&self, d: StdDuration) {
+        *recover(self.reuse_interval.lock()) = d;
+    }
+
+    pub fn log(&self, actor: &Actor, action: Action, traits: Option<JsonMap>, at: DateTime<Utc>) {
+        self.audit().record(actor, action, traits, "", at);
+    }
+
+    pub fn send(&self, draft: Draft, at: DateTime<Utc>) {
+        self.outbox().push(draft, at);
+    }
+}
