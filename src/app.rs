@@ -391,6 +391,11 @@ impl App {
             None => {}
         }
         let context = self.context();
+        // The users filter fields take every key (Enter and Esc close them).
+        if context == Context::Form && self.tab == Tab::Users {
+            self.type_key(key, ctx);
+            return;
+        }
         if context == Context::Form {
             match Context::Form.lookup(&key, self.cfg.read_only) {
                 Some(action) => self.dispatch(action, ctx),
@@ -560,10 +565,10 @@ impl App {
                     target,
                     otp_type,
                     code,
+                    sent,
                 } => {
                     let mut screen = OtpScreen::new(target.as_ref(), otp_type, code.as_deref());
-                    // Coming straight from a send: the resend countdown starts now.
-                    if self.tab == Tab::Session && code.is_none() && target.is_some() {
+                    if sent {
                         screen.start_cooldown(self.now);
                     }
                     self.otp = Some(screen);
@@ -668,39 +673,41 @@ impl App {
         } else {
             theme::header()
         };
-        let mut spans = vec![Span::styled(
-            " gotrue-console ",
-            base.add_modifier(ratatui::style::Modifier::BOLD),
-        )];
+        let bold = base.add_modifier(ratatui::style::Modifier::BOLD);
+        let mut spans = vec![Span::styled(" gotrue-console ", bold)];
         if self.cfg.production {
             spans.push(Span::styled(" ▲ PRODUCTION ▲ ", theme::production()));
         }
         if self.cfg.demo {
-            spans.push(Span::styled(" DEMO SERVER ", theme::demo()));
+            spans.push(Span::styled(" DEMO ", theme::demo()));
         }
         if self.cfg.read_only {
             spans.push(Span::styled(" READ-ONLY ", theme::demo()));
         }
-        spans.push(Span::raw(" "));
-        spans.push(Span::raw(self.cfg.server.clone()));
+        let server = self
+            .cfg
+            .server
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        spans.push(Span::raw(format!(" {server}")));
         let (dot, dot_style) = match &self.health {
-            None => ("… ".to_owned(), theme::dim()),
+            None => (" … ".to_owned(), theme::dim()),
             Some(Ok(h)) => (format!(" ● {} ", h.version), theme::ok()),
             Some(Err(_)) => (" ● unreachable ".to_owned(), theme::danger()),
         };
         spans.push(Span::styled(dot, dot_style));
         if let Some(p) = &self.cfg.profile {
-            spans.push(Span::styled(" profile ", theme::dim()));
-            spans.push(Span::raw(p.clone()));
+            spans.push(Span::styled("│ ", theme::dim()));
+            spans.push(Span::raw(format!("{p} ")));
         }
-        spans.push(Span::styled("  as ", theme::dim()));
+        spans.push(Span::styled("│ ", theme::dim()));
         spans.push(Span::raw(if self.cfg.has_service_key {
             "service_role"
         } else {
             "no admin key"
         }));
         if let Some(user) = self.session.as_ref().and_then(|s| s.user.as_ref()) {
-            spans.push(Span::styled(" + user ", theme::dim()));
+            spans.push(Span::styled(" + ", theme::dim()));
             spans.push(Span::raw(user.display_name()));
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), area);

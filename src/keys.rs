@@ -54,6 +54,7 @@ pub enum Action {
     Resend,
     // outbox
     UseMessage,
+    UseCode,
     CopyLink,
     ClearOutbox,
 }
@@ -160,320 +161,89 @@ const fn b(
 }
 
 /// Keys that work on every screen (unless a text field has the focus).
+#[rustfmt::skip]
 pub const GLOBAL: &[Binding] = &[
     b(&[k('?')], Action::Help, "help: every key", "global", true),
-    b(
-        &[k(':')],
-        Action::Palette,
-        "command palette",
-        "global",
-        true,
-    ),
+    b(&[k(':')], Action::Palette, "command palette", "global", true),
     b(&[k('q')], Action::Quit, "quit", "global", true),
-    b(
-        &[ctrl('c')],
-        Action::ForceQuit,
-        "quit, from anywhere",
-        "global",
-        false,
-    ),
+    b(&[ctrl('c')], Action::ForceQuit, "quit, from anywhere", "global", false),
     b(&[code(KeyCode::Esc)], Action::Back, "back", "global", false),
-    b(
-        &[code(KeyCode::Tab)],
-        Action::NextTab,
-        "next tab",
-        "global",
-        false,
-    ),
-    b(
-        &[code(KeyCode::BackTab)],
-        Action::PrevTab,
-        "previous tab",
-        "global",
-        false,
-    ),
+    b(&[code(KeyCode::Tab)], Action::NextTab, "next tab", "global", false),
+    b(&[code(KeyCode::BackTab)], Action::PrevTab, "previous tab", "global", false),
     b(&[k('1')], Action::GoUsers, "users", "tabs", false),
-    b(
-        &[k('2')],
-        Action::GoSession,
-        "session: sign in as a user",
-        "tabs",
-        false,
-    ),
-    b(
-        &[k('3')],
-        Action::GoOutbox,
-        "outbox (demo server)",
-        "tabs",
-        false,
-    ),
-    b(
-        &[k('4')],
-        Action::GoActivity,
-        "activity: every request",
-        "tabs",
-        false,
-    ),
+    b(&[k('2')], Action::GoSession, "session: sign in as a user", "tabs", false),
+    b(&[k('3')], Action::GoOutbox, "outbox (demo server)", "tabs", false),
+    b(&[k('4')], Action::GoActivity, "activity: every request", "tabs", false),
 ];
 
+#[rustfmt::skip]
 const MOVE: &[Binding] = &[
-    b(
-        &[k('k'), code(KeyCode::Up)],
-        Action::Up,
-        "up",
-        "move",
-        false,
-    ),
-    b(
-        &[k('j'), code(KeyCode::Down)],
-        Action::Down,
-        "down",
-        "move",
-        false,
-    ),
-    b(
-        &[k('g'), code(KeyCode::Home)],
-        Action::Top,
-        "top",
-        "move",
-        false,
-    ),
-    b(
-        &[k('G'), code(KeyCode::End)],
-        Action::Bottom,
-        "bottom",
-        "move",
-        false,
-    ),
-    b(
-        &[code(KeyCode::PageUp), ctrl('u')],
-        Action::PageUp,
-        "page up",
-        "move",
-        false,
-    ),
-    b(
-        &[code(KeyCode::PageDown), ctrl('d')],
-        Action::PageDown,
-        "page down",
-        "move",
-        false,
-    ),
+    b(&[k('k'), code(KeyCode::Up)], Action::Up, "up", "move", false),
+    b(&[k('j'), code(KeyCode::Down)], Action::Down, "down", "move", false),
+    b(&[k('g'), code(KeyCode::Home)], Action::Top, "top", "move", false),
+    b(&[k('G'), code(KeyCode::End)], Action::Bottom, "bottom", "move", false),
+    b(&[code(KeyCode::PageUp), ctrl('u')], Action::PageUp, "page up", "move", false),
+    b(&[code(KeyCode::PageDown), ctrl('d')], Action::PageDown, "page down", "move", false),
 ];
 
+#[rustfmt::skip]
 pub const USERS: &[Binding] = &[
-    b(
-        &[code(KeyCode::Enter)],
-        Action::Open,
-        "open the user",
-        "users",
-        true,
-    ),
-    b(
-        &[k('/')],
-        Action::Filter,
-        "filter what is loaded (instant)",
-        "users",
-        true,
-    ),
-    b(
-        &[k('f')],
-        Action::ServerFilter,
-        "GoTrue filter: email or name, reloads",
-        "users",
-        true,
-    ),
-    b(
-        &[k('x')],
-        Action::ClearFilter,
-        "clear both filters",
-        "users",
-        false,
-    ),
-    b(
-        &[k('s')],
-        Action::Sort,
-        "sort by: created, last sign-in, email",
-        "users",
-        true,
-    ),
-    b(
-        &[k('S')],
-        Action::ReverseSort,
-        "reverse the order",
-        "users",
-        false,
-    ),
-    b(
-        &[k('R')],
-        Action::Refresh,
-        "reload from the server",
-        "users",
-        true,
-    ),
+    b(&[code(KeyCode::Enter)], Action::Open, "open the user", "users", true),
+    b(&[k('/')], Action::Filter, "filter what is loaded (instant)", "users", true),
+    b(&[k('f')], Action::ServerFilter, "GoTrue filter: email or name, reloads", "users", true),
+    b(&[k('x')], Action::ClearFilter, "clear both filters", "users", false),
+    b(&[k('s')], Action::Sort, "sort by: created, last sign-in, email", "users", true),
+    b(&[k('S')], Action::ReverseSort, "reverse the order", "users", false),
+    b(&[k('R')], Action::Refresh, "reload from the server", "users", true),
     b(&[k('y')], Action::CopyId, "copy the id", "users", false),
-    b(
-        &[k('Y')],
-        Action::CopyEmail,
-        "copy the email",
-        "users",
-        false,
-    ),
-    b(
-        &[k('r')],
-        Action::Retry,
-        "retry after an error",
-        "users",
-        false,
-    ),
+    b(&[k('Y')], Action::CopyEmail, "copy the email", "users", false),
+    b(&[k('r')], Action::Retry, "retry after an error", "users", false),
 ];
 
+#[rustfmt::skip]
 pub const DETAIL: &[Binding] = &[
-    b(
-        &[k('J')],
-        Action::ToggleRaw,
-        "raw JSON / formatted",
-        "user",
-        true,
-    ),
+    b(&[k('J')], Action::ToggleRaw, "raw JSON / formatted", "user", true),
     b(&[k('R')], Action::Refresh, "reload", "user", true),
     b(&[k('y')], Action::CopyId, "copy the id", "user", true),
-    b(
-        &[k('Y')],
-        Action::CopyEmail,
-        "copy the email",
-        "user",
-        false,
-    ),
-    b(
-        &[k('r')],
-        Action::Retry,
-        "retry after an error",
-        "user",
-        false,
-    ),
+    b(&[k('Y')], Action::CopyEmail, "copy the email", "user", false),
+    b(&[k('r')], Action::Retry, "retry after an error", "user", false),
 ];
 
+#[rustfmt::skip]
 pub const LOGIN: &[Binding] = &[
-    b(
-        &[k('e'), code(KeyCode::Enter)],
-        Action::Edit,
-        "edit the form",
-        "session",
-        true,
-    ),
-    b(
-        &[k('m'), code(KeyCode::Right)],
-        Action::NextMode,
-        "next: sign in, sign up, magic link, OTP, key",
-        "session",
-        true,
-    ),
-    b(
-        &[k('M'), code(KeyCode::Left)],
-        Action::PrevMode,
-        "previous mode",
-        "session",
-        false,
-    ),
-    b(
-        &[k('o')],
-        Action::OtpEntry,
-        "enter a one-time code",
-        "session",
-        true,
-    ),
-    b(
-        &[k('R')],
-        Action::RefreshSession,
-        "refresh the session now",
-        "session",
-        true,
-    ),
-    b(
-        &[k('L')],
-        Action::SignOut,
-        "sign out (choose the scope)",
-        "session",
-        true,
-    ),
+    b(&[k('e'), code(KeyCode::Enter)], Action::Edit, "edit the form", "session", true),
+    b(&[k('m'), code(KeyCode::Right)], Action::NextMode, "next: sign in, sign up, magic link, code, key", "session", true),
+    b(&[k('M'), code(KeyCode::Left)], Action::PrevMode, "previous mode", "session", false),
+    b(&[k('o')], Action::OtpEntry, "enter a one-time code", "session", true),
+    b(&[k('R')], Action::RefreshSession, "refresh the session now", "session", true),
+    b(&[k('L')], Action::SignOut, "sign out (choose the scope)", "session", true),
 ];
 
 /// While a form field has the focus: everything else is typing.
+#[rustfmt::skip]
 pub const FORM: &[Binding] = &[
-    b(
-        &[code(KeyCode::Enter)],
-        Action::Submit,
-        "submit",
-        "form",
-        true,
-    ),
-    b(
-        &[code(KeyCode::Tab), code(KeyCode::Down)],
-        Action::NextField,
-        "next field",
-        "form",
-        true,
-    ),
-    b(
-        &[code(KeyCode::BackTab), code(KeyCode::Up)],
-        Action::PrevField,
-        "previous field",
-        "form",
-        false,
-    ),
-    b(
-        &[code(KeyCode::Esc)],
-        Action::Back,
-        "stop editing",
-        "form",
-        true,
-    ),
+    b(&[code(KeyCode::Enter)], Action::Submit, "submit", "form", true),
+    b(&[code(KeyCode::Tab), code(KeyCode::Down)], Action::NextField, "next field", "form", true),
+    b(&[code(KeyCode::BackTab), code(KeyCode::Up)], Action::PrevField, "previous field", "form", false),
+    b(&[code(KeyCode::Esc)], Action::Back, "stop editing", "form", true),
     b(&[ctrl('c')], Action::ForceQuit, "quit", "form", false),
 ];
 
+#[rustfmt::skip]
 pub const OTP: &[Binding] = &[
-    b(
-        &[k('e'), code(KeyCode::Enter)],
-        Action::Edit,
-        "edit the form",
-        "otp",
-        true,
-    ),
-    b(
-        &[k('t'), code(KeyCode::Right)],
-        Action::NextMode,
-        "next OTP type",
-        "otp",
-        true,
-    ),
-    b(
-        &[k('T'), code(KeyCode::Left)],
-        Action::PrevMode,
-        "previous OTP type",
-        "otp",
-        false,
-    ),
+    b(&[k('e'), code(KeyCode::Enter)], Action::Edit, "edit the form", "otp", true),
+    b(&[k('t'), code(KeyCode::Right)], Action::NextMode, "next OTP type", "otp", true),
+    b(&[k('T'), code(KeyCode::Left)], Action::PrevMode, "previous OTP type", "otp", false),
     b(&[k('r')], Action::Resend, "resend the code", "otp", true),
 ];
 
+#[rustfmt::skip]
 pub const OUTBOX: &[Binding] = &[
-    b(
-        &[k('v'), code(KeyCode::Enter)],
-        Action::UseMessage,
-        "use: verify the link or code",
-        "outbox",
-        true,
-    ),
+    b(&[k('v'), code(KeyCode::Enter)], Action::UseMessage, "use it: verify the link (or enter the code)", "outbox", true),
+    b(&[k('c')], Action::UseCode, "enter its code on the OTP screen", "outbox", true),
     b(&[k('y')], Action::CopyLink, "copy the link", "outbox", true),
     b(&[k('R')], Action::Refresh, "reload", "outbox", true),
-    b(
-        &[k('r')],
-        Action::Retry,
-        "retry after an error",
-        "outbox",
-        false,
-    ),
+    b(&[k('r')], Action::Retry, "retry after an error", "outbox", false),
 ];
 
 pub const ACTIVITY: &[Binding] = &[];

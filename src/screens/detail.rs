@@ -292,11 +292,15 @@ fn user_lines(u: &User, now: DateTime<Utc>) -> Vec<Line<'static>> {
                     .map(str::to_owned)
             })
             .unwrap_or_default();
-        out.push(Line::from(vec![
+        let mut spans = vec![
             Span::styled(format!("{:>20}  ", i.provider), theme::key()),
-            Span::raw(format!("{email}  ")),
-            Span::styled(format!("subject {}", i.id), theme::dim()),
-        ]));
+            Span::raw(email),
+        ];
+        // Email and phone identities' subject is the user id itself: only OAuth ones say more.
+        if i.provider != "email" && i.provider != "phone" {
+            spans.push(Span::styled(format!("  subject {}", i.id), theme::dim()));
+        }
+        out.push(Line::from(spans));
         if let Some(line) = when("last sign-in", i.last_sign_in_at, now) {
             out.push(line);
         }

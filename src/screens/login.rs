@@ -196,6 +196,7 @@ impl LoginScreen {
                     },
                     target,
                     code: None,
+                    sent: false,
                 });
             }
             Action::RefreshSession => match session {
@@ -395,6 +396,7 @@ impl LoginScreen {
                         },
                         target: Some(Credential::guess(&to)),
                         code: None,
+                        sent: true,
                     });
                 } else {
                     self.message = Some(format!("Magic link sent to {to}."));

@@ -41,6 +41,8 @@ pub enum Effect {
         target: Option<Credential>,
         otp_type: OtpType,
         code: Option<String>,
+        /// A code was just sent: the resend countdown starts now.
+        sent: bool,
     },
     /// A user session began (sign-in, verify, refresh): the app keeps it.
     SessionStarted(Box<Session>),

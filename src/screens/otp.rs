@@ -281,19 +281,26 @@ impl OtpScreen {
             Constraint::Fill(1),
         ])
         .split(inner);
+        // Every type when they fit on the line, else just the current one.
+        let all: usize = OtpType::ALL.iter().map(|t| t.as_str().len() + 2).sum();
         let mut types = vec![Span::styled(format!("{:>14} ", "type"), theme::dim())];
-        for t in OtpType::ALL {
-            let style = if *t == self.otp_type {
-                theme::selected()
-            } else {
-                theme::dim()
-            };
-            types.push(Span::styled(format!(" {t} "), style));
+        if all + 15 <= rows[0].width as usize {
+            for t in OtpType::ALL {
+                let style = if *t == self.otp_type {
+                    theme::selected()
+                } else {
+                    theme::dim()
+                };
+                types.push(Span::styled(format!(" {t} "), style));
+            }
+        } else {
+            types.push(Span::styled(
+                format!(" {} ", self.otp_type),
+                theme::selected(),
+            ));
+            types.push(Span::styled("  t/T change", theme::dim()));
         }
-        frame.render_widget(
-            Paragraph::new(Line::from(types)).wrap(Wrap { trim: true }),
-            rows[0],
-        );
+        frame.render_widget(Paragraph::new(Line::from(types)), rows[0]);
         self.fields[TARGET].draw(frame, rows[2], 14, self.focus == Some(TARGET));
         self.fields[CODE].draw(frame, rows[3], 14, self.focus == Some(CODE));
 

@@ -134,20 +134,30 @@ impl OutboxScreen {
                 }
                 None => ctx.flash(Level::Warn, "This message has no link"),
             },
-            Action::UseMessage => self.use_message(ctx),
+            Action::UseMessage => self.use_message(ctx, false),
+            Action::UseCode => self.use_message(ctx, true),
             _ => return false,
         }
         true
     }
 
-    /// Finishes the message's flow: a code opens the OTP entry filled in; a link is verified.
-    fn use_message(&mut self, ctx: &mut Ctx) {
+    /// Finishes the message's flow: a link is verified at once; a code (or any code, when
+    /// `code_first`) opens the OTP entry filled in.
+    fn use_message(&mut self, ctx: &mut Ctx, code_first: bool) {
         let Some(m) = self.selected().cloned() else {
             ctx.flash(Level::Warn, "The outbox is empty");
             return;
         };
         let phone = m.kind == "otp_sms" || m.kind == "phone_change";
-        if let Some(code) = m.otp.clone().filter(|_| phone || m.link.is_none()) {
+        if code_first && m.otp.is_none() {
+            ctx.flash(Level::Warn, "This message has no code");
+            return;
+        }
+        if let Some(code) = m
+            .otp
+            .clone()
+            .filter(|_| code_first || phone || m.link.is_none())
+        {
             let target = if phone {
                 Credential::Phone(m.to.clone())
             } else {
@@ -157,6 +167,7 @@ impl OutboxScreen {
                 target: Some(target),
                 otp_type: otp_type_for(&m.kind),
                 code: Some(code),
+                sent: false,
             });
             return;
         }
@@ -255,7 +266,7 @@ impl OutboxScreen {
             lines.extend(m.body.lines().map(|l| Line::raw(l.to_owned())));
             lines.push(Line::raw(""));
             lines.push(Line::styled(
-                "v use it (verify the link, or enter the code) · y copy the link",
+                "v use it (verify the link) · c enter the code · y copy the link",
                 theme::dim(),
             ));
         }

@@ -41,67 +41,148 @@ pub fn osc52(text: &str) -> String {
     )
 }
 
+/// The app with its worker: turns messages into state and commands into work. `run_app`
+/// drives it from a terminal; tests drive the very same thing step by step.
+pub struct Driver {
+    app: App,
+    worker: Worker,
+    outcomes: mpsc::UnboundedReceiver<Outcome>,
+    logs: mpsc::UnboundedReceiver<RequestLog>,
+    observer: crate::gotrue::RequestObserver,
+    env: Environment,
+    quit: bool,
+}
+
+impl Driver {
+    pub fn new(app: App, client: GoTrueClient, env: Environment) -> Self {
+        let (out_tx, outcomes) = mpsc::unbounded_channel::<Outcome>();
+        let (log_tx, logs) = mpsc::unbounded_channel::<RequestLog>();
+        let observer: crate::gotrue::RequestObserver = Arc::new(move |log: &RequestLog| {
+            let _ = log_tx.send(log.clone());
+        });
+        let worker = Worker::new(client.with_observer(observer.clone()), out_tx);
+        Self {
+            app,
+            worker,
+            outcomes,
+            logs,
+            observer,
+            env,
+            quit: false,
+        }
+    }
+
+    /// Sets the clock and sends the first requests.
+    pub fn start(&mut self) {
+        self.app.update(Msg::Clock((self.env.now)()));
+        let first = self.app.start();
+        self.run(first);
+    }
+
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    pub fn into_app(self) -> App {
+        self.app
+    }
+
+    pub fn has_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Requests still running on the worker.
+    pub fn in_flight(&mut self) -> usize {
+        self.worker.in_flight()
+    }
+
+    /// Feeds one message (after a clock tick) and runs what it asks for.
+    pub fn handle(&mut self, msg: Msg) {
+        let mut commands = self.app.update(Msg::Clock((self.env.now)()));
+        commands.extend(self.app.update(msg));
+        self.run(commands);
+    }
+
+    /// Waits for the next message: input, an answer, a finished request, or a wake-up the
+    /// app asked for. `None` when the input stream ended.
+    pub async fn next_message<S: Stream<Item = Input> + Unpin>(
+        &mut self,
+        inputs: &mut S,
+    ) -> Option<Msg> {
+        let sleep = self.app.next_wakeup().map(|at| {
+            let wait = (at - (self.env.now)()).to_std().unwrap_or_default();
+            tokio::time::sleep(wait)
+        });
+        tokio::select! {
+            input = inputs.next() => input.map(Msg::Input),
+            Some(outcome) = self.outcomes.recv() => Some(Msg::Outcome(outcome)),
+            Some(log) = self.logs.recv() => Some(Msg::Activity(log)),
+            _ = async { match sleep { Some(s) => s.await, None => std::future::pending().await } } => {
+                Some(Msg::Clock((self.env.now)()))
+            }
+        }
+    }
+
+    /// Handles every answer already waiting, without blocking. True if there were any.
+    pub fn drain(&mut self) -> bool {
+        let mut any = false;
+        while let Ok(o) = self.outcomes.try_recv() {
+            self.handle(Msg::Outcome(o));
+            any = true;
+        }
+        while let Ok(l) = self.logs.try_recv() {
+            self.handle(Msg::Activity(l));
+            any = true;
+        }
+        any
+    }
+
+    /// Waits for the next answer from the worker and handles it (tests).
+    pub async fn handle_next_outcome(&mut self) -> bool {
+        tokio::select! {
+            Some(outcome) = self.outcomes.recv() => { self.handle(Msg::Outcome(outcome)); true }
+            Some(log) = self.logs.recv() => { self.handle(Msg::Activity(log)); true }
+            else => false,
+        }
+    }
+
+    fn run(&mut self, commands: Vec<Command>) {
+        if run_commands(commands, &mut self.worker, &mut self.env, &self.observer) {
+            self.quit = true;
+        }
+    }
+}
+
 /// Runs the console until it quits or the input ends. Draws only after something changed.
 pub async fn run_app<B, S>(
     terminal: &mut Terminal<B>,
-    mut app: App,
+    app: App,
     mut inputs: S,
     client: GoTrueClient,
-    mut env: Environment,
+    env: Environment,
 ) -> std::io::Result<App>
 where
     B: Backend,
     B::Error: Into<std::io::Error>,
     S: Stream<Item = Input> + Unpin,
 {
-    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Outcome>();
-    let (log_tx, mut log_rx) = mpsc::unbounded_channel::<RequestLog>();
-    let observer: crate::gotrue::RequestObserver = Arc::new(move |log: &RequestLog| {
-        let _ = log_tx.send(log.clone());
-    });
-    let mut worker = Worker::new(client.with_observer(observer.clone()), out_tx);
-
-    app.update(Msg::Clock((env.now)()));
-    let first = app.start();
-    if run_commands(first, &mut worker, &mut env, &observer) {
-        return Ok(app);
-    }
-    loop {
-        // Every pass of this loop follows a message that may have changed the state; an
-        // idle console sits in the select below and draws nothing.
-        terminal.draw(|f| app.draw(f)).map_err(Into::into)?;
-        let sleep = app.next_wakeup().map(|at| {
-            let wait = (at - (env.now)()).to_std().unwrap_or_default();
-            tokio::time::sleep(wait)
-        });
-        let msg = tokio::select! {
-            input = inputs.next() => match input {
-                Some(input) => Msg::Input(input),
-                None => return Ok(app),
-            },
-            Some(outcome) = out_rx.recv() => Msg::Outcome(outcome),
-            Some(log) = log_rx.recv() => Msg::Activity(log),
-            _ = async { match sleep { Some(s) => s.await, None => std::future::pending().await } } => {
-                Msg::Clock((env.now)())
-            }
+    let mut driver = Driver::new(app, client, env);
+    driver.start();
+    while !driver.has_quit() {
+        // Each pass follows a message that may have changed the state; an idle console
+        // waits in next_message and draws nothing.
+        terminal
+            .draw(|f| driver.app().draw(f))
+            .map_err(Into::into)?;
+        let Some(msg) = driver.next_message(&mut inputs).await else {
+            break;
         };
-        let mut pending = vec![msg];
-        // Take everything already waiting before drawing again: a burst of pages or keys
-        // costs one frame, not one each.
-        while let Ok(o) = out_rx.try_recv() {
-            pending.push(Msg::Outcome(o));
-        }
-        while let Ok(l) = log_rx.try_recv() {
-            pending.push(Msg::Activity(l));
-        }
-        for msg in pending {
-            let mut commands = app.update(Msg::Clock((env.now)()));
-            commands.extend(app.update(msg));
-            if run_commands(commands, &mut worker, &mut env, &observer) {
-                return Ok(app);
-            }
-        }
+        driver.handle(msg);
+        // Take everything already waiting before drawing again: a burst of pages costs one
+        // frame, not one each.
+        driver.drain();
     }
+    Ok(driver.into_app())
 }
 
 /// Runs commands; true when the app asked to quit.

@@ -1,0 +1,440 @@
+//! `App::update` alone: a message in, state and commands out. No terminal, no network.
+
+use chrono::{DateTime, Duration, Utc};
+use gotrue_console::app::{App, AppConfig, Msg, Tab};
+use gotrue_console::command::{ApiCall, ApiReply, Command, Outcome, RequestId};
+use gotrue_console::gotrue::{GoTrueError, Session, User, UsersBatch};
+use gotrue_console::input::Input;
+use gotrue_console::keys::Context;
+use gotrue_console::screens::users::Load;
+use ratatui::crossterm::event::KeyCode;
+use serde_json::json;
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2025-06-01T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn config() -> AppConfig {
+    AppConfig {
+        server: "127.0.0.1:9998".into(),
+        profile: Some("test".into()),
+        has_service_key: true,
+        ..AppConfig::default()
+    }
+}
+
+fn user(n: u32, email: &str) -> User {
+    serde_json::from_value(json!({
+        "id": format!("00000000-0000-4000-8000-{n:012}"),
+        "email": email,
+        "phone": "",
+        "created_at": format!("2025-01-{:02}T00:00:00Z", n % 28 + 1),
+        "app_metadata": {"provider": "email", "providers": ["email"]},
+        "user_metadata": {},
+    }))
+    .unwrap()
+}
+
+fn api_calls(cmds: &[Command]) -> Vec<(RequestId, ApiCall)> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Command::Api(id, call) => Some((*id, call.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn load_id(cmds: &[Command]) -> RequestId {
+    api_calls(cmds)
+        .into_iter()
+        .find(|(_, c)| matches!(c, ApiCall::LoadUsers { .. }))
+        .map(|(id, _)| id)
+        .expect("a LoadUsers command")
+}
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
+    app.update(Msg::Input(Input::key(code)))
+}
+
+fn typed(app: &mut App, text: &str) -> Vec<Command> {
+    Input::text(text)
+        .into_iter()
+        .flat_map(|i| app.update(Msg::Input(i)))
+        .collect()
+}
+
+fn batch(id: RequestId, users: Vec<User>, total: u64) -> Msg {
+    let loaded = users.len() as u64;
+    Msg::Outcome(Outcome {
+        id,
+        result: Ok(ApiReply::UsersBatch(UsersBatch {
+            users,
+            loaded,
+            total: Some(total),
+        })),
+    })
+}
+
+fn done(id: RequestId) -> Msg {
+    Msg::Outcome(Outcome {
+        id,
+        result: Ok(ApiReply::UsersDone),
+    })
+}
+
+/// An app with three users loaded: c (newest), b, a.
+fn loaded_app() -> (App, RequestId) {
+    let mut app = App::new(config(), now(), (120, 40));
+    let cmds = app.start();
+    let id = load_id(&cmds);
+    app.update(batch(
+        id,
+        vec![
+            user(1, "a@example.com"),
+            user(2, "b@example.com"),
+            user(3, "c@example.com"),
+        ],
+        3,
+    ));
+    app.update(done(id));
+    (app, id)
+}
+
+fn selected_email(app: &App) -> String {
+    app.users()
+        .selected_row()
+        .map(|r| r.email.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn start_asks_for_health_settings_and_users() {
+    let mut app = App::new(config(), now(), (80, 24));
+    let calls: Vec<ApiCall> = api_calls(&app.start())
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    assert!(calls.contains(&ApiCall::Health));
+    assert!(calls.contains(&ApiCall::Settings));
+    assert!(calls.contains(&ApiCall::LoadUsers { filter: None }));
+    assert!(!calls.contains(&ApiCall::Outbox), "the outbox is demo only");
+    assert_eq!(app.tab(), Tab::Users);
+}
+
+#[test]
+fn without_a_service_key_it_opens_on_the_session_tab_with_the_key_entry() {
+    let mut app = App::new(
+        AppConfig {
+            has_service_key: false,
+            ..config()
+        },
+        now(),
+        (80, 24),
+    );
+    let calls: Vec<ApiCall> = api_calls(&app.start())
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    assert!(!calls.iter().any(|c| matches!(c, ApiCall::LoadUsers { .. })));
+    assert_eq!(app.tab(), Tab::Session);
+    assert_eq!(app.context(), Context::Form, "the key field has the focus");
+}
+
+#[test]
+fn users_arrive_sorted_newest_first_and_the_filter_narrows_instantly() {
+    let (mut app, _) = loaded_app();
+    let emails: Vec<String> = app.users().view_rows().map(|r| r.email.clone()).collect();
+    assert_eq!(emails, ["c@example.com", "b@example.com", "a@example.com"]);
+    assert_eq!(*app.users().load_state(), Load::Done);
+
+    press(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.context(), Context::Form);
+    let cmds = typed(&mut app, "B@EX");
+    assert!(
+        api_calls(&cmds).is_empty(),
+        "the instant filter asks the server nothing"
+    );
+    assert_eq!(app.users().visible_count(), 1);
+    assert_eq!(selected_email(&app), "b@example.com");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.context(), Context::Users);
+    assert_eq!(app.users().filter_text(), "B@EX", "Enter keeps the filter");
+
+    press(&mut app, KeyCode::Char('x'));
+    assert_eq!(app.users().visible_count(), 3);
+    assert_eq!(
+        selected_email(&app),
+        "b@example.com",
+        "selection kept by id"
+    );
+}
+
+#[test]
+fn a_reload_keeps_the_selection_by_id_and_drops_answers_to_the_old_request() {
+    let (mut app, old) = loaded_app();
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(selected_email(&app), "b@example.com");
+
+    let cmds = press(&mut app, KeyCode::Char('R'));
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Command::Cancel(_))),
+        "the old load had finished: nothing to cancel"
+    );
+    let new = load_id(&cmds);
+    assert_ne!(new, old);
+    // A reload while one runs cancels the running one.
+    let newer = load_id(&press(&mut app, KeyCode::Char('R')));
+    let cmds_again = press(&mut app, KeyCode::Char('R'));
+    assert!(cmds_again.contains(&Command::Cancel(newer)));
+    let new = load_id(&cmds_again);
+
+    // A late page of the old load changes nothing.
+    app.update(batch(old, vec![user(9, "stale@example.com")], 1));
+    assert!(
+        app.users()
+            .view_rows()
+            .all(|r| r.email != "stale@example.com")
+    );
+
+    // The new load brings a newer user: b stays selected though it moved down.
+    app.update(batch(
+        new,
+        vec![
+            user(1, "a@example.com"),
+            user(2, "b@example.com"),
+            user(3, "c@example.com"),
+            user(4, "d@example.com"),
+        ],
+        4,
+    ));
+    app.update(done(new));
+    assert_eq!(app.users().visible_count(), 4);
+    assert_eq!(selected_email(&app), "b@example.com");
+}
+
+#[test]
+fn sort_cycles_and_reverses() {
+    let (mut app, _) = loaded_app();
+    press(&mut app, KeyCode::Char('s')); // last sign-in
+    press(&mut app, KeyCode::Char('s')); // email, ascending
+    let emails: Vec<String> = app.users().view_rows().map(|r| r.email.clone()).collect();
+    assert_eq!(emails, ["a@example.com", "b@example.com", "c@example.com"]);
+    press(&mut app, KeyCode::Char('S'));
+    let emails: Vec<String> = app.users().view_rows().map(|r| r.email.clone()).collect();
+    assert_eq!(emails, ["c@example.com", "b@example.com", "a@example.com"]);
+}
+
+#[test]
+fn enter_opens_the_user_and_esc_goes_back() {
+    let (mut app, _) = loaded_app();
+    let cmds = press(&mut app, KeyCode::Enter);
+    let calls = api_calls(&cmds);
+    assert_eq!(calls.len(), 1);
+    assert!(matches!(calls[0].1, ApiCall::GetUser(id) if id.to_string().ends_with("000000000003")));
+    assert_eq!(app.context(), Context::Detail);
+    // The answer lands in the detail screen.
+    app.update(Msg::Outcome(Outcome {
+        id: calls[0].0,
+        result: Ok(ApiReply::User(Box::new(user(3, "c@example.com")))),
+    }));
+    assert_eq!(
+        app.detail()
+            .and_then(|d| d.user())
+            .map(|u| u.email.as_str()),
+        Some("c@example.com")
+    );
+    let cmds = press(&mut app, KeyCode::Char('y'));
+    assert!(cmds.contains(&Command::Copy(
+        "00000000-0000-4000-8000-000000000003".into()
+    )));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.context(), Context::Users);
+}
+
+#[test]
+fn a_failed_load_shows_an_error_and_r_retries() {
+    let mut app = App::new(config(), now(), (80, 24));
+    let id = load_id(&app.start());
+    app.update(Msg::Outcome(Outcome {
+        id,
+        result: Err(GoTrueError::from_response(
+            403,
+            Some("not_admin"),
+            br#"{"code":"not_admin","message":"User not allowed"}"#,
+        )),
+    }));
+    assert!(
+        matches!(app.users().load_state(), Load::Failed(e) if e.code.as_deref() == Some("not_admin"))
+    );
+    let cmds = press(&mut app, KeyCode::Char('r'));
+    assert!(
+        api_calls(&cmds)
+            .iter()
+            .any(|(_, c)| matches!(c, ApiCall::LoadUsers { .. }))
+    );
+}
+
+#[test]
+fn q_quits_but_types_in_a_form_and_ctrl_c_always_quits() {
+    let (mut app, _) = loaded_app();
+    press(&mut app, KeyCode::Char('/'));
+    let cmds = press(&mut app, KeyCode::Char('q'));
+    assert!(!cmds.contains(&Command::Quit));
+    assert_eq!(app.users().filter_text(), "q");
+    let cmds = app.update(Msg::Input(Input::ctrl('c')));
+    assert!(cmds.contains(&Command::Quit));
+    assert!(app.should_quit());
+
+    let (mut app, _) = loaded_app();
+    assert!(press(&mut app, KeyCode::Char('q')).contains(&Command::Quit));
+}
+
+#[test]
+fn the_palette_runs_an_action_by_name() {
+    let (mut app, _) = loaded_app();
+    press(&mut app, KeyCode::Char(':'));
+    assert!(app.overlay_open());
+    typed(&mut app, "reverse");
+    press(&mut app, KeyCode::Enter);
+    assert!(!app.overlay_open());
+    assert_eq!(selected_email(&app), "c@example.com");
+    let emails: Vec<String> = app.users().view_rows().map(|r| r.email.clone()).collect();
+    assert_eq!(emails, ["a@example.com", "b@example.com", "c@example.com"]);
+}
+
+#[test]
+fn help_opens_over_any_screen_and_any_key_closes_it() {
+    let (mut app, _) = loaded_app();
+    press(&mut app, KeyCode::Char('?'));
+    assert!(app.overlay_open());
+    let cmds = press(&mut app, KeyCode::Char('q'));
+    assert!(!app.overlay_open());
+    assert!(
+        !cmds.contains(&Command::Quit),
+        "the key that closes help does nothing else"
+    );
+}
+
+fn session(expires_in: i64) -> Session {
+    serde_json::from_value::<Session>(json!({
+        "access_token": "header.payload.sig",
+        "token_type": "bearer",
+        "expires_in": expires_in,
+        "expires_at": now().timestamp() + expires_in,
+        "refresh_token": "r1",
+        "user": {"id": "00000000-0000-4000-8000-000000000001", "email": "a@example.com"}
+    }))
+    .unwrap()
+}
+
+/// Signs in through the login form with fabricated answers.
+fn signed_in_app(expires_in: i64) -> App {
+    let (mut app, _) = loaded_app();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('e'));
+    typed(&mut app, "a@example.com");
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "pw-pw-pw");
+    let cmds = press(&mut app, KeyCode::Enter);
+    let (id, call) = api_calls(&cmds).pop().expect("a sign-in request");
+    assert!(matches!(call, ApiCall::SignIn { .. }));
+    app.update(Msg::Outcome(Outcome {
+        id,
+        result: Ok(ApiReply::Session(Box::new(session(expires_in)))),
+    }));
+    assert!(app.session().is_some());
+    app
+}
+
+#[test]
+fn the_session_is_refreshed_before_it_expires_and_a_failure_is_not_retried_in_a_loop() {
+    let mut app = signed_in_app(3600);
+    // Far from expiry: nothing to do, but the countdown on screen wants a tick.
+    assert!(api_calls(&app.update(Msg::Clock(now() + Duration::seconds(10)))).is_empty());
+    assert!(app.next_wakeup().is_some());
+
+    let cmds = app.update(Msg::Clock(now() + Duration::seconds(3550)));
+    let (id, call) = api_calls(&cmds).pop().expect("a refresh");
+    assert_eq!(
+        call,
+        ApiCall::Refresh {
+            refresh_token: gotrue_console::gotrue::Secret::new("r1")
+        }
+    );
+    // While it runs, no second one.
+    assert!(api_calls(&app.update(Msg::Clock(now() + Duration::seconds(3551)))).is_empty());
+    app.update(Msg::Outcome(Outcome {
+        id,
+        result: Err(GoTrueError::from_response(
+            400,
+            Some("refresh_token_already_used"),
+            br#"{"code":"refresh_token_already_used","message":"Invalid Refresh Token: Already Used"}"#,
+        )),
+    }));
+    assert!(api_calls(&app.update(Msg::Clock(now() + Duration::seconds(3552)))).is_empty());
+    assert!(
+        app.flash()
+            .is_some_and(|f| f.text.contains("Refreshing the session failed"))
+    );
+}
+
+#[test]
+fn a_sign_in_form_with_missing_fields_sends_nothing_and_keeps_what_was_typed() {
+    let (mut app, _) = loaded_app();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('e'));
+    typed(&mut app, "not-an-email@");
+    let cmds = press(&mut app, KeyCode::Enter);
+    assert!(api_calls(&cmds).is_empty());
+    assert!(app.flash().is_some_and(|f| f.text.contains("highlighted")));
+    // Still editing, text intact: fix it and go on.
+    typed(&mut app, "example.com");
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "pw-pw-pw");
+    let cmds = press(&mut app, KeyCode::Enter);
+    assert!(matches!(
+        api_calls(&cmds).pop(),
+        Some((_, ApiCall::SignIn { credential, .. })) if credential.to_string() == "not-an-email@example.com"
+    ));
+}
+
+#[test]
+fn otp_resend_waits_for_the_cooldown() {
+    let mut app = signed_in_app(3600);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('o'));
+    assert!(app.otp().is_some());
+    press(&mut app, KeyCode::Esc); // leave the code field
+    let cmds = press(&mut app, KeyCode::Char('r'));
+    let (id, call) = api_calls(&cmds).pop().expect("a resend");
+    assert!(
+        matches!(
+            call,
+            ApiCall::SendOtp {
+                create_user: false,
+                ..
+            }
+        ),
+        "{call:?}"
+    );
+    app.update(Msg::Outcome(Outcome {
+        id,
+        result: Ok(ApiReply::Sent { message_id: None }),
+    }));
+    assert!(app.otp().unwrap().cooldown_left(now()).is_some());
+    let cmds = press(&mut app, KeyCode::Char('r'));
+    assert!(api_calls(&cmds).is_empty(), "no resend during the cooldown");
+    assert!(app.flash().is_some_and(|f| f.text.contains("new code in")));
+    // After the cooldown it is allowed again.
+    app.update(Msg::Clock(now() + Duration::seconds(61)));
+    assert!(!api_calls(&press(&mut app, KeyCode::Char('r'))).is_empty());
+}
+
+#[test]
+fn unknown_keys_say_where_to_look() {
+    let (mut app, _) = loaded_app();
+    press(&mut app, KeyCode::Char('Z'));
+    assert!(app.flash().is_some_and(|f| f.text.contains('?')));
+}

@@ -1,0 +1,467 @@
+//! The whole console in-process: the real App, worker and client, a `TestBackend` terminal,
+//! and the embedded demo server on 127.0.0.1:0. Snapshots of every screen at 80x24 and
+//! 120x40; flows driven by keys; waits are for conditions, never fixed sleeps.
+
+use chrono::{DateTime, Utc};
+use gotrue_console::app::{App, AppConfig, Msg, Tab};
+use gotrue_console::demo::{DemoConfig, DemoServer};
+use gotrue_console::gotrue::{BaseUrl, ClientConfig, GoTrueClient};
+use gotrue_console::input::Input;
+use gotrue_console::keys::Context;
+use gotrue_console::screens::users::Load;
+use gotrue_console::term::{Driver, Environment};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::KeyCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The console's clock in these tests: just after the seed data's newest user.
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2025-06-01T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+struct Harness {
+    driver: Driver,
+    terminal: Terminal<TestBackend>,
+    demo: DemoServer,
+    copied: Arc<Mutex<Vec<String>>>,
+}
+
+impl Harness {
+    async fn new(width: u16, height: u16) -> Harness {
+        Self::with(width, height, DemoConfig::default()).await
+    }
+
+    async fn with(width: u16, height: u16, demo_config: DemoConfig) -> Harness {
+        let demo = DemoServer::start(demo_config).await.expect("demo server");
+        let base = BaseUrl::parse(demo.url()).unwrap();
+        let client = GoTrueClient::new(
+            ClientConfig::new(base)
+                .anon_key(demo.anon_key())
+                .service_role_key(demo.service_role_key()),
+        )
+        .unwrap();
+        let cfg = AppConfig {
+            // Fixed, so snapshots do not depend on the port.
+            server: "http://127.0.0.1:9998".into(),
+            profile: Some("demo".into()),
+            demo: true,
+            has_service_key: true,
+            ..AppConfig::default()
+        };
+        let copied = Arc::new(Mutex::new(Vec::new()));
+        let sink = copied.clone();
+        let env = Environment {
+            now: Box::new(now),
+            clipboard: Box::new(move |t: &str| sink.lock().unwrap().push(t.to_owned())),
+        };
+        let app = App::new(cfg, now(), (width, height));
+        let mut driver = Driver::new(app, client, env);
+        driver.start();
+        let mut h = Harness {
+            driver,
+            terminal: Terminal::new(TestBackend::new(width, height)).unwrap(),
+            demo,
+            copied,
+        };
+        // 100,000 demo users take a while in a debug build.
+        h.until_within(
+            Duration::from_secs(300),
+            "the start-up requests finish",
+            |app| {
+                matches!(app.users().load_state(), Load::Done)
+                    && app.health().is_some()
+                    && app.settings().is_some()
+                    && app.outbox().is_loaded()
+            },
+        )
+        .await;
+        h
+    }
+
+    fn app(&self) -> &App {
+        self.driver.app()
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        self.driver.handle(Msg::Input(Input::key(code)));
+    }
+
+    fn char(&mut self, c: char) {
+        self.key(KeyCode::Char(c));
+    }
+
+    fn text(&mut self, text: &str) {
+        for i in Input::text(text) {
+            self.driver.handle(Msg::Input(i));
+        }
+    }
+
+    /// Handles answers until `cond` holds; fails after 10 s with what it waited for.
+    async fn until(&mut self, what: &str, cond: impl Fn(&App) -> bool) {
+        self.until_within(Duration::from_secs(20), what, cond).await
+    }
+
+    async fn until_within(&mut self, limit: Duration, what: &str, cond: impl Fn(&App) -> bool) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !cond(self.driver.app()) {
+            let step = tokio::time::timeout_at(deadline, self.driver.handle_next_outcome()).await;
+            match step {
+                Ok(true) => {}
+                Ok(false) => panic!("the worker stopped while waiting for {what}"),
+                Err(_) => panic!("timed out waiting for {what}\n{}", self.screen()),
+            }
+        }
+    }
+
+    /// Lets every request in flight finish (for a stable snapshot).
+    async fn settle(&mut self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while self.driver.in_flight() > 0 || self.driver.drain() {
+            if tokio::time::Instant::now() > deadline {
+                panic!("requests did not settle");
+            }
+            let _ =
+                tokio::time::timeout(Duration::from_millis(50), self.driver.handle_next_outcome())
+                    .await;
+        }
+    }
+
+    fn draw(&mut self) {
+        let app = self.driver.app();
+        self.terminal.draw(|f| app.draw(f)).unwrap();
+    }
+
+    /// The screen as text, one line per row.
+    fn screen(&mut self) -> String {
+        self.draw();
+        let buf = self.terminal.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                out.push_str(buf[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Snapshot filters for what differs between runs: the demo server's port, tokens and codes
+/// minted per run, latencies.
+fn snapshot(name: &str, screen: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT");
+    settings.add_filter(r"token=[A-Za-z0-9_-]+", "token=TOKEN");
+    settings.add_filter(r"\b\d+ ms\b", "N ms");
+    settings.add_filter(r"\d\d:\d\d:\d\d ", "HH:MM:SS ");
+    settings.bind(|| insta::assert_snapshot!(name, screen));
+}
+
+async fn open_ada(h: &mut Harness) {
+    h.char('/');
+    h.text("ada@");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app().users().visible_count(), 1, "{}", h.screen());
+    h.key(KeyCode::Enter);
+    h.until("ada's details", |app| {
+        app.detail().and_then(|d| d.user()).is_some()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn users_screens_at_both_sizes() {
+    for (w, hgt) in [(80, 24), (120, 40)] {
+        let mut h = Harness::new(w, hgt).await;
+        let total = h.app().users().total_loaded();
+        assert!(
+            total >= 200,
+            "the demo seed has a few hundred users, got {total}"
+        );
+        let s = h.screen();
+        assert!(s.contains(&format!("of {total}]")), "{s}");
+        snapshot(&format!("users_{w}x{hgt}"), &s);
+
+        h.char('/');
+        h.text("ada");
+        snapshot(&format!("users_filtered_{w}x{hgt}"), &h.screen());
+        h.key(KeyCode::Enter);
+        h.char('?');
+        snapshot(&format!("help_users_{w}x{hgt}"), &h.screen());
+        h.key(KeyCode::Esc);
+        h.char(':');
+        snapshot(&format!("palette_users_{w}x{hgt}"), &h.screen());
+        h.key(KeyCode::Esc);
+    }
+}
+
+#[tokio::test]
+async fn detail_screens_at_both_sizes() {
+    for (w, hgt) in [(80, 24), (120, 40)] {
+        let mut h = Harness::new(w, hgt).await;
+        open_ada(&mut h).await;
+        let s = h.screen();
+        assert!(s.contains("Ada Lovelace"), "{s}");
+        snapshot(&format!("detail_{w}x{hgt}"), &s);
+        h.char('J');
+        let s = h.screen();
+        assert!(s.contains("\"email\": \"ada@example.com\""), "{s}");
+        snapshot(&format!("detail_raw_{w}x{hgt}"), &s);
+    }
+}
+
+#[tokio::test]
+async fn session_otp_outbox_and_activity_screens_at_both_sizes() {
+    for (w, hgt) in [(80, 24), (120, 40)] {
+        let mut h = Harness::new(w, hgt).await;
+        h.char('2');
+        snapshot(&format!("login_{w}x{hgt}"), &h.screen());
+        h.char('o');
+        snapshot(&format!("otp_{w}x{hgt}"), &h.screen());
+        h.key(KeyCode::Esc);
+        h.key(KeyCode::Esc);
+        h.char('3');
+        h.until("the outbox", |app| app.outbox().is_loaded()).await;
+        snapshot(&format!("outbox_empty_{w}x{hgt}"), &h.screen());
+        h.char('4');
+        h.settle().await;
+        let s = h.screen();
+        // Requests finish in any order: the snapshot below uses fixed entries.
+        assert!(s.contains("/admin/users"), "{s}");
+        assert!(s.contains("/health"), "{s}");
+        assert!(s.contains("200"), "{s}");
+    }
+}
+
+#[test]
+fn activity_screen_at_both_sizes() {
+    use gotrue_console::gotrue::RequestLog;
+    for (w, hgt) in [(80u16, 24u16), (120, 40)] {
+        let mut app = App::new(
+            AppConfig {
+                server: "http://127.0.0.1:9998".into(),
+                has_service_key: true,
+                ..AppConfig::default()
+            },
+            now(),
+            (w, hgt),
+        );
+        app.update(Msg::Clock(now()));
+        let logs = [
+            ("GET", "/health", Some(200), 3, None),
+            ("GET", "/admin/users", Some(200), 41, None),
+            ("POST", "/token", Some(400), 12, Some("invalid_credentials")),
+            (
+                "POST",
+                "/magiclink",
+                Some(429),
+                5,
+                Some("over_email_send_rate_limit"),
+            ),
+            ("GET", "/admin/users", None, 5000, Some("network error")),
+        ];
+        for (method, path, status, ms, code) in logs {
+            app.update(Msg::Activity(RequestLog {
+                method: method.into(),
+                path: path.into(),
+                status,
+                latency: Duration::from_millis(ms),
+                code: code.map(str::to_owned),
+            }));
+        }
+        app.update(Msg::Input(Input::key(KeyCode::Char('4'))));
+        let mut terminal = Terminal::new(TestBackend::new(w, hgt)).unwrap();
+        terminal.draw(|f| app.draw(f)).unwrap();
+        insta::assert_snapshot!(format!("activity_{w}x{hgt}"), terminal.backend());
+    }
+}
+
+/// The tour a new user takes: find ada with `/`, open her, read `?`, quit.
+#[tokio::test]
+async fn find_ada_open_her_read_help_and_quit() {
+    let mut h = Harness::new(120, 40).await;
+    open_ada(&mut h).await;
+    let ada = h.app().detail().and_then(|d| d.user()).cloned().unwrap();
+    assert_eq!(ada.email, "ada@example.com");
+    assert!(ada.verified_factors().count() >= 1, "ada has a TOTP factor");
+    let s = h.screen();
+    assert!(s.contains("Users › ada@example.com"), "breadcrumb: {s}");
+    assert!(s.contains("totp"), "{s}");
+
+    h.char('y');
+    assert_eq!(h.copied.lock().unwrap().last(), Some(&ada.id.to_string()));
+
+    h.char('?');
+    assert!(h.screen().contains("raw JSON"));
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app().context(), Context::Users);
+    h.char('q');
+    assert!(h.driver.has_quit());
+}
+
+/// The users list finds one user among many by the instant filter, and GoTrue's filter
+/// reloads from the server.
+#[tokio::test]
+async fn server_filter_reloads_with_gotrues_filter() {
+    let mut h = Harness::new(120, 40).await;
+    let all = h.app().users().total_loaded();
+    h.char('f');
+    h.text("ada@");
+    h.key(KeyCode::Enter);
+    h.until("the filtered load", |app| {
+        matches!(app.users().load_state(), Load::Done)
+    })
+    .await;
+    assert_eq!(h.app().users().total_loaded(), 1);
+    assert!(h.screen().contains("GoTrue filter: ada@"));
+    h.char('x');
+    h.until("the full list again", |app| {
+        matches!(app.users().load_state(), Load::Done) && app.users().total_loaded() == all
+    })
+    .await;
+}
+
+/// Sign in with the phone persona's test code: send, read it in the outbox, verify it.
+#[tokio::test]
+async fn send_an_otp_read_it_in_the_outbox_verify_and_sign_out() {
+    let mut h = Harness::new(120, 40).await;
+    h.char('2');
+    // Modes: sign in → sign up → magic link → send code.
+    for _ in 0..3 {
+        h.char('m');
+    }
+    h.char('e');
+    h.text("ada@example.com");
+    h.key(KeyCode::Enter);
+    h.until("the OTP entry", |app| app.otp().is_some()).await;
+    assert!(
+        h.app().otp().unwrap().cooldown_left(now()).is_some(),
+        "a code was just sent: resend waits"
+    );
+
+    // The code is in the outbox: use it from there.
+    h.key(KeyCode::Esc); // leave the code field
+    h.key(KeyCode::Esc); // leave the OTP screen
+    h.char('3');
+    h.until("the mail in the outbox", |app| {
+        app.outbox()
+            .messages()
+            .iter()
+            .any(|m| m.to == "ada@example.com" && m.otp.is_some())
+    })
+    .await;
+    let s = h.screen();
+    assert!(s.contains("ada@example.com"), "{s}");
+    h.char('c');
+    assert!(
+        h.app().otp().is_some(),
+        "c opens the OTP entry filled in\n{}",
+        h.screen()
+    );
+    assert_eq!(h.app().tab(), Tab::Session);
+    h.key(KeyCode::Enter);
+    h.until("the session", |app| app.session().is_some()).await;
+    let who = h.app().session().and_then(|s| s.user.clone()).unwrap();
+    assert_eq!(who.email, "ada@example.com");
+    let s = h.screen();
+    assert!(
+        s.contains("+ ada@example.com"),
+        "the header names the user: {s}"
+    );
+    assert!(s.contains("expires"), "{s}");
+
+    // Sign out of this session only.
+    h.char('L');
+    h.char('l');
+    h.until("signed out", |app| app.session().is_none()).await;
+
+    // The demo server agrees: the token is no longer good.
+    let outbox = h.demo.outbox();
+    assert!(outbox.iter().any(|m| m.to == "ada@example.com"));
+}
+
+/// A magic link from the outbox is verified by its token: the user is signed in.
+#[tokio::test]
+async fn a_magic_link_from_the_outbox_signs_in() {
+    let mut h = Harness::new(120, 40).await;
+    h.char('2');
+    h.char('m');
+    h.char('m'); // magic link
+    h.char('e');
+    h.text("unconfirmed@example.com");
+    h.key(KeyCode::Enter);
+    h.char('3');
+    h.until("the magic link", |app| {
+        app.outbox()
+            .messages()
+            .iter()
+            .any(|m| m.to == "unconfirmed@example.com" && m.link.is_some())
+    })
+    .await;
+    h.char('v');
+    h.until("the session", |app| app.session().is_some()).await;
+    assert_eq!(
+        h.app()
+            .session()
+            .and_then(|s| s.user.as_ref())
+            .map(|u| u.email.as_str()),
+        Some("unconfirmed@example.com")
+    );
+}
+
+/// A wrong password keeps the form and shows GoTrue's code and message.
+#[tokio::test]
+async fn a_wrong_password_shows_gotrues_error_and_keeps_the_form() {
+    let mut h = Harness::new(120, 40).await;
+    h.char('2');
+    h.char('e');
+    h.text("ada@example.com");
+    h.key(KeyCode::Tab);
+    h.text("not-her-password");
+    h.key(KeyCode::Enter);
+    h.until("the error", |app| {
+        app.flash()
+            .is_some_and(|f| f.text.contains("invalid_credentials"))
+    })
+    .await;
+    let s = h.screen();
+    assert!(s.contains("invalid_credentials"), "{s}");
+    assert!(s.contains("Invalid login credentials"), "{s}");
+    assert!(
+        s.contains("ada@example.com"),
+        "the form keeps the address: {s}"
+    );
+    assert!(h.app().session().is_none());
+}
+
+/// 100,000 users load in the background and only the visible rows are drawn.
+#[tokio::test]
+async fn a_hundred_thousand_users_load_and_scroll() {
+    let mut h = Harness::with(
+        120,
+        40,
+        DemoConfig {
+            extra_users: 100_000,
+            ..DemoConfig::default()
+        },
+    )
+    .await;
+    let total = h.app().users().total_loaded();
+    assert!(total >= 100_000, "{total}");
+    h.char('G');
+    let last = h.app().users().selected_row().map(|r| r.id);
+    assert!(h.screen().contains(&format!(
+        "of {}]",
+        gotrue_console::widgets::thousands(total as u64)
+    )));
+    h.char('g');
+    assert_ne!(h.app().users().selected_row().map(|r| r.id), last);
+    h.char('/');
+    h.text("ada@example.com");
+    assert_eq!(h.app().users().visible_count(), 1);
+}
