@@ -633,6 +633,16 @@ impl App {
         .areas(area);
         self.draw_header(frame, header);
         self.draw_tabs(frame, tabs);
+        // An unreachable server is said on every tab, not only where it broke something.
+        let body = match &self.health {
+            Some(Err(e)) if self.tab != Tab::Users => {
+                let [banner, rest] =
+                    Layout::vertical([Constraint::Length(9), Constraint::Fill(1)]).areas(body);
+                self.draw_unreachable(frame, banner, e);
+                rest
+            }
+            _ => body,
+        };
         match self.tab {
             Tab::Users => {
                 if let Some(Err(e)) = &self.health
