@@ -189,10 +189,8 @@ impl ApiError {
                     set_code_header(&mut headers, "weak_password");
                     json!({ "code": 422, "error_code": "weak_password", "msg": message })
                 };
-                if !reasons.is_empty() {
-                    if let Value::Object(map) = &mut body {
-                        map.insert("weak_password".into(), json!({ "reasons": reasons }));
-                    }
+                if let (false, Value::Object(map)) = (reasons.is_empty(), &mut body) {
+                    map.insert("weak_password".into(), json!({ "reasons": reasons }));
                 }
                 (StatusCode::UNPROCESSABLE_ENTITY, body)
             }

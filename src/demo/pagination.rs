@@ -175,7 +175,7 @@ pub fn created_at_ascending(q: &Query) -> Result<bool, ApiError> {
 /// page exists and always `rel="last"`, plus `X-Total-Count`.
 pub fn headers(uri: &Uri, page: &Page, total: u64) -> HeaderMap {
     let per_page = page.per_page.max(1);
-    let total_pages = total / per_page + u64::from(total % per_page > 0);
+    let total_pages = total / per_page + u64::from(!total.is_multiple_of(per_page));
     let path = uri.path();
     let mut query = Query::from_uri(uri);
     let mut link = String::new();

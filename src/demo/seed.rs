@@ -891,19 +891,29 @@ pub fn generate_seed() -> Vec<SeedUser> {
 
 /// `count` synthetic users spread over the two years before the epoch,
 /// cheap to make: no bcrypt, one SHA-256 each.
+#[cfg(test)]
 pub fn synthetic_users(count: usize) -> Vec<User> {
+    let mut users = Vec::with_capacity(count);
+    add_synthetic_users(&mut users, count);
+    users
+}
+
+/// Appends `count` synthetic users to `users` (no intermediate vector: at
+/// 100k users every copy counts).
+pub fn add_synthetic_users(users: &mut Vec<User>, count: usize) {
     let mut rng = StdRng::seed_from_u64(0x5eed_0002);
     let e = epoch();
     let span_ms: i64 = 730 * 24 * 3600 * 1000;
     let step = (span_ms / (count.max(1) as i64)).max(1);
     let start = e - Duration::milliseconds(span_ms);
-    (0..count)
-        .filter_map(|n| {
-            let jitter = rng.random_range(0..step);
-            let created = t(start + Duration::milliseconds(step * n as i64 + jitter));
-            generated(&mut rng, n, true, created).into_user().ok()
-        })
-        .collect()
+    users.reserve(count);
+    for n in 0..count {
+        let jitter = rng.random_range(0..step);
+        let created = t(start + Duration::milliseconds(step * n as i64 + jitter));
+        if let Ok(u) = generated(&mut rng, n, true, created).into_user() {
+            users.push(u);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -32,14 +32,14 @@ pub struct DemoServer {
 
 /// Seed plus synthetic users, and the audit history of the seed.
 fn build_data(cfg: &DemoConfig) -> Result<(Db, super::audit::AuditLog), DemoError> {
-    let mut rows: Vec<User> = Vec::new();
+    let mut rows: Vec<User> = Vec::with_capacity(cfg.extra_users + 400);
     if cfg.seed {
         for s in seed::load_seed()? {
             rows.push(s.into_user()?);
         }
     }
     let audit = seed::seed_audit(&rows);
-    rows.extend(seed::synthetic_users(cfg.extra_users));
+    seed::add_synthetic_users(&mut rows, cfg.extra_users);
     let users = Users::from_rows(rows).map_err(|c| {
         DemoError::Seed(match c {
             Conflict::Id => "duplicate user id".to_string(),

@@ -29,7 +29,7 @@ pub struct Users {
 impl Users {
     /// Builds the table from rows in any order.
     pub fn from_rows(mut rows: Vec<User>) -> Result<Self, Conflict> {
-        rows.sort_by(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)));
+        rows.sort_unstable_by_key(|u| (u.created_at, u.id));
         let mut users = Users {
             by_id: HashMap::with_capacity(rows.len()),
             by_email: HashMap::with_capacity(rows.len()),

@@ -73,7 +73,6 @@ pub async fn list_users(
         .to_string();
     let db = st.read();
     let (users, total) = db.users.page(filter, ascending, &page);
-    let users = users.into_iter().filter(|u| u.aud == aud).collect();
     let body = common::json_response(axum::http::StatusCode::OK, &ListBody { users, aud: &aud });
     let mut response = body.into_response();
     response

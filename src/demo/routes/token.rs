@@ -129,15 +129,14 @@ async fn password_grant(st: &Shared, body: &[u8]) -> ApiResult<Response> {
     );
     st.log(&Actor::user(&user), Action::Login, Some(traits), now);
     let mut session = common::grant(st, &mut db, &user_id, "password", now)?;
-    if let Err(ApiError::WeakPassword { message, reasons }) =
-        validate::password_strength(&p.password, st.settings.password_min_length)
-    {
-        if let Value::Object(m) = &mut session {
-            m.insert(
-                "weak_password".into(),
-                json!({ "message": message, "reasons": reasons }),
-            );
-        }
+    if let (Err(ApiError::WeakPassword { message, reasons }), Value::Object(m)) = (
+        validate::password_strength(&p.password, st.settings.password_min_length),
+        &mut session,
+    ) {
+        m.insert(
+            "weak_password".into(),
+            json!({ "message": message, "reasons": reasons }),
+        );
     }
     common::ok(&session)
 }
