@@ -141,7 +141,11 @@ impl Sessions {
                     issued = Some(active.token.clone());
                 }
                 _ => {
-                    if now > rt.updated_at + reuse_interval {
+                    let reuse_until = rt
+                        .updated_at
+                        .checked_add_signed(reuse_interval)
+                        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+                    if now > reuse_until {
                         for t in self.tokens.values_mut() {
                             if t.session_id == rt.session_id && !t.revoked {
                                 t.revoked = true;

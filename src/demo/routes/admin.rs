@@ -94,7 +94,14 @@ fn ban_duration(raw: &str) -> ApiResult<Option<chrono::Duration>> {
 }
 
 fn apply_ban(u: &mut User, d: chrono::Duration, now: DateTime<Utc>) {
-    u.banned_until = if d.is_zero() { None } else { Some(now + d) };
+    u.banned_until = if d.is_zero() {
+        None
+    } else {
+        Some(
+            now.checked_add_signed(d)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        )
+    };
 }
 
 fn user_traits(u: &User) -> JsonMap {

@@ -224,7 +224,7 @@ pub fn token_response(
     now: DateTime<Utc>,
 ) -> Value {
     let iat = now.timestamp();
-    let exp = iat + settings.jwt_exp;
+    let exp = iat.saturating_add(settings.jwt_exp);
     let claims = AccessClaims {
         iss: &settings.url,
         sub: user.id.to_string(),

@@ -20,7 +20,10 @@ pub fn check_frequency(
     code: &str,
 ) -> ApiResult<()> {
     if let Some(sent) = sent_at {
-        let until = sent + frequency;
+        // An absurd configured frequency must not overflow the clock.
+        let until = sent
+            .checked_add_signed(frequency)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         if until > now {
             let left = (until - now).num_seconds();
             return Err(ApiError::too_many(

@@ -186,7 +186,9 @@ fn with_fragment(base: &str, fragment: &str) -> String {
 
 fn expired(sent_at: Option<DateTime<Utc>>, st: &AppState, now: DateTime<Utc>) -> bool {
     match sent_at {
-        Some(t) => now > t + st.settings.otp_exp,
+        Some(t) => t
+            .checked_add_signed(st.settings.otp_exp)
+            .is_none_or(|until| now > until),
         None => true,
     }
 }
