@@ -84,7 +84,7 @@ pub fn bearer(headers: &HeaderMap) -> ApiResult<&str> {
         _ => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "no_authorization",
-            "This endpoint requires a Bearer token",
+            "This endpoint requires a valid Bearer token",
         )),
     }
 }
