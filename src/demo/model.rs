@@ -24,12 +24,38 @@ pub fn canonical(v: Value) -> Value {
 }
 
 pub fn canonical_map(map: JsonMap) -> JsonMap {
+    if is_canonical_map(&map) {
+        return map;
+    }
     let mut entries: Vec<(String, Value)> = map.into_iter().collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     entries
         .into_iter()
         .map(|(k, v)| (k, canonical(v)))
         .collect()
+}
+
+fn is_canonical(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => is_canonical_map(m),
+        Value::Array(items) => items.iter().all(is_canonical),
+        _ => true,
+    }
+}
+
+fn is_canonical_map(m: &JsonMap) -> bool {
+    let mut keys = m.keys();
+    let mut prev = match keys.next() {
+        Some(k) => k,
+        None => return true,
+    };
+    for k in keys {
+        if k <= prev {
+            return false;
+        }
+        prev = k;
+    }
+    m.values().all(is_canonical)
 }
 
 /// GoTrue's `UpdateUserMetaData` / `UpdateAppMetaData`: merge, a `null`
@@ -46,13 +72,120 @@ pub fn merge_metadata(target: &mut JsonMap, updates: &JsonMap) {
     *target = sorted;
 }
 
+/// An identity's `identity_data`. Email and phone identities hold the same
+/// five keys for every user; those are kept compact and built into a map
+/// only when rendered or changed (100k users would otherwise carry 100k
+/// small maps).
+#[derive(Clone, Debug, PartialEq)]
+pub enum IdentityData {
+    /// `{email?, email_verified, phone?, phone_verified, sub}`.
+    Standard {
+        email: Option<Box<str>>,
+        phone: Option<Box<str>>,
+        email_verified: bool,
+        phone_verified: bool,
+        sub: Uuid,
+    },
+    Map(JsonMap),
+}
+
+impl IdentityData {
+    /// Stores `map` compactly when it has exactly the standard shape.
+    pub fn from_map(map: JsonMap) -> Self {
+        let standard = (|| {
+            let allowed = ["email", "email_verified", "phone", "phone_verified", "sub"];
+            if !map.keys().all(|k| allowed.contains(&k.as_str())) {
+                return None;
+            }
+            let sub = Uuid::parse_str(map.get("sub")?.as_str()?).ok()?;
+            if map.get("sub")?.as_str()? != sub.to_string() {
+                return None;
+            }
+            let text = |k: &str| -> Option<Option<Box<str>>> {
+                match map.get(k) {
+                    None => Some(None),
+                    Some(Value::String(s)) if !s.is_empty() && *s == s.to_lowercase() => {
+                        Some(Some(s.as_str().into()))
+                    }
+                    _ => None,
+                }
+            };
+            Some(IdentityData::Standard {
+                email: text("email")?,
+                phone: text("phone")?,
+                email_verified: map.get("email_verified")?.as_bool()?,
+                phone_verified: map.get("phone_verified")?.as_bool()?,
+                sub,
+            })
+        })();
+        standard.unwrap_or_else(|| IdentityData::Map(canonical_map(map)))
+    }
+
+    /// The data as a (sorted) map.
+    pub fn to_map(&self) -> JsonMap {
+        match self {
+            IdentityData::Map(m) => m.clone(),
+            IdentityData::Standard {
+                email,
+                phone,
+                email_verified,
+                phone_verified,
+                sub,
+            } => {
+                let mut m = JsonMap::new();
+                if let Some(e) = email {
+                    m.insert("email".into(), Value::String(e.to_string()));
+                }
+                m.insert("email_verified".into(), Value::Bool(*email_verified));
+                if let Some(p) = phone {
+                    m.insert("phone".into(), Value::String(p.to_string()));
+                }
+                m.insert("phone_verified".into(), Value::Bool(*phone_verified));
+                m.insert("sub".into(), Value::String(sub.to_string()));
+                m
+            }
+        }
+    }
+
+    /// For changing: turns compact data into a map first.
+    pub fn make_mut(&mut self) -> &mut JsonMap {
+        if let IdentityData::Standard { .. } = self {
+            *self = IdentityData::Map(self.to_map());
+        }
+        match self {
+            IdentityData::Map(m) => m,
+            IdentityData::Standard { .. } => unreachable!("converted above"),
+        }
+    }
+
+    pub fn email(&self) -> Option<String> {
+        match self {
+            IdentityData::Standard { email, .. } => email.as_deref().map(str::to_string),
+            IdentityData::Map(m) => m
+                .get("email")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_lowercase),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        matches!(self, IdentityData::Map(m) if m.is_empty())
+    }
+
+    /// Empties it (soft delete).
+    pub fn clear(&mut self) {
+        *self = IdentityData::Map(JsonMap::new());
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Identity {
     pub identity_id: Uuid,
     /// The provider's subject (`id` in JSON).
     pub provider_id: String,
     pub user_id: Uuid,
-    pub identity_data: JsonMap,
+    pub identity_data: IdentityData,
     pub provider: String,
     pub last_sign_in_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -62,11 +195,7 @@ pub struct Identity {
 impl Identity {
     /// GoTrue's generated `email` column: the lower-cased `identity_data.email`.
     pub fn email(&self) -> Option<String> {
-        self.identity_data
-            .get("email")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_lowercase)
+        self.identity_data.email()
     }
 
     /// `structs.Map(provider.Claims{Subject, Email, Phone, EmailVerified, PhoneVerified})`
@@ -102,7 +231,7 @@ impl Identity {
             identity_id: Uuid::new_v4(),
             provider_id,
             user_id,
-            identity_data: canonical_map(data),
+            identity_data: IdentityData::from_map(data),
             provider: provider.to_string(),
             last_sign_in_at: Some(at),
             created_at: at,
@@ -118,7 +247,7 @@ impl Serialize for Identity {
         m.serialize_entry("id", &self.provider_id)?;
         m.serialize_entry("user_id", &self.user_id)?;
         if !self.identity_data.is_empty() {
-            m.serialize_entry("identity_data", &self.identity_data)?;
+            m.serialize_entry("identity_data", &self.identity_data.to_map())?;
         }
         m.serialize_entry("provider", &self.provider)?;
         if let Some(t) = &self.last_sign_in_at {
@@ -340,7 +469,7 @@ impl User {
     /// Sets `email_verified`/`phone_verified` (or other keys) on one identity.
     pub fn update_identity(&mut self, provider: &str, updates: &JsonMap, now: DateTime<Utc>) {
         if let Some(identity) = self.identity_mut(provider) {
-            merge_metadata(&mut identity.identity_data, updates);
+            merge_metadata(identity.identity_data.make_mut(), updates);
             identity.updated_at = now;
         }
     }
@@ -435,6 +564,29 @@ impl Serialize for UserJson<'_> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn standard_identity_data_is_compact_and_renders_the_same() {
+        let id = Uuid::new_v4();
+        let map = Identity::standard_data(id, Some("A@X.io"), None, true, false);
+        let data = IdentityData::from_map(map.clone());
+        assert!(matches!(data, IdentityData::Standard { .. }));
+        assert_eq!(data.to_map(), map);
+        assert_eq!(data.email().as_deref(), Some("a@x.io"));
+        let mut extra = map.clone();
+        extra.insert("full_name".into(), json!("A"));
+        assert!(matches!(
+            IdentityData::from_map(extra),
+            IdentityData::Map(_)
+        ));
+        let mut changed = data.clone();
+        changed
+            .make_mut()
+            .insert("email_verified".into(), json!(false));
+        assert_eq!(changed.to_map()["email_verified"], json!(false));
+        changed.clear();
+        assert!(changed.is_empty());
+    }
 
     #[test]
     fn merge_removes_nulls_and_sorts() {

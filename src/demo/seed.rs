@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::audit::{Action, Actor, AuditLog};
 use super::errors::DemoError;
-use super::model::{Factor, FactorStatus, Identity, JsonMap, User, canonical_map};
+use super::model::{Factor, FactorStatus, Identity, IdentityData, JsonMap, User, canonical_map};
 use super::passwords::PasswordHash;
 
 /// The embedded seed file.
@@ -160,7 +160,7 @@ impl SeedUser {
                 identity_id: i.identity_id,
                 provider_id: i.id,
                 user_id: self.id,
-                identity_data: canonical_map(i.identity_data),
+                identity_data: IdentityData::from_map(i.identity_data),
                 provider: i.provider,
                 last_sign_in_at: i.last_sign_in_at,
                 created_at: i.created_at,

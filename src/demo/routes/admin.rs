@@ -413,7 +413,7 @@ fn soft_delete(u: &mut User, now: DateTime<Utc>) {
     u.user_metadata = JsonMap::new();
     u.app_metadata = JsonMap::new();
     for identity in u.identities.iter_mut() {
-        identity.identity_data = JsonMap::new();
+        identity.identity_data.clear();
         identity.provider_id = obfuscate(
             &identity.user_id,
             &format!("{}:{}", identity.provider, identity.provider_id),

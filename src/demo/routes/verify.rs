@@ -242,7 +242,7 @@ fn verify(st: &AppState, kind: &str, lookup: Lookup, now: DateTime<Utc>) -> ApiR
                         if !email.is_empty() && i.email().as_deref() == Some(email.as_str()) {
                             let mut upd = JsonMap::new();
                             upd.insert("email_verified".into(), Value::Bool(true));
-                            super::super::model::merge_metadata(&mut i.identity_data, &upd);
+                            super::super::model::merge_metadata(i.identity_data.make_mut(), &upd);
                             i.updated_at = now;
                         }
                     }
