@@ -90,6 +90,7 @@ impl DemoServer {
                 .unwrap_or(chrono::Duration::seconds(60)),
             password_min_length: cfg.password_min_length,
             otp_exp: chrono::Duration::seconds(3600),
+            sms_otp_exp: chrono::Duration::seconds(60),
             test_otps: vec![("15555550100".to_string(), "123456".to_string())],
             secure_email_change: true,
             admin_roles: vec!["service_role".into(), "supabase_admin".into()],

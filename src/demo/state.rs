@@ -26,8 +26,10 @@ pub struct Settings {
     pub phone_autoconfirm: bool,
     pub send_frequency: Duration,
     pub password_min_length: usize,
-    /// `GOTRUE_MAILER_OTP_EXP` / `GOTRUE_SMS_OTP_EXP`.
+    /// `GOTRUE_MAILER_OTP_EXP`.
     pub otp_exp: Duration,
+    /// `GOTRUE_SMS_OTP_EXP`.
+    pub sms_otp_exp: Duration,
     /// `GOTRUE_SMS_TEST_OTP`: phone → fixed code.
     pub test_otps: Vec<(String, String)>,
     /// `GOTRUE_MAILER_SECURE_EMAIL_CHANGE_ENABLED`.

@@ -184,11 +184,9 @@ fn with_fragment(base: &str, fragment: &str) -> String {
     format!("{without}#{fragment}")
 }
 
-fn expired(sent_at: Option<DateTime<Utc>>, st: &AppState, now: DateTime<Utc>) -> bool {
+fn expired(sent_at: Option<DateTime<Utc>>, exp: chrono::Duration, now: DateTime<Utc>) -> bool {
     match sent_at {
-        Some(t) => t
-            .checked_add_signed(st.settings.otp_exp)
-            .is_none_or(|until| now > until),
+        Some(t) => t.checked_add_signed(exp).is_none_or(|until| now > until),
         None => true,
     }
 }
@@ -198,12 +196,12 @@ fn otp_valid(
     actual: &str,
     expected: &str,
     sent_at: Option<DateTime<Utc>>,
-    st: &AppState,
+    exp: chrono::Duration,
     now: DateTime<Utc>,
 ) -> bool {
     !expected.is_empty()
         && sent_at.is_some()
-        && !expired(sent_at, st, now)
+        && !expired(sent_at, exp, now)
         && (actual == expected || format!("pkce_{actual}") == expected)
 }
 
@@ -406,7 +404,7 @@ fn by_hash(
         "recovery" | "magiclink" => (user.recovery_sent_at, kind),
         _ => (user.email_change_sent_at, kind),
     };
-    if expired(sent_at, st, now) {
+    if expired(sent_at, st.settings.otp_exp, now) {
         return Err(link_invalid());
     }
     Ok((user.id, resolved.to_string()))
@@ -438,6 +436,8 @@ fn by_code(
     if user.is_banned(now) {
         return Err(ApiError::forbidden("user_banned", "User is banned"));
     }
+    let mail_exp = st.settings.otp_exp;
+    let sms_exp = st.settings.sms_otp_exp;
     let mut resolved = kind.to_string();
     let valid = match kind {
         "email" => {
@@ -445,12 +445,18 @@ fn by_code(
                 hash,
                 &user.confirmation_token,
                 user.confirmation_sent_at,
-                st,
+                mail_exp,
                 now,
             ) {
                 resolved = "signup".into();
                 true
-            } else if otp_valid(hash, &user.recovery_token, user.recovery_sent_at, st, now) {
+            } else if otp_valid(
+                hash,
+                &user.recovery_token,
+                user.recovery_sent_at,
+                mail_exp,
+                now,
+            ) {
                 resolved = "magiclink".into();
                 true
             } else {
@@ -461,24 +467,28 @@ fn by_code(
             hash,
             &user.confirmation_token,
             user.confirmation_sent_at,
-            st,
+            mail_exp,
             now,
         ),
-        "recovery" | "magiclink" => {
-            otp_valid(hash, &user.recovery_token, user.recovery_sent_at, st, now)
-        }
+        "recovery" | "magiclink" => otp_valid(
+            hash,
+            &user.recovery_token,
+            user.recovery_sent_at,
+            mail_exp,
+            now,
+        ),
         "email_change" => {
             otp_valid(
                 hash,
                 &user.email_change_token_current,
                 user.email_change_sent_at,
-                st,
+                mail_exp,
                 now,
             ) || otp_valid(
                 hash,
                 &user.email_change_token_new,
                 user.email_change_sent_at,
-                st,
+                mail_exp,
                 now,
             )
         }
@@ -490,7 +500,7 @@ fn by_code(
                     hash,
                     &user.confirmation_token,
                     user.confirmation_sent_at,
-                    st,
+                    sms_exp,
                     now,
                 )
             } else {
@@ -498,7 +508,7 @@ fn by_code(
                     hash,
                     &user.phone_change_token,
                     user.phone_change_sent_at,
-                    st,
+                    sms_exp,
                     now,
                 )
             }
