@@ -1056,3 +1056,100 @@ async fn cors_preflight_and_headers() {
             .is_some_and(|v| v.contains("X-Total-Count") && v.contains("Link"))
     );
 }
+
+#[tokio::test]
+async fn email_otp_and_redirect_rules() {
+    let d = Demo::start().await;
+    let sent = Demo::send(
+        d.req(
+            Method::POST,
+            "/otp?redirect_to=http://localhost:3000/welcome",
+        )
+        .json(&json!({"email": ADA})),
+    )
+    .await;
+    assert_eq!(sent.body, json!({}));
+    let mail = d.server.outbox().pop().expect("otp mail");
+    assert_eq!(mail.kind, OutboxKind::OtpEmail);
+    let link = mail.link.clone().unwrap_or_default();
+    assert!(link.contains("type=magiclink"), "{link}");
+    assert!(
+        link.ends_with("redirect_to=http://localhost:3000/welcome"),
+        "{link}"
+    );
+    let ok = Demo::send(
+        d.req(Method::POST, "/verify")
+            .json(&json!({"type": "email", "email": ADA, "token": mail.otp})),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+
+    // create_user=false for an unknown address.
+    let refused = Demo::send(
+        d.req(Method::POST, "/otp")
+            .json(&json!({"email": "stranger@example.com", "create_user": false})),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.body["error_code"], "otp_disabled");
+
+    // A redirect_to on another site is ignored: site_url instead.
+    let resp = d
+        .http
+        .get(d.url("/verify?type=signup&token=nope&redirect_to=https://evil.example/x"))
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        location.starts_with("http://localhost:3000#error=access_denied"),
+        "{location}"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_requests_do_not_block_each_other() {
+    let d = std::sync::Arc::new(Demo::start().await);
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let d = d.clone();
+        tasks.push(tokio::spawn(async move {
+            match i % 4 {
+                0 => d.login(ADA, ADA_PASSWORD).await["access_token"].is_string(),
+                1 => d.list("?per_page=100").await.status == StatusCode::OK,
+                2 => {
+                    Demo::send(d.admin(Method::POST, "/admin/users").json(
+                        &json!({"email": format!("par{i}@example.com"), "password": "parallel-pw"}),
+                    ))
+                    .await
+                    .status
+                        == StatusCode::OK
+                }
+                _ => {
+                    let s = d.login(ADA, ADA_PASSWORD).await;
+                    let rt = s["refresh_token"].as_str().unwrap_or_default().to_string();
+                    Demo::send(
+                        d.req(Method::POST, "/token?grant_type=refresh_token")
+                            .json(&json!({ "refresh_token": rt })),
+                    )
+                    .await
+                    .status
+                        == StatusCode::OK
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        assert!(
+            tokio::time::timeout(Duration::from_secs(30), t)
+                .await
+                .expect("no deadlock")
+                .expect("task")
+        );
+    }
+}
