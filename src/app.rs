@@ -22,7 +22,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 /// What the app knows about where it is connected (shown in the header; never a key).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AppConfig {
     pub server: String,
     pub profile: Option<String>,
@@ -32,6 +32,8 @@ pub struct AppConfig {
     pub has_service_key: bool,
     /// Start-up warnings (config permissions, …), shown once.
     pub warnings: Vec<String>,
+    /// Profiles of the config file, for the in-console switch.
+    pub profiles: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -42,6 +44,9 @@ pub enum Msg {
     Activity(RequestLog),
     /// The time now. Sent before other messages and when a wake-up is due.
     Clock(DateTime<Utc>),
+    /// A profile switch finished: connected (the worker already uses the new client), or
+    /// why not.
+    Reconnected(Result<AppConfig, String>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +71,7 @@ impl Tab {
 enum Overlay {
     Help { scroll: u16 },
     Palette(Palette),
+    Profiles { selected: usize },
 }
 
 /// Refresh a user session this long before it expires.
@@ -148,6 +154,10 @@ impl App {
         }
         let ctx_out = ctx.finish();
         self.absorb(ctx_out)
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.cfg
     }
 
     pub fn should_quit(&self) -> bool {
@@ -268,7 +278,33 @@ impl App {
             }
             Msg::Outcome(outcome) => self.on_outcome(outcome),
             Msg::Input(input) => self.on_input(input),
+            Msg::Reconnected(Ok(cfg)) => self.reconnected(cfg),
+            Msg::Reconnected(Err(why)) => {
+                self.flash = Some(Flash {
+                    level: Level::Error,
+                    text: format!("Switching profile failed: {why}"),
+                    until: self.now + Duration::seconds(10),
+                });
+                Vec::new()
+            }
         }
+    }
+
+    /// A new connection: everything about the old server goes, the activity log stays.
+    fn reconnected(&mut self, cfg: AppConfig) -> Vec<Command> {
+        let name = cfg.profile.clone().unwrap_or_else(|| cfg.server.clone());
+        let activity = std::mem::take(&mut self.activity);
+        *self = App::new(cfg, self.now, self.size);
+        self.activity = activity;
+        let commands = self.start();
+        if self.flash.is_none() {
+            self.flash = Some(Flash {
+                level: Level::Info,
+                text: format!("Connected to {name}"),
+                until: self.now + Duration::seconds(4),
+            });
+        }
+        commands
     }
 
     fn maybe_refresh_session(&mut self) -> Vec<Command> {
@@ -377,6 +413,24 @@ impl App {
                 }
                 return;
             }
+            Some(Overlay::Profiles { selected }) => {
+                let n = self.cfg.profiles.len();
+                match key.code {
+                    KeyCode::Char('j') | KeyCode::Down => {
+                        *selected = (*selected + 1).min(n.saturating_sub(1))
+                    }
+                    KeyCode::Char('k') | KeyCode::Up => *selected = selected.saturating_sub(1),
+                    KeyCode::Enter => {
+                        if let Some(name) = self.cfg.profiles.get(*selected).cloned() {
+                            ctx.flash(Level::Info, format!("Connecting to profile {name}…"));
+                            ctx.commands.push(Command::SwitchProfile(name));
+                        }
+                        self.overlay = None;
+                    }
+                    _ => self.overlay = None,
+                }
+                return;
+            }
             Some(Overlay::Palette(p)) => {
                 match p.on_key(key) {
                     PaletteOutcome::Stay => {}
@@ -463,6 +517,23 @@ impl App {
                     (i + n - 1) % n
                 };
                 self.switch_tab(tabs[j], ctx);
+                return;
+            }
+            Action::SwitchProfile => {
+                if self.cfg.profiles.is_empty() {
+                    ctx.flash(
+                        Level::Info,
+                        "No profiles: add some to ~/.config/gotrue-console/config.toml",
+                    );
+                } else {
+                    let current = self
+                        .cfg
+                        .profiles
+                        .iter()
+                        .position(|p| Some(p) == self.cfg.profile.as_ref())
+                        .unwrap_or(0);
+                    self.overlay = Some(Overlay::Profiles { selected: current });
+                }
                 return;
             }
             Action::GoUsers => return self.switch_tab(Tab::Users, ctx),
@@ -673,6 +744,7 @@ impl App {
                 help::draw(frame, body, self.context(), self.cfg.read_only, *scroll)
             }
             Some(Overlay::Palette(p)) => p.draw(frame, body),
+            Some(Overlay::Profiles { selected }) => self.draw_profiles(frame, body, *selected),
             None => {}
         }
     }
@@ -814,6 +886,36 @@ impl App {
         frame.render_widget(Paragraph::new(line), area);
     }
 
+    fn draw_profiles(&self, frame: &mut Frame, area: Rect, selected: usize) {
+        let height = (self.cfg.profiles.len() as u16 + 2).min(area.height);
+        let popup = crate::widgets::centered(area, 40.min(area.width), height);
+        let lines: Vec<Line> = self
+            .cfg
+            .profiles
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let current = Some(p) == self.cfg.profile.as_ref();
+                let text = format!("{} {p}", if current { "●" } else { " " });
+                if i == selected {
+                    Line::styled(text, theme::selected())
+                } else {
+                    Line::raw(text)
+                }
+            })
+            .collect();
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Paragraph::new(lines).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme::focused_border())
+                    .title(Span::styled(" Switch profile · Enter ", theme::title())),
+            ),
+            popup,
+        );
+    }
+
     fn draw_unreachable(&self, frame: &mut Frame, area: Rect, err: &GoTrueError) {
         let mut lines = panel::error_lines(&format!("Reaching {}", self.cfg.server), err);
         lines.push(Line::raw(""));
@@ -822,6 +924,8 @@ impl App {
             Span::raw(" retry   "),
             Span::styled("?", theme::key()),
             Span::raw(" help   "),
+            Span::styled("P", theme::key()),
+            Span::raw(" switch profile   "),
             Span::styled("q", theme::key()),
             Span::raw(" quit"),
         ]));

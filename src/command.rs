@@ -20,6 +20,9 @@ pub enum Command {
     SetServiceKey(Secret),
     /// Put text on the clipboard through OSC 52, which works over SSH too.
     Copy(String),
+    /// Connect to another profile of the config file; the answer comes back as
+    /// `Msg::Reconnected`.
+    SwitchProfile(String),
     Quit,
 }
 

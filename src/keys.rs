@@ -22,6 +22,7 @@ pub enum Action {
     GoOutbox,
     GoActivity,
     Retry,
+    SwitchProfile,
     // lists
     Up,
     Down,
@@ -174,6 +175,7 @@ pub const GLOBAL: &[Binding] = &[
     b(&[k('2')], Action::GoSession, "session: sign in as a user", "tabs", false),
     b(&[k('3')], Action::GoOutbox, "outbox (demo server)", "tabs", false),
     b(&[k('4')], Action::GoActivity, "activity: every request", "tabs", false),
+    b(&[k('P')], Action::SwitchProfile, "switch profile", "global", false),
 ];
 
 #[rustfmt::skip]

@@ -961,8 +961,10 @@ async fn create_users_of_every_kind() {
     assert!(banned.is_banned_at(chrono::Utc::now()));
 }
 
+/// (Whether admin create checks password strength depends on the GoTrue version:
+/// supabase/auth#1959. Not asserted.)
 #[tokio::test]
-async fn create_refuses_a_taken_email_and_a_weak_password() {
+async fn create_refuses_a_taken_email() {
     let t = Target::new().await;
     let user = t.confirmed_user(PASSWORD).await;
     let err = t
@@ -975,17 +977,6 @@ async fn create_refuses_a_taken_email_and_a_weak_password() {
         .unwrap_err();
     assert_code(&err, ErrorKind::Conflict, &["email_exists"]);
     assert_eq!(err.status, Some(422));
-
-    let err = t
-        .client
-        .create_user(&AdminUserAttributes {
-            email: Some(unique_email("weak")),
-            password: Some(Secret::new("1")),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_code(&err, ErrorKind::Validation, &["weak_password"]);
 }
 
 #[tokio::test]

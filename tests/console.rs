@@ -52,11 +52,23 @@ impl Harness {
             has_service_key: true,
             ..AppConfig::default()
         };
+        Self::with_app(width, height, demo, client, cfg, None).await
+    }
+
+    async fn with_app(
+        width: u16,
+        height: u16,
+        demo: DemoServer,
+        client: GoTrueClient,
+        cfg: AppConfig,
+        connect: Option<gotrue_console::term::Connector>,
+    ) -> Harness {
         let copied = Arc::new(Mutex::new(Vec::new()));
         let sink = copied.clone();
         let env = Environment {
             now: Box::new(now),
             clipboard: Box::new(move |t: &str| sink.lock().unwrap().push(t.to_owned())),
+            connect,
         };
         let app = App::new(cfg, now(), (width, height));
         let mut driver = Driver::new(app, client, env);
@@ -75,7 +87,7 @@ impl Harness {
                 matches!(app.users().load_state(), Load::Done)
                     && app.health().is_some()
                     && app.settings().is_some()
-                    && app.outbox().is_loaded()
+                    && (!app.config().demo || app.outbox().is_loaded())
             },
         )
         .await;
@@ -112,7 +124,17 @@ impl Harness {
             match step {
                 Ok(true) => {}
                 Ok(false) => panic!("the worker stopped while waiting for {what}"),
-                Err(_) => panic!("timed out waiting for {what}\n{}", self.screen()),
+                Err(_) => {
+                    let app = self.driver.app();
+                    let state = format!(
+                        "load {:?}, health {:?}, settings {}, outbox {}",
+                        app.users().load_state(),
+                        app.health(),
+                        app.settings().is_some(),
+                        app.outbox().is_loaded(),
+                    );
+                    panic!("timed out waiting for {what}: {state}\n{}", self.screen())
+                }
             }
         }
     }
@@ -464,4 +486,76 @@ async fn a_hundred_thousand_users_load_and_scroll() {
     h.char('/');
     h.text("ada@example.com");
     assert_eq!(h.app().users().visible_count(), 1);
+}
+
+/// `P` switches to another profile: the worker talks to the new server before the app's
+/// first request, and the list shows the new server's users.
+#[tokio::test]
+async fn switching_profile_reconnects_and_reloads() {
+    let first = DemoServer::start(DemoConfig::default()).await.unwrap();
+    let second = DemoServer::start(DemoConfig {
+        seed: false,
+        ..DemoConfig::default()
+    })
+    .await
+    .unwrap();
+    // The second server has exactly one user.
+    let second_client = GoTrueClient::new(
+        ClientConfig::new(BaseUrl::parse(second.url()).unwrap())
+            .service_role_key(second.service_role_key()),
+    )
+    .unwrap();
+    second_client
+        .create_user(&gotrue_console::gotrue::AdminUserAttributes {
+            email: Some("only@second.example".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let connect: gotrue_console::term::Connector = Arc::new(move |name: &str| {
+        if name != "second" {
+            return Err(format!("no profile {name}"));
+        }
+        Ok((
+            second_client.clone(),
+            AppConfig {
+                server: "http://second".into(),
+                profile: Some("second".into()),
+                has_service_key: true,
+                profiles: vec!["first".into(), "second".into()],
+                ..AppConfig::default()
+            },
+        ))
+    });
+    let client = GoTrueClient::new(
+        ClientConfig::new(BaseUrl::parse(first.url()).unwrap())
+            .service_role_key(first.service_role_key()),
+    )
+    .unwrap();
+    let cfg = AppConfig {
+        server: "http://first".into(),
+        profile: Some("first".into()),
+        has_service_key: true,
+        profiles: vec!["first".into(), "second".into()],
+        ..AppConfig::default()
+    };
+    let mut h = Harness::with_app(120, 40, first, client, cfg, Some(connect)).await;
+    assert!(h.app().users().total_loaded() > 100);
+    h.char('P');
+    assert!(h.screen().contains("Switch profile"));
+    h.char('j');
+    h.key(KeyCode::Enter);
+    h.until("the second profile's users", |app| {
+        app.config().profile.as_deref() == Some("second")
+            && matches!(app.users().load_state(), Load::Done)
+    })
+    .await;
+    let emails: Vec<String> = h
+        .app()
+        .users()
+        .view_rows()
+        .map(|r| r.email.clone())
+        .collect();
+    assert_eq!(emails, ["only@second.example"]);
+    assert!(h.screen().contains("second"));
 }

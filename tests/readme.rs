@@ -26,7 +26,10 @@ fn readme_key_table_names_every_binding() {
             }
             for key in b.keys {
                 let label = key.label();
-                if !table.contains(&format!("`{label}`")) && !table.contains(&format!("{label}`")) && !table.contains(&label) {
+                if !table.contains(&format!("`{label}`"))
+                    && !table.contains(&format!("{label}`"))
+                    && !table.contains(&label)
+                {
                     missing.push(format!("{ctx:?}: key {label} ({})", b.desc));
                 }
             }
@@ -34,7 +37,11 @@ fn readme_key_table_names_every_binding() {
     }
     missing.sort();
     missing.dedup();
-    assert!(missing.is_empty(), "README's key table lacks:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "README's key table lacks:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -44,5 +51,8 @@ fn readme_opens_with_the_two_commands() {
     assert!(first_block.contains("cargo run --release -- --demo"));
     assert!(first_block.contains("cargo test"));
     let ci = include_str!("../.ci/run");
-    assert!(ci.contains("cargo test"), ".ci/run runs the README's test command");
+    assert!(
+        ci.contains("cargo test"),
+        ".ci/run runs the README's test command"
+    );
 }

@@ -4,7 +4,7 @@
 use crate::app::App;
 use crate::gotrue::GoTrueClient;
 use crate::input::Input;
-use crate::term::{Environment, osc52, run_app};
+use crate::term::{Connector, Environment, osc52, run_app};
 use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste};
 use ratatui::crossterm::execute;
 use std::io::Write;
@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 pub async fn run(
     app_for: impl FnOnce((u16, u16)) -> App,
     client: GoTrueClient,
+    connect: Option<Connector>,
 ) -> std::io::Result<()> {
     // ratatui::init: raw mode + alternate screen, and a panic hook that restores the
     // terminal before the panic report prints.
@@ -45,11 +46,12 @@ pub async fn run(
         futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|i| (i, rx)) });
     let inputs = Box::pin(inputs);
 
-    let env = Environment::system(Box::new(|text: &str| {
+    let mut env = Environment::system(Box::new(|text: &str| {
         let mut out = std::io::stdout();
         let _ = out.write_all(osc52(text).as_bytes());
         let _ = out.flush();
     }));
+    env.connect = connect;
 
     let result = tokio::select! {
         r = run_app(&mut terminal, app, inputs, client, env) => r.map(drop),

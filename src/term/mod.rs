@@ -3,7 +3,7 @@
 
 pub mod local;
 
-use crate::app::{App, Msg};
+use crate::app::{App, AppConfig, Msg};
 use crate::command::{Command, Outcome};
 use crate::gotrue::{GoTrueClient, RequestLog, Secret};
 use crate::input::Input;
@@ -21,13 +21,20 @@ pub struct Environment {
     pub now: Box<dyn Fn() -> DateTime<Utc> + Send>,
     /// Where OSC 52 clipboard text goes: the terminal's output stream.
     pub clipboard: Box<dyn FnMut(&str) + Send>,
+    /// Resolves a profile into a client and what the app shows of it. It may block (a key
+    /// command runs up to 10 s): the driver calls it off the event loop.
+    pub connect: Option<Connector>,
 }
+
+/// A new connection for a profile name.
+pub type Connector = Arc<dyn Fn(&str) -> Result<(GoTrueClient, AppConfig), String> + Send + Sync>;
 
 impl Environment {
     pub fn system(clipboard: Box<dyn FnMut(&str) + Send>) -> Self {
         Self {
             now: Box::new(Utc::now),
             clipboard,
+            connect: None,
         }
     }
 }
@@ -41,6 +48,8 @@ pub fn osc52(text: &str) -> String {
     )
 }
 
+type ConnectResult = Result<(GoTrueClient, AppConfig), String>;
+
 /// The app with its worker: turns messages into state and commands into work. `run_app`
 /// drives it from a terminal; tests drive the very same thing step by step.
 pub struct Driver {
@@ -48,6 +57,8 @@ pub struct Driver {
     worker: Worker,
     outcomes: mpsc::UnboundedReceiver<Outcome>,
     logs: mpsc::UnboundedReceiver<RequestLog>,
+    connections_tx: mpsc::UnboundedSender<ConnectResult>,
+    connections: mpsc::UnboundedReceiver<ConnectResult>,
     observer: crate::gotrue::RequestObserver,
     env: Environment,
     quit: bool,
@@ -61,11 +72,14 @@ impl Driver {
             let _ = log_tx.send(log.clone());
         });
         let worker = Worker::new(client.with_observer(observer.clone()), out_tx);
+        let (connections_tx, connections) = mpsc::unbounded_channel();
         Self {
             app,
             worker,
             outcomes,
             logs,
+            connections_tx,
+            connections,
             observer,
             env,
             quit: false,
@@ -115,6 +129,7 @@ impl Driver {
         });
         tokio::select! {
             input = inputs.next() => input.map(Msg::Input),
+            Some(connected) = self.connections.recv() => Some(self.connected(connected)),
             Some(outcome) = self.outcomes.recv() => Some(Msg::Outcome(outcome)),
             Some(log) = self.logs.recv() => Some(Msg::Activity(log)),
             _ = async { match sleep { Some(s) => s.await, None => std::future::pending().await } } => {
@@ -142,14 +157,49 @@ impl Driver {
         tokio::select! {
             Some(outcome) = self.outcomes.recv() => { self.handle(Msg::Outcome(outcome)); true }
             Some(log) = self.logs.recv() => { self.handle(Msg::Activity(log)); true }
+            Some(connected) = self.connections.recv() => {
+                let msg = self.connected(connected);
+                self.handle(msg);
+                true
+            }
             else => false,
         }
     }
 
+    /// A finished profile switch: the worker takes the new client before the app, so the
+    /// app's first requests already go to the new server.
+    fn connected(&mut self, result: ConnectResult) -> Msg {
+        Msg::Reconnected(result.map(|(client, config)| {
+            self.worker
+                .set_client(client.with_observer(self.observer.clone()));
+            config
+        }))
+    }
+
     fn run(&mut self, commands: Vec<Command>) {
-        if run_commands(commands, &mut self.worker, &mut self.env, &self.observer) {
-            self.quit = true;
+        for command in commands {
+            if let Command::SwitchProfile(name) = command {
+                self.switch_profile(name);
+            } else if run_commands(
+                vec![command],
+                &mut self.worker,
+                &mut self.env,
+                &self.observer,
+            ) {
+                self.quit = true;
+            }
         }
+    }
+
+    fn switch_profile(&mut self, name: String) {
+        let tx = self.connections_tx.clone();
+        let Some(connect) = self.env.connect.clone() else {
+            let _ = tx.send(Err("profiles are not available here".into()));
+            return;
+        };
+        tokio::task::spawn_blocking(move || {
+            let _ = tx.send(connect(&name));
+        });
     }
 }
 
@@ -203,6 +253,8 @@ fn run_commands(
                 }
             }
             Command::Quit => return true,
+            // Handled by the driver, which owns the channel for the answer.
+            Command::SwitchProfile(_) => {}
         }
     }
     false

@@ -42,6 +42,8 @@ impl Target {
                 let demo = DemoServer::start(ci_like_demo_config())
                     .await
                     .expect("the demo server starts");
+                // As GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL=0 in tests/real-gotrue.sh.
+                demo.set_refresh_token_reuse_interval(Duration::ZERO);
                 Target {
                     client: client(demo.url(), demo.anon_key(), demo.service_role_key()),
                     url: demo.url().to_owned(),
