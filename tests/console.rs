@@ -559,3 +559,75 @@ async fn switching_profile_reconnects_and_reloads() {
     assert_eq!(emails, ["only@second.example"]);
     assert!(h.screen().contains("second"));
 }
+
+/// A request that never answers blocks nothing: keys keep working, and the list can be
+/// filtered and left while its reload hangs.
+#[tokio::test]
+async fn a_hanging_request_never_blocks_keys() {
+    use gotrue_console::demo::FaultConfig;
+    let mut h = Harness::new(120, 40).await;
+    h.demo.set_faults(FaultConfig {
+        hang_next: 1,
+        path_prefix: Some("/admin/users".into()),
+        ..FaultConfig::default()
+    });
+    h.char('R');
+    assert!(matches!(h.app().users().load_state(), Load::Loading { .. }));
+    // The old rows stay usable while the new load hangs.
+    h.char('/');
+    h.text("ada@");
+    assert_eq!(h.app().users().visible_count(), 1);
+    h.key(KeyCode::Esc);
+    h.char('2');
+    assert_eq!(h.app().tab(), Tab::Session);
+    h.char('1');
+    h.char('q');
+    assert!(h.driver.has_quit());
+}
+
+/// A key GoTrue refuses and a key that is not an admin key get their own panels.
+#[tokio::test]
+async fn refused_and_non_admin_keys_get_their_own_panels() {
+    for (key_role, title, code) in [
+        (None, "The service-role key was refused", "bad_jwt"),
+        (Some("anon"), "Not an admin key", "not_admin"),
+    ] {
+        let demo = DemoServer::start(DemoConfig::default()).await.unwrap();
+        let key = match key_role {
+            Some(_) => demo.anon_key().to_owned(),
+            None => "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.forged".to_owned(),
+        };
+        let client = GoTrueClient::new(
+            ClientConfig::new(BaseUrl::parse(demo.url()).unwrap())
+                .anon_key(demo.anon_key())
+                .service_role_key(key),
+        )
+        .unwrap();
+        let cfg = AppConfig {
+            server: "http://127.0.0.1:9998".into(),
+            has_service_key: true,
+            ..AppConfig::default()
+        };
+        let app = App::new(cfg, now(), (100, 30));
+        let env = Environment {
+            now: Box::new(now),
+            clipboard: Box::new(|_: &str| {}),
+            connect: None,
+        };
+        let mut driver = Driver::new(app, client, env);
+        driver.start();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !matches!(driver.app().users().load_state(), Load::Failed(_)) {
+            tokio::time::timeout_at(deadline, driver.handle_next_outcome())
+                .await
+                .expect("the load fails");
+        }
+        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        terminal.draw(|f| driver.app().draw(f)).unwrap();
+        let screen = format!("{:?}", terminal.backend().buffer());
+        assert!(screen.contains(title), "{screen}");
+        assert!(screen.contains(code), "{screen}");
+        assert!(screen.contains("retry"), "{screen}");
+        drop(demo);
+    }
+}

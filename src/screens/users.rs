@@ -3,7 +3,7 @@
 //! visible rows are drawn, so 100,000 users scroll as fast as 100.
 
 use crate::command::{ApiCall, ApiReply, Command, RequestId};
-use crate::gotrue::{GoTrueError, User, UserId, UsersBatch};
+use crate::gotrue::{ErrorKind, GoTrueError, User, UserId, UsersBatch};
 use crate::keys::Action;
 use crate::screens::{Ctx, Effect, Level};
 use crate::widgets::{panel, theme, thousands, time, truncate};
@@ -562,6 +562,20 @@ impl UsersScreen {
         if let Load::Failed(err) = &self.load
             && self.rows.is_empty()
         {
+            // Each way of failing has its own panel: the title says which.
+            let title = match (err.kind, err.code.as_deref()) {
+                (_, Some("not_admin")) => " Not an admin key ",
+                (_, Some("bad_jwt" | "no_authorization" | "no_service_role_key")) => {
+                    " The service-role key was refused "
+                }
+                (ErrorKind::Transport, _) => " Server unreachable ",
+                (ErrorKind::RateLimited, _) => " Rate limited ",
+                _ => " Loading users failed ",
+            };
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme::danger())
+                .title(Span::styled(title, theme::danger()));
             let mut lines = panel::error_lines("Loading users", err);
             lines.push(Line::raw(""));
             lines.push(Line::from(vec![
