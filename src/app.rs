@@ -11,6 +11,7 @@ use crate::screens::login::LoginScreen;
 use crate::screens::otp::OtpScreen;
 use crate::screens::outbox::OutboxScreen;
 use crate::screens::palette::{Palette, PaletteOutcome};
+use crate::screens::user_actions::{ActionKind, Target, UserAction};
 use crate::screens::users::{Load, UsersScreen};
 use crate::screens::{Ctx, Effect, Flash, Level, activity::ActivityScreen, help};
 use crate::widgets::{panel, theme};
@@ -89,6 +90,8 @@ pub struct App {
     outbox: OutboxScreen,
     activity: ActivityScreen,
     overlay: Option<Overlay>,
+    /// An admin action's dialog, over whatever screen it started from.
+    action: Option<UserAction>,
     flash: Option<Flash>,
     health: Option<Result<Health, GoTrueError>>,
     settings: Option<Result<Settings, GoTrueError>>,
@@ -122,6 +125,7 @@ impl App {
             outbox: OutboxScreen::default(),
             activity: ActivityScreen::default(),
             overlay: None,
+            action: None,
             flash: None,
             health: None,
             settings: None,
@@ -208,8 +212,16 @@ impl App {
         self.overlay.is_some()
     }
 
+    /// The open admin action, if any.
+    pub fn action(&self) -> Option<&UserAction> {
+        self.action.as_ref()
+    }
+
     /// The key registry in force now.
     pub fn context(&self) -> Context {
+        if self.action.is_some() {
+            return Context::Form;
+        }
         let editing = match self.tab {
             Tab::Users if self.detail.is_none() => self.users.is_editing(),
             Tab::Session => match &self.otp {
@@ -350,6 +362,10 @@ impl App {
                     ctx.flash(Level::Error, format!("Refreshing the session failed: {e}"));
                 }
             }
+        } else if self.action.as_ref().is_some_and(|a| a.owns(id)) {
+            if let Some(a) = self.action.as_mut() {
+                a.on_reply(id, result, &mut ctx);
+            }
         } else if self.users.owns(id) {
             self.users.on_reply(id, result, &mut ctx);
         } else if self.detail.as_ref().is_some_and(|d| d.owns(id)) {
@@ -375,6 +391,11 @@ impl App {
         match input {
             Input::Resize { width, height } => {
                 self.size = (width, height);
+            }
+            Input::Paste(text) if self.action.is_some() => {
+                if let Some(a) = self.action.as_mut() {
+                    a.on_paste(&text);
+                }
             }
             Input::Paste(text) => match self.tab {
                 Tab::Users if self.detail.is_none() => self.users.on_paste(&text),
@@ -402,6 +423,12 @@ impl App {
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             self.quit = true;
             ctx.commands.push(Command::Quit);
+            return;
+        }
+        if let Some(a) = self.action.as_mut() {
+            if !a.on_key(key, ctx) {
+                self.action = None;
+            }
             return;
         }
         match self.overlay.as_mut() {
@@ -536,6 +563,14 @@ impl App {
                 }
                 return;
             }
+            Action::CreateUser
+            | Action::BanUser
+            | Action::UnbanUser
+            | Action::DeleteUser
+            | Action::PasswordHelp
+            | Action::LinksAndCodes
+            | Action::ConfirmUser
+            | Action::RemoveMfa => return self.start_action(action, ctx),
             Action::GoUsers => return self.switch_tab(Tab::Users, ctx),
             Action::GoSession => return self.switch_tab(Tab::Session, ctx),
             Action::GoOutbox => return self.switch_tab(Tab::Outbox, ctx),
@@ -580,6 +615,48 @@ impl App {
             if matches!(self.users.load_state(), Load::Failed(_)) {
                 self.users.reload(ctx);
             }
+        }
+    }
+
+    /// Opens an admin action's dialog on the selected (or open) user.
+    fn start_action(&mut self, action: Action, ctx: &mut Ctx) {
+        if self.cfg.read_only {
+            ctx.flash(Level::Warn, "Read-only profile: nothing can be changed");
+            return;
+        }
+        let kind = match action {
+            Action::CreateUser => ActionKind::Create,
+            Action::BanUser => ActionKind::Ban,
+            Action::UnbanUser => ActionKind::Unban,
+            Action::DeleteUser => ActionKind::Delete,
+            Action::PasswordHelp => ActionKind::Password,
+            Action::LinksAndCodes => ActionKind::Links,
+            Action::ConfirmUser => ActionKind::Confirm,
+            _ => ActionKind::Mfa,
+        };
+        let target = match (&self.detail, self.users.selected_row()) {
+            (Some(d), _) if self.tab == Tab::Users => match d.user() {
+                Some(u) => Some(Target::from_user(u)),
+                None => {
+                    ctx.flash(Level::Warn, "The user is still loading");
+                    return;
+                }
+            },
+            (None, Some(row)) if self.tab == Tab::Users => Some(Target {
+                id: row.id,
+                email: row.email.clone(),
+                phone: row.phone.clone(),
+                factors: Vec::new(),
+            }),
+            _ => None,
+        };
+        if target.is_none() && kind != ActionKind::Create {
+            ctx.flash(Level::Warn, "Select a user first");
+            return;
+        }
+        match UserAction::start(kind, target, self.cfg.production) {
+            Some(a) => self.action = Some(a),
+            None => ctx.flash(Level::Warn, "Nothing to do for this user"),
         }
     }
 
@@ -662,6 +739,26 @@ impl App {
                         self.outbox.reload(&mut ctx);
                     }
                 }
+                Effect::UserChanged(user) => {
+                    self.users.upsert(&user);
+                    if let Some(d) = self.detail.as_mut().filter(|d| d.id == user.id) {
+                        d.set_user(*user);
+                    }
+                    if self.cfg.demo {
+                        self.outbox.reload(&mut ctx);
+                    }
+                }
+                Effect::UserDeleted(id) => {
+                    self.users.remove(id);
+                    if self.detail.as_ref().is_some_and(|d| d.id == id) {
+                        self.detail = None;
+                    }
+                }
+                Effect::UserRefresh(id) => {
+                    if let Some(d) = self.detail.as_mut().filter(|d| d.id == id) {
+                        d.reload(&mut ctx);
+                    }
+                }
             }
             let nested = ctx.finish();
             self.next_id = self.next_id.max(nested.next_id);
@@ -739,6 +836,9 @@ impl App {
         }
         self.draw_footer(frame, footer);
         self.draw_status(frame, status);
+        if let Some(a) = &self.action {
+            a.draw(frame, body);
+        }
         match &self.overlay {
             Some(Overlay::Help { scroll }) => {
                 help::draw(frame, body, self.context(), self.cfg.read_only, *scroll)
@@ -840,12 +940,19 @@ impl App {
 
     fn draw_footer(&self, frame: &mut Frame, area: Rect) {
         let mut spans = Vec::new();
-        let mut width = 0usize;
-        for b in self
-            .context()
+        let context = self.context();
+        // `? help` always fits: it is where every other key is.
+        const HELP: &str = "? help";
+        let reserve = if context == Context::Form {
+            0
+        } else {
+            HELP.len() + 1
+        };
+        let mut width = reserve;
+        for b in context
             .all(self.cfg.read_only)
             .into_iter()
-            .filter(|b| b.hint)
+            .filter(|b| b.hint && b.action != Action::Help)
         {
             let key = b.keys.first().map(|k| k.label()).unwrap_or_default();
             let desc = b.desc.split([':', ',']).next().unwrap_or(b.desc);
@@ -857,6 +964,10 @@ impl App {
             width += piece;
             spans.push(Span::styled(key, theme::key()));
             spans.push(Span::styled(format!(" {desc}  "), theme::dim()));
+        }
+        if reserve > 0 {
+            spans.push(Span::styled("?", theme::key()));
+            spans.push(Span::styled(" help", theme::dim()));
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
     }

@@ -1,8 +1,9 @@
 //! Effects as data: what `App::update` asks the outside world to do, and what comes back.
 
 use crate::gotrue::{
-    Credential, GoTrueError, Health, OutboxMessage, ResendType, Secret, Session, Settings,
-    SignOutScope, SignUp, SignUpOutcome, User, UserId, UsersBatch, Verification, VerifyOutcome,
+    AdminUserAttributes, Credential, GenerateLinkRequest, GeneratedLink, GoTrueError, Health,
+    OutboxMessage, ResendType, Secret, Session, Settings, SignOutScope, SignUp, SignUpOutcome,
+    User, UserId, UsersBatch, Verification, VerifyOutcome,
 };
 
 /// Tags a request so its answer finds the screen that asked, and answers to requests that
@@ -62,6 +63,30 @@ pub enum ApiCall {
         scope: SignOutScope,
     },
     Outbox,
+    /// `POST /admin/users`. With `generate_password`, the worker makes a strong password
+    /// (randomness stays out of the pure app) and returns it once.
+    CreateUser {
+        attrs: Box<AdminUserAttributes>,
+        generate_password: bool,
+    },
+    UpdateUser(UserId, Box<AdminUserAttributes>),
+    /// Sets a generated temporary password and returns it once.
+    SetTemporaryPassword(UserId),
+    DeleteUser {
+        id: UserId,
+        soft: bool,
+    },
+    Recover {
+        email: String,
+    },
+    GenerateLink(Box<GenerateLinkRequest>),
+    DeleteFactor {
+        user_id: UserId,
+        factor_id: uuid::Uuid,
+    },
+    Invite {
+        email: String,
+    },
 }
 
 impl ApiCall {
@@ -81,6 +106,14 @@ impl ApiCall {
             ApiCall::Refresh { .. } => "refresh session",
             ApiCall::SignOut { .. } => "sign out",
             ApiCall::Outbox => "load outbox",
+            ApiCall::CreateUser { .. } => "create user",
+            ApiCall::UpdateUser(..) => "update user",
+            ApiCall::SetTemporaryPassword(_) => "set a temporary password",
+            ApiCall::DeleteUser { .. } => "delete user",
+            ApiCall::Recover { .. } => "send recovery mail",
+            ApiCall::GenerateLink(_) => "generate link",
+            ApiCall::DeleteFactor { .. } => "remove MFA factor",
+            ApiCall::Invite { .. } => "invite",
         }
     }
 }
@@ -102,6 +135,14 @@ pub enum ApiReply {
     },
     SignedOut,
     Outbox(Vec<OutboxMessage>),
+    /// A user was created or changed; `password` is set when the worker generated one.
+    UserSaved {
+        user: Box<User>,
+        password: Option<Secret>,
+    },
+    Link(Box<GeneratedLink>),
+    /// Done; nothing to show but success (delete, remove factor).
+    Done,
 }
 
 #[derive(Clone, Debug, PartialEq)]

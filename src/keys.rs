@@ -41,6 +41,15 @@ pub enum Action {
     CopyEmail,
     // detail
     ToggleRaw,
+    // admin actions on a user
+    CreateUser,
+    BanUser,
+    UnbanUser,
+    DeleteUser,
+    PasswordHelp,
+    LinksAndCodes,
+    ConfirmUser,
+    RemoveMfa,
     // forms
     Edit,
     NextField,
@@ -144,6 +153,24 @@ pub struct Binding {
     pub hint: bool,
 }
 
+/// A binding that changes data: hidden in read-only mode.
+const fn d(
+    keys: &'static [Key],
+    action: Action,
+    desc: &'static str,
+    group: &'static str,
+    hint: bool,
+) -> Binding {
+    Binding {
+        keys,
+        action,
+        desc,
+        group,
+        dangerous: true,
+        hint,
+    }
+}
+
 const fn b(
     keys: &'static [Key],
     action: Action,
@@ -200,6 +227,13 @@ pub const USERS: &[Binding] = &[
     b(&[k('y')], Action::CopyId, "copy the id", "users", false),
     b(&[k('Y')], Action::CopyEmail, "copy the email", "users", false),
     b(&[k('r')], Action::Retry, "retry after an error", "users", false),
+    d(&[k('n')], Action::CreateUser, "create a user", "admin", true),
+    d(&[k('p')], Action::PasswordHelp, "password help: recovery mail, link, temporary password", "admin", true),
+    d(&[k('l')], Action::LinksAndCodes, "links and codes: magic link, OTP, resend, generate", "admin", false),
+    d(&[k('b')], Action::BanUser, "ban for a while", "admin", false),
+    d(&[k('u')], Action::UnbanUser, "lift a ban", "admin", false),
+    d(&[k('c')], Action::ConfirmUser, "confirm email or phone", "admin", false),
+    d(&[k('D')], Action::DeleteUser, "delete, hard or soft", "admin", false),
 ];
 
 #[rustfmt::skip]
@@ -209,6 +243,13 @@ pub const DETAIL: &[Binding] = &[
     b(&[k('y')], Action::CopyId, "copy the id", "user", true),
     b(&[k('Y')], Action::CopyEmail, "copy the email", "user", false),
     b(&[k('r')], Action::Retry, "retry after an error", "user", false),
+    d(&[k('p')], Action::PasswordHelp, "password help: recovery mail, link, temporary password", "admin", true),
+    d(&[k('l')], Action::LinksAndCodes, "links and codes: magic link, OTP, resend, generate", "admin", true),
+    d(&[k('b')], Action::BanUser, "ban for a while", "admin", false),
+    d(&[k('u')], Action::UnbanUser, "lift a ban", "admin", false),
+    d(&[k('c')], Action::ConfirmUser, "confirm email or phone", "admin", false),
+    d(&[k('M')], Action::RemoveMfa, "remove MFA factors", "admin", false),
+    d(&[k('D')], Action::DeleteUser, "delete, hard or soft", "admin", false),
 ];
 
 #[rustfmt::skip]

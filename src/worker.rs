@@ -2,7 +2,7 @@
 //! tagged with its request id. The interface never waits on the network.
 
 use crate::command::{ApiCall, ApiReply, Outcome, RequestId};
-use crate::gotrue::{AllUsers, GoTrueClient, GoTrueError};
+use crate::gotrue::{AdminUserAttributes, AllUsers, GoTrueClient, GoTrueError, Secret};
 use futures::StreamExt;
 use std::collections::HashMap;
 use tokio::sync::mpsc::UnboundedSender;
@@ -125,5 +125,71 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
             ApiReply::SignedOut
         }
         ApiCall::Outbox => ApiReply::Outbox(client.demo_outbox().await?),
+        ApiCall::CreateUser {
+            mut attrs,
+            generate_password,
+        } => {
+            let password = generate_password.then(strong_password);
+            if let Some(p) = &password {
+                attrs.password = Some(p.clone());
+            }
+            let user = client.create_user(&attrs).await?;
+            ApiReply::UserSaved {
+                user: Box::new(user),
+                password,
+            }
+        }
+        ApiCall::UpdateUser(id, attrs) => ApiReply::UserSaved {
+            user: Box::new(client.update_user_by_id(id, &attrs).await?),
+            password: None,
+        },
+        ApiCall::SetTemporaryPassword(id) => {
+            let password = strong_password();
+            let attrs = AdminUserAttributes {
+                password: Some(password.clone()),
+                ..AdminUserAttributes::default()
+            };
+            ApiReply::UserSaved {
+                user: Box::new(client.update_user_by_id(id, &attrs).await?),
+                password: Some(password),
+            }
+        }
+        ApiCall::DeleteUser { id, soft } => {
+            client.delete_user(id, soft).await?;
+            ApiReply::Done
+        }
+        ApiCall::Recover { email } => {
+            client.reset_password_for_email(&email, None).await?;
+            ApiReply::Sent { message_id: None }
+        }
+        ApiCall::GenerateLink(req) => ApiReply::Link(Box::new(client.generate_link(&req).await?)),
+        ApiCall::DeleteFactor { user_id, factor_id } => {
+            client.delete_factor(user_id, factor_id).await?;
+            ApiReply::Done
+        }
+        ApiCall::Invite { email } => ApiReply::UserSaved {
+            user: Box::new(client.invite_user_by_email(&email, None, None).await?),
+            password: None,
+        },
     })
+}
+
+/// A 20-character password from letters and digits (about 119 bits), with at least one of
+/// each kind so strength rules that want them are met.
+pub fn strong_password() -> Secret {
+    use rand::Rng;
+    use rand::distr::Alphanumeric;
+    let mut rng = rand::rng();
+    loop {
+        let p: String = (0..20)
+            .map(|_| char::from(rng.sample(Alphanumeric)))
+            .collect();
+        let has = |f: fn(&char) -> bool| p.chars().any(|c| f(&c));
+        if has(char::is_ascii_lowercase)
+            && has(char::is_ascii_uppercase)
+            && has(char::is_ascii_digit)
+        {
+            return Secret::new(p);
+        }
+    }
 }

@@ -631,3 +631,243 @@ async fn refused_and_non_admin_keys_get_their_own_panels() {
         drop(demo);
     }
 }
+
+/// A client of the harness's demo server, to check through the API what the console did.
+fn api(h: &Harness) -> GoTrueClient {
+    GoTrueClient::new(
+        ClientConfig::new(BaseUrl::parse(h.demo.url()).unwrap())
+            .anon_key(h.demo.anon_key())
+            .service_role_key(h.demo.service_role_key()),
+    )
+    .unwrap()
+}
+
+async fn select(h: &mut Harness, email: &str) {
+    h.char('x');
+    h.char('/');
+    h.text(email);
+    h.key(KeyCode::Enter);
+    let selected = h.app().users().selected_row().map(|r| r.email.clone());
+    assert_eq!(selected.as_deref(), Some(email), "{}", h.screen());
+}
+
+async fn until_dialog_done(h: &mut Harness, text: &str) {
+    let text = text.to_owned();
+    h.until(&format!("`{text}` in the dialog"), |app| {
+        app.action().is_some_and(|a| a.is_finished())
+    })
+    .await;
+    let s = h.screen();
+    assert!(s.contains(&text), "{s}");
+}
+
+#[tokio::test]
+async fn create_a_user_then_ban_unban_confirm_and_delete_it() {
+    let mut h = Harness::new(120, 40).await;
+    let before = h.app().users().total_loaded();
+    h.char('n');
+    // A taken address: GoTrue's error, the form kept.
+    h.text("ada@example.com");
+    h.key(KeyCode::Enter);
+    h.until("the refusal", |app| {
+        app.flash().is_some_and(|f| f.text.contains("email_exists"))
+    })
+    .await;
+    let s = h.screen();
+    assert!(
+        s.contains("email_exists") && s.contains("ada@example.com"),
+        "{s}"
+    );
+    for _ in 0.."ada@example.com".len() {
+        h.key(KeyCode::Backspace);
+    }
+    h.text("hopper@example.com");
+    h.key(KeyCode::Tab); // password: empty, generated
+    h.key(KeyCode::Tab);
+    h.text("no"); // not confirmed
+    h.key(KeyCode::Enter);
+    until_dialog_done(&mut h, "Created hopper@example.com").await;
+    assert!(h.screen().contains("Password (shown once)"));
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app().users().total_loaded(), before + 1);
+
+    let api = api(&h);
+    let created = api
+        .list_users(&gotrue_console::gotrue::ListUsers {
+            filter: Some("hopper@".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let user = created
+        .users
+        .first()
+        .cloned()
+        .expect("the user exists on the server");
+    assert!(user.email_confirmed_at.is_none());
+
+    // Ban for 24 hours.
+    select(&mut h, "hopper@example.com").await;
+    h.char('b');
+    h.char('2');
+    h.char('y');
+    until_dialog_done(&mut h, "is banned until").await;
+    h.key(KeyCode::Enter);
+    assert!(
+        api.get_user_by_id(user.id)
+            .await
+            .unwrap()
+            .is_banned_at(chrono::Utc::now())
+    );
+    assert!(h.screen().contains("banned"));
+
+    // Unban.
+    h.char('u');
+    h.char('y');
+    until_dialog_done(&mut h, "no longer banned").await;
+    h.key(KeyCode::Enter);
+    assert!(
+        !api.get_user_by_id(user.id)
+            .await
+            .unwrap()
+            .is_banned_at(chrono::Utc::now())
+    );
+
+    // Confirm the email.
+    h.char('c');
+    h.char('e');
+    h.char('y');
+    until_dialog_done(&mut h, "is confirmed").await;
+    h.key(KeyCode::Enter);
+    assert!(
+        api.get_user_by_id(user.id)
+            .await
+            .unwrap()
+            .email_confirmed_at
+            .is_some()
+    );
+
+    // Delete: the email must be typed.
+    h.char('D');
+    h.char('h');
+    h.text("wrong@example.com");
+    h.key(KeyCode::Enter);
+    assert!(h.screen().contains("does not match"));
+    for _ in 0.."wrong@example.com".len() {
+        h.key(KeyCode::Backspace);
+    }
+    h.text("hopper@example.com");
+    h.key(KeyCode::Enter);
+    until_dialog_done(&mut h, "Deleted hopper@example.com").await;
+    h.key(KeyCode::Enter);
+    let err = api.get_user_by_id(user.id).await.unwrap_err();
+    assert_eq!(err.code.as_deref(), Some("user_not_found"));
+    assert_eq!(h.app().users().total_loaded(), before);
+}
+
+#[tokio::test]
+async fn password_help_link_works_and_mfa_factors_are_removed() {
+    let mut h = Harness::new(120, 40).await;
+    select(&mut h, "ada@example.com").await;
+    h.char('p');
+    h.char('l');
+    until_dialog_done(&mut h, "recovery link for ada@example.com").await;
+    h.char('y');
+    let link = h
+        .copied
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .expect("the link was copied");
+    assert!(link.contains("type=recovery"), "{link}");
+    h.key(KeyCode::Enter);
+    // The link is real: its token signs Ada in.
+    let token = url::Url::parse(&link)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let out = api(&h)
+        .verify_otp(&gotrue_console::gotrue::Verification::TokenHash {
+            token_hash: gotrue_console::gotrue::Secret::new(token),
+            otp_type: gotrue_console::gotrue::OtpType::Recovery,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        out,
+        gotrue_console::gotrue::VerifyOutcome::Session(_)
+    ));
+
+    // Temporary password: shown once, and it works.
+    h.char('p');
+    h.char('t');
+    h.char('y');
+    until_dialog_done(&mut h, "has a new password").await;
+    let s = h.screen();
+    let password = s
+        .lines()
+        .find_map(|l| l.split("Password (shown once): ").nth(1))
+        .map(|rest| {
+            rest.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches('│')
+                .to_owned()
+        })
+        .expect("the password is on screen");
+    h.key(KeyCode::Enter);
+    api(&h)
+        .sign_in_with_password(
+            &gotrue_console::gotrue::Credential::Email("ada@example.com".into()),
+            &gotrue_console::gotrue::Secret::new(password),
+        )
+        .await
+        .expect("the temporary password signs in");
+
+    // MFA: open Ada, remove her factor.
+    h.key(KeyCode::Enter);
+    h.until("ada's details", |app| {
+        app.detail().and_then(|d| d.user()).is_some()
+    })
+    .await;
+    let ada = h.app().detail().and_then(|d| d.user()).cloned().unwrap();
+    assert!(!ada.factors.clone().unwrap_or_default().is_empty());
+    h.char('M');
+    h.char('1');
+    h.char('y');
+    until_dialog_done(&mut h, "Removed the MFA factor").await;
+    h.key(KeyCode::Enter);
+    assert!(api(&h).list_factors(ada.id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn read_only_hides_and_refuses_every_change() {
+    let demo = DemoServer::start(DemoConfig::default()).await.unwrap();
+    let client = GoTrueClient::new(
+        ClientConfig::new(BaseUrl::parse(demo.url()).unwrap())
+            .anon_key(demo.anon_key())
+            .service_role_key(demo.service_role_key()),
+    )
+    .unwrap();
+    let cfg = AppConfig {
+        server: "http://127.0.0.1:9998".into(),
+        has_service_key: true,
+        read_only: true,
+        ..AppConfig::default()
+    };
+    let mut h = Harness::with_app(120, 40, demo, client, cfg, None).await;
+    for key in ['n', 'b', 'u', 'D', 'p', 'l', 'c'] {
+        h.char(key);
+        assert!(
+            h.app().action().is_none(),
+            "`{key}` opened an action in read-only mode"
+        );
+    }
+    h.char('?');
+    let s = h.screen();
+    assert!(!s.contains("create a user"), "{s}");
+    assert!(s.contains("Read-only"), "{s}");
+}

@@ -62,7 +62,13 @@ impl DetailScreen {
         self.page = rows.max(1);
     }
 
-    fn reload(&mut self, ctx: &mut Ctx) {
+    /// The user as an admin action left it.
+    pub fn set_user(&mut self, user: User) {
+        self.user = Some(Box::new(user));
+        self.error = None;
+    }
+
+    pub fn reload(&mut self, ctx: &mut Ctx) {
         self.pending = Some(ctx.request(ApiCall::GetUser(self.id)));
         self.error = None;
     }

@@ -9,10 +9,17 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 pub fn lines(context: Context, read_only: bool) -> Vec<Line<'static>> {
     let mut out = Vec::new();
+    if read_only {
+        out.push(Line::styled(
+            "Read-only profile: actions that change data are hidden.",
+            theme::warn(),
+        ));
+        out.push(Line::raw(""));
+    }
     let mut group = "";
     for b in context.all(read_only) {
         if b.group != group {
-            if !out.is_empty() {
+            if !out.is_empty() && !group.is_empty() {
                 out.push(Line::raw(""));
             }
             group = b.group;
@@ -22,13 +29,6 @@ pub fn lines(context: Context, read_only: bool) -> Vec<Line<'static>> {
             Span::styled(format!("  {:<16}", keys_label(b)), theme::key()),
             Span::raw(b.desc),
         ]));
-    }
-    if read_only {
-        out.push(Line::raw(""));
-        out.push(Line::styled(
-            "Read-only profile: actions that change data are hidden.",
-            theme::warn(),
-        ));
     }
     out
 }

@@ -3,11 +3,13 @@
 
 pub mod activity;
 pub mod detail;
+pub mod dialog;
 pub mod help;
 pub mod login;
 pub mod otp;
 pub mod outbox;
 pub mod palette;
+pub mod user_actions;
 pub mod users;
 
 use crate::command::{ApiCall, Command, RequestId};
@@ -51,6 +53,11 @@ pub enum Effect {
     UseServiceKey(crate::gotrue::Secret),
     /// A mail or SMS went out: the outbox has something new.
     SentSomething,
+    /// An admin action changed a user: refresh the list row and the open detail.
+    UserChanged(Box<crate::gotrue::User>),
+    UserDeleted(UserId),
+    /// Something about the user changed that the answer did not carry: reload it.
+    UserRefresh(UserId),
 }
 
 /// What an update may do besides changing its own screen.

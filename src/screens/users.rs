@@ -235,6 +235,51 @@ impl UsersScreen {
         self.view.iter().filter_map(|i| self.rows.get(*i as usize))
     }
 
+    /// A user created or changed by an admin action: its row is replaced or added, and the
+    /// order kept.
+    pub fn upsert(&mut self, user: &User) {
+        let row = UserRow::from_user(user);
+        match self.by_id.get(&user.id) {
+            Some(&i) => self.rows[i as usize] = row,
+            None => {
+                self.by_id.insert(user.id, self.rows.len() as u32);
+                self.order.push(self.rows.len() as u32);
+                self.rows.push(row);
+            }
+        }
+        self.resort();
+    }
+
+    /// A deleted user leaves the list; the selection moves to its neighbour.
+    pub fn remove(&mut self, id: UserId) {
+        let Some(&gone) = self.by_id.get(&id) else {
+            return;
+        };
+        let keep = self
+            .selected_row()
+            .map(|r| r.id)
+            .filter(|k| *k != id)
+            .or_else(|| {
+                let next = self
+                    .view
+                    .get(self.selected + 1)
+                    .or(self.view.get(self.selected.wrapping_sub(1)));
+                next.and_then(|i| self.rows.get(*i as usize)).map(|r| r.id)
+            });
+        self.rows.remove(gone as usize);
+        self.by_id = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id, i as u32))
+            .collect();
+        self.order = (0..self.rows.len() as u32).collect();
+        // The old view's indices mean nothing now: the selection follows `keep`.
+        self.view.clear();
+        self.keep = keep;
+        self.resort();
+    }
+
     pub fn set_page(&mut self, rows: usize) {
         self.page = rows.max(1);
         self.scroll_into_view();

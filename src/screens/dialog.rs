@@ -1,0 +1,352 @@
+//! A small dialog for actions on a user: choose among options, fill a form, confirm (typing
+//! the target's email for what cannot be undone), wait, and read the result. The flows in
+//! `user_actions` decide what each step means; this only keeps keys and drawing in one place.
+
+use crate::gotrue::GoTrueError;
+use crate::widgets::field::Field;
+use crate::widgets::{centered, panel, theme};
+use ratatui::Frame;
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use tui_input::backend::crossterm::EventHandler;
+
+/// One option of a `Choose` step: a key, what it does, and an id for the flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub key: char,
+    pub label: String,
+    pub id: u16,
+}
+
+impl Choice {
+    pub fn new(key: char, label: impl Into<String>, id: u16) -> Self {
+        Self {
+            key,
+            label: label.into(),
+            id,
+        }
+    }
+}
+
+pub enum Step {
+    Choose {
+        prompt: String,
+        options: Vec<Choice>,
+        selected: usize,
+    },
+    Form {
+        prompt: String,
+        fields: Vec<Field>,
+        focus: usize,
+    },
+    Confirm {
+        lines: Vec<String>,
+        /// What must be typed to go on (an email), for what cannot be undone.
+        typed: Option<(String, Field)>,
+    },
+    Working(String),
+    Done {
+        lines: Vec<Line<'static>>,
+        /// Text `y` copies (a link), if any.
+        copy: Option<String>,
+    },
+}
+
+/// What a key did to the dialog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DialogEvent {
+    None,
+    Close,
+    Chosen(u16),
+    /// The form's values, in field order.
+    Submitted(Vec<String>),
+    Confirmed,
+    Copy(String),
+}
+
+pub struct Dialog {
+    pub title: String,
+    pub step: Step,
+    /// The last failure, shown under the step (a failed submit keeps the form).
+    pub error: Option<GoTrueError>,
+    /// A plain message under the step (validation).
+    pub note: Option<String>,
+    /// Draws in the danger colour: deletes, bans.
+    pub danger: bool,
+}
+
+impl Dialog {
+    pub fn new(title: impl Into<String>, step: Step) -> Self {
+        Self {
+            title: title.into(),
+            step,
+            error: None,
+            note: None,
+            danger: false,
+        }
+    }
+
+    pub fn danger(mut self) -> Self {
+        self.danger = true;
+        self
+    }
+
+    pub fn choose(prompt: impl Into<String>, options: Vec<Choice>) -> Step {
+        Step::Choose {
+            prompt: prompt.into(),
+            options,
+            selected: 0,
+        }
+    }
+
+    pub fn form(prompt: impl Into<String>, fields: Vec<Field>) -> Step {
+        Step::Form {
+            prompt: prompt.into(),
+            fields,
+            focus: 0,
+        }
+    }
+
+    pub fn set_step(&mut self, step: Step) {
+        self.step = step;
+        self.error = None;
+        self.note = None;
+    }
+
+    /// Whether keys are text for a field (so `q` must not quit).
+    pub fn is_typing(&self) -> bool {
+        matches!(
+            self.step,
+            Step::Form { .. } | Step::Confirm { typed: Some(_), .. }
+        )
+    }
+
+    pub fn on_paste(&mut self, text: &str) {
+        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+        let field = match &mut self.step {
+            Step::Form { fields, focus, .. } => fields.get_mut(*focus),
+            Step::Confirm {
+                typed: Some((_, f)),
+                ..
+            } => Some(f),
+            _ => None,
+        };
+        if let Some(f) = field {
+            let v = format!("{}{}", f.value(), clean.trim());
+            f.set(v);
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) -> DialogEvent {
+        if key.code == KeyCode::Esc {
+            return DialogEvent::Close;
+        }
+        match &mut self.step {
+            Step::Choose {
+                options, selected, ..
+            } => match key.code {
+                KeyCode::Up | KeyCode::Char('k') => {
+                    *selected = selected.saturating_sub(1);
+                    DialogEvent::None
+                }
+                KeyCode::Down | KeyCode::Char('j') => {
+                    *selected = (*selected + 1).min(options.len().saturating_sub(1));
+                    DialogEvent::None
+                }
+                KeyCode::Enter => options
+                    .get(*selected)
+                    .map(|c| DialogEvent::Chosen(c.id))
+                    .unwrap_or(DialogEvent::None),
+                KeyCode::Char(c) => options
+                    .iter()
+                    .find(|o| o.key == c)
+                    .map(|o| DialogEvent::Chosen(o.id))
+                    .unwrap_or(DialogEvent::None),
+                _ => DialogEvent::None,
+            },
+            Step::Form { fields, focus, .. } => match key.code {
+                KeyCode::Enter => {
+                    DialogEvent::Submitted(fields.iter().map(|f| f.value().to_owned()).collect())
+                }
+                KeyCode::Tab | KeyCode::Down => {
+                    *focus = (*focus + 1) % fields.len().max(1);
+                    DialogEvent::None
+                }
+                KeyCode::BackTab | KeyCode::Up => {
+                    let n = fields.len().max(1);
+                    *focus = (*focus + n - 1) % n;
+                    DialogEvent::None
+                }
+                _ => {
+                    if let Some(f) = fields.get_mut(*focus) {
+                        f.error = None;
+                        f.input.handle_event(&Event::Key(key));
+                    }
+                    DialogEvent::None
+                }
+            },
+            Step::Confirm { typed, .. } => match (typed, key.code) {
+                (None, KeyCode::Enter | KeyCode::Char('y')) => DialogEvent::Confirmed,
+                (None, KeyCode::Char('n')) => DialogEvent::Close,
+                (None, _) => DialogEvent::None,
+                (Some((expected, field)), KeyCode::Enter) => {
+                    if field.value().trim().eq_ignore_ascii_case(expected.trim()) {
+                        DialogEvent::Confirmed
+                    } else {
+                        field.error = Some("does not match".into());
+                        DialogEvent::None
+                    }
+                }
+                (Some((_, field)), _) => {
+                    field.error = None;
+                    field.input.handle_event(&Event::Key(key));
+                    DialogEvent::None
+                }
+            },
+            Step::Working(_) => DialogEvent::None,
+            Step::Done { copy, .. } => match key.code {
+                KeyCode::Char('y') if !key.modifiers.contains(KeyModifiers::CONTROL) => copy
+                    .clone()
+                    .map(DialogEvent::Copy)
+                    .unwrap_or(DialogEvent::None),
+                KeyCode::Enter | KeyCode::Char('q') => DialogEvent::Close,
+                _ => DialogEvent::None,
+            },
+        }
+    }
+
+    fn body(&self) -> (Vec<Line<'static>>, Vec<(usize, &Field)>) {
+        let mut lines: Vec<Line<'static>> = Vec::new();
+        let mut fields = Vec::new();
+        match &self.step {
+            Step::Choose {
+                prompt,
+                options,
+                selected,
+            } => {
+                lines.push(Line::raw(prompt.clone()));
+                lines.push(Line::raw(""));
+                for (i, o) in options.iter().enumerate() {
+                    let line = Line::from(vec![
+                        Span::styled(format!(" {} ", o.key), theme::key()),
+                        Span::raw(o.label.clone()),
+                    ]);
+                    lines.push(if i == *selected {
+                        line.style(theme::selected())
+                    } else {
+                        line
+                    });
+                }
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(
+                    "a key or ↑↓ Enter to choose · Esc cancels",
+                    theme::dim(),
+                ));
+            }
+            Step::Form {
+                prompt, fields: fs, ..
+            } => {
+                lines.push(Line::raw(prompt.clone()));
+                lines.push(Line::raw(""));
+                for f in fs {
+                    fields.push((lines.len(), f));
+                    lines.push(Line::raw(""));
+                }
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(
+                    "Enter submits · Tab next field · Esc cancels",
+                    theme::dim(),
+                ));
+            }
+            Step::Confirm { lines: text, typed } => {
+                for t in text {
+                    lines.push(Line::raw(t.clone()));
+                }
+                lines.push(Line::raw(""));
+                match typed {
+                    Some((expected, f)) => {
+                        lines.push(Line::from(vec![
+                            Span::raw("Type "),
+                            Span::styled(expected.clone(), theme::key()),
+                            Span::raw(" to confirm:"),
+                        ]));
+                        fields.push((lines.len(), f));
+                        lines.push(Line::raw(""));
+                        lines.push(Line::styled("Enter confirms · Esc cancels", theme::dim()));
+                    }
+                    None => lines.push(Line::styled(
+                        "y or Enter confirms · n or Esc cancels",
+                        theme::dim(),
+                    )),
+                }
+            }
+            Step::Working(what) => lines.push(Line::styled(format!("{what}…"), theme::info())),
+            Step::Done { lines: done, copy } => {
+                lines.extend(done.iter().cloned());
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(
+                    if copy.is_some() {
+                        "y copies the link · Enter or Esc closes"
+                    } else {
+                        "Enter or Esc closes"
+                    },
+                    theme::dim(),
+                ));
+            }
+        }
+        if let Some(n) = &self.note {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(n.clone(), theme::warn()));
+        }
+        if let Some(e) = &self.error {
+            lines.push(Line::raw(""));
+            lines.extend(panel::error_lines(&self.title, e));
+        }
+        (lines, fields)
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect) {
+        let (lines, fields) = self.body();
+        let width = 76.min(area.width);
+        // Long lines (links) wrap: count the rows they take.
+        let inner_width = usize::from(width.saturating_sub(2)).max(1);
+        let rows: usize = lines
+            .iter()
+            .map(|l| l.width().div_ceil(inner_width).max(1))
+            .sum();
+        let height = (rows as u16 + 2).min(area.height);
+        let popup = centered(area, width, height);
+        let border = if self.danger {
+            theme::danger()
+        } else {
+            theme::focused_border()
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(border)
+            .title(Span::styled(format!(" {} ", self.title), border));
+        let inner = block.inner(popup);
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(block)
+                .wrap(Wrap { trim: false }),
+            popup,
+        );
+        let focus = match &self.step {
+            Step::Form { focus, .. } => Some(*focus),
+            Step::Confirm { typed: Some(_), .. } => Some(0),
+            _ => None,
+        };
+        for (i, (row, f)) in fields.into_iter().enumerate() {
+            let y = inner.y + row as u16;
+            if y >= inner.bottom() {
+                break;
+            }
+            let area = Rect::new(inner.x, y, inner.width, 1);
+            f.draw(frame, area, 16, focus == Some(i));
+        }
+    }
+}
