@@ -7,6 +7,8 @@ use crate::gotrue::{GoTrueError, Health, RequestLog, Session, Settings};
 use crate::input::Input;
 use crate::keys::{Action, Context};
 use crate::screens::detail::DetailScreen;
+use crate::screens::dialog::Flow;
+use crate::screens::edit_user::EditUser;
 use crate::screens::login::LoginScreen;
 use crate::screens::otp::OtpScreen;
 use crate::screens::outbox::OutboxScreen;
@@ -91,7 +93,7 @@ pub struct App {
     activity: ActivityScreen,
     overlay: Option<Overlay>,
     /// An admin action's dialog, over whatever screen it started from.
-    action: Option<UserAction>,
+    action: Option<Box<dyn Flow>>,
     flash: Option<Flash>,
     health: Option<Result<Health, GoTrueError>>,
     settings: Option<Result<Settings, GoTrueError>>,
@@ -213,8 +215,8 @@ impl App {
     }
 
     /// The open admin action, if any.
-    pub fn action(&self) -> Option<&UserAction> {
-        self.action.as_ref()
+    pub fn action(&self) -> Option<&dyn Flow> {
+        self.action.as_deref()
     }
 
     /// The key registry in force now.
@@ -563,6 +565,7 @@ impl App {
                 }
                 return;
             }
+            Action::EditUser => return self.start_edit(ctx),
             Action::CreateUser
             | Action::BanUser
             | Action::UnbanUser
@@ -618,6 +621,26 @@ impl App {
         }
     }
 
+    /// Opens the edit dialog on the open user, or loads the selected one first.
+    fn start_edit(&mut self, ctx: &mut Ctx) {
+        if self.cfg.read_only {
+            ctx.flash(Level::Warn, "Read-only profile: nothing can be changed");
+            return;
+        }
+        if self.tab != Tab::Users {
+            return;
+        }
+        let (id, user) = match (&self.detail, self.users.selected_row()) {
+            (Some(d), _) => (d.id, d.user().cloned()),
+            (None, Some(row)) => (row.id, None),
+            (None, None) => {
+                ctx.flash(Level::Warn, "Select a user first");
+                return;
+            }
+        };
+        self.action = Some(Box::new(EditUser::start(id, user, ctx)));
+    }
+
     /// Opens an admin action's dialog on the selected (or open) user.
     fn start_action(&mut self, action: Action, ctx: &mut Ctx) {
         if self.cfg.read_only {
@@ -655,7 +678,7 @@ impl App {
             return;
         }
         match UserAction::start(kind, target, self.cfg.production) {
-            Some(a) => self.action = Some(a),
+            Some(a) => self.action = Some(Box::new(a)),
             None => ctx.flash(Level::Warn, "Nothing to do for this user"),
         }
     }

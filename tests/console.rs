@@ -871,3 +871,86 @@ async fn read_only_hides_and_refuses_every_change() {
     assert!(!s.contains("create a user"), "{s}");
     assert!(s.contains("Read-only"), "{s}");
 }
+
+#[tokio::test]
+async fn edit_previews_the_change_and_guards_against_lost_updates() {
+    let mut h = Harness::new(120, 40).await;
+    let api = api(&h);
+    let user = api
+        .create_user(&gotrue_console::gotrue::AdminUserAttributes {
+            email: Some("lovelace@example.com".into()),
+            user_metadata: serde_json::json!({"team": "engines", "theme": "dark"})
+                .as_object()
+                .cloned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    h.char('R');
+    h.until("the reload", |app| {
+        matches!(app.users().load_state(), Load::Done)
+    })
+    .await;
+    select(&mut h, "lovelace@example.com").await;
+    h.char('e');
+    h.until("the edit form", |app| {
+        app.action().is_some_and(|a| a.is_typing())
+    })
+    .await;
+    let s = h.screen();
+    assert!(
+        s.contains("\"team\":\"engines\""),
+        "the form shows the metadata: {s}"
+    );
+
+    // Meanwhile someone else changes the user.
+    api.update_user_by_id(
+        user.id,
+        &gotrue_console::gotrue::AdminUserAttributes {
+            app_metadata: serde_json::json!({"plan": "pro"}).as_object().cloned(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    // Replace the user_metadata: drop theme, change team.
+    for _ in 0..4 {
+        h.key(KeyCode::Tab);
+    }
+    for _ in 0..80 {
+        h.key(KeyCode::Backspace);
+    }
+    h.text(r#"{"team": "analytical"}"#);
+    h.key(KeyCode::Enter);
+    h.until("the preview", |app| {
+        app.action().is_some_and(|a| a.is_finished())
+    })
+    .await;
+    let s = h.screen();
+    assert!(s.contains("Someone changed this user"), "{s}");
+    assert!(s.contains("app_metadata.plan"), "what they changed: {s}");
+    assert!(s.contains("user_metadata.team"), "what I change: {s}");
+    assert!(s.contains("user_metadata.theme: −"), "{s}");
+    h.char('y');
+    h.until("saved", |app| {
+        app.action().is_some_and(|a| a.is_finished())
+            && app.flash().is_some_and(|f| f.text.starts_with("Saved"))
+    })
+    .await;
+    let after = api.get_user_by_id(user.id).await.unwrap();
+    assert_eq!(
+        after.user_metadata.get("team"),
+        Some(&serde_json::json!("analytical"))
+    );
+    assert_eq!(
+        after.user_metadata.get("theme"),
+        None,
+        "the removed key is gone"
+    );
+    assert_eq!(
+        after.app_metadata.get("plan"),
+        Some(&serde_json::json!("pro")),
+        "their change kept"
+    );
+}

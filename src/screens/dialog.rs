@@ -12,6 +12,24 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use tui_input::backend::crossterm::EventHandler;
 
+/// An admin action running in a dialog: the app routes keys, pastes and answers to it.
+pub trait Flow: Send {
+    /// Returns false when the dialog closed.
+    fn on_key(&mut self, key: KeyEvent, ctx: &mut crate::screens::Ctx) -> bool;
+    fn on_paste(&mut self, text: &str);
+    fn owns(&self, id: crate::command::RequestId) -> bool;
+    fn on_reply(
+        &mut self,
+        id: crate::command::RequestId,
+        result: Result<crate::command::ApiReply, GoTrueError>,
+        ctx: &mut crate::screens::Ctx,
+    );
+    /// A result, a failure or a question is on screen: nothing is running.
+    fn is_finished(&self) -> bool;
+    fn is_typing(&self) -> bool;
+    fn draw(&self, frame: &mut Frame, area: Rect);
+}
+
 /// One option of a `Choose` step: a key, what it does, and an id for the flow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Choice {

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod detail;
 pub mod dialog;
+pub mod edit_user;
 pub mod help;
 pub mod login;
 pub mod otp;

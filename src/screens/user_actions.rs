@@ -8,7 +8,7 @@ use crate::gotrue::{
     AdminUserAttributes, BanDuration, Credential, ErrorKind, Factor, GenerateLinkRequest,
     GoTrueError, LinkType, ResendType, Secret, User, UserId,
 };
-use crate::screens::dialog::{Choice, Dialog, DialogEvent, Step};
+use crate::screens::dialog::{Choice, Dialog, DialogEvent, Flow, Step};
 use crate::screens::{Ctx, Effect, Level};
 use crate::widgets::field::Field;
 use crate::widgets::{theme, time};
@@ -838,6 +838,30 @@ impl UserAction {
             copy: None,
         });
         self.dialog.error = Some(e);
+    }
+}
+
+impl Flow for UserAction {
+    fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> bool {
+        UserAction::on_key(self, key, ctx)
+    }
+    fn on_paste(&mut self, text: &str) {
+        UserAction::on_paste(self, text)
+    }
+    fn owns(&self, id: RequestId) -> bool {
+        UserAction::owns(self, id)
+    }
+    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
+        UserAction::on_reply(self, id, result, ctx)
+    }
+    fn is_finished(&self) -> bool {
+        UserAction::is_finished(self)
+    }
+    fn is_typing(&self) -> bool {
+        UserAction::is_typing(self)
+    }
+    fn draw(&self, frame: &mut Frame, area: Rect) {
+        UserAction::draw(self, frame, area)
     }
 }
 
