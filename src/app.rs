@@ -6,6 +6,7 @@ use crate::command::{ApiCall, ApiReply, Command, Outcome, RequestId};
 use crate::gotrue::{GoTrueError, Health, RequestLog, Session, Settings};
 use crate::input::Input;
 use crate::keys::{Action, Context};
+use crate::screens::audit::AuditScreen;
 use crate::screens::detail::DetailScreen;
 use crate::screens::dialog::Flow;
 use crate::screens::edit_user::EditUser;
@@ -13,6 +14,7 @@ use crate::screens::login::LoginScreen;
 use crate::screens::otp::OtpScreen;
 use crate::screens::outbox::OutboxScreen;
 use crate::screens::palette::{Palette, PaletteOutcome};
+use crate::screens::tools::ToolsScreen;
 use crate::screens::user_actions::{ActionKind, Target, UserAction};
 use crate::screens::users::{Load, UsersScreen};
 use crate::screens::{Ctx, Effect, Flash, Level, activity::ActivityScreen, help};
@@ -58,6 +60,8 @@ pub enum Tab {
     Session,
     Outbox,
     Activity,
+    Audit,
+    Tools,
 }
 
 impl Tab {
@@ -67,6 +71,8 @@ impl Tab {
             Tab::Session => "Session",
             Tab::Outbox => "Outbox",
             Tab::Activity => "Activity",
+            Tab::Audit => "Audit",
+            Tab::Tools => "Tools",
         }
     }
 }
@@ -91,6 +97,8 @@ pub struct App {
     otp: Option<OtpScreen>,
     outbox: OutboxScreen,
     activity: ActivityScreen,
+    audit: AuditScreen,
+    tools: ToolsScreen,
     overlay: Option<Overlay>,
     /// An admin action's dialog, over whatever screen it started from.
     action: Option<Box<dyn Flow>>,
@@ -126,6 +134,8 @@ impl App {
             otp: None,
             outbox: OutboxScreen::default(),
             activity: ActivityScreen::default(),
+            audit: AuditScreen::default(),
+            tools: ToolsScreen::default(),
             overlay: None,
             action: None,
             flash: None,
@@ -202,6 +212,14 @@ impl App {
         &self.activity
     }
 
+    pub fn audit(&self) -> &AuditScreen {
+        &self.audit
+    }
+
+    pub fn tools(&self) -> &ToolsScreen {
+        &self.tools
+    }
+
     pub fn health(&self) -> Option<&Result<Health, GoTrueError>> {
         self.health.as_ref()
     }
@@ -226,6 +244,8 @@ impl App {
         }
         let editing = match self.tab {
             Tab::Users if self.detail.is_none() => self.users.is_editing(),
+            Tab::Audit => self.audit.is_editing(),
+            Tab::Tools => self.tools.is_editing(),
             Tab::Session => match &self.otp {
                 Some(o) => o.is_editing(),
                 None => self.login.is_editing(),
@@ -242,6 +262,8 @@ impl App {
             Tab::Session => Context::Login,
             Tab::Outbox => Context::Outbox,
             Tab::Activity => Context::Activity,
+            Tab::Audit => Context::Audit,
+            Tab::Tools => Context::Tools,
         }
     }
 
@@ -382,6 +404,10 @@ impl App {
             }
         } else if self.outbox.owns(id) {
             self.outbox.on_reply(id, result, &mut ctx);
+        } else if self.audit.owns(id) {
+            self.audit.on_reply(id, result, &mut ctx);
+        } else if self.tools.owns(id) {
+            self.tools.on_reply(id, result, &mut ctx);
         }
         // Anything else answers a request nobody waits for any more: dropped by id.
         let out = ctx.finish();
@@ -401,6 +427,7 @@ impl App {
             }
             Input::Paste(text) => match self.tab {
                 Tab::Users if self.detail.is_none() => self.users.on_paste(&text),
+                Tab::Tools => self.tools.on_paste(&text),
                 Tab::Session => match self.otp.as_mut() {
                     Some(o) => o.on_paste(&text),
                     None => self.login.on_paste(&text),
@@ -475,7 +502,7 @@ impl App {
         }
         let context = self.context();
         // The users filter fields take every key (Enter and Esc close them).
-        if context == Context::Form && self.tab == Tab::Users {
+        if context == Context::Form && matches!(self.tab, Tab::Users | Tab::Audit | Tab::Tools) {
             self.type_key(key, ctx);
             return;
         }
@@ -510,6 +537,8 @@ impl App {
     fn type_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
         match self.tab {
             Tab::Users if self.detail.is_none() => self.users.on_key(key, ctx),
+            Tab::Audit => self.audit.on_key(key, ctx),
+            Tab::Tools => self.tools.on_key(key, ctx),
             Tab::Session => match self.otp.as_mut() {
                 Some(o) => o.on_key(key),
                 None => self.login.on_key(key, ctx, self.session.as_ref()),
@@ -578,6 +607,8 @@ impl App {
             Action::GoSession => return self.switch_tab(Tab::Session, ctx),
             Action::GoOutbox => return self.switch_tab(Tab::Outbox, ctx),
             Action::GoActivity => return self.switch_tab(Tab::Activity, ctx),
+            Action::GoAudit => return self.switch_tab(Tab::Audit, ctx),
+            Action::GoTools => return self.switch_tab(Tab::Tools, ctx),
             _ => {}
         }
         let handled = match self.tab {
@@ -599,6 +630,8 @@ impl App {
             },
             Tab::Outbox => self.outbox.on_action(action, ctx),
             Tab::Activity => self.activity.on_action(action),
+            Tab::Audit => self.audit.on_action(action, ctx),
+            Tab::Tools => self.tools.on_action(action, ctx, &self.cfg.server),
         };
         if handled {
             return;
@@ -689,6 +722,8 @@ impl App {
             tabs.push(Tab::Outbox);
         }
         tabs.push(Tab::Activity);
+        tabs.push(Tab::Audit);
+        tabs.push(Tab::Tools);
         tabs
     }
 
@@ -702,6 +737,9 @@ impl App {
         }
         if tab == Tab::Outbox && self.tab != Tab::Outbox {
             self.outbox.reload(ctx);
+        }
+        if tab == Tab::Audit && !self.audit.is_loaded() {
+            self.audit.load(1, ctx);
         }
         self.tab = tab;
     }
@@ -856,6 +894,15 @@ impl App {
             },
             Tab::Outbox => self.outbox.draw(frame, body, self.now),
             Tab::Activity => self.activity.draw(frame, body),
+            Tab::Audit => self.audit.draw(frame, body, self.now),
+            Tab::Tools => {
+                let providers = self
+                    .settings()
+                    .map(|s| s.enabled_providers())
+                    .unwrap_or_default();
+                self.tools
+                    .draw(frame, body, self.now, &self.cfg.server, &providers)
+            }
         }
         self.draw_footer(frame, footer);
         self.draw_status(frame, status);
@@ -940,6 +987,8 @@ impl App {
                 Tab::Session => 2,
                 Tab::Outbox => 3,
                 Tab::Activity => 4,
+                Tab::Audit => 5,
+                Tab::Tools => 6,
             };
             let _ = i;
             let style = if t == self.tab {

@@ -87,6 +87,13 @@ pub enum ApiCall {
     Invite {
         email: String,
     },
+    Audit {
+        page: u32,
+        per_page: u32,
+        query: Option<String>,
+    },
+    /// The user behind a pasted token or cookie (refreshing an expired one).
+    LookupToken(Secret),
 }
 
 impl ApiCall {
@@ -114,6 +121,8 @@ impl ApiCall {
             ApiCall::GenerateLink(_) => "generate link",
             ApiCall::DeleteFactor { .. } => "remove MFA factor",
             ApiCall::Invite { .. } => "invite",
+            ApiCall::Audit { .. } => "load the audit log",
+            ApiCall::LookupToken(_) => "look up the token",
         }
     }
 }
@@ -143,6 +152,8 @@ pub enum ApiReply {
     Link(Box<GeneratedLink>),
     /// Done; nothing to show but success (delete, remove factor).
     Done,
+    Audit(Box<crate::gotrue::AuditPage>),
+    TokenUser(Box<crate::gotrue::TokenLookup>),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -21,6 +21,8 @@ pub enum Action {
     GoSession,
     GoOutbox,
     GoActivity,
+    GoAudit,
+    GoTools,
     Retry,
     SwitchProfile,
     // lists
@@ -63,6 +65,10 @@ pub enum Action {
     SignOut,
     OtpEntry,
     Resend,
+    // pages, tools
+    NextPage,
+    PrevPage,
+    EditProvider,
     // outbox
     UseMessage,
     UseCode,
@@ -203,6 +209,8 @@ pub const GLOBAL: &[Binding] = &[
     b(&[k('2')], Action::GoSession, "session: sign in as a user", "tabs", false),
     b(&[k('3')], Action::GoOutbox, "outbox (demo server)", "tabs", false),
     b(&[k('4')], Action::GoActivity, "activity: every request", "tabs", false),
+    b(&[k('5')], Action::GoAudit, "audit log", "tabs", false),
+    b(&[k('6')], Action::GoTools, "tools: token inspector, provider URL", "tabs", false),
     b(&[k('P')], Action::SwitchProfile, "switch profile", "global", false),
 ];
 
@@ -294,6 +302,23 @@ pub const OUTBOX: &[Binding] = &[
 
 pub const ACTIVITY: &[Binding] = &[];
 
+#[rustfmt::skip]
+pub const AUDIT: &[Binding] = &[
+    b(&[k('/')], Action::Filter, "GoTrue query: author:, action:, type:", "audit", true),
+    b(&[k('x')], Action::ClearFilter, "clear the query", "audit", false),
+    b(&[k(']')], Action::NextPage, "next page", "audit", true),
+    b(&[k('[')], Action::PrevPage, "previous page", "audit", true),
+    b(&[k('R')], Action::Refresh, "reload", "audit", true),
+    b(&[k('r')], Action::Retry, "retry after an error", "audit", false),
+];
+
+#[rustfmt::skip]
+pub const TOOLS: &[Binding] = &[
+    b(&[k('e'), code(KeyCode::Enter)], Action::Edit, "paste a token or cookie to inspect", "tools", true),
+    b(&[k('o')], Action::EditProvider, "build a provider sign-in URL", "tools", true),
+    b(&[k('y')], Action::CopyLink, "copy the provider URL", "tools", true),
+];
+
 /// Which registry applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Context {
@@ -303,6 +328,8 @@ pub enum Context {
     Otp,
     Outbox,
     Activity,
+    Audit,
+    Tools,
     Form,
 }
 
@@ -316,10 +343,16 @@ impl Context {
             Context::Otp => OTP,
             Context::Outbox => OUTBOX,
             Context::Activity => ACTIVITY,
+            Context::Audit => AUDIT,
+            Context::Tools => TOOLS,
             Context::Form => FORM,
         };
         let moves = match self {
-            Context::Users | Context::Detail | Context::Outbox | Context::Activity => MOVE,
+            Context::Users
+            | Context::Detail
+            | Context::Outbox
+            | Context::Activity
+            | Context::Audit => MOVE,
             _ => &[],
         };
         own.iter().chain(moves.iter()).collect()
@@ -385,6 +418,8 @@ mod tests {
             Context::Otp,
             Context::Outbox,
             Context::Activity,
+            Context::Audit,
+            Context::Tools,
             Context::Form,
         ] {
             let all = ctx.all(false);

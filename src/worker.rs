@@ -167,6 +167,16 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
             client.delete_factor(user_id, factor_id).await?;
             ApiReply::Done
         }
+        ApiCall::Audit {
+            page,
+            per_page,
+            query,
+        } => ApiReply::Audit(Box::new(
+            client.audit_log(page, per_page, query.as_deref()).await?,
+        )),
+        ApiCall::LookupToken(input) => ApiReply::TokenUser(Box::new(
+            client.user_from_token_input(input.expose()).await?,
+        )),
         ApiCall::Invite { email } => ApiReply::UserSaved {
             user: Box::new(client.invite_user_by_email(&email, None, None).await?),
             password: None,

@@ -180,6 +180,8 @@ fn snapshot(name: &str, screen: &str) {
     settings.add_filter(r"token=[A-Za-z0-9_-]+", "token=TOKEN");
     settings.add_filter(r"\b\d+ ms\b", "N ms");
     settings.add_filter(r"\d\d:\d\d:\d\d ", "HH:MM:SS ");
+    // Entries the server writes now, seen from the tests' fixed clock.
+    settings.add_filter(r"in \d+(mo|y|d|h|m) ", "in T ");
     settings.bind(|| insta::assert_snapshot!(name, screen));
 }
 
@@ -953,4 +955,127 @@ async fn edit_previews_the_change_and_guards_against_lost_updates() {
         Some(&serde_json::json!("pro")),
         "their change kept"
     );
+}
+
+#[tokio::test]
+async fn audit_log_pages_and_queries() {
+    let mut h = Harness::new(120, 40).await;
+    // Something to audit: a sign-in.
+    api(&h)
+        .sign_in_with_password(
+            &gotrue_console::gotrue::Credential::Email("ada@example.com".into()),
+            &gotrue_console::gotrue::Secret::new("analytical-engine-1843"),
+        )
+        .await
+        .unwrap();
+    h.char('5');
+    h.until("the audit log", |app| app.audit().is_loaded())
+        .await;
+    assert!(!h.app().audit().entries().is_empty(), "{}", h.screen());
+    h.char('/');
+    h.text("action:login");
+    h.key(KeyCode::Enter);
+    h.until("the login entries", |app| {
+        app.audit().is_loaded()
+            && !app.audit().entries().is_empty()
+            && app
+                .audit()
+                .entries()
+                .iter()
+                .all(|e| e.payload.action == "login")
+    })
+    .await;
+    let s = h.screen();
+    assert!(s.contains("ada@example.com"), "{s}");
+    assert!(s.contains("login"), "{s}");
+}
+
+#[tokio::test]
+async fn token_inspector_finds_the_user_and_refreshes_an_expired_token() {
+    use base64::Engine;
+    let mut h = Harness::new(120, 40).await;
+    let session = api(&h)
+        .sign_in_with_password(
+            &gotrue_console::gotrue::Credential::Email("ada@example.com".into()),
+            &gotrue_console::gotrue::Secret::new("analytical-engine-1843"),
+        )
+        .await
+        .unwrap();
+    h.char('6');
+    h.char('e');
+    h.driver.handle(Msg::Input(Input::Paste(
+        session.access_token.expose().to_owned(),
+    )));
+    let s = h.screen();
+    assert!(
+        !s.contains(session.access_token.expose()),
+        "the token stays masked"
+    );
+    h.key(KeyCode::Enter);
+    h.until("the user", |app| app.tools().lookup().is_some())
+        .await;
+    let s = h.screen();
+    assert!(s.contains("ada@example.com"), "{s}");
+    assert!(s.contains("authenticated"), "the role claim: {s}");
+    assert!(!s.contains(session.access_token.expose()));
+
+    // A supabase-js cookie whose access token has expired: refreshed.
+    let claims = gotrue_console::gotrue::jwt::decode_unverified(session.access_token.expose())
+        .unwrap()
+        .claims;
+    let mut expired = serde_json::to_value(&claims).unwrap();
+    expired["exp"] = serde_json::json!(chrono::Utc::now().timestamp() - 60);
+    let expired = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &expired,
+        &jsonwebtoken::EncodingKey::from_secret(h.demo.jwt_secret().as_bytes()),
+    )
+    .unwrap();
+    let cookie = serde_json::json!({"access_token": expired, "refresh_token": session.refresh_token.expose()});
+    let cookie = format!(
+        "sb-demo-auth-token=base64-{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(cookie.to_string())
+    );
+    h.char('e');
+    for _ in 0..2000 {
+        h.key(KeyCode::Backspace);
+    }
+    h.driver.handle(Msg::Input(Input::Paste(cookie)));
+    h.key(KeyCode::Enter);
+    h.until("the refreshed lookup", |app| {
+        app.tools()
+            .lookup()
+            .is_some_and(|l| l.as_ref().is_ok_and(|l| l.refreshed.is_some()))
+    })
+    .await;
+    let s = h.screen();
+    assert!(s.contains("refreshed"), "{s}");
+
+    // The provider URL builder.
+    h.char('o');
+    h.text("github");
+    h.key(KeyCode::Tab);
+    h.text("http://localhost:3000/cb");
+    h.key(KeyCode::Enter);
+    h.char('y');
+    let url = h.copied.lock().unwrap().last().cloned().unwrap();
+    assert!(url.contains("/authorize?provider=github"), "{url}");
+    assert!(
+        url.contains("redirect_to=http%3A%2F%2Flocalhost%3A3000%2Fcb"),
+        "{url}"
+    );
+}
+
+#[tokio::test]
+async fn audit_and_tools_screens_at_both_sizes() {
+    for (w, hgt) in [(80, 24), (120, 40)] {
+        let mut h = Harness::new(w, hgt).await;
+        h.char('6');
+        snapshot(&format!("tools_{w}x{hgt}"), &h.screen());
+        h.char('5');
+        h.until("the audit log", |app| app.audit().is_loaded()).await;
+        let s = h.screen();
+        assert!(s.contains("Audit log"), "{s}");
+        snapshot(&format!("audit_{w}x{hgt}"), &s);
+    }
 }

@@ -16,6 +16,8 @@ fn readme_key_table_names_every_binding() {
         Context::Otp,
         Context::Outbox,
         Context::Activity,
+        Context::Audit,
+        Context::Tools,
         Context::Form,
     ];
     let mut missing = Vec::new();

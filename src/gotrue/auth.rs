@@ -65,6 +65,28 @@ fn session_from(value: Value, status: u16) -> Result<Session, GoTrueError> {
         .map_err(|e| GoTrueError::decode(Some(status), format!("expected a session: {e}"), b""))
 }
 
+/// The URL that starts a provider sign-in on the server at `base`: GoTrue's
+/// `/authorize?provider=…&redirect_to=…&scopes=…` plus any extra parameters.
+pub fn provider_url(base: &crate::gotrue::BaseUrl, req: &ProviderUrl) -> String {
+    let mut url = base.url().clone();
+    let path = format!("{}/authorize", url.path().trim_end_matches('/'));
+    url.set_path(&path);
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("provider", &req.provider);
+        if let Some(r) = req.redirect_to.as_deref().filter(|r| !r.is_empty()) {
+            q.append_pair("redirect_to", r);
+        }
+        if let Some(s) = req.scopes.as_deref().filter(|s| !s.is_empty()) {
+            q.append_pair("scopes", s);
+        }
+        for (k, v) in &req.query_params {
+            q.append_pair(k, v);
+        }
+    }
+    url.to_string()
+}
+
 impl GoTrueClient {
     /// `GET /health`.
     pub async fn health(&self) -> Result<Health, GoTrueError> {
@@ -336,23 +358,7 @@ impl GoTrueClient {
 
     /// The URL that starts a provider sign-in (`/authorize?provider=…`). Makes no request.
     pub fn provider_url(&self, req: &ProviderUrl) -> String {
-        let mut url = self.base_url().url().clone();
-        let path = format!("{}/authorize", url.path().trim_end_matches('/'));
-        url.set_path(&path);
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("provider", &req.provider);
-            if let Some(r) = req.redirect_to.as_deref().filter(|r| !r.is_empty()) {
-                q.append_pair("redirect_to", r);
-            }
-            if let Some(s) = req.scopes.as_deref().filter(|s| !s.is_empty()) {
-                q.append_pair("scopes", s);
-            }
-            for (k, v) in &req.query_params {
-                q.append_pair(k, v);
-            }
-        }
-        url.to_string()
+        provider_url(self.base_url(), req)
     }
 
     /// Finds the user behind whatever was pasted: a JWT, a `Cookie:` header, or a supabase-js

@@ -2,6 +2,7 @@
 //! (no I/O, no clock: time comes in `Ctx::now`); `draw` only reads.
 
 pub mod activity;
+pub mod audit;
 pub mod detail;
 pub mod dialog;
 pub mod edit_user;
@@ -10,6 +11,7 @@ pub mod login;
 pub mod otp;
 pub mod outbox;
 pub mod palette;
+pub mod tools;
 pub mod user_actions;
 pub mod users;
 

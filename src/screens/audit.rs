@@ -1,0 +1,278 @@
+//! GoTrue's audit log (`/admin/audit`): who did what, newest first, page by page, narrowed by
+//! GoTrue's own `author:`, `action:` or `type:` queries.
+
+use crate::command::{ApiCall, ApiReply, RequestId};
+use crate::gotrue::{AuditEntry, GoTrueError};
+use crate::keys::Action;
+use crate::screens::{Ctx, Level};
+use crate::widgets::{panel, theme, thousands, time};
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+use serde_json::Value;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+const PER_PAGE: u32 = 50;
+
+#[derive(Default)]
+pub struct AuditScreen {
+    entries: Vec<AuditEntry>,
+    page: u32,
+    last_page: Option<u32>,
+    total: Option<u64>,
+    query: Option<String>,
+    input: Input,
+    editing: bool,
+    selected: usize,
+    pending: Option<RequestId>,
+    error: Option<GoTrueError>,
+    loaded: bool,
+}
+
+impl AuditScreen {
+    pub fn is_loaded(&self) -> bool {
+        self.loaded
+    }
+
+    pub fn entries(&self) -> &[AuditEntry] {
+        &self.entries
+    }
+
+    pub fn is_editing(&self) -> bool {
+        self.editing
+    }
+
+    pub fn owns(&self, id: RequestId) -> bool {
+        self.pending == Some(id)
+    }
+
+    pub fn load(&mut self, page: u32, ctx: &mut Ctx) {
+        self.pending = Some(ctx.request(ApiCall::Audit {
+            page: page.max(1),
+            per_page: PER_PAGE,
+            query: self.query.clone(),
+        }));
+        self.page = page.max(1);
+    }
+
+    pub fn on_reply(
+        &mut self,
+        id: RequestId,
+        result: Result<ApiReply, GoTrueError>,
+        ctx: &mut Ctx,
+    ) {
+        if self.pending != Some(id) {
+            return;
+        }
+        self.pending = None;
+        self.loaded = true;
+        match result {
+            Ok(ApiReply::Audit(page)) => {
+                self.entries = page.entries;
+                self.total = page.total;
+                self.last_page = page.last_page;
+                self.selected = 0;
+                self.error = None;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                ctx.flash(Level::Error, format!("Loading the audit log failed: {e}"));
+                self.error = Some(e);
+            }
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        match key.code {
+            KeyCode::Esc => self.editing = false,
+            KeyCode::Enter => {
+                self.editing = false;
+                let q = self.input.value().trim().to_owned();
+                self.query = (!q.is_empty()).then_some(q);
+                self.load(1, ctx);
+            }
+            _ => {
+                self.input.handle_event(&Event::Key(key));
+            }
+        }
+    }
+
+    pub fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        let last = self.entries.len().saturating_sub(1);
+        match action {
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.selected = (self.selected + 1).min(last),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = last,
+            Action::PageDown | Action::NextPage => {
+                if self.last_page.is_none_or(|l| self.page < l) {
+                    self.load(self.page + 1, ctx);
+                } else {
+                    ctx.flash(Level::Info, "That is the last page");
+                }
+            }
+            Action::PageUp | Action::PrevPage => {
+                if self.page > 1 {
+                    self.load(self.page - 1, ctx);
+                }
+            }
+            Action::Filter => {
+                self.input = Input::new(self.query.clone().unwrap_or_default());
+                self.editing = true;
+            }
+            Action::ClearFilter => {
+                self.query = None;
+                self.input.reset();
+                self.load(1, ctx);
+            }
+            Action::Refresh | Action::Retry => self.load(self.page, ctx),
+            _ => return false,
+        }
+        true
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>) {
+        let [query_area, table_area, detail_area] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(6),
+        ])
+        .areas(area);
+        let q = if self.editing {
+            self.input.value().to_owned()
+        } else {
+            self.query.clone().unwrap_or_default()
+        };
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(
+                    "/ ",
+                    if self.editing {
+                        theme::key()
+                    } else {
+                        theme::dim()
+                    },
+                ),
+                Span::raw(q),
+                Span::styled(
+                    if self.editing || self.query.is_some() {
+                        ""
+                    } else {
+                        "author:ada@example.com · action:login · type:account"
+                    },
+                    theme::dim(),
+                ),
+            ])),
+            query_area,
+        );
+        if self.editing {
+            frame.set_cursor_position((
+                query_area.x + 2 + self.input.visual_cursor() as u16,
+                query_area.y,
+            ));
+        }
+        let pages = match self.last_page {
+            Some(l) => format!("page {} of {l}", self.page),
+            None => format!("page {}", self.page),
+        };
+        let title = format!(
+            " Audit log · {} entries · {pages} ",
+            self.total.map(thousands).unwrap_or_else(|| "?".into())
+        );
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(title, theme::title()));
+        if let Some(e) = &self.error {
+            frame.render_widget(
+                Paragraph::new(panel::error_lines("Loading the audit log", e))
+                    .block(block)
+                    .wrap(Wrap { trim: false }),
+                table_area,
+            );
+        } else if self.entries.is_empty() {
+            let text = if self.loaded {
+                "No entries."
+            } else {
+                "Loading…"
+            };
+            frame.render_widget(
+                Paragraph::new(Line::styled(text, theme::dim())).block(block),
+                table_area,
+            );
+        } else {
+            let fit = table_area.height.saturating_sub(3) as usize;
+            let offset = self.selected.saturating_sub(fit.saturating_sub(1));
+            let wide = table_area.width >= 100;
+            let rows = self
+                .entries
+                .iter()
+                .enumerate()
+                .skip(offset)
+                .take(fit.max(1))
+                .map(|(i, e)| {
+                    let mut cells = vec![
+                        e.created_at
+                            .map(|t| time::relative(t, now))
+                            .unwrap_or_default(),
+                        e.payload.action.clone(),
+                        e.payload.log_type.clone(),
+                        e.payload.actor_username.clone().unwrap_or_default(),
+                    ];
+                    if wide {
+                        cells.push(e.ip_address.clone().unwrap_or_default());
+                    }
+                    let row = Row::new(cells);
+                    if i == self.selected {
+                        row.style(theme::selected())
+                    } else {
+                        row
+                    }
+                });
+            let mut widths = vec![
+                Constraint::Length(9),
+                Constraint::Length(22),
+                Constraint::Length(8),
+                Constraint::Fill(1),
+            ];
+            let mut header = vec!["When", "Action", "Type", "Actor"];
+            if wide {
+                widths.push(Constraint::Length(15));
+                header.push("IP");
+            }
+            let table = Table::new(rows, widths)
+                .header(Row::new(header).style(theme::title()))
+                .block(block);
+            frame.render_widget(table, table_area);
+        }
+        let mut lines = Vec::new();
+        if let Some(e) = self.entries.get(self.selected) {
+            if let Some(t) = e.created_at {
+                lines.push(Line::raw(format!(
+                    "{} · {}",
+                    time::absolute(t),
+                    e.payload.action
+                )));
+            }
+            lines.push(Line::raw(format!(
+                "actor {} {}",
+                e.payload.actor_username.clone().unwrap_or_default(),
+                e.payload.actor_id.clone().unwrap_or_default()
+            )));
+            if let Some(Value::Object(traits)) = &e.payload.traits {
+                for (k, v) in traits {
+                    lines.push(Line::styled(format!("{k}: {v}"), theme::dim()));
+                }
+            }
+        }
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(Block::default().borders(Borders::TOP))
+                .wrap(Wrap { trim: true }),
+            detail_area,
+        );
+    }
+}
