@@ -595,6 +595,7 @@ impl App {
                 return;
             }
             Action::EditUser => return self.start_edit(ctx),
+            Action::Diagnose => return self.start_diagnose(ctx),
             Action::CreateUser
             | Action::BanUser
             | Action::UnbanUser
@@ -651,6 +652,24 @@ impl App {
             if matches!(self.users.load_state(), Load::Failed(_)) {
                 self.users.reload(ctx);
             }
+        }
+    }
+
+    /// "Why can't this user sign in?" for the open or selected user (read-only is fine).
+    fn start_diagnose(&mut self, ctx: &mut Ctx) {
+        let target = match (&self.detail, self.users.selected_row()) {
+            (Some(d), _) => Some((d.id, d.user().map(|u| u.email.clone()).unwrap_or_default())),
+            (None, Some(row)) => Some((row.id, row.email.clone())),
+            _ => None,
+        };
+        match target.filter(|_| self.tab == Tab::Users) {
+            Some((id, email)) => {
+                let settings = self.settings().cloned();
+                self.action = Some(Box::new(crate::screens::diagnose::Diagnose::start(
+                    id, &email, settings, ctx,
+                )));
+            }
+            None => ctx.flash(Level::Warn, "Select a user first"),
         }
     }
 

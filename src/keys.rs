@@ -53,6 +53,7 @@ pub enum Action {
     ConfirmUser,
     RemoveMfa,
     EditUser,
+    Diagnose,
     // forms
     Edit,
     NextField,
@@ -237,6 +238,7 @@ pub const USERS: &[Binding] = &[
     b(&[k('Y')], Action::CopyEmail, "copy the email", "users", false),
     b(&[k('r')], Action::Retry, "retry after an error", "users", false),
     d(&[k('n')], Action::CreateUser, "create a user", "admin", true),
+    b(&[k('d')], Action::Diagnose, "diagnose: why can't this user sign in?", "admin", true),
     d(&[k('e')], Action::EditUser, "edit: email, phone, password, role, metadata", "admin", true),
     d(&[k('p')], Action::PasswordHelp, "password help: recovery mail, link, temporary password", "admin", true),
     d(&[k('l')], Action::LinksAndCodes, "links and codes: magic link, OTP, resend, generate", "admin", false),
@@ -253,6 +255,7 @@ pub const DETAIL: &[Binding] = &[
     b(&[k('y')], Action::CopyId, "copy the id", "user", true),
     b(&[k('Y')], Action::CopyEmail, "copy the email", "user", false),
     b(&[k('r')], Action::Retry, "retry after an error", "user", false),
+    b(&[k('d')], Action::Diagnose, "diagnose: why can't this user sign in?", "admin", true),
     d(&[k('e')], Action::EditUser, "edit: email, phone, password, role, metadata", "admin", true),
     d(&[k('p')], Action::PasswordHelp, "password help: recovery mail, link, temporary password", "admin", true),
     d(&[k('l')], Action::LinksAndCodes, "links and codes: magic link, OTP, resend, generate", "admin", false),

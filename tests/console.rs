@@ -1073,9 +1073,30 @@ async fn audit_and_tools_screens_at_both_sizes() {
         h.char('6');
         snapshot(&format!("tools_{w}x{hgt}"), &h.screen());
         h.char('5');
-        h.until("the audit log", |app| app.audit().is_loaded()).await;
+        h.until("the audit log", |app| app.audit().is_loaded())
+            .await;
         let s = h.screen();
         assert!(s.contains("Audit log"), "{s}");
         snapshot(&format!("audit_{w}x{hgt}"), &s);
+    }
+}
+
+#[tokio::test]
+async fn diagnose_names_what_blocks_a_sign_in() {
+    let mut h = Harness::new(120, 40).await;
+    for (email, expected) in [
+        ("banned@example.com", "Banned until"),
+        ("unconfirmed@example.com", "email_not_confirmed"),
+        ("ada@example.com", "verified MFA factor"),
+    ] {
+        select(&mut h, email).await;
+        h.char('d');
+        h.until("the verdict", |app| {
+            app.action().is_some_and(|a| a.is_finished())
+        })
+        .await;
+        let s = h.screen();
+        assert!(s.contains(expected), "{email}: {s}");
+        h.key(KeyCode::Esc);
     }
 }

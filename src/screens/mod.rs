@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod audit;
 pub mod detail;
+pub mod diagnose;
 pub mod dialog;
 pub mod edit_user;
 pub mod help;
