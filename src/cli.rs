@@ -1,6 +1,7 @@
 //! Command-line definitions.
 
 use crate::demo::DemoServerArgs;
+use crate::export::ExportFormat;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -28,6 +29,7 @@ EXAMPLES
   gotrue-console --demo                      the console on a built-in demo server
   GOTRUE_URL=http://127.0.0.1:9999 GOTRUE_SERVICE_ROLE_KEY=eyJ… gotrue-console
   gotrue-console --profile prod --read-only
+  gotrue-console users export --profile prod --out users.csv
   gotrue-console demo-server --listen 127.0.0.1:9998 --users 100000";
 
 /// A fast, keyboard-driven terminal admin console for GoTrue (Supabase Auth).
@@ -61,7 +63,7 @@ pub struct ConsoleArgs {
     #[arg(long, value_name = "N", default_value_t = 0, requires = "demo")]
     pub demo_users: usize,
     /// Request timeout in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    #[arg(long, value_name = "SECS", default_value_t = 30, global = true)]
     pub timeout: u64,
 }
 
@@ -70,4 +72,38 @@ pub enum Cmd {
     /// Run the embedded GoTrue-compatible demo server alone; prints one JSON line with its
     /// URL and keys.
     DemoServer(DemoServerArgs),
+    /// Users of the configured server, from the command line.
+    Users {
+        #[command(subcommand)]
+        cmd: UsersCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCmd {
+    /// Export every user (or those matching --filter) as CSV or NDJSON, page by page, to
+    /// stdout or a file. Needs a service-role key.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Output format [default: csv when --out ends in .csv, else ndjson].
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormat>,
+    /// GoTrue's filter: an email substring or a full name.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Write to FILE instead of stdout. Written as FILE.partial and renamed when complete,
+    /// so a failed export never leaves a truncated FILE.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Users per request.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub per_page: u32,
+    /// Pages fetched at once.
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=32))]
+    pub concurrency: usize,
 }

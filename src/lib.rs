@@ -12,6 +12,7 @@ pub mod cli;
 pub mod command;
 pub mod config;
 pub mod demo;
+pub mod export;
 pub mod gotrue;
 pub mod input;
 pub mod keys;

@@ -3,14 +3,17 @@
 use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use gotrue_console::app::{App, AppConfig};
-use gotrue_console::cli::{Cli, Cmd, ConsoleArgs};
+use gotrue_console::cli::{Cli, Cmd, ConsoleArgs, ExportArgs, UsersCmd};
 use gotrue_console::config::{self, ConfigFile, Connection, ConsoleOverrides};
 use gotrue_console::demo::{DemoConfig, DemoServer};
+use gotrue_console::export::{ExportError, ExportFormat, ExportOptions, export_users};
 use gotrue_console::gotrue::{BaseUrl, ClientConfig, GoTrueClient};
 use gotrue_console::term::Connector;
-use std::path::PathBuf;
+use std::fmt::Display;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn main() -> Result<()> {
     // First, so that a panic restores the terminal (ratatui's hook, installed later, runs
@@ -25,6 +28,12 @@ fn main() -> Result<()> {
                 gotrue_console::demo::run_standalone(args)
                     .await
                     .map_err(|e| eyre!("demo server: {e}"))
+            }
+            Some(Cmd::Users {
+                cmd: UsersCmd::Export(args),
+            }) => {
+                users_export(cli.console, args).await;
+                Ok(())
             }
             None => console(cli.console).await,
         }
@@ -170,4 +179,175 @@ async fn console(args: ConsoleArgs) -> Result<()> {
     .await
     .wrap_err("the terminal failed")?;
     Ok(())
+}
+
+/// `users export`: every user to stdout or a file. Any failure prints one line on stderr and
+/// exits 1; a file is written as `FILE.partial` and renamed only once complete.
+async fn users_export(console: ConsoleArgs, args: ExportArgs) {
+    gotrue_console::logging::init();
+    if console.demo {
+        fail("users export reads a configured server (--url, a profile, GOTRUE_URL), not --demo");
+    }
+    let timeout = Duration::from_secs(console.timeout.max(1));
+    let overrides = ConsoleOverrides {
+        url: console.url.clone(),
+        profile: console.profile.clone(),
+        read_only: console.read_only,
+        config_path: console.config.clone(),
+    };
+    // Key commands may run (up to 10 s each): off the async threads.
+    let conn = match tokio::task::spawn_blocking(move || {
+        config::resolve(&overrides, &config::process_env)
+    })
+    .await
+    {
+        Ok(Ok(conn)) => conn,
+        Ok(Err(e)) => fail(e),
+        Err(e) => fail(format!("resolving the configuration: {e}")),
+    };
+    for warning in &conn.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if conn.service_role_key.is_none() {
+        fail(
+            "users export needs a service-role key: GOTRUE_SERVICE_ROLE_KEY (or \
+             SUPABASE_SERVICE_ROLE_KEY), or service_role_key in the profile",
+        );
+    }
+    let (client_config, _) = connect(&conn, timeout, Vec::new());
+    let client = GoTrueClient::new(client_config).unwrap_or_else(|e| fail(e));
+
+    let format = args.format.unwrap_or_else(|| {
+        args.out
+            .as_deref()
+            .and_then(ExportFormat::from_path)
+            .unwrap_or(ExportFormat::Ndjson)
+    });
+    let opts = ExportOptions {
+        format,
+        filter: args.filter,
+        per_page: args.per_page,
+        concurrency: args.concurrency,
+    };
+    let mut progress = Progress::new();
+    let started = Instant::now();
+    let (count, to) = match &args.out {
+        None => match run_export(&client, opts, std::io::stdout(), &mut progress).await {
+            Some(Ok(count)) => (count, "stdout".to_owned()),
+            Some(Err(e)) => fail(e),
+            None => interrupted(),
+        },
+        Some(path) => {
+            let count = export_to_file(&client, opts, path, &mut progress).await;
+            (count, path.display().to_string())
+        }
+    };
+    eprintln!(
+        "exported {} {} to {to} in {:.1} s",
+        gotrue_console::widgets::thousands(count),
+        if count == 1 { "user" } else { "users" },
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Runs the export until it ends or Ctrl-C (`None`), then erases the progress line.
+async fn run_export(
+    client: &GoTrueClient,
+    opts: ExportOptions,
+    out: impl Write,
+    progress: &mut Progress,
+) -> Option<Result<u64, ExportError>> {
+    let outcome = tokio::select! {
+        r = export_users(client, opts, out, |n, t| progress.show(n, t)) => Some(r),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    progress.clear();
+    outcome
+}
+
+/// Exports into `path.partial`, then renames it to `path`; removes it on any failure.
+async fn export_to_file(
+    client: &GoTrueClient,
+    opts: ExportOptions,
+    path: &Path,
+    progress: &mut Progress,
+) -> u64 {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let mut file = std::fs::File::create(&partial)
+        .unwrap_or_else(|e| fail(format!("cannot create {}: {e}", partial.display())));
+    let finished = match run_export(client, opts, &mut file, progress).await {
+        Some(Ok(count)) => file
+            .sync_all()
+            .and_then(|()| std::fs::rename(&partial, path))
+            .map(|()| count)
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        Some(Err(e)) => Err(e.to_string()),
+        None => {
+            let _ = std::fs::remove_file(&partial);
+            interrupted()
+        }
+    };
+    finished.unwrap_or_else(|message| {
+        let _ = std::fs::remove_file(&partial);
+        fail(message)
+    })
+}
+
+/// `exported 12,000 / 100,300 users` on stderr, redrawn in place a few times a second, and
+/// only when stderr is a terminal.
+struct Progress {
+    tty: bool,
+    last: Option<Instant>,
+    drawn: bool,
+}
+
+impl Progress {
+    const EVERY: Duration = Duration::from_millis(200);
+
+    fn new() -> Self {
+        Progress {
+            tty: std::io::stderr().is_terminal(),
+            last: None,
+            drawn: false,
+        }
+    }
+
+    fn show(&mut self, loaded: u64, total: Option<u64>) {
+        if !self.tty || self.last.is_some_and(|t| t.elapsed() < Self::EVERY) {
+            return;
+        }
+        self.last = Some(Instant::now());
+        let of = total
+            .map(|t| format!(" / {}", gotrue_console::widgets::thousands(t)))
+            .unwrap_or_default();
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r\x1b[Kexported {}{of} users",
+            gotrue_console::widgets::thousands(loaded)
+        );
+        let _ = err.flush();
+        self.drawn = true;
+    }
+
+    /// Erases the progress line so the next line starts clean.
+    fn clear(&mut self) {
+        if self.drawn {
+            eprint!("\r\x1b[K");
+            self.drawn = false;
+        }
+    }
+}
+
+fn fail(message: impl Display) -> ! {
+    eprintln!("gotrue-console: {message}");
+    std::process::exit(1)
+}
+
+/// Ctrl-C: the shell's convention, 128 + SIGINT.
+fn interrupted() -> ! {
+    eprintln!("gotrue-console: interrupted");
+    std::process::exit(130)
 }

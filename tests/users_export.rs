@@ -1,0 +1,363 @@
+//! `gotrue-console users export`: the real binary against the demo server running in this
+//! process, and the CSV / NDJSON writers of `gotrue_console::export` on their own.
+
+use gotrue_console::demo::{DemoConfig, DemoServer, FaultConfig};
+use gotrue_console::export::{CSV_COLUMNS, ExportFormat, csv_header, write_rows};
+use gotrue_console::gotrue::{BaseUrl, ClientConfig, GoTrueClient, ListUsers, User};
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// A fresh directory under the system temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("gc-export-{}-{n}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("config")).expect("a temp dir");
+        TempDir(dir)
+    }
+
+    fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn demo(cfg: DemoConfig) -> DemoServer {
+    DemoServer::start(cfg)
+        .await
+        .expect("the demo server starts")
+}
+
+/// Runs `gotrue-console users export --url <demo> ARGS` with the demo's service-role key in
+/// the environment and no config file or other connection variables in reach.
+async fn export(demo: &DemoServer, dir: &TempDir, args: &[&str]) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_gotrue-console"));
+    cmd.args(["users", "export", "--url", demo.url()])
+        .args(args)
+        .env("GOTRUE_SERVICE_ROLE_KEY", demo.service_role_key())
+        .env("XDG_CONFIG_HOME", dir.path("config"))
+        .env("XDG_STATE_HOME", dir.path("state"))
+        .stdin(std::process::Stdio::null());
+    for var in [
+        "GOTRUE_URL",
+        "GOTRUE_ANON_KEY",
+        "SUPABASE_URL",
+        "SUPABASE_ANON_KEY",
+        "SUPABASE_SERVICE_ROLE_KEY",
+        "GOTRUE_CONSOLE_PROFILE",
+    ] {
+        cmd.env_remove(var);
+    }
+    let out = cmd.output().await.expect("the binary runs");
+    // Whatever happened, the key is never printed.
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(
+            !String::from_utf8_lossy(stream).contains(demo.service_role_key()),
+            "the service-role key was printed"
+        );
+    }
+    out
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "export failed ({}): {}",
+        out.status,
+        stderr(out)
+    );
+}
+
+fn partial(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".partial");
+    PathBuf::from(p)
+}
+
+fn client(demo: &DemoServer) -> GoTrueClient {
+    let base = BaseUrl::parse(demo.url()).expect("the demo URL parses");
+    GoTrueClient::new(ClientConfig::new(base).service_role_key(demo.service_role_key()))
+        .expect("the client builds")
+}
+
+#[derive(serde::Deserialize)]
+struct IdOnly {
+    id: String,
+}
+
+fn csv_records(bytes: &[u8]) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header = reader
+        .headers()
+        .expect("a CSV header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .collect::<Result<Vec<_>, _>>()
+        .expect("well-formed CSV rows");
+    (header, rows)
+}
+
+fn column(name: &str) -> usize {
+    CSV_COLUMNS
+        .iter()
+        .position(|c| *c == name)
+        .expect("a known column")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_100k_users_as_ndjson_once_each() {
+    let started = Instant::now();
+    let demo = demo(DemoConfig {
+        seed: false,
+        extra_users: 100_000,
+        ..DemoConfig::default()
+    })
+    .await;
+    let seeded = started.elapsed();
+    let dir = TempDir::new("100k");
+    let file = dir.path("users.ndjson");
+    let file_arg = file.to_str().expect("a UTF-8 temp path");
+
+    let started = Instant::now();
+    let out = export(&demo, &dir, &["--format", "ndjson", "--out", file_arg]).await;
+    let exported = started.elapsed();
+    eprintln!("100,000 users: demo server ready in {seeded:?}, exported in {exported:?}");
+    assert_success(&out);
+
+    assert!(out.stdout.is_empty(), "with --out, nothing goes to stdout");
+    assert!(
+        stderr(&out).contains("exported 100,000 users to"),
+        "the summary line: {}",
+        stderr(&out)
+    );
+    assert!(!partial(&file).exists(), "the partial file was renamed");
+    let started = Instant::now();
+    let text = std::fs::read_to_string(&file).expect("the export file");
+    let mut ids = HashSet::new();
+    let mut lines = 0;
+    for line in text.lines() {
+        lines += 1;
+        // Parsed in full (the other fields are skipped, not kept: a debug build reads 100,000
+        // lines in a second this way, not seven).
+        let user: IdOnly = serde_json::from_str(line).expect("each line is a user with an id");
+        assert!(line.starts_with('{'), "each line is a JSON object: {line}");
+        ids.insert(user.id);
+    }
+    assert_eq!(lines, 100_000);
+    assert_eq!(ids.len(), 100_000, "every user exactly once");
+    eprintln!("checked in {:?}", started.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_the_seeded_demo_as_csv_on_stdout() {
+    let demo = demo(DemoConfig::default()).await;
+    let total = client(&demo)
+        .list_users(&ListUsers {
+            per_page: 1,
+            ..ListUsers::default()
+        })
+        .await
+        .expect("the first page")
+        .total
+        .expect("X-Total-Count");
+    let dir = TempDir::new("seeded");
+
+    // Small pages: the rows of many pages, fetched concurrently, land in one file.
+    let out = export(&demo, &dir, &["--format", "csv", "--per-page", "50"]).await;
+    assert_success(&out);
+
+    let (header, rows) = csv_records(&out.stdout);
+    assert_eq!(header, CSV_COLUMNS);
+    assert_eq!(rows.len() as u64, total, "one row per user");
+    let ids: HashSet<&str> = rows.iter().filter_map(|r| r.get(column("id"))).collect();
+    assert_eq!(ids.len() as u64, total, "no user twice");
+    assert!(
+        stderr(&out).contains(&format!(
+            "exported {} users to stdout",
+            gotrue_console::widgets::thousands(total)
+        )),
+        "the summary line: {}",
+        stderr(&out)
+    );
+
+    let ada = rows
+        .iter()
+        .find(|r| r.get(column("email")) == Some("ada@example.com"))
+        .expect("Ada's row");
+    assert_eq!(ada.get(column("full_name")), Some("Ada Lovelace"));
+    assert_eq!(ada.get(column("providers")), Some("email,github"));
+    assert_eq!(ada.get(column("created_at")), Some("2023-07-02T00:00:00Z"));
+    assert_eq!(ada.get(column("banned_until")), Some(""), "none: empty");
+    let metadata: Value =
+        serde_json::from_str(ada.get(column("user_metadata")).unwrap_or_default())
+            .expect("user_metadata is JSON");
+    assert_eq!(metadata["full_name"], "Ada Lovelace");
+    let app: Value = serde_json::from_str(ada.get(column("app_metadata")).unwrap_or_default())
+        .expect("app_metadata is JSON");
+    assert_eq!(app["role"], "admin");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_exports_only_the_matching_user() {
+    let demo = demo(DemoConfig::default()).await;
+    let dir = TempDir::new("filter");
+    // No --format: a .csv file asks for CSV.
+    let file = dir.path("ada.csv");
+    let file_arg = file.to_str().expect("a UTF-8 temp path");
+
+    let out = export(&demo, &dir, &["--filter", "ada@", "--out", file_arg]).await;
+    assert_success(&out);
+
+    let (header, rows) = csv_records(&std::fs::read(&file).expect("the export file"));
+    assert_eq!(header, CSV_COLUMNS);
+    assert_eq!(rows.len(), 1, "exactly one user matches: {rows:?}");
+    assert_eq!(rows[0].get(column("email")), Some("ada@example.com"));
+    assert!(stderr(&out).contains("exported 1 user to"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_server_leaves_no_file_and_says_why() {
+    let demo = demo(DemoConfig::default()).await;
+    let dir = TempDir::new("faults");
+    let file = dir.path("users.ndjson");
+    let file_arg = file.to_str().expect("a UTF-8 temp path");
+    // More failures than the client's retries: every attempt at the first page fails.
+    demo.set_faults(FaultConfig {
+        fail_next: 50,
+        path_prefix: Some("/admin/users".into()),
+        ..FaultConfig::default()
+    });
+
+    let out = export(&demo, &dir, &["--format", "ndjson", "--out", file_arg]).await;
+
+    assert!(!out.status.success(), "the export must fail");
+    assert!(!file.exists(), "no file under the final name");
+    assert!(!partial(&file).exists(), "no partial file left behind");
+    assert!(out.stdout.is_empty());
+    // The same error the client meets, in GoTrue's words.
+    let err = client(&demo)
+        .list_users(&ListUsers::default())
+        .await
+        .expect_err("the server still fails");
+    assert!(
+        stderr(&out).contains(&err.to_string()),
+        "stderr {:?} should carry {:?}",
+        stderr(&out),
+        err.to_string()
+    );
+    assert!(stderr(&out).contains("503"));
+}
+
+/// A user whose metadata holds everything CSV must quote.
+fn awkward_user() -> User {
+    serde_json::from_value(json!({
+        "id": "4d56fd0f-1111-4bd1-9f32-0d6b7b0d9a01",
+        "email": "jo@example.com",
+        "phone": "15555550123",
+        "role": "authenticated",
+        "created_at": "2024-01-01T00:00:00Z",
+        "email_confirmed_at": "2024-01-02T03:04:05.123456Z",
+        "app_metadata": {"provider": "email", "providers": ["email", "google"]},
+        "user_metadata": {
+            "full_name": "Smith, \"Jo\"\nJunior",
+            "bio": "a,b \"c\"\r\nd",
+        },
+        "some_future_field": {"x": 1},
+    }))
+    .expect("a user")
+}
+
+#[test]
+fn csv_quotes_commas_quotes_and_newlines_in_metadata() {
+    let user = awkward_user();
+    let mut out = Vec::new();
+    write_rows(ExportFormat::Csv, std::slice::from_ref(&user), &mut out).expect("written");
+    let text = String::from_utf8(out.clone()).expect("UTF-8");
+    assert!(
+        text.contains(
+            r#""Smith, ""Jo""
+Junior""#
+        ),
+        "quoted, quotes doubled, newline kept: {text}"
+    );
+
+    let (header, rows) = csv_records(&out);
+    assert_eq!(header, csv_header());
+    assert_eq!(rows.len(), 1, "a newline inside a field is not a new row");
+    let row = &rows[0];
+    assert_eq!(row.len(), CSV_COLUMNS.len());
+    assert_eq!(
+        row.get(column("full_name")),
+        Some("Smith, \"Jo\"\nJunior"),
+        "read back as written"
+    );
+    let metadata: Value = serde_json::from_str(row.get(column("user_metadata")).unwrap_or(""))
+        .expect("user_metadata is JSON");
+    assert_eq!(metadata, Value::Object(user.user_metadata.clone()));
+    assert_eq!(row.get(column("providers")), Some("email,google"));
+    assert_eq!(
+        row.get(column("email_confirmed_at")),
+        Some("2024-01-02T03:04:05.123456Z")
+    );
+    assert_eq!(row.get(column("last_sign_in_at")), Some(""));
+    assert_eq!(row.get(column("phone")), Some("15555550123"));
+}
+
+#[test]
+fn csv_of_no_users_is_the_header_alone() {
+    let mut out = Vec::new();
+    write_rows(ExportFormat::Csv, &[], &mut out).expect("written");
+    assert_eq!(
+        String::from_utf8(out).expect("UTF-8"),
+        format!("{}\n", CSV_COLUMNS.join(","))
+    );
+}
+
+#[test]
+fn ndjson_is_one_line_per_user_with_unknown_fields_kept() {
+    let user = awkward_user();
+    let mut out = Vec::new();
+    write_rows(ExportFormat::Ndjson, &[user.clone(), user], &mut out).expect("written");
+    let text = String::from_utf8(out).expect("UTF-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "newlines in metadata stay escaped");
+    let back: Value = serde_json::from_str(lines[0]).expect("JSON");
+    assert_eq!(back["some_future_field"]["x"], 1);
+    assert_eq!(back["user_metadata"]["full_name"], "Smith, \"Jo\"\nJunior");
+}
+
+#[test]
+fn formats_by_name_and_by_file_name() {
+    assert_eq!("csv".parse::<ExportFormat>(), Ok(ExportFormat::Csv));
+    assert_eq!("NDJSON".parse::<ExportFormat>(), Ok(ExportFormat::Ndjson));
+    assert!("xlsx".parse::<ExportFormat>().is_err());
+    assert_eq!(
+        ExportFormat::from_path(Path::new("out/users.CSV")),
+        Some(ExportFormat::Csv)
+    );
+    assert_eq!(
+        ExportFormat::from_path(Path::new("users.jsonl")),
+        Some(ExportFormat::Ndjson)
+    );
+    assert_eq!(ExportFormat::from_path(Path::new("users")), None);
+}
