@@ -597,6 +597,7 @@ impl App {
             Action::EditUser => return self.start_edit(ctx),
             Action::Diagnose => return self.start_diagnose(ctx),
             Action::CreateUser
+            | Action::InviteUser
             | Action::BanUser
             | Action::UnbanUser
             | Action::DeleteUser
@@ -701,6 +702,7 @@ impl App {
         }
         let kind = match action {
             Action::CreateUser => ActionKind::Create,
+            Action::InviteUser => ActionKind::Invite,
             Action::BanUser => ActionKind::Ban,
             Action::UnbanUser => ActionKind::Unban,
             Action::DeleteUser => ActionKind::Delete,
@@ -725,7 +727,12 @@ impl App {
             }),
             _ => None,
         };
-        if target.is_none() && kind != ActionKind::Create {
+        let target = if matches!(kind, ActionKind::Create | ActionKind::Invite) {
+            None
+        } else {
+            target
+        };
+        if target.is_none() && !matches!(kind, ActionKind::Create | ActionKind::Invite) {
             ctx.flash(Level::Warn, "Select a user first");
             return;
         }

@@ -86,6 +86,8 @@ pub enum ApiCall {
     },
     Invite {
         email: String,
+        data: Option<serde_json::Map<String, serde_json::Value>>,
+        redirect_to: Option<String>,
     },
     Audit {
         page: u32,

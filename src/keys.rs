@@ -45,6 +45,7 @@ pub enum Action {
     ToggleRaw,
     // admin actions on a user
     CreateUser,
+    InviteUser,
     BanUser,
     UnbanUser,
     DeleteUser,
@@ -238,6 +239,7 @@ pub const USERS: &[Binding] = &[
     b(&[k('Y')], Action::CopyEmail, "copy the email", "users", false),
     b(&[k('r')], Action::Retry, "retry after an error", "users", false),
     d(&[k('n')], Action::CreateUser, "create a user", "admin", true),
+    d(&[k('i')], Action::InviteUser, "invite by email", "admin", true),
     b(&[k('d')], Action::Diagnose, "diagnose: why can't this user sign in?", "admin", true),
     d(&[k('e')], Action::EditUser, "edit: email, phone, password, role, metadata", "admin", true),
     d(&[k('p')], Action::PasswordHelp, "password help: recovery mail, link, temporary password", "admin", true),

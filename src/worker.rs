@@ -177,8 +177,16 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
         ApiCall::LookupToken(input) => ApiReply::TokenUser(Box::new(
             client.user_from_token_input(input.expose()).await?,
         )),
-        ApiCall::Invite { email } => ApiReply::UserSaved {
-            user: Box::new(client.invite_user_by_email(&email, None, None).await?),
+        ApiCall::Invite {
+            email,
+            data,
+            redirect_to,
+        } => ApiReply::UserSaved {
+            user: Box::new(
+                client
+                    .invite_user_by_email(&email, data.as_ref(), redirect_to.as_deref())
+                    .await?,
+            ),
             password: None,
         },
     })

@@ -1100,3 +1100,47 @@ async fn diagnose_names_what_blocks_a_sign_in() {
         h.key(KeyCode::Esc);
     }
 }
+
+#[tokio::test]
+async fn invite_one_user_with_metadata_and_a_redirect() {
+    let mut h = Harness::new(120, 40).await;
+    h.char('i');
+    h.text("newcomer@example.com");
+    h.key(KeyCode::Tab);
+    h.text("not a url");
+    h.key(KeyCode::Enter);
+    assert!(h.screen().contains("redirect_to must be a full URL"));
+    for _ in 0.."not a url".len() {
+        h.key(KeyCode::Backspace);
+    }
+    h.text("http://localhost:3000/welcome");
+    h.key(KeyCode::Tab);
+    h.text(r#"{"team": "support"}"#);
+    h.key(KeyCode::Enter);
+    until_dialog_done(&mut h, "Invited newcomer@example.com").await;
+    let invited = h
+        .demo
+        .outbox()
+        .into_iter()
+        .find(|m| m.to == "newcomer@example.com")
+        .expect("the invitation is in the outbox");
+    assert!(
+        invited
+            .link
+            .unwrap_or_default()
+            .contains("redirect_to=http")
+    );
+    let page = api(&h)
+        .list_users(&gotrue_console::gotrue::ListUsers {
+            filter: Some("newcomer@".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let u = &page.users[0];
+    assert!(u.invited_at.is_some());
+    assert_eq!(
+        u.user_metadata.get("team"),
+        Some(&serde_json::json!("support"))
+    );
+}

@@ -24,6 +24,7 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ActionKind {
     Create,
+    Invite,
     Ban,
     Unban,
     Delete,
@@ -107,6 +108,7 @@ enum Stage {
     },
     ConfirmMfa(Vec<uuid::Uuid>),
     CreateForm,
+    InviteForm,
     Working,
     /// A hard delete failed on rows that point at the user: offer a soft delete.
     OfferSoft,
@@ -128,6 +130,20 @@ impl UserAction {
         let label = target.as_ref().map(Target::label).unwrap_or_default();
         let (dialog, stage) = match kind {
             ActionKind::Create => (create_dialog(), Stage::CreateForm),
+            ActionKind::Invite => (
+                Dialog::new(
+                    "Invite a user",
+                    Dialog::form(
+                        "GoTrue creates the user and mails an invitation link.",
+                        vec![
+                            Field::new("email").placeholder("grace@example.com"),
+                            Field::new("redirect_to").placeholder("(the site URL)"),
+                            Field::new("user_metadata").placeholder(r#"{"team": "support"}"#),
+                        ],
+                    ),
+                ),
+                Stage::InviteForm,
+            ),
             ActionKind::Ban => (
                 Dialog::new(
                     format!("Ban {label}"),
@@ -332,7 +348,7 @@ impl UserAction {
     pub fn is_finished(&self) -> bool {
         match self.stage {
             Stage::Done | Stage::OfferSoft => true,
-            Stage::CreateForm => self.dialog.error.is_some(),
+            Stage::CreateForm | Stage::InviteForm => self.dialog.error.is_some(),
             _ => false,
         }
     }
@@ -387,7 +403,7 @@ impl UserAction {
     fn request(&mut self, call: ApiCall, ctx: &mut Ctx) {
         let what = call.label().to_owned();
         self.pending.push(ctx.request(call));
-        if self.stage == Stage::CreateForm {
+        if matches!(self.stage, Stage::CreateForm | Stage::InviteForm) {
             // The form stays on screen (and keeps its input if GoTrue refuses it).
             self.dialog.error = None;
             self.dialog.note = Some(format!("{}…", capitalise(&what)));
@@ -509,6 +525,8 @@ impl UserAction {
             (ActionKind::Links, LINK_RESEND_INVITE) => self.request(
                 ApiCall::Invite {
                     email: t.email.clone(),
+                    data: None,
+                    redirect_to: None,
                 },
                 ctx,
             ),
@@ -629,6 +647,17 @@ impl UserAction {
                 }
                 self.request(ApiCall::GenerateLink(Box::new(req)), ctx);
             }
+            Stage::InviteForm => match invite_values(&values) {
+                Ok((email, redirect_to, data)) => self.request(
+                    ApiCall::Invite {
+                        email,
+                        data,
+                        redirect_to,
+                    },
+                    ctx,
+                ),
+                Err(why) => self.dialog.note = Some(why),
+            },
             Stage::CreateForm => match create_attrs(&values) {
                 Ok((attrs, generate)) => self.request(
                     ApiCall::CreateUser {
@@ -790,6 +819,7 @@ impl UserAction {
         let name = user.display_name();
         match self.kind {
             ActionKind::Create => format!("Created {name} ({})", user.id),
+            ActionKind::Invite => format!("Invited {name}: the invitation mail went out"),
             ActionKind::Ban => match user.banned_until {
                 Some(t) if t > now => format!("{name} is banned until {}", time::absolute(t)),
                 _ => format!("{name} is not banned"),
@@ -822,9 +852,13 @@ impl UserAction {
             self.dialog.error = Some(e);
             return;
         }
-        if self.kind == ActionKind::Create {
+        if matches!(self.kind, ActionKind::Create | ActionKind::Invite) {
             // The form is still there, as typed: fix it and submit again.
-            self.stage = Stage::CreateForm;
+            self.stage = if self.kind == ActionKind::Create {
+                Stage::CreateForm
+            } else {
+                Stage::InviteForm
+            };
             self.dialog.note = None;
             self.dialog.error = Some(e);
             return;
@@ -876,6 +910,7 @@ fn capitalise(s: &str) -> String {
 fn past_tense(kind: ActionKind) -> &'static str {
     match kind {
         ActionKind::Create => "Created",
+        ActionKind::Invite => "Invited",
         ActionKind::Ban => "Banned",
         ActionKind::Unban => "Unbanned",
         ActionKind::Confirm => "Confirmed",
@@ -963,6 +998,30 @@ fn json_object(text: &str, what: &str) -> Result<Option<Map<String, Value>>, Str
         Ok(_) => Err(format!("{what} must be a JSON object")),
         Err(e) => Err(format!("{what} is not JSON: {e}")),
     }
+}
+
+/// An invitation as the form gives it: email, redirect_to, metadata.
+type InviteValues = (String, Option<String>, Option<Map<String, Value>>);
+
+/// The invite form's values, checked.
+fn invite_values(values: &[String]) -> Result<InviteValues, String> {
+    let get = |i: usize| values.get(i).map(|v| v.trim()).unwrap_or_default();
+    let email = get(0).to_lowercase();
+    if !email
+        .rsplit_once('@')
+        .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+    {
+        return Err("an email address is required".into());
+    }
+    let redirect = get(1);
+    if !redirect.is_empty() && url::Url::parse(redirect).is_err() {
+        return Err("redirect_to must be a full URL (https://…)".into());
+    }
+    Ok((
+        email,
+        (!redirect.is_empty()).then(|| redirect.to_owned()),
+        json_object(get(2), "user_metadata")?,
+    ))
 }
 
 /// The create form's values → attributes, and whether to generate the password.
