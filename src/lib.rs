@@ -8,6 +8,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod app;
+pub mod bulk;
 pub mod cli;
 pub mod command;
 pub mod config;
