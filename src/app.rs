@@ -596,6 +596,16 @@ impl App {
             }
             Action::EditUser => return self.start_edit(ctx),
             Action::Diagnose => return self.start_diagnose(ctx),
+            Action::ExportList if self.tab == Tab::Users && self.detail.is_none() => {
+                let path = format!("users-{}.csv", self.now.format("%Y-%m-%d"));
+                self.action = Some(Box::new(crate::screens::export_list::ExportList::start(
+                    path,
+                    self.users.server_filter().map(str::to_owned),
+                    self.users.filtered_ids(),
+                    self.users.total_loaded(),
+                )));
+                return;
+            }
             Action::CreateUser
             | Action::InviteUser
             | Action::BanUser

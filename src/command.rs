@@ -96,6 +96,14 @@ pub enum ApiCall {
     },
     /// The user behind a pasted token or cookie (refreshing an expired one).
     LookupToken(Secret),
+    /// Writes the users GoTrue's `filter` finds (and, when set, only those ids: the console's
+    /// instant filter) to a file, through `path.partial` so a failure leaves no half file.
+    Export {
+        path: std::path::PathBuf,
+        format: crate::export::ExportFormat,
+        filter: Option<String>,
+        ids: Option<Vec<UserId>>,
+    },
 }
 
 impl ApiCall {
@@ -125,6 +133,7 @@ impl ApiCall {
             ApiCall::Invite { .. } => "invite",
             ApiCall::Audit { .. } => "load the audit log",
             ApiCall::LookupToken(_) => "look up the token",
+            ApiCall::Export { .. } => "export users",
         }
     }
 }
@@ -156,6 +165,10 @@ pub enum ApiReply {
     Done,
     Audit(Box<crate::gotrue::AuditPage>),
     TokenUser(Box<crate::gotrue::TokenLookup>),
+    Exported {
+        count: u64,
+        path: std::path::PathBuf,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -203,6 +203,17 @@ pub async fn export_users<W: Write>(
     client: &GoTrueClient,
     opts: ExportOptions,
     out: W,
+    progress: impl FnMut(u64, Option<u64>),
+) -> Result<u64, ExportError> {
+    export_users_where(client, opts, out, |_| true, progress).await
+}
+
+/// [`export_users`], writing only the users `keep` accepts (the console's instant filter).
+pub async fn export_users_where<W: Write>(
+    client: &GoTrueClient,
+    opts: ExportOptions,
+    out: W,
+    keep: impl Fn(&User) -> bool,
     mut progress: impl FnMut(u64, Option<u64>),
 ) -> Result<u64, ExportError> {
     let mut rows = Rows::new(opts.format, out)?;
@@ -215,10 +226,10 @@ pub async fn export_users<W: Write>(
     let mut written = 0u64;
     while let Some(batch) = users.next().await {
         let batch = batch?;
-        for user in &batch.users {
+        for user in batch.users.iter().filter(|u| keep(u)) {
             rows.write(user)?;
+            written += 1;
         }
-        written += batch.users.len() as u64;
         progress(written, batch.total);
     }
     rows.finish()?;

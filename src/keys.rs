@@ -55,6 +55,7 @@ pub enum Action {
     RemoveMfa,
     EditUser,
     Diagnose,
+    ExportList,
     // forms
     Edit,
     NextField,
@@ -238,6 +239,7 @@ pub const USERS: &[Binding] = &[
     b(&[k('y')], Action::CopyId, "copy the id", "users", false),
     b(&[k('Y')], Action::CopyEmail, "copy the email", "users", false),
     b(&[k('r')], Action::Retry, "retry after an error", "users", false),
+    b(&[k('E')], Action::ExportList, "export the list as filtered (CSV, NDJSON)", "users", false),
     d(&[k('n')], Action::CreateUser, "create a user", "admin", true),
     d(&[k('i')], Action::InviteUser, "invite by email", "admin", true),
     b(&[k('d')], Action::Diagnose, "diagnose: why can't this user sign in?", "admin", true),

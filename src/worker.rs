@@ -177,6 +177,12 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
         ApiCall::LookupToken(input) => ApiReply::TokenUser(Box::new(
             client.user_from_token_input(input.expose()).await?,
         )),
+        ApiCall::Export {
+            path,
+            format,
+            filter,
+            ids,
+        } => export_to_file(client, path, format, filter, ids).await?,
         ApiCall::Invite {
             email,
             data,
@@ -190,6 +196,57 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
             password: None,
         },
     })
+}
+
+async fn export_to_file(
+    client: &GoTrueClient,
+    path: std::path::PathBuf,
+    format: crate::export::ExportFormat,
+    filter: Option<String>,
+    ids: Option<Vec<crate::gotrue::UserId>>,
+) -> Result<ApiReply, GoTrueError> {
+    use crate::export::{ExportError, ExportOptions, export_users_where};
+    let io_error = |e: std::io::Error| GoTrueError {
+        kind: crate::gotrue::ErrorKind::Validation,
+        status: None,
+        code: None,
+        message: format!("cannot write {}: {e}", path.display()),
+        detail: None,
+        weak_password_reasons: Vec::new(),
+        error_id: None,
+    };
+    let partial = path.with_extension(format!(
+        "{}.partial",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("out")
+    ));
+    let file = std::fs::File::create(&partial).map_err(io_error)?;
+    let keep: Option<std::collections::HashSet<_>> = ids.map(|v| v.into_iter().collect());
+    let opts = ExportOptions {
+        format,
+        filter,
+        ..ExportOptions::default()
+    };
+    let result = export_users_where(
+        client,
+        opts,
+        file,
+        |u| keep.as_ref().is_none_or(|k| k.contains(&u.id)),
+        |_, _| {},
+    )
+    .await;
+    match result {
+        Ok(count) => {
+            std::fs::rename(&partial, &path).map_err(io_error)?;
+            Ok(ApiReply::Exported { count, path })
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(match e {
+                ExportError::GoTrue(e) => e,
+                ExportError::Write(e) => io_error(e),
+            })
+        }
+    }
 }
 
 /// A 20-character password from letters and digits (about 119 bits), with at least one of

@@ -1144,3 +1144,33 @@ async fn invite_one_user_with_metadata_and_a_redirect() {
         Some(&serde_json::json!("support"))
     );
 }
+
+#[tokio::test]
+async fn export_the_filtered_list_from_the_console() {
+    let mut h = Harness::new(120, 40).await;
+    let dir = std::env::temp_dir().join(format!("gc-export-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("ada.csv");
+    h.char('/');
+    h.text("ada@");
+    h.key(KeyCode::Enter);
+    h.char('E');
+    for _ in 0..40 {
+        h.key(KeyCode::Backspace);
+    }
+    h.driver
+        .handle(Msg::Input(Input::Paste(path.display().to_string())));
+    h.key(KeyCode::Enter);
+    h.until("the export", |app| {
+        app.action().is_some_and(|a| a.is_finished())
+    })
+    .await;
+    assert!(h.screen().contains("Wrote 1 users"), "{}", h.screen());
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "a header and ada: {text}");
+    assert!(lines[0].starts_with("id,email"));
+    assert!(lines[1].contains("ada@example.com") && lines[1].contains("Ada Lovelace"));
+    assert!(!dir.join("ada.csv.partial").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,6 +7,7 @@ pub mod detail;
 pub mod diagnose;
 pub mod dialog;
 pub mod edit_user;
+pub mod export_list;
 pub mod help;
 pub mod login;
 pub mod otp;

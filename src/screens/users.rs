@@ -280,6 +280,14 @@ impl UsersScreen {
         self.resort();
     }
 
+    /// The ids the instant filter shows, when it is on (`None`: every loaded user).
+    pub fn filtered_ids(&self) -> Option<Vec<UserId>> {
+        if self.filter.value().trim().is_empty() {
+            return None;
+        }
+        Some(self.view_rows().map(|r| r.id).collect())
+    }
+
     pub fn set_page(&mut self, rows: usize) {
         self.page = rows.max(1);
         self.scroll_into_view();
