@@ -149,12 +149,22 @@ pub fn csv_header() -> &'static [&'static str] {
     &CSV_COLUMNS
 }
 
+/// A cell a spreadsheet will not run as a formula: text from users that starts with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return gets a leading `'` (OWASP's advice for CSV
+/// files that people open in Excel or Sheets). Other text is unchanged.
+pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{text}")),
+        _ => std::borrow::Cow::Borrowed(text),
+    }
+}
+
 /// One user's CSV fields, in [`CSV_COLUMNS`] order: timestamps in RFC 3339 (empty for none),
 /// providers comma-joined, metadata as compact JSON. Quoting is the writer's job.
 pub fn csv_fields(user: &User) -> [String; 15] {
     [
         user.id.to_string(),
-        user.email.clone(),
+        spreadsheet_safe(&user.email).into_owned(),
         user.phone.clone(),
         timestamp(user.created_at),
         timestamp(user.last_sign_in_at),
@@ -163,9 +173,9 @@ pub fn csv_fields(user: &User) -> [String; 15] {
         timestamp(user.invited_at),
         timestamp(user.banned_until),
         timestamp(user.deleted_at),
-        user.providers().join(","),
-        user.full_name().unwrap_or_default().to_owned(),
-        user.role.clone().unwrap_or_default(),
+        spreadsheet_safe(&user.providers().join(",")).into_owned(),
+        spreadsheet_safe(user.full_name().unwrap_or_default()).into_owned(),
+        spreadsheet_safe(user.role.as_deref().unwrap_or_default()).into_owned(),
         json_object(&user.user_metadata),
         json_object(&user.app_metadata),
     ]
@@ -279,4 +289,18 @@ fn timestamp(t: Option<DateTime<Utc>>) -> String {
 fn json_object(map: &Map<String, Value>) -> String {
     // A map of JSON values always serialises; `{}` stands for none.
     serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formulas_are_defused_and_plain_text_kept() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("-1+1"), "'-1+1");
+        assert_eq!(spreadsheet_safe("ada@example.com"), "ada@example.com");
+        assert_eq!(spreadsheet_safe(""), "");
+    }
 }

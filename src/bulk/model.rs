@@ -321,14 +321,15 @@ impl InviteBatch {
                 }
                 _ => message,
             };
+            // Addresses and messages come from the pasted list: no formulas.
             out.write_record([
                 row.line.to_string().as_str(),
-                &row.email,
+                &crate::export::spreadsheet_safe(&row.email),
                 row.status.label(),
                 &user_id,
                 &http_status,
                 code,
-                &message,
+                &crate::export::spreadsheet_safe(&message),
             ])?;
         }
         out.flush()?;
