@@ -30,7 +30,8 @@ EXAMPLES
   GOTRUE_URL=http://127.0.0.1:9999 GOTRUE_SERVICE_ROLE_KEY=eyJ… gotrue-console
   gotrue-console --profile prod --read-only
   gotrue-console users export --profile prod --out users.csv
-  gotrue-console demo-server --listen 127.0.0.1:9998 --users 100000";
+  gotrue-console demo-server --listen 127.0.0.1:9998 --users 100000
+  gotrue-console serve-ssh --authorized-keys staff_keys --profile prod --read-only";
 
 /// A fast, keyboard-driven terminal admin console for GoTrue (Supabase Auth).
 #[derive(Debug, Parser)]
@@ -72,6 +73,9 @@ pub enum Cmd {
     /// Run the embedded GoTrue-compatible demo server alone; prints one JSON line with its
     /// URL and keys.
     DemoServer(DemoServerArgs),
+    /// Serve the console over SSH: every session gets its own console on this server's
+    /// profile (or its own demo data with --demo); staff need only their SSH key.
+    ServeSsh(crate::term::ssh::ServeSshArgs),
     /// Users of the configured server, from the command line.
     Users {
         #[command(subcommand)]

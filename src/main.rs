@@ -35,6 +35,12 @@ fn main() -> Result<()> {
                 users_export(cli.console, args).await;
                 Ok(())
             }
+            Some(Cmd::ServeSsh(args)) => {
+                gotrue_console::logging::init();
+                gotrue_console::term::ssh::run(cli.console, args)
+                    .await
+                    .map_err(|e| eyre!("serve-ssh: {e}"))
+            }
             None => console(cli.console).await,
         }
     })

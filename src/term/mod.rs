@@ -1,11 +1,13 @@
 //! Terminal plumbing. [`run_app`] is the one event loop, generic over the ratatui backend
 //! and the input stream, so the same app runs in the local terminal, over SSH and in tests.
 
+pub mod input_parser;
 pub mod local;
+pub mod ssh;
 
 use crate::app::{App, AppConfig, Msg};
 use crate::command::{Command, Outcome};
-use crate::gotrue::{GoTrueClient, RequestLog, Secret};
+use crate::gotrue::{GoTrueClient, GoTrueError, RequestLog, Secret};
 use crate::input::Input;
 use crate::worker::Worker;
 use chrono::{DateTime, Utc};
@@ -25,6 +27,11 @@ pub struct Environment {
     /// command runs up to 10 s): the driver calls it off the event loop.
     pub connect: Option<Connector>,
 }
+
+/// Sees every command the app issues before it runs, and may refuse it: a refused GoTrue call
+/// is answered with the error instead. The SSH server journals commands with it and keeps
+/// remote users from acting on the server's own machine.
+pub type CommandGate = Box<dyn FnMut(&Command) -> Result<(), GoTrueError> + Send>;
 
 /// A new connection for a profile name.
 pub type Connector = Arc<dyn Fn(&str) -> Result<(GoTrueClient, AppConfig), String> + Send + Sync>;
@@ -56,11 +63,14 @@ pub struct Driver {
     app: App,
     worker: Worker,
     outcomes: mpsc::UnboundedReceiver<Outcome>,
+    /// Answers for refused calls, through the same channel as the worker's.
+    refused: mpsc::UnboundedSender<Outcome>,
     logs: mpsc::UnboundedReceiver<RequestLog>,
     connections_tx: mpsc::UnboundedSender<ConnectResult>,
     connections: mpsc::UnboundedReceiver<ConnectResult>,
     observer: crate::gotrue::RequestObserver,
     env: Environment,
+    gate: Option<CommandGate>,
     quit: bool,
 }
 
@@ -71,19 +81,27 @@ impl Driver {
         let observer: crate::gotrue::RequestObserver = Arc::new(move |log: &RequestLog| {
             let _ = log_tx.send(log.clone());
         });
+        let refused = out_tx.clone();
         let worker = Worker::new(client.with_observer(observer.clone()), out_tx);
         let (connections_tx, connections) = mpsc::unbounded_channel();
         Self {
             app,
             worker,
             outcomes,
+            refused,
             logs,
             connections_tx,
             connections,
             observer,
             env,
+            gate: None,
             quit: false,
         }
+    }
+
+    /// Passes every command the app issues from now on through `gate` first.
+    pub fn gate_commands(&mut self, gate: CommandGate) {
+        self.gate = Some(gate);
     }
 
     /// Sets the clock and sends the first requests.
@@ -178,6 +196,17 @@ impl Driver {
 
     fn run(&mut self, commands: Vec<Command>) {
         for command in commands {
+            if let Some(gate) = &mut self.gate
+                && let Err(refusal) = gate(&command)
+            {
+                if let Command::Api(id, _) = command {
+                    let _ = self.refused.send(Outcome {
+                        id,
+                        result: Err(refusal),
+                    });
+                }
+                continue;
+            }
             if let Command::SwitchProfile(name) = command {
                 self.switch_profile(name);
             } else if run_commands(

@@ -1,0 +1,583 @@
+//! `serve-ssh`: the console over SSH, one console per session (like charm's wish). Staff
+//! connect with `ssh -p 2222 host` and their own key; the GoTrue service key stays on the
+//! server.
+//!
+//! - Keys: public-key authentication only, against an OpenSSH `authorized_keys` file read
+//!   again at every attempt ([`keys`]); every answer takes the same time; a few attempts per
+//!   connection. A key's line may make it read-only or masked.
+//! - Sessions: a pty is required; each session channel gets its own `App` and `Driver` on
+//!   its own task ([`session`]); a panic or a dropped client ends that session only, and
+//!   the client's terminal is restored whenever the server can still reach it.
+//! - Limits: `--max-sessions` consoles at once, `--idle-timeout` without a key press.
+//! - Journal: every session and every request that changes data ([`journal`]).
+
+pub mod journal;
+pub mod keys;
+pub mod mask;
+pub mod session;
+
+pub use mask::{mask_email, mask_phone};
+
+use crate::app::AppConfig;
+use crate::cli::ConsoleArgs;
+use crate::config::{self, ConsoleOverrides};
+use crate::gotrue::ClientConfig;
+use journal::Journal;
+use keys::KeyGrant;
+use russh::keys::PrivateKey;
+use russh::server::{Auth, Handler, Msg, PublicKeyOffer, Session, VerifiedPublicKey};
+use russh::{Channel, MethodKind, MethodSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::time::Instant;
+
+/// Every authentication answer, yes or no, takes this long: the time tells nothing.
+pub const AUTH_DELAY: Duration = Duration::from_millis(300);
+/// Refused keys per connection (OpenSSH's `MaxAuthTries`); then it is disconnected.
+pub const MAX_AUTH_ATTEMPTS: usize = 6;
+/// A connection has this long to authenticate.
+pub const LOGIN_GRACE: Duration = Duration::from_secs(60);
+/// Connections not yet authenticated at once (OpenSSH's `MaxStartups`); more are dropped.
+pub const MAX_STARTUPS: usize = 32;
+
+/// `gotrue-console serve-ssh`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeSshArgs {
+    /// Where to listen (`127.0.0.1:0` picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:2222")]
+    pub listen: SocketAddr,
+    /// OpenSSH authorized_keys file: the keys that may connect, read again at every
+    /// attempt. A key's comment or options can make it read-only
+    /// (`gotrue-console:read-only`, `environment="GOTRUE_CONSOLE_ROLE=read-only"`) or masked
+    /// (`gotrue-console:mask`, `environment="GOTRUE_CONSOLE_MASK=1"`).
+    #[arg(long, value_name = "FILE")]
+    pub authorized_keys: PathBuf,
+    /// The server's private host key; an Ed25519 key is made there (mode 0600) when there
+    /// is none [default: $XDG_STATE_HOME/gotrue-console/ssh_host_ed25519_key].
+    #[arg(long, value_name = "FILE")]
+    pub host_key: Option<PathBuf>,
+    /// Give every session a fresh demo server of its own instead of the profile's server.
+    #[arg(long)]
+    pub demo: bool,
+    /// With --demo: synthetic users added to each session's seed users.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "demo")]
+    pub demo_users: usize,
+    /// Consoles open at once; one more is told so and closed.
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
+    pub max_sessions: usize,
+    /// A console without a key press for this long is closed (`90s`, `30m`, `2h`).
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+    /// The operator journal, JSON lines: every session and every change, with the SSH key
+    /// [default: $XDG_STATE_HOME/gotrue-console/ssh-journal.jsonl].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Mask emails and phone numbers in every session (`a••@example.com`), for screen
+    /// shares and public demos.
+    #[arg(long)]
+    pub mask: bool,
+}
+
+/// `90s`, `30m`, `2h`, or plain seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration: try 90s, 30m or 2h"))?;
+    let secs = match unit.trim() {
+        "s" | "sec" => n,
+        "m" | "min" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("`{text}`: the unit is s, m or h")),
+    };
+    if secs == 0 {
+        return Err("the duration must be more than zero".into());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// What each session's console talks to.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// A demo server of its own per session.
+    Demo {
+        extra_users: usize,
+        timeout: Duration,
+    },
+    /// The server's profile: every session gets a client made from this (with its keys).
+    Server {
+        client: Box<ClientConfig>,
+        app: Box<AppConfig>,
+    },
+}
+
+/// Everything the SSH server needs.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub authorized_keys: PathBuf,
+    pub host_key: PathBuf,
+    pub target: Target,
+    pub max_sessions: usize,
+    pub idle_timeout: Duration,
+    pub journal: PathBuf,
+    /// Mask emails and phones in every session.
+    pub mask: bool,
+    /// Every session read-only.
+    pub read_only: bool,
+}
+
+/// What every connection and session shares.
+pub struct Shared {
+    authorized_keys: PathBuf,
+    mask: bool,
+    read_only: bool,
+    idle_timeout: Duration,
+    max_sessions: usize,
+    target: Target,
+    journal: Journal,
+    slots: Arc<Semaphore>,
+    startups: Arc<Semaphore>,
+    shutdown: watch::Receiver<bool>,
+}
+
+/// A running SSH server.
+pub struct SshServer {
+    addr: SocketAddr,
+    fingerprint: String,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl SshServer {
+    /// Loads (or makes) the host key, opens the journal, binds and starts accepting.
+    pub async fn start(cfg: ServeConfig) -> Result<SshServer, String> {
+        let host_key = {
+            let path = cfg.host_key.clone();
+            tokio::task::spawn_blocking(move || keys::load_or_create_host_key(&path))
+                .await
+                .map_err(|e| e.to_string())??
+        };
+        let fingerprint = keys::fingerprint(host_key.public_key());
+        // A missing file is not fatal (no key gets in until it exists), but it is said.
+        if let Err(e) = std::fs::metadata(&cfg.authorized_keys) {
+            tracing::warn!(path = %cfg.authorized_keys.display(), error = %e,
+                "authorized_keys not readable: no key can connect");
+        }
+        let journal = Journal::open(&cfg.journal)?;
+        let listener = TcpListener::bind(cfg.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let (stop, shutdown) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            authorized_keys: cfg.authorized_keys,
+            mask: cfg.mask,
+            read_only: cfg.read_only,
+            idle_timeout: cfg.idle_timeout,
+            max_sessions: cfg.max_sessions,
+            target: cfg.target,
+            journal,
+            slots: Arc::new(Semaphore::new(cfg.max_sessions)),
+            startups: Arc::new(Semaphore::new(MAX_STARTUPS)),
+            shutdown,
+        });
+        let config = Arc::new(russh_config(host_key));
+        let accept = tokio::spawn(accept_loop(listener, config, shared.clone()));
+        tracing::info!(%addr, host_key = %fingerprint, "ssh server listening");
+        Ok(SshServer {
+            addr,
+            fingerprint,
+            shared,
+            stop,
+            accept,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The host key's `SHA256:…` fingerprint, for staff to check on first connect.
+    pub fn host_key_fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    pub fn journal_path(&self) -> &Path {
+        self.shared.journal.path()
+    }
+
+    /// Consoles running now.
+    pub fn active_sessions(&self) -> usize {
+        self.shared.max_sessions - self.shared.slots.available_permits()
+    }
+
+    /// Stops accepting, tells every session to end (each restores its client's terminal
+    /// and says why), and waits for them a few seconds at most.
+    pub async fn shutdown(self) {
+        self.accept.abort();
+        let _ = self.stop.send(true);
+        let all = u32::try_from(self.shared.max_sessions).unwrap_or(u32::MAX);
+        let _ =
+            tokio::time::timeout(Duration::from_secs(5), self.shared.slots.acquire_many(all)).await;
+    }
+}
+
+fn russh_config(host_key: PrivateKey) -> russh::server::Config {
+    russh::server::Config {
+        methods: MethodSet::from(&[MethodKind::PublicKey][..]),
+        auth_rejection_time: AUTH_DELAY,
+        auth_rejection_time_initial: Some(AUTH_DELAY),
+        max_auth_attempts: MAX_AUTH_ATTEMPTS,
+        keys: vec![host_key],
+        // Idle consoles are closed by --idle-timeout; keepalives find clients that vanished.
+        inactivity_timeout: None,
+        keepalive_interval: Some(Duration::from_secs(30)),
+        keepalive_max: 3,
+        nodelay: true,
+        ..Default::default()
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    config: Arc<russh::server::Config>,
+    shared: Arc<Shared>,
+) {
+    loop {
+        let (socket, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors and the like: wait a little rather than spin.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(startup) = shared.startups.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "too many connections authenticating: dropped");
+            continue;
+        };
+        let config = config.clone();
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let authenticated = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let handler = Connection {
+                shared,
+                peer: Some(peer),
+                grant: None,
+                failures: 0,
+                startup: Some(startup),
+                authenticated: authenticated.clone(),
+            };
+            // Also bounds the exchange of version strings: a silent client is dropped.
+            let running = match tokio::time::timeout(
+                LOGIN_GRACE,
+                russh::server::run_stream(config, socket, handler),
+            )
+            .await
+            {
+                Ok(Ok(running)) => running,
+                Ok(Err(e)) => {
+                    tracing::debug!(%peer, error = %e, "ssh handshake failed");
+                    return;
+                }
+                Err(_) => return,
+            };
+            let handle = running.handle();
+            let grace = async {
+                tokio::time::sleep(LOGIN_GRACE).await;
+                if authenticated.load(std::sync::atomic::Ordering::SeqCst) {
+                    std::future::pending::<()>().await;
+                }
+            };
+            tokio::select! {
+                result = running => {
+                    if let Err(e) = result {
+                        tracing::debug!(%peer, error = %e, "ssh connection ended");
+                    }
+                }
+                () = grace => {
+                    let _ = handle
+                        .disconnect(
+                            russh::Disconnect::ByApplication,
+                            "authentication took too long".into(),
+                            String::new(),
+                        )
+                        .await;
+                }
+            }
+        });
+    }
+}
+
+/// One SSH connection: its authentication, then its session channels.
+struct Connection {
+    shared: Arc<Shared>,
+    peer: Option<SocketAddr>,
+    grant: Option<KeyGrant>,
+    /// Keys refused so far.
+    failures: usize,
+    /// Counts this connection among those authenticating, until it is.
+    startup: Option<tokio::sync::OwnedSemaphorePermit>,
+    authenticated: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Connection {
+    /// The grant for `key` from the authorized_keys file as it is now.
+    async fn lookup(&mut self, key: &russh::keys::PublicKey) -> Option<KeyGrant> {
+        if self.failures >= MAX_AUTH_ATTEMPTS {
+            return None;
+        }
+        let path = self.shared.authorized_keys.clone();
+        let grant = match tokio::fs::read(&path).await {
+            Ok(bytes) => keys::find_key(&String::from_utf8_lossy(&bytes), key, self.shared.mask),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "authorized_keys not readable");
+                None
+            }
+        };
+        if grant.is_none() {
+            self.failures += 1;
+        }
+        grant
+    }
+}
+
+fn answer(grant: &Option<KeyGrant>) -> Auth {
+    if grant.is_some() {
+        Auth::Accept
+    } else {
+        Auth::Reject {
+            proceed_with_methods: Some(MethodSet::from(&[MethodKind::PublicKey][..])),
+            partial_success: false,
+        }
+    }
+}
+
+impl Handler for Connection {
+    type Error = russh::Error;
+
+    async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
+        Ok(answer(&None))
+    }
+
+    async fn auth_password(&mut self, _user: &str, _password: &str) -> Result<Auth, Self::Error> {
+        self.failures += 1;
+        Ok(answer(&None))
+    }
+
+    async fn auth_publickey_offered(
+        &mut self,
+        _user: &str,
+        offer: PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        let started = Instant::now();
+        let grant = self.lookup(offer.public_key).await;
+        // Yes takes as long as no (russh pads the no).
+        tokio::time::sleep_until(started + AUTH_DELAY).await;
+        Ok(answer(&grant))
+    }
+
+    async fn auth_publickey(
+        &mut self,
+        _user: &str,
+        key: VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        let started = Instant::now();
+        let grant = self.lookup(key.public_key).await;
+        tokio::time::sleep_until(started + AUTH_DELAY).await;
+        let auth = answer(&grant);
+        if let Some(g) = &grant {
+            tracing::info!(key = %g.fingerprint, comment = %g.comment, peer = ?self.peer,
+                "ssh key accepted");
+            self.authenticated
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            self.startup = None;
+        }
+        self.grant = grant;
+        Ok(auth)
+    }
+
+    async fn auth_openssh_certificate(
+        &mut self,
+        _user: &str,
+        _certificate: &russh::keys::Certificate,
+    ) -> Result<Auth, Self::Error> {
+        self.failures += 1;
+        Ok(answer(&None))
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: russh::server::ChannelOpenHandle,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let Some(grant) = self.grant.clone() else {
+            // Dropping the reply refuses the channel.
+            return Ok(());
+        };
+        reply.accept().await;
+        let who = session::Visitor {
+            grant,
+            peer: self.peer,
+        };
+        tokio::spawn(session::run(
+            channel,
+            session.handle(),
+            self.shared.clone(),
+            who,
+        ));
+        Ok(())
+    }
+}
+
+/// The state folder's file `name`.
+fn state_file(name: &str) -> Result<PathBuf, String> {
+    crate::logging::state_dir()
+        .map(|d| d.join(name))
+        .ok_or_else(|| format!("no state folder for {name}: give its path"))
+}
+
+/// Builds the server's configuration from the command line: the profile (resolved here,
+/// once: its keys never leave this process) or `--demo`.
+pub async fn serve_config(
+    console: &ConsoleArgs,
+    args: &ServeSshArgs,
+) -> Result<ServeConfig, String> {
+    let timeout = Duration::from_secs(console.timeout.max(1));
+    let demo = args.demo || console.demo;
+    let target = if demo {
+        if console.url.is_some() || console.profile.is_some() {
+            return Err("--demo serves demo data: leave out --url and --profile".into());
+        }
+        Target::Demo {
+            extra_users: args.demo_users.max(console.demo_users),
+            timeout,
+        }
+    } else {
+        let overrides = ConsoleOverrides {
+            url: console.url.clone(),
+            profile: console.profile.clone(),
+            read_only: console.read_only,
+            config_path: console.config.clone(),
+        };
+        // Key commands may run (up to 10 s each): off the async threads.
+        let conn =
+            tokio::task::spawn_blocking(move || config::resolve(&overrides, &config::process_env))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+        for warning in &conn.warnings {
+            eprintln!("warning: {warning}");
+        }
+        if conn.service_role_key.is_none() {
+            eprintln!(
+                "warning: no service-role key: sessions open on the Session tab and can only \
+                 sign in as users (or type a key)"
+            );
+        }
+        let mut client = ClientConfig::new(conn.url.clone());
+        client.anon_key = conn.anon_key.clone();
+        client.service_role_key = conn.service_role_key.clone();
+        client.request_timeout = timeout;
+        let app = AppConfig {
+            server: conn.url.to_string(),
+            profile: conn.profile.clone(),
+            read_only: conn.read_only,
+            production: conn.production,
+            demo: false,
+            has_service_key: conn.service_role_key.is_some(),
+            warnings: Vec::new(),
+            profiles: Vec::new(),
+        };
+        Target::Server {
+            client: Box::new(client),
+            app: Box::new(app),
+        }
+    };
+    Ok(ServeConfig {
+        listen: args.listen,
+        authorized_keys: args.authorized_keys.clone(),
+        host_key: match &args.host_key {
+            Some(p) => p.clone(),
+            None => state_file("ssh_host_ed25519_key")?,
+        },
+        target,
+        max_sessions: args.max_sessions,
+        idle_timeout: args.idle_timeout,
+        journal: match &args.journal {
+            Some(p) => p.clone(),
+            None => state_file("ssh-journal.jsonl")?,
+        },
+        mask: args.mask,
+        read_only: console.read_only,
+    })
+}
+
+/// `gotrue-console serve-ssh`: serves until Ctrl-C or SIGTERM, then closes every session
+/// cleanly.
+pub async fn run(console: ConsoleArgs, args: ServeSshArgs) -> Result<(), String> {
+    let cfg = serve_config(&console, &args).await?;
+    let server = SshServer::start(cfg).await?;
+    eprintln!(
+        "gotrue-console: serving the console over SSH on {} (host key {})\n\
+         journal: {}\nconnect with: ssh -p {} {}\nCtrl-C stops.",
+        server.local_addr(),
+        server.host_key_fingerprint(),
+        server.journal_path().display(),
+        server.local_addr().port(),
+        server.local_addr().ip(),
+    );
+    stop_signal().await;
+    let open = server.active_sessions();
+    eprintln!(
+        "gotrue-console: stopping ({open} {} open)",
+        if open == 1 { "session" } else { "sessions" }
+    );
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("m").is_err());
+        assert_eq!(session::human_duration(Duration::from_secs(1800)), "30 min");
+    }
+}
