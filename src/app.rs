@@ -10,6 +10,7 @@ use crate::screens::audit::AuditScreen;
 use crate::screens::detail::DetailScreen;
 use crate::screens::dialog::Flow;
 use crate::screens::edit_user::EditUser;
+use crate::screens::invites::InvitesScreen;
 use crate::screens::login::LoginScreen;
 use crate::screens::otp::OtpScreen;
 use crate::screens::outbox::OutboxScreen;
@@ -62,6 +63,7 @@ pub enum Tab {
     Activity,
     Audit,
     Tools,
+    Invites,
 }
 
 impl Tab {
@@ -73,6 +75,7 @@ impl Tab {
             Tab::Activity => "Activity",
             Tab::Audit => "Audit",
             Tab::Tools => "Tools",
+            Tab::Invites => "Invites",
         }
     }
 }
@@ -99,6 +102,7 @@ pub struct App {
     activity: ActivityScreen,
     audit: AuditScreen,
     tools: ToolsScreen,
+    invites: InvitesScreen,
     overlay: Option<Overlay>,
     /// An admin action's dialog, over whatever screen it started from.
     action: Option<Box<dyn Flow>>,
@@ -136,6 +140,7 @@ impl App {
             activity: ActivityScreen::default(),
             audit: AuditScreen::default(),
             tools: ToolsScreen::default(),
+            invites: InvitesScreen::default(),
             overlay: None,
             action: None,
             flash: None,
@@ -220,6 +225,10 @@ impl App {
         &self.tools
     }
 
+    pub fn invites(&self) -> &InvitesScreen {
+        &self.invites
+    }
+
     pub fn health(&self) -> Option<&Result<Health, GoTrueError>> {
         self.health.as_ref()
     }
@@ -246,6 +255,7 @@ impl App {
             Tab::Users if self.detail.is_none() => self.users.is_editing(),
             Tab::Audit => self.audit.is_editing(),
             Tab::Tools => self.tools.is_editing(),
+            Tab::Invites => self.invites.is_editing(),
             Tab::Session => match &self.otp {
                 Some(o) => o.is_editing(),
                 None => self.login.is_editing(),
@@ -264,6 +274,7 @@ impl App {
             Tab::Activity => Context::Activity,
             Tab::Audit => Context::Audit,
             Tab::Tools => Context::Tools,
+            Tab::Invites => Context::Invites,
         }
     }
 
@@ -408,6 +419,8 @@ impl App {
             self.audit.on_reply(id, result, &mut ctx);
         } else if self.tools.owns(id) {
             self.tools.on_reply(id, result, &mut ctx);
+        } else if self.invites.owns(id) {
+            self.invites.on_reply(id, result, &mut ctx);
         }
         // Anything else answers a request nobody waits for any more: dropped by id.
         let out = ctx.finish();
@@ -428,6 +441,7 @@ impl App {
             Input::Paste(text) => match self.tab {
                 Tab::Users if self.detail.is_none() => self.users.on_paste(&text),
                 Tab::Tools => self.tools.on_paste(&text),
+                Tab::Invites if !self.cfg.read_only => self.invites.on_paste(&text, &mut ctx),
                 Tab::Session => match self.otp.as_mut() {
                     Some(o) => o.on_paste(&text),
                     None => self.login.on_paste(&text),
@@ -502,7 +516,12 @@ impl App {
         }
         let context = self.context();
         // The users filter fields take every key (Enter and Esc close them).
-        if context == Context::Form && matches!(self.tab, Tab::Users | Tab::Audit | Tab::Tools) {
+        if context == Context::Form
+            && matches!(
+                self.tab,
+                Tab::Users | Tab::Audit | Tab::Tools | Tab::Invites
+            )
+        {
             self.type_key(key, ctx);
             return;
         }
@@ -539,6 +558,7 @@ impl App {
             Tab::Users if self.detail.is_none() => self.users.on_key(key, ctx),
             Tab::Audit => self.audit.on_key(key, ctx),
             Tab::Tools => self.tools.on_key(key, ctx),
+            Tab::Invites => self.invites.on_key(key, ctx),
             Tab::Session => match self.otp.as_mut() {
                 Some(o) => o.on_key(key),
                 None => self.login.on_key(key, ctx, self.session.as_ref()),
@@ -621,6 +641,7 @@ impl App {
             Action::GoActivity => return self.switch_tab(Tab::Activity, ctx),
             Action::GoAudit => return self.switch_tab(Tab::Audit, ctx),
             Action::GoTools => return self.switch_tab(Tab::Tools, ctx),
+            Action::GoInvites => return self.switch_tab(Tab::Invites, ctx),
             _ => {}
         }
         let handled = match self.tab {
@@ -644,6 +665,7 @@ impl App {
             Tab::Activity => self.activity.on_action(action),
             Tab::Audit => self.audit.on_action(action, ctx),
             Tab::Tools => self.tools.on_action(action, ctx, &self.cfg.server),
+            Tab::Invites => self.invites.on_action(action, ctx),
         };
         if handled {
             return;
@@ -760,6 +782,9 @@ impl App {
         tabs.push(Tab::Activity);
         tabs.push(Tab::Audit);
         tabs.push(Tab::Tools);
+        if !self.cfg.read_only {
+            tabs.push(Tab::Invites);
+        }
         tabs
     }
 
@@ -767,7 +792,11 @@ impl App {
         if !self.tabs().contains(&tab) {
             ctx.flash(
                 Level::Info,
-                "The outbox exists only on the demo server (--demo)",
+                if tab == Tab::Outbox {
+                    "The outbox exists only on the demo server (--demo)"
+                } else {
+                    "Not in a read-only profile"
+                },
             );
             return;
         }
@@ -939,6 +968,7 @@ impl App {
                 self.tools
                     .draw(frame, body, self.now, &self.cfg.server, &providers)
             }
+            Tab::Invites => self.invites.draw(frame, body),
         }
         self.draw_footer(frame, footer);
         self.draw_status(frame, status);
@@ -1025,6 +1055,7 @@ impl App {
                 Tab::Activity => 4,
                 Tab::Audit => 5,
                 Tab::Tools => 6,
+                Tab::Invites => 7,
             };
             let _ = i;
             let style = if t == self.tab {

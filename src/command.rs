@@ -96,6 +96,16 @@ pub enum ApiCall {
     },
     /// The user behind a pasted token or cookie (refreshing an expired one).
     LookupToken(Secret),
+    /// Reads a CSV of invitations (email plus metadata columns).
+    ReadInvites(std::path::PathBuf),
+    /// Sends the pending rows' invitations: many `InviteProgress` replies, the last one
+    /// `Finished`. Cancelling stops new sends; rows in flight come back as pending.
+    RunInvites(Vec<crate::bulk::InviteJob>),
+    /// Writes a batch's per-row results as CSV.
+    WriteInviteResults {
+        path: std::path::PathBuf,
+        batch: Box<crate::bulk::InviteBatch>,
+    },
     /// Writes the users GoTrue's `filter` finds (and, when set, only those ids: the console's
     /// instant filter) to a file, through `path.partial` so a failure leaves no half file.
     Export {
@@ -134,6 +144,9 @@ impl ApiCall {
             ApiCall::Audit { .. } => "load the audit log",
             ApiCall::LookupToken(_) => "look up the token",
             ApiCall::Export { .. } => "export users",
+            ApiCall::ReadInvites(_) => "read the invitations",
+            ApiCall::RunInvites(_) => "send invitations",
+            ApiCall::WriteInviteResults { .. } => "write the results",
         }
     }
 }
@@ -165,6 +178,8 @@ pub enum ApiReply {
     Done,
     Audit(Box<crate::gotrue::AuditPage>),
     TokenUser(Box<crate::gotrue::TokenLookup>),
+    InvitesRead(Box<crate::bulk::InviteBatch>),
+    InviteProgress(crate::bulk::InviteEvent),
     Exported {
         count: u64,
         path: std::path::PathBuf,

@@ -23,6 +23,7 @@ pub enum Action {
     GoActivity,
     GoAudit,
     GoTools,
+    GoInvites,
     Retry,
     SwitchProfile,
     // lists
@@ -72,6 +73,11 @@ pub enum Action {
     NextPage,
     PrevPage,
     EditProvider,
+    OpenFile,
+    WriteResults,
+    SendInvites,
+    RetryFailed,
+    CancelRun,
     // outbox
     UseMessage,
     UseCode,
@@ -214,6 +220,7 @@ pub const GLOBAL: &[Binding] = &[
     b(&[k('4')], Action::GoActivity, "activity: every request", "tabs", false),
     b(&[k('5')], Action::GoAudit, "audit log", "tabs", false),
     b(&[k('6')], Action::GoTools, "tools: token inspector, provider URL", "tabs", false),
+    b(&[k('7')], Action::GoInvites, "invitations: many at once", "tabs", false),
     b(&[k('P')], Action::SwitchProfile, "switch profile", "global", false),
 ];
 
@@ -320,6 +327,15 @@ pub const AUDIT: &[Binding] = &[
 ];
 
 #[rustfmt::skip]
+pub const INVITES: &[Binding] = &[
+    b(&[k('o')], Action::OpenFile, "open a CSV of invitations", "invites", true),
+    d(&[k('S')], Action::SendInvites, "send the pending invitations", "invites", true),
+    d(&[k('F')], Action::RetryFailed, "retry the failed rows", "invites", true),
+    b(&[k('C')], Action::CancelRun, "cancel the sending", "invites", false),
+    b(&[k('W')], Action::WriteResults, "write the results as CSV", "invites", true),
+];
+
+#[rustfmt::skip]
 pub const TOOLS: &[Binding] = &[
     b(&[k('e'), code(KeyCode::Enter)], Action::Edit, "paste a token or cookie to inspect", "tools", true),
     b(&[k('o')], Action::EditProvider, "build a provider sign-in URL", "tools", true),
@@ -337,6 +353,7 @@ pub enum Context {
     Activity,
     Audit,
     Tools,
+    Invites,
     Form,
 }
 
@@ -352,6 +369,7 @@ impl Context {
             Context::Activity => ACTIVITY,
             Context::Audit => AUDIT,
             Context::Tools => TOOLS,
+            Context::Invites => INVITES,
             Context::Form => FORM,
         };
         let moves = match self {
@@ -359,7 +377,8 @@ impl Context {
             | Context::Detail
             | Context::Outbox
             | Context::Activity
-            | Context::Audit => MOVE,
+            | Context::Audit
+            | Context::Invites => MOVE,
             _ => &[],
         };
         own.iter().chain(moves.iter()).collect()
@@ -427,6 +446,7 @@ mod tests {
             Context::Activity,
             Context::Audit,
             Context::Tools,
+            Context::Invites,
             Context::Form,
         ] {
             let all = ctx.all(false);

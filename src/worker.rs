@@ -42,6 +42,10 @@ impl Worker {
                 stream_users(&client, filter, id, &out).await;
                 return;
             }
+            if let ApiCall::RunInvites(jobs) = call {
+                run_invites(client, jobs, id, out).await;
+                return;
+            }
             let result = run(&client, call).await;
             let _ = out.send(Outcome { id, result });
         });
@@ -59,6 +63,48 @@ impl Worker {
         self.running.retain(|_, handle| !handle.is_finished());
         self.running.len()
     }
+}
+
+/// Sends invitations; every event becomes an outcome under the same id. The run itself is a
+/// child task: cancelling this request aborts the sending, while the events its guards send
+/// on the way out (rows back to pending, `Finished`) still reach the app.
+async fn run_invites(
+    client: GoTrueClient,
+    jobs: Vec<crate::bulk::InviteJob>,
+    id: RequestId,
+    out: UnboundedSender<Outcome>,
+) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let runner = tokio::spawn(async move {
+        crate::bulk::run_invites(&client, jobs, crate::bulk::InviteOptions::default(), tx).await
+    });
+    // Aborting this task (Cancel) drops `guard`, which aborts the runner.
+    struct AbortOnDrop(tokio::task::AbortHandle);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let guard = AbortOnDrop(runner.abort_handle());
+    let forward = {
+        let out = out.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = rx.recv().await {
+                if out
+                    .send(Outcome {
+                        id,
+                        result: Ok(ApiReply::InviteProgress(ev)),
+                    })
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        })
+    };
+    let _ = runner.await;
+    drop(guard);
+    let _ = forward.await;
 }
 
 async fn stream_users(
@@ -177,6 +223,26 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
         ApiCall::LookupToken(input) => ApiReply::TokenUser(Box::new(
             client.user_from_token_input(input.expose()).await?,
         )),
+        // Sent through `run_invites` in `spawn`; nothing to do alone.
+        ApiCall::RunInvites(_) => ApiReply::Done,
+        ApiCall::ReadInvites(path) => {
+            let file = std::fs::File::open(&path)
+                .map_err(|e| local_error(format!("cannot read {}: {e}", path.display())))?;
+            let batch = crate::bulk::InviteBatch::from_csv(std::io::BufReader::new(file))
+                .map_err(|e| local_error(format!("{}: {e}", path.display())))?;
+            ApiReply::InvitesRead(Box::new(batch))
+        }
+        ApiCall::WriteInviteResults { path, batch } => {
+            let file = std::fs::File::create(&path)
+                .map_err(|e| local_error(format!("cannot write {}: {e}", path.display())))?;
+            batch
+                .results_csv(file)
+                .map_err(|e| local_error(format!("{}: {e}", path.display())))?;
+            ApiReply::Exported {
+                count: batch.rows.len() as u64,
+                path,
+            }
+        }
         ApiCall::Export {
             path,
             format,
@@ -246,6 +312,19 @@ async fn export_to_file(
                 ExportError::Write(e) => io_error(e),
             })
         }
+    }
+}
+
+/// A failure on this machine (a file), shown like GoTrue's errors.
+fn local_error(message: String) -> GoTrueError {
+    GoTrueError {
+        kind: crate::gotrue::ErrorKind::Validation,
+        status: None,
+        code: None,
+        message,
+        detail: None,
+        weak_password_reasons: Vec::new(),
+        error_id: None,
     }
 }
 

@@ -1174,3 +1174,75 @@ async fn export_the_filtered_list_from_the_console() {
     assert!(!dir.join("ada.csv.partial").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn invite_a_pasted_list_once_each_and_write_the_results() {
+    let mut h = Harness::new(120, 40).await;
+    h.char('7');
+    let list = "alan@example.com\nnot-an-address\nkatherine@example.com\nada@example.com\nmary@example.com\nmary@example.com\n";
+    h.driver.handle(Msg::Input(Input::Paste(list.into())));
+    let c = h.app().invites().batch().unwrap().counts();
+    assert_eq!((c.total(), c.pending, c.invalid, c.duplicate), (6, 4, 1, 1));
+    h.char('S');
+    h.until("the run's end", |app| app.invites().last_end().is_some())
+        .await;
+    let c = h.app().invites().batch().unwrap().counts();
+    assert_eq!(
+        (c.sent, c.exists, c.failed, c.pending),
+        (3, 1, 0, 0),
+        "{}",
+        h.screen()
+    );
+    let s = h.screen();
+    assert!(
+        s.contains("already_exists") && s.contains("duplicate of line 5"),
+        "{s}"
+    );
+
+    // Sending again sends nothing: every row is settled.
+    h.char('S');
+    assert!(h.app().invites().last_end().is_some(), "no new run started");
+    let invites: Vec<String> = h
+        .demo
+        .outbox()
+        .into_iter()
+        .filter(|m| {
+            m.subject.to_lowercase().contains("invite")
+                || format!("{:?}", m.kind).contains("Invite")
+        })
+        .map(|m| m.to)
+        .collect();
+    for who in [
+        "alan@example.com",
+        "katherine@example.com",
+        "mary@example.com",
+    ] {
+        assert_eq!(
+            invites.iter().filter(|t| *t == who).count(),
+            1,
+            "{who}: {invites:?}"
+        );
+    }
+    assert!(!invites.contains(&"ada@example.com".to_owned()));
+
+    // The results as CSV.
+    let path = std::env::temp_dir().join(format!("gc-invites-{}.csv", uuid::Uuid::new_v4()));
+    h.char('W');
+    for _ in 0..40 {
+        h.key(KeyCode::Backspace);
+    }
+    h.driver
+        .handle(Msg::Input(Input::Paste(path.display().to_string())));
+    h.key(KeyCode::Enter);
+    h.until("the results file", |app| {
+        app.flash().is_some_and(|f| f.text.starts_with("Wrote"))
+    })
+    .await;
+    let csv = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(csv.lines().count(), 7, "{csv}");
+    assert!(
+        csv.lines()
+            .any(|l| l.contains("ada@example.com") && l.contains("already_exists"))
+    );
+    let _ = std::fs::remove_file(&path);
+}

@@ -18,6 +18,7 @@ fn readme_key_table_names_every_binding() {
         Context::Activity,
         Context::Audit,
         Context::Tools,
+        Context::Invites,
         Context::Form,
     ];
     let mut missing = Vec::new();

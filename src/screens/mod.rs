@@ -9,6 +9,7 @@ pub mod dialog;
 pub mod edit_user;
 pub mod export_list;
 pub mod help;
+pub mod invites;
 pub mod login;
 pub mod otp;
 pub mod outbox;

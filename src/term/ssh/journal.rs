@@ -173,6 +173,10 @@ pub fn allowed_over_ssh(call: &ApiCall) -> bool {
             | ApiCall::GenerateLink(_)
             | ApiCall::DeleteFactor { .. }
             | ApiCall::Invite { .. }
+            // Sends invitations through GoTrue; the pasted list is in the app's memory. Reading
+            // or writing a CSV (ReadInvites, WriteInviteResults) touches the server's files:
+            // not allowed.
+            | ApiCall::RunInvites(_)
             | ApiCall::Audit { .. }
             | ApiCall::LookupToken(_)
     )
