@@ -40,6 +40,8 @@ pub struct AppConfig {
     pub warnings: Vec<String>,
     /// Profiles of the config file, for the in-console switch.
     pub profiles: Vec<String>,
+    /// Hide emails and phone numbers until revealed (screen shares, public demos).
+    pub mask: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -117,6 +119,8 @@ pub struct App {
     refresh_failed_for: Option<String>,
     next_id: u64,
     quit: bool,
+    /// Emails and phones masked now (starts as `cfg.mask`; `*` toggles it).
+    masked: bool,
 }
 
 impl App {
@@ -153,7 +157,9 @@ impl App {
             refresh_failed_for: None,
             next_id: 0,
             quit: false,
+            masked: false,
         };
+        app.masked = app.cfg.mask;
         app.sync_page();
         app
     }
@@ -175,6 +181,10 @@ impl App {
         }
         let ctx_out = ctx.finish();
         self.absorb(ctx_out)
+    }
+
+    pub fn is_masked(&self) -> bool {
+        self.masked
     }
 
     pub fn config(&self) -> &AppConfig {
@@ -341,8 +351,11 @@ impl App {
     fn reconnected(&mut self, cfg: AppConfig) -> Vec<Command> {
         let name = cfg.profile.clone().unwrap_or_else(|| cfg.server.clone());
         let activity = std::mem::take(&mut self.activity);
+        // A screen share stays masked across a profile switch.
+        let masked = self.masked;
         *self = App::new(cfg, self.now, self.size);
         self.activity = activity;
+        self.masked = masked || self.cfg.mask;
         let commands = self.start();
         if self.flash.is_none() {
             self.flash = Some(Flash {
@@ -595,6 +608,18 @@ impl App {
                     (i + n - 1) % n
                 };
                 self.switch_tab(tabs[j], ctx);
+                return;
+            }
+            Action::ToggleMask => {
+                self.masked = !self.masked;
+                ctx.flash(
+                    Level::Info,
+                    if self.masked {
+                        "Emails and phone numbers are masked (* reveals)"
+                    } else {
+                        "Emails and phone numbers are shown (* masks)"
+                    },
+                );
                 return;
             }
             Action::SwitchProfile => {
@@ -944,11 +969,11 @@ impl App {
                 {
                     self.draw_unreachable(frame, body, e);
                 } else if let Some(d) = &self.detail {
-                    d.draw(frame, body, self.now);
+                    d.draw(frame, body, self.now, self.masked);
                 } else if !self.cfg.has_service_key {
                     self.draw_no_key(frame, body);
                 } else {
-                    self.users.draw(frame, body, self.now);
+                    self.users.draw(frame, body, self.now, self.masked);
                 }
             }
             Tab::Session => match &self.otp {
@@ -957,7 +982,7 @@ impl App {
                     .login
                     .draw(frame, body, self.now, self.session.as_ref()),
             },
-            Tab::Outbox => self.outbox.draw(frame, body, self.now),
+            Tab::Outbox => self.outbox.draw(frame, body, self.now, self.masked),
             Tab::Activity => self.activity.draw(frame, body),
             Tab::Audit => self.audit.draw(frame, body, self.now),
             Tab::Tools => {
@@ -1026,7 +1051,10 @@ impl App {
         }));
         if let Some(user) = self.session.as_ref().and_then(|s| s.user.as_ref()) {
             spans.push(Span::styled(" + ", theme::dim()));
-            spans.push(Span::raw(user.display_name()));
+            spans.push(Span::raw(crate::widgets::mask::mask_label(
+                &user.display_name(),
+                self.masked,
+            )));
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
     }
@@ -1034,7 +1062,10 @@ impl App {
     fn breadcrumb(&self) -> String {
         match self.tab {
             Tab::Users => match &self.detail {
-                Some(d) => format!("Users › {}", d.title()),
+                Some(d) => format!(
+                    "Users › {}",
+                    crate::widgets::mask::mask_label(&d.title(), self.masked)
+                ),
                 None => "Users".into(),
             },
             Tab::Session => match &self.otp {

@@ -54,6 +54,9 @@ pub struct ConsoleArgs {
     /// Hide and refuse every action that changes data.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Mask emails and phone numbers until revealed with `*` (screen shares, demos).
+    #[arg(long)]
+    pub mask: bool,
     /// Another config file.
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,

@@ -26,6 +26,7 @@ pub enum Action {
     GoInvites,
     Retry,
     SwitchProfile,
+    ToggleMask,
     // lists
     Up,
     Down,
@@ -222,6 +223,7 @@ pub const GLOBAL: &[Binding] = &[
     b(&[k('6')], Action::GoTools, "tools: token inspector, provider URL", "tabs", false),
     b(&[k('7')], Action::GoInvites, "invitations: many at once", "tabs", false),
     b(&[k('P')], Action::SwitchProfile, "switch profile", "global", false),
+    b(&[k('*')], Action::ToggleMask, "mask or reveal emails and phone numbers", "global", false),
 ];
 
 #[rustfmt::skip]

@@ -87,6 +87,7 @@ fn connect(
         has_service_key: conn.service_role_key.is_some(),
         warnings: conn.warnings.clone(),
         profiles,
+        mask: false,
     };
     (client, app)
 }
@@ -155,6 +156,7 @@ async fn console(args: ConsoleArgs) -> Result<()> {
             has_service_key: true,
             warnings: Vec::new(),
             profiles,
+            mask: false,
         };
         _demo = Some(demo);
         (client, app)
@@ -174,6 +176,8 @@ async fn console(args: ConsoleArgs) -> Result<()> {
         connect(&conn, timeout, profiles)
     };
 
+    let mut app_config = app_config;
+    app_config.mask = args.mask;
     let client = GoTrueClient::new(client_config).map_err(|e| eyre!("{e}"))?;
     let now = chrono::Utc::now();
     let connect = connector(&args, timeout);

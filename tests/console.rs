@@ -1246,3 +1246,44 @@ async fn invite_a_pasted_list_once_each_and_write_the_results() {
     );
     let _ = std::fs::remove_file(&path);
 }
+
+#[tokio::test]
+async fn mask_mode_hides_emails_and_phones_until_revealed() {
+    let demo = DemoServer::start(DemoConfig::default()).await.unwrap();
+    let client = GoTrueClient::new(
+        ClientConfig::new(BaseUrl::parse(demo.url()).unwrap())
+            .anon_key(demo.anon_key())
+            .service_role_key(demo.service_role_key()),
+    )
+    .unwrap();
+    let cfg = AppConfig {
+        server: "http://127.0.0.1:9998".into(),
+        has_service_key: true,
+        demo: true,
+        mask: true,
+        ..AppConfig::default()
+    };
+    let mut h = Harness::with_app(120, 40, demo, client, cfg, None).await;
+    h.char('/');
+    h.text("ada@");
+    h.key(KeyCode::Enter);
+    let s = h.screen();
+    assert!(!s.contains("ada@example.com"), "{s}");
+    assert!(s.contains("a••@example.com"), "{s}");
+    h.key(KeyCode::Enter);
+    h.until("ada", |app| app.detail().and_then(|d| d.user()).is_some())
+        .await;
+    let s = h.screen();
+    assert!(
+        !s.contains("ada@example.com"),
+        "the detail and breadcrumb are masked too: {s}"
+    );
+    h.char('J');
+    assert!(
+        !h.screen().contains("ada@example.com"),
+        "no raw JSON while masked"
+    );
+    h.char('*');
+    assert!(h.screen().contains("ada@example.com"));
+    assert!(!h.app().is_masked());
+}

@@ -6,6 +6,7 @@ use crate::gotrue::{GoTrueError, User, UserId};
 use crate::keys::Action;
 use crate::screens::users::UserRow;
 use crate::screens::{Ctx, Level};
+use crate::widgets::mask::mask_label;
 use crate::widgets::{panel, theme, time};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -136,10 +137,10 @@ impl DetailScreen {
         true
     }
 
-    pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>) {
+    pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>, mask: bool) {
         let mode = if self.raw { "raw JSON" } else { "details" };
         let block = Block::default().borders(Borders::ALL).title(Span::styled(
-            format!(" {} · {mode} ", self.title()),
+            format!(" {} · {mode} ", mask_label(&self.title(), mask)),
             theme::title(),
         ));
         let mut lines = Vec::new();
@@ -154,11 +155,17 @@ impl DetailScreen {
             lines.push(Line::raw(""));
         }
         match (&self.user, self.raw) {
+            (Some(_), true) if mask => {
+                lines.push(Line::styled(
+                    "The raw JSON holds emails and phone numbers: * reveals them first.",
+                    theme::warn(),
+                ));
+            }
             (Some(user), true) => {
                 let text = serde_json::to_string_pretty(user.as_ref()).unwrap_or_default();
                 lines.extend(text.lines().map(|l| Line::raw(l.to_owned())));
             }
-            (Some(user), false) => lines.extend(user_lines(user, now)),
+            (Some(user), false) => lines.extend(user_lines(user, now, mask)),
             (None, _) if self.pending.is_some() => {
                 lines.push(Line::styled("Loading…", theme::dim()));
             }
@@ -207,7 +214,7 @@ fn json_lines(map: &Map<String, Value>) -> Vec<Line<'static>> {
         .collect()
 }
 
-fn user_lines(u: &User, now: DateTime<Utc>) -> Vec<Line<'static>> {
+fn user_lines(u: &User, now: DateTime<Utc>, mask: bool) -> Vec<Line<'static>> {
     let mut out = vec![section("User")];
     out.push(field("id", u.id.to_string()));
     out.push(field(
@@ -215,7 +222,7 @@ fn user_lines(u: &User, now: DateTime<Utc>) -> Vec<Line<'static>> {
         if u.email.is_empty() {
             "—".into()
         } else {
-            u.email.clone()
+            mask_label(&u.email, mask)
         },
     ));
     out.push(field(
@@ -223,7 +230,7 @@ fn user_lines(u: &User, now: DateTime<Utc>) -> Vec<Line<'static>> {
         if u.phone.is_empty() {
             "—".into()
         } else {
-            format!("+{}", u.phone)
+            mask_label(&format!("+{}", u.phone), mask)
         },
     ));
     if let Some(name) = u.full_name() {
@@ -300,7 +307,7 @@ fn user_lines(u: &User, now: DateTime<Utc>) -> Vec<Line<'static>> {
             .unwrap_or_default();
         let mut spans = vec![
             Span::styled(format!("{:>20}  ", i.provider), theme::key()),
-            Span::raw(email),
+            Span::raw(mask_label(&email, mask)),
         ];
         // Email and phone identities' subject is the user id itself: only OAuth ones say more.
         if i.provider != "email" && i.provider != "phone" {

@@ -182,7 +182,7 @@ impl OutboxScreen {
         }
     }
 
-    pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>) {
+    pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>, mask: bool) {
         let [list_area, body_area] =
             Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(area);
         let title = format!(" Outbox · demo server · {} messages ", self.messages.len());
@@ -219,7 +219,7 @@ impl OutboxScreen {
                     let row = Row::new(vec![
                         m.at.map(|t| time::relative(t, now)).unwrap_or_default(),
                         m.kind.clone(),
-                        m.to.clone(),
+                        crate::widgets::mask::mask_label(&m.to, mask),
                         m.subject.clone(),
                     ]);
                     if i == self.selected {
@@ -243,7 +243,12 @@ impl OutboxScreen {
         }
 
         let mut lines = Vec::new();
-        if let Some(m) = self.selected() {
+        if mask && self.selected().is_some() {
+            lines.push(Line::styled(
+                "Masked: the message names its recipient. * reveals it.",
+                theme::warn(),
+            ));
+        } else if let Some(m) = self.selected() {
             lines.push(Line::from(vec![
                 Span::styled("To: ", theme::dim()),
                 Span::raw(m.to.clone()),

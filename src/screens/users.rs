@@ -6,6 +6,7 @@ use crate::command::{ApiCall, ApiReply, Command, RequestId};
 use crate::gotrue::{ErrorKind, GoTrueError, User, UserId, UsersBatch};
 use crate::keys::Action;
 use crate::screens::{Ctx, Effect, Level};
+use crate::widgets::mask::mask_label;
 use crate::widgets::{panel, theme, thousands, time, truncate};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -576,7 +577,7 @@ impl UsersScreen {
         title
     }
 
-    pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>) {
+    pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>, mask: bool) {
         let loading = matches!(self.load, Load::Loading { .. });
         let show_filter = self.editing.is_some()
             || !self.filter.value().is_empty()
@@ -691,12 +692,18 @@ impl UsersScreen {
             .enumerate()
             .map(|(i, idx)| {
                 let r = &self.rows[*idx as usize];
-                let mut cells = vec![Cell::from(r.label())];
+                // With a phone column, the first one is for the email alone.
+                let first = if wide && r.email.is_empty() && !r.phone.is_empty() {
+                    Cell::from(Span::styled("—", theme::dim()))
+                } else {
+                    Cell::from(mask_label(&r.label(), mask))
+                };
+                let mut cells = vec![first];
                 if wide {
                     cells.push(Cell::from(if r.phone.is_empty() {
                         String::new()
                     } else {
-                        format!("+{}", r.phone)
+                        mask_label(&format!("+{}", r.phone), mask)
                     }));
                 }
                 cells.push(Cell::from(truncate(

@@ -13,7 +13,8 @@
 
 pub mod journal;
 pub mod keys;
-pub mod mask;
+/// Masking lives with the drawing code; re-exported here where the SSH options name it.
+pub use crate::widgets::mask;
 pub mod session;
 
 pub use mask::{mask_email, mask_phone};
@@ -501,6 +502,7 @@ pub async fn serve_config(
             has_service_key: conn.service_role_key.is_some(),
             warnings: Vec::new(),
             profiles: Vec::new(),
+            mask: false,
         };
         Target::Server {
             client: Box::new(client),

@@ -54,6 +54,19 @@ pub fn mask_phone(phone: &str) -> String {
         .collect()
 }
 
+/// A user's label (email, `+phone`, or id) as mask mode shows it.
+pub fn mask_label(label: &str, mask: bool) -> String {
+    if !mask {
+        label.to_owned()
+    } else if label.contains('@') {
+        mask_email(label)
+    } else if label.starts_with('+') || label.chars().all(|c| c.is_ascii_digit()) {
+        mask_phone(label)
+    } else {
+        label.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
