@@ -42,6 +42,8 @@ pub struct AppConfig {
     pub profiles: Vec<String>,
     /// Hide emails and phone numbers until revealed (screen shares, public demos).
     pub mask: bool,
+    /// The `serve-ssh` operator journal, when there is one to read.
+    pub journal: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -66,6 +68,7 @@ pub enum Tab {
     Audit,
     Tools,
     Invites,
+    Journal,
 }
 
 impl Tab {
@@ -78,6 +81,7 @@ impl Tab {
             Tab::Audit => "Audit",
             Tab::Tools => "Tools",
             Tab::Invites => "Invites",
+            Tab::Journal => "Journal",
         }
     }
 }
@@ -105,6 +109,7 @@ pub struct App {
     audit: AuditScreen,
     tools: ToolsScreen,
     invites: InvitesScreen,
+    journal: crate::screens::journal::JournalScreen,
     overlay: Option<Overlay>,
     /// An admin action's dialog, over whatever screen it started from.
     action: Option<Box<dyn Flow>>,
@@ -145,6 +150,7 @@ impl App {
             audit: AuditScreen::default(),
             tools: ToolsScreen::default(),
             invites: InvitesScreen::default(),
+            journal: Default::default(),
             overlay: None,
             action: None,
             flash: None,
@@ -239,6 +245,10 @@ impl App {
         &self.invites
     }
 
+    pub fn journal(&self) -> &crate::screens::journal::JournalScreen {
+        &self.journal
+    }
+
     pub fn health(&self) -> Option<&Result<Health, GoTrueError>> {
         self.health.as_ref()
     }
@@ -285,6 +295,7 @@ impl App {
             Tab::Audit => Context::Audit,
             Tab::Tools => Context::Tools,
             Tab::Invites => Context::Invites,
+            Tab::Journal => Context::Activity,
         }
     }
 
@@ -434,6 +445,8 @@ impl App {
             self.tools.on_reply(id, result, &mut ctx);
         } else if self.invites.owns(id) {
             self.invites.on_reply(id, result, &mut ctx);
+        } else if self.journal.owns(id) {
+            self.journal.on_reply(id, result);
         }
         // Anything else answers a request nobody waits for any more: dropped by id.
         let out = ctx.finish();
@@ -667,6 +680,7 @@ impl App {
             Action::GoAudit => return self.switch_tab(Tab::Audit, ctx),
             Action::GoTools => return self.switch_tab(Tab::Tools, ctx),
             Action::GoInvites => return self.switch_tab(Tab::Invites, ctx),
+            Action::GoJournal => return self.switch_tab(Tab::Journal, ctx),
             _ => {}
         }
         let handled = match self.tab {
@@ -691,6 +705,13 @@ impl App {
             Tab::Audit => self.audit.on_action(action, ctx),
             Tab::Tools => self.tools.on_action(action, ctx, &self.cfg.server),
             Tab::Invites => self.invites.on_action(action, ctx),
+            Tab::Journal => match (action, self.cfg.journal.clone()) {
+                (Action::Refresh, Some(path)) => {
+                    self.journal.load(path, ctx);
+                    true
+                }
+                _ => self.journal.on_action(action),
+            },
         };
         if handled {
             return;
@@ -810,6 +831,9 @@ impl App {
         if !self.cfg.read_only {
             tabs.push(Tab::Invites);
         }
+        if self.cfg.journal.is_some() {
+            tabs.push(Tab::Journal);
+        }
         tabs
     }
 
@@ -830,6 +854,11 @@ impl App {
         }
         if tab == Tab::Audit && !self.audit.is_loaded() {
             self.audit.load(1, ctx);
+        }
+        if tab == Tab::Journal
+            && let Some(path) = self.cfg.journal.clone()
+        {
+            self.journal.load(path, ctx);
         }
         self.tab = tab;
     }
@@ -994,6 +1023,7 @@ impl App {
                     .draw(frame, body, self.now, &self.cfg.server, &providers)
             }
             Tab::Invites => self.invites.draw(frame, body),
+            Tab::Journal => self.journal.draw(frame, body, self.now),
         }
         self.draw_footer(frame, footer);
         self.draw_status(frame, status);
@@ -1077,8 +1107,16 @@ impl App {
     }
 
     fn draw_tabs(&self, frame: &mut Frame, area: Rect) {
+        let crumb = self.breadcrumb();
+        let full: usize = self
+            .tabs()
+            .iter()
+            .map(|t| t.label().chars().count() + 5)
+            .sum();
+        // Tight? Other tabs show only their number; the breadcrumb keeps its room.
+        let compact = full + crumb.chars().count() + 1 > area.width as usize;
         let mut spans = Vec::new();
-        for (i, t) in self.tabs().into_iter().enumerate() {
+        for t in self.tabs() {
             let n = match t {
                 Tab::Users => 1,
                 Tab::Session => 2,
@@ -1087,17 +1125,21 @@ impl App {
                 Tab::Audit => 5,
                 Tab::Tools => 6,
                 Tab::Invites => 7,
+                Tab::Journal => 8,
             };
-            let _ = i;
             let style = if t == self.tab {
                 theme::selected()
             } else {
                 theme::dim()
             };
-            spans.push(Span::styled(format!(" {n} {} ", t.label()), style));
+            let text = if compact && t != self.tab {
+                format!(" {n} ")
+            } else {
+                format!(" {n} {} ", t.label())
+            };
+            spans.push(Span::styled(text, style));
             spans.push(Span::raw(" "));
         }
-        let crumb = self.breadcrumb();
         let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
         let room = (area.width as usize).saturating_sub(used + 1);
         let crumb = crate::widgets::truncate(&crumb, room);

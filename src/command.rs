@@ -96,6 +96,11 @@ pub enum ApiCall {
     },
     /// The user behind a pasted token or cookie (refreshing an expired one).
     LookupToken(Secret),
+    /// The newest `last` entries of the operator journal (the server's own file).
+    ReadJournal {
+        path: std::path::PathBuf,
+        last: usize,
+    },
     /// Reads a CSV of invitations (email plus metadata columns).
     ReadInvites(std::path::PathBuf),
     /// Sends the pending rows' invitations: many `InviteProgress` replies, the last one
@@ -145,6 +150,7 @@ impl ApiCall {
             ApiCall::LookupToken(_) => "look up the token",
             ApiCall::Export { .. } => "export users",
             ApiCall::ReadInvites(_) => "read the invitations",
+            ApiCall::ReadJournal { .. } => "read the journal",
             ApiCall::RunInvites(_) => "send invitations",
             ApiCall::WriteInviteResults { .. } => "write the results",
         }
@@ -178,6 +184,7 @@ pub enum ApiReply {
     Done,
     Audit(Box<crate::gotrue::AuditPage>),
     TokenUser(Box<crate::gotrue::TokenLookup>),
+    Journal(Vec<crate::term::ssh::journal::JournalEntry>),
     InvitesRead(Box<crate::bulk::InviteBatch>),
     InviteProgress(crate::bulk::InviteEvent),
     Exported {

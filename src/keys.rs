@@ -24,6 +24,7 @@ pub enum Action {
     GoAudit,
     GoTools,
     GoInvites,
+    GoJournal,
     Retry,
     SwitchProfile,
     ToggleMask,
@@ -222,6 +223,7 @@ pub const GLOBAL: &[Binding] = &[
     b(&[k('5')], Action::GoAudit, "audit log", "tabs", false),
     b(&[k('6')], Action::GoTools, "tools: token inspector, provider URL", "tabs", false),
     b(&[k('7')], Action::GoInvites, "invitations: many at once", "tabs", false),
+    b(&[k('8')], Action::GoJournal, "operator journal (serve-ssh)", "tabs", false),
     b(&[k('P')], Action::SwitchProfile, "switch profile", "global", false),
     b(&[k('*')], Action::ToggleMask, "mask or reveal emails and phone numbers", "global", false),
 ];

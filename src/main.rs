@@ -88,6 +88,7 @@ fn connect(
         warnings: conn.warnings.clone(),
         profiles,
         mask: false,
+        journal: None,
     };
     (client, app)
 }
@@ -157,6 +158,7 @@ async fn console(args: ConsoleArgs) -> Result<()> {
             warnings: Vec::new(),
             profiles,
             mask: false,
+            journal: None,
         };
         _demo = Some(demo);
         (client, app)
@@ -178,6 +180,10 @@ async fn console(args: ConsoleArgs) -> Result<()> {
 
     let mut app_config = app_config;
     app_config.mask = args.mask;
+    // On the machine that serves the console over SSH, its journal is readable here too.
+    app_config.journal = gotrue_console::logging::state_dir()
+        .map(|d| d.join("ssh-journal.jsonl"))
+        .filter(|p| p.exists());
     let client = GoTrueClient::new(client_config).map_err(|e| eyre!("{e}"))?;
     let now = chrono::Utc::now();
     let connect = connector(&args, timeout);

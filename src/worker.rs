@@ -225,6 +225,10 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
         )),
         // Sent through `run_invites` in `spawn`; nothing to do alone.
         ApiCall::RunInvites(_) => ApiReply::Done,
+        ApiCall::ReadJournal { path, last } => ApiReply::Journal(
+            crate::screens::journal::read_last(&path, last)
+                .map_err(|e| local_error(format!("cannot read {}: {e}", path.display())))?,
+        ),
         ApiCall::ReadInvites(path) => {
             let file = std::fs::File::open(&path)
                 .map_err(|e| local_error(format!("cannot read {}: {e}", path.display())))?;

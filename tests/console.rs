@@ -1287,3 +1287,59 @@ async fn mask_mode_hides_emails_and_phones_until_revealed() {
     assert!(h.screen().contains("ada@example.com"));
     assert!(!h.app().is_masked());
 }
+
+#[tokio::test]
+async fn the_operator_journal_is_readable_in_the_console() {
+    use gotrue_console::term::ssh::journal::{JournalEntry, JournalEvent};
+    let path = std::env::temp_dir().join(format!("gc-journal-{}.jsonl", uuid::Uuid::new_v4()));
+    let mut start = JournalEntry::new(
+        "s1-abcdef",
+        "SHA256:abc",
+        "alice@laptop",
+        JournalEvent::SessionStart,
+    );
+    start.role = Some("read-only".into());
+    let mut action = JournalEntry::new(
+        "s1-abcdef",
+        "SHA256:abc",
+        "alice@laptop",
+        JournalEvent::Action,
+    );
+    action.action = Some("delete user".into());
+    action.target = Some("banned@example.com".into());
+    let text = format!(
+        "{}\nnot json\n{}\n",
+        serde_json::to_string(&start).unwrap(),
+        serde_json::to_string(&action).unwrap()
+    );
+    std::fs::write(&path, text).unwrap();
+
+    let demo = DemoServer::start(DemoConfig::default()).await.unwrap();
+    let client = GoTrueClient::new(
+        ClientConfig::new(BaseUrl::parse(demo.url()).unwrap())
+            .service_role_key(demo.service_role_key()),
+    )
+    .unwrap();
+    let cfg = AppConfig {
+        server: "http://127.0.0.1:9998".into(),
+        has_service_key: true,
+        journal: Some(path.clone()),
+        ..AppConfig::default()
+    };
+    let mut h = Harness::with_app(120, 40, demo, client, cfg, None).await;
+    h.char('8');
+    h.until("the journal", |app| app.journal().is_loaded())
+        .await;
+    assert_eq!(
+        h.app().journal().entries().len(),
+        2,
+        "the unreadable line is skipped"
+    );
+    let s = h.screen();
+    assert!(s.contains("alice@laptop"), "{s}");
+    assert!(
+        s.contains("delete user banned@example.com"),
+        "newest first: {s}"
+    );
+    let _ = std::fs::remove_file(&path);
+}

@@ -10,6 +10,7 @@ pub mod edit_user;
 pub mod export_list;
 pub mod help;
 pub mod invites;
+pub mod journal;
 pub mod login;
 pub mod otp;
 pub mod outbox;

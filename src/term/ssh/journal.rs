@@ -177,6 +177,8 @@ pub fn allowed_over_ssh(call: &ApiCall) -> bool {
             // or writing a CSV (ReadInvites, WriteInviteResults) touches the server's files:
             // not allowed.
             | ApiCall::RunInvites(_)
+            // The server's own journal file, whose path the server set (never typed).
+            | ApiCall::ReadJournal { .. }
             | ApiCall::Audit { .. }
             | ApiCall::LookupToken(_)
     )

@@ -503,6 +503,7 @@ pub async fn serve_config(
             warnings: Vec::new(),
             profiles: Vec::new(),
             mask: false,
+            journal: None,
         };
         Target::Server {
             client: Box::new(client),

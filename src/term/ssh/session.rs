@@ -179,7 +179,14 @@ pub async fn run(mut channel: Channel<SshMsg>, handle: Handle, shared: Arc<Share
     // Frames go to the client through one queue, so the restore comes after the last frame.
     let (out_tx, out_rx) = mpsc::channel::<Vec<u8>>(QUEUE);
     let writer = tokio::spawn(write_out(handle.clone(), id, out_rx));
-    let ended = match connect(&shared.target, read_only, who.grant.mask).await {
+    let ended = match connect(
+        &shared.target,
+        read_only,
+        who.grant.mask,
+        shared.journal.path(),
+    )
+    .await
+    {
         Ok(backend) => {
             let _ = out_tx.send(ENTER.to_vec()).await;
             let gate = command_gate(
@@ -371,7 +378,12 @@ struct Backend {
     demo: Option<DemoServer>,
 }
 
-async fn connect(target: &Target, read_only: bool, mask: bool) -> Result<Backend, String> {
+async fn connect(
+    target: &Target,
+    read_only: bool,
+    mask: bool,
+    journal: &std::path::Path,
+) -> Result<Backend, String> {
     match target {
         Target::Demo {
             extra_users,
@@ -402,6 +414,7 @@ async fn connect(target: &Target, read_only: bool, mask: bool) -> Result<Backend
                 profile: Some("demo".into()),
                 read_only,
                 mask,
+                journal: Some(journal.to_path_buf()),
                 demo: true,
                 has_service_key: true,
                 ..AppConfig::default()
@@ -417,6 +430,7 @@ async fn connect(target: &Target, read_only: bool, mask: bool) -> Result<Backend
             let app = AppConfig {
                 read_only: app.read_only || read_only,
                 mask: app.mask || mask,
+                journal: Some(journal.to_path_buf()),
                 // Only the server's profile: its other profiles stay out of reach.
                 profiles: Vec::new(),
                 warnings: Vec::new(),
