@@ -36,7 +36,7 @@ pub fn lines(context: Context, read_only: bool) -> Vec<Line<'static>> {
 pub fn draw(frame: &mut Frame, area: Rect, context: Context, read_only: bool, scroll: u16) {
     let lines = lines(context, read_only);
     let height = (lines.len() as u16 + 2).min(area.height);
-    let popup = centered(area, 64.min(area.width), height);
+    let popup = centered(area, 78.min(area.width), height);
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines)
