@@ -141,6 +141,7 @@ pub fn is_mutating(call: &ApiCall) -> bool {
             | ApiCall::GetUser(_)
             | ApiCall::Outbox
             | ApiCall::Audit { .. }
+            | ApiCall::ReadJournal { .. }
             // The console's own session, kept alive in the background.
             | ApiCall::Refresh { .. }
     )
