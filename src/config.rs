@@ -428,6 +428,33 @@ fn no_url_message(profile: Option<&str>, path: Option<&Path>, unchosen: &[String
     )
 }
 
+impl Connection {
+    /// The client settings for this connection.
+    pub fn client_config(
+        &self,
+        request_timeout: std::time::Duration,
+    ) -> crate::gotrue::ClientConfig {
+        let mut client = crate::gotrue::ClientConfig::new(self.url.clone());
+        client.anon_key = self.anon_key.clone();
+        client.service_role_key = self.service_role_key.clone();
+        client.request_timeout = request_timeout;
+        client
+    }
+
+    /// What the console shows of this connection (never a key).
+    pub fn app_config(&self) -> crate::app::AppConfig {
+        crate::app::AppConfig {
+            server: self.url.to_string(),
+            profile: self.profile.clone(),
+            read_only: self.read_only,
+            production: self.production,
+            has_service_key: self.service_role_key.is_some(),
+            warnings: self.warnings.clone(),
+            ..crate::app::AppConfig::default()
+        }
+    }
+}
+
 /// Resolves the connection from the config file, `env` and the flags.
 ///
 /// `env` looks up environment variables (pass [`process_env`] for the real one); it is also

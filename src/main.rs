@@ -74,23 +74,11 @@ fn connect(
     timeout: Duration,
     profiles: Vec<String>,
 ) -> (ClientConfig, AppConfig) {
-    let mut client = ClientConfig::new(conn.url.clone());
-    client.anon_key = conn.anon_key.clone();
-    client.service_role_key = conn.service_role_key.clone();
-    client.request_timeout = timeout;
     let app = AppConfig {
-        server: conn.url.to_string(),
-        profile: conn.profile.clone(),
-        read_only: conn.read_only,
-        production: conn.production,
-        demo: false,
-        has_service_key: conn.service_role_key.is_some(),
-        warnings: conn.warnings.clone(),
         profiles,
-        mask: false,
-        journal: None,
+        ..conn.app_config()
     };
-    (client, app)
+    (conn.client_config(timeout), app)
 }
 
 /// Switches to a profile of the config file, from inside the console.

@@ -276,15 +276,7 @@ async fn export_to_file(
     ids: Option<Vec<crate::gotrue::UserId>>,
 ) -> Result<ApiReply, GoTrueError> {
     use crate::export::{ExportError, ExportOptions, export_users_where};
-    let io_error = |e: std::io::Error| GoTrueError {
-        kind: crate::gotrue::ErrorKind::Validation,
-        status: None,
-        code: None,
-        message: format!("cannot write {}: {e}", path.display()),
-        detail: None,
-        weak_password_reasons: Vec::new(),
-        error_id: None,
-    };
+    let io_error = |e: std::io::Error| local_error(format!("cannot write {}: {e}", path.display()));
     let partial = path.with_extension(format!(
         "{}.partial",
         path.extension().and_then(|e| e.to_str()).unwrap_or("out")
@@ -321,15 +313,7 @@ async fn export_to_file(
 
 /// A failure on this machine (a file), shown like GoTrue's errors.
 fn local_error(message: String) -> GoTrueError {
-    GoTrueError {
-        kind: crate::gotrue::ErrorKind::Validation,
-        status: None,
-        code: None,
-        message,
-        detail: None,
-        weak_password_reasons: Vec::new(),
-        error_id: None,
-    }
+    GoTrueError::local(crate::gotrue::ErrorKind::Validation, None, message)
 }
 
 /// A 20-character password from letters and digits (about 119 bits), with at least one of

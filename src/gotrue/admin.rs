@@ -361,15 +361,7 @@ fn generated_link(answer: &Answer) -> Result<GeneratedLink, GoTrueError> {
 }
 
 fn local_validation(message: &str) -> GoTrueError {
-    GoTrueError {
-        kind: ErrorKind::Validation,
-        status: None,
-        code: None,
-        message: message.to_owned(),
-        detail: None,
-        weak_password_reasons: Vec::new(),
-        error_id: None,
-    }
+    GoTrueError::local(ErrorKind::Validation, None, message.to_owned())
 }
 
 /// Runs an idempotent read again after a passing failure (transport, 5xx, 429), waiting

@@ -365,15 +365,8 @@ impl GoTrueClient {
     /// auth cookie. An expired (or refused) access token is refreshed when a refresh token
     /// came with it, as gotrue-js's `getUserByCookie` does.
     pub async fn user_from_token_input(&self, input: &str) -> Result<TokenLookup, GoTrueError> {
-        let tokens = parse_token_input(input).map_err(|e| GoTrueError {
-            kind: ErrorKind::Validation,
-            status: None,
-            code: None,
-            message: e.to_string(),
-            detail: None,
-            weak_password_reasons: Vec::new(),
-            error_id: None,
-        })?;
+        let tokens = parse_token_input(input)
+            .map_err(|e| GoTrueError::local(ErrorKind::Validation, None, e.to_string()))?;
         let claims = tokens
             .access_token
             .as_ref()
@@ -397,15 +390,11 @@ impl GoTrueClient {
             }
         }
         let Some(refresh) = tokens.refresh_token.as_ref() else {
-            return Err(GoTrueError {
-                kind: ErrorKind::Auth,
-                status: None,
-                code: Some("session_expired".into()),
-                message: "the access token has expired and no refresh token came with it".into(),
-                detail: None,
-                weak_password_reasons: Vec::new(),
-                error_id: None,
-            });
+            return Err(GoTrueError::local(
+                ErrorKind::Auth,
+                Some("session_expired"),
+                "the access token has expired and no refresh token came with it",
+            ));
         };
         let session = self.refresh_session(refresh).await?;
         let user = match session.user.clone() {

@@ -268,29 +268,23 @@ pub(crate) fn parse_json<T: DeserializeOwned>(answer: &Answer) -> Result<T, GoTr
 
 /// A header value marked sensitive, so reqwest and hyper never print it.
 fn sensitive(secret: &Secret) -> Result<HeaderValue, GoTrueError> {
-    let mut v = HeaderValue::from_str(secret.expose()).map_err(|_| GoTrueError {
-        kind: ErrorKind::Validation,
-        status: None,
-        code: None,
-        message: "a key or token contains characters that cannot go in an HTTP header".into(),
-        detail: None,
-        weak_password_reasons: Vec::new(),
-        error_id: None,
+    let mut v = HeaderValue::from_str(secret.expose()).map_err(|_| {
+        GoTrueError::local(
+            ErrorKind::Validation,
+            None,
+            "a key or token contains characters that cannot go in an HTTP header",
+        )
     })?;
     v.set_sensitive(true);
     Ok(v)
 }
 
 fn no_service_key() -> GoTrueError {
-    GoTrueError {
-        kind: ErrorKind::Auth,
-        status: None,
-        code: Some("no_service_role_key".into()),
-        message: "this needs the service-role key, and none is configured".into(),
-        detail: None,
-        weak_password_reasons: Vec::new(),
-        error_id: None,
-    }
+    GoTrueError::local(
+        ErrorKind::Auth,
+        Some("no_service_role_key"),
+        "this needs the service-role key, and none is configured",
+    )
 }
 
 fn transport_error(e: reqwest::Error) -> GoTrueError {

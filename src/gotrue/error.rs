@@ -80,6 +80,13 @@ impl std::error::Error for GoTrueError {}
 const SNIPPET_LEN: usize = 200;
 
 impl GoTrueError {
+    /// A failure found on this side, before or without an answer: no status, no body.
+    pub fn local(kind: ErrorKind, code: Option<&str>, message: impl Into<String>) -> Self {
+        let mut err = Self::bare(kind, None, message.into());
+        err.code = code.map(str::to_owned);
+        err
+    }
+
     pub fn transport(message: impl Into<String>) -> Self {
         Self::bare(ErrorKind::Transport, None, message.into())
     }

@@ -489,21 +489,11 @@ pub async fn serve_config(
                  sign in as users (or type a key)"
             );
         }
-        let mut client = ClientConfig::new(conn.url.clone());
-        client.anon_key = conn.anon_key.clone();
-        client.service_role_key = conn.service_role_key.clone();
-        client.request_timeout = timeout;
+        let client = conn.client_config(timeout);
+        // Warnings were printed above, for the operator; sessions start clean.
         let app = AppConfig {
-            server: conn.url.to_string(),
-            profile: conn.profile.clone(),
-            read_only: conn.read_only,
-            production: conn.production,
-            demo: false,
-            has_service_key: conn.service_role_key.is_some(),
             warnings: Vec::new(),
-            profiles: Vec::new(),
-            mask: false,
-            journal: None,
+            ..conn.app_config()
         };
         Target::Server {
             client: Box::new(client),

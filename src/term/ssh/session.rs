@@ -355,18 +355,14 @@ fn command_gate(
             return Ok(());
         }
         tracing::warn!(session, action = call.label(), "refused over ssh");
-        Err(GoTrueError {
-            kind: ErrorKind::Validation,
-            status: None,
-            code: Some("not_available_over_ssh".into()),
-            message: format!(
+        Err(GoTrueError::local(
+            ErrorKind::Validation,
+            Some("not_available_over_ssh"),
+            format!(
                 "{} is not available over SSH: it would act on the server's own machine",
                 call.label()
             ),
-            detail: None,
-            weak_password_reasons: Vec::new(),
-            error_id: None,
-        })
+        ))
     })
 }
 
