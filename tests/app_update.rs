@@ -438,3 +438,27 @@ fn unknown_keys_say_where_to_look() {
     press(&mut app, KeyCode::Char('Z'));
     assert!(app.flash().is_some_and(|f| f.text.contains('?')));
 }
+
+#[test]
+fn while_the_first_load_runs_the_selection_stays_at_the_top() {
+    let mut app = App::new(config(), now(), (120, 40));
+    let id = load_id(&app.start());
+    // Pages come oldest first; the list shows newest first.
+    app.update(batch(id, vec![user(1, "a@example.com")], 3));
+    assert_eq!(selected_email(&app), "a@example.com");
+    app.update(batch(
+        id,
+        vec![user(2, "b@example.com"), user(3, "c@example.com")],
+        3,
+    ));
+    assert_eq!(
+        selected_email(&app),
+        "c@example.com",
+        "the top row, not the first page's user"
+    );
+    // Once the user moves, the selection follows that user.
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(selected_email(&app), "b@example.com");
+    app.update(batch(id, vec![user(4, "d@example.com")], 4));
+    assert_eq!(selected_email(&app), "b@example.com");
+}

@@ -171,6 +171,8 @@ pub struct UsersScreen {
     replace_on_next: bool,
     /// The selected user, kept across reloads and re-sorts.
     keep: Option<UserId>,
+    /// Whether the user has moved the selection (else it stays at the top while loading).
+    chosen: bool,
 }
 
 impl Default for UsersScreen {
@@ -193,6 +195,7 @@ impl Default for UsersScreen {
             pending: None,
             replace_on_next: false,
             keep: None,
+            chosen: false,
         }
     }
 }
@@ -372,7 +375,9 @@ impl UsersScreen {
             loaded: batch.loaded,
             total: batch.total,
         };
-        self.refilter();
+        // Pages arriving before anyone chose a row leave the selection at the top.
+        let follow = self.chosen || !self.filter.value().trim().is_empty();
+        self.refilter_following(follow);
     }
 
     fn compare(&self, a: u32, b: u32) -> Ordering {
@@ -394,8 +399,18 @@ impl UsersScreen {
     }
 
     /// Recomputes the view from the order and the instant filter, keeping the selection.
+    /// Before anyone chose a row (the first load), the selection stays at the top instead of
+    /// following whichever user happened to be first when the first page arrived.
     fn refilter(&mut self) {
-        let keep = self.selected_row().map(|r| r.id).or(self.keep);
+        self.refilter_following(true);
+    }
+
+    fn refilter_following(&mut self, follow: bool) {
+        let keep = self
+            .selected_row()
+            .map(|r| r.id)
+            .filter(|_| follow)
+            .or(self.keep);
         let needle = self.filter.value().trim().to_lowercase();
         self.view = if needle.is_empty() {
             self.order.clone()
@@ -435,6 +450,7 @@ impl UsersScreen {
     }
 
     fn move_to(&mut self, pos: usize) {
+        self.chosen = true;
         self.selected = pos.min(self.view.len().saturating_sub(1));
         self.keep = None;
         self.scroll_into_view();
