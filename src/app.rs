@@ -268,8 +268,8 @@ impl App {
 
     /// The key registry in force now.
     pub fn context(&self) -> Context {
-        if self.action.is_some() {
-            return Context::Form;
+        if let Some(a) = &self.action {
+            return a.context();
         }
         let editing = match self.tab {
             Tab::Users if self.detail.is_none() => self.users.is_editing(),
@@ -1155,11 +1155,7 @@ impl App {
         let context = self.context();
         // `? help` always fits: it is where every other key is.
         const HELP: &str = "? help";
-        let reserve = if context == Context::Form {
-            0
-        } else {
-            HELP.len() + 1
-        };
+        let reserve = if context.is_form() { 0 } else { HELP.len() + 1 };
         let mut width = reserve;
         for b in context
             .all(self.cfg.read_only)

@@ -24,6 +24,14 @@ pub enum Command {
     /// Connect to another profile of the config file; the answer comes back as
     /// `Msg::Reconnected`.
     SwitchProfile(String),
+    /// Hand `text` to the user's `$VISUAL`/`$EDITOR` in a file `*.{extension}`, with the
+    /// console suspended; the edited text comes back as `ApiReply::Edited` under `id`. Only
+    /// a local terminal can do it; elsewhere the answer is an error.
+    EditText {
+        id: RequestId,
+        text: String,
+        extension: &'static str,
+    },
     Quit,
 }
 
@@ -191,6 +199,8 @@ pub enum ApiReply {
         count: u64,
         path: std::path::PathBuf,
     },
+    /// The text as the editor left it (`Command::EditText`).
+    Edited(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -66,6 +66,8 @@ pub enum Action {
     Submit,
     NextMode,
     PrevMode,
+    /// Edit the form's fields as one JSON document in `$VISUAL`/`$EDITOR`.
+    ExternalEditor,
     // session
     RefreshSession,
     SignOut,
@@ -301,6 +303,12 @@ pub const FORM: &[Binding] = &[
     b(&[ctrl('c')], Action::ForceQuit, "quit", "form", false),
 ];
 
+/// The user editor's form adds its own key to the form's.
+#[rustfmt::skip]
+pub const EDIT_USER: &[Binding] = &[
+    b(&[ctrl('o')], Action::ExternalEditor, "edit as JSON in $EDITOR", "form", true),
+];
+
 #[rustfmt::skip]
 pub const OTP: &[Binding] = &[
     b(&[k('e'), code(KeyCode::Enter)], Action::Edit, "edit the form", "otp", true),
@@ -359,6 +367,8 @@ pub enum Context {
     Tools,
     Invites,
     Form,
+    /// The user editor's form.
+    EditUser,
 }
 
 impl Context {
@@ -375,6 +385,7 @@ impl Context {
             Context::Tools => TOOLS,
             Context::Invites => INVITES,
             Context::Form => FORM,
+            Context::EditUser => EDIT_USER,
         };
         let moves = match self {
             Context::Users
@@ -383,6 +394,7 @@ impl Context {
             | Context::Activity
             | Context::Audit
             | Context::Invites => MOVE,
+            Context::EditUser => FORM,
             _ => &[],
         };
         own.iter().chain(moves.iter()).collect()
@@ -391,11 +403,16 @@ impl Context {
     /// Every binding in force here, screen first, then the global ones (except in a form).
     pub fn all(self, read_only: bool) -> Vec<&'static Binding> {
         let mut out = self.bindings();
-        if self != Context::Form {
+        if !self.is_form() {
             out.extend(GLOBAL.iter());
         }
         out.retain(|b| !(read_only && b.dangerous));
         out
+    }
+
+    /// Keys type into a field: only the form's own keys act.
+    pub fn is_form(self) -> bool {
+        matches!(self, Context::Form | Context::EditUser)
     }
 
     pub fn lookup(self, ev: &KeyEvent, read_only: bool) -> Option<Action> {
@@ -452,6 +469,7 @@ mod tests {
             Context::Tools,
             Context::Invites,
             Context::Form,
+            Context::EditUser,
         ] {
             let all = ctx.all(false);
             let mut seen: Vec<(Key, Action)> = Vec::new();

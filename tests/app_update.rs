@@ -462,3 +462,118 @@ fn while_the_first_load_runs_the_selection_stays_at_the_top() {
     app.update(batch(id, vec![user(4, "d@example.com")], 4));
     assert_eq!(selected_email(&app), "b@example.com");
 }
+
+/// What the app draws, as text.
+fn screen(app: &App) -> String {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).expect("a terminal");
+    terminal.draw(|f| app.draw(f)).expect("a frame");
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn edit_text_request(cmds: &[Command]) -> (RequestId, String) {
+    cmds.iter()
+        .find_map(|c| match c {
+            Command::EditText {
+                id,
+                text,
+                extension,
+            } => {
+                assert_eq!(*extension, "json");
+                Some((*id, text.clone()))
+            }
+            _ => None,
+        })
+        .expect("an EditText command")
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Command> {
+    app.update(Msg::Input(Input::Key(
+        ratatui::crossterm::event::KeyEvent::new(
+            KeyCode::Char(c),
+            ratatui::crossterm::event::KeyModifiers::CONTROL,
+        ),
+    )))
+}
+
+#[test]
+fn the_editor_gets_the_fields_as_json_and_a_bad_edit_or_no_editor_keeps_the_form() {
+    let (mut app, _) = loaded_app();
+    let cmds = press(&mut app, KeyCode::Char('e'));
+    // The form opens on the user as the server has it now.
+    if let Some((id, _)) = api_calls(&cmds)
+        .into_iter()
+        .find(|(_, c)| matches!(c, ApiCall::GetUser(_)))
+    {
+        app.update(Msg::Outcome(Outcome {
+            id,
+            result: Ok(ApiReply::User(Box::new(user(3, "c@example.com")))),
+        }));
+    }
+    assert_eq!(app.context(), Context::EditUser);
+    assert!(screen(&app).contains("edit as JSON in $EDITOR"));
+    typed(&mut app, "x");
+    let (id, text) = edit_text_request(&ctrl(&mut app, 'o'));
+    assert!(
+        text.contains("\"email\": \"c@example.comx\""),
+        "what was typed goes out: {text}"
+    );
+    assert!(screen(&app).contains("Editing in $EDITOR"));
+    assert!(
+        app.action().is_some_and(|a| !a.is_finished()),
+        "waiting for the editor"
+    );
+
+    // Text that is not JSON: the form is back as it was, with the reason; Ctrl-O reopens
+    // exactly the text that came back.
+    let broken = "{\n  \"email\": \"c@example.com\",\n".to_owned();
+    app.update(Msg::Outcome(Outcome {
+        id,
+        result: Ok(ApiReply::Edited(broken.clone())),
+    }));
+    let s = screen(&app);
+    assert!(s.contains("not JSON"), "{s}");
+    assert!(
+        s.contains("c@example.comx"),
+        "the form keeps what was typed: {s}"
+    );
+    assert_eq!(app.context(), Context::EditUser);
+    let (id, text) = edit_text_request(&ctrl(&mut app, 'o'));
+    assert_eq!(text, broken);
+
+    // No editor here (over SSH): the error shows and the form stays.
+    app.update(Msg::Outcome(Outcome {
+        id,
+        result: Err(GoTrueError::local(
+            gotrue_console::gotrue::ErrorKind::Validation,
+            Some("editor_unavailable"),
+            "An external editor is only available in a local terminal",
+        )),
+    }));
+    let s = screen(&app);
+    assert!(s.contains("editor_unavailable"), "{s}");
+    assert!(s.contains("c@example.comx"), "{s}");
+
+    // A good edit goes on like a submit: the user is read again for the preview.
+    let (id, text) = edit_text_request(&ctrl(&mut app, 'o'));
+    assert_eq!(text, broken, "the broken text is offered until it is fixed");
+    let fixed = r#"{"email": "c2@example.com", "user_metadata": {"plan": "pro"}}"#;
+    let cmds = app.update(Msg::Outcome(Outcome {
+        id,
+        result: Ok(ApiReply::Edited(fixed.into())),
+    }));
+    assert!(
+        api_calls(&cmds)
+            .iter()
+            .any(|(_, c)| matches!(c, ApiCall::GetUser(_))),
+        "{cmds:?}"
+    );
+}

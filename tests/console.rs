@@ -69,6 +69,7 @@ impl Harness {
             now: Box::new(now),
             clipboard: Box::new(move |t: &str| sink.lock().unwrap().push(t.to_owned())),
             connect,
+            editor: None,
         };
         let app = App::new(cfg, now(), (width, height));
         let mut driver = Driver::new(app, client, env);
@@ -615,6 +616,7 @@ async fn refused_and_non_admin_keys_get_their_own_panels() {
             now: Box::new(now),
             clipboard: Box::new(|_: &str| {}),
             connect: None,
+            editor: None,
         };
         let mut driver = Driver::new(app, client, env);
         driver.start();

@@ -20,6 +20,7 @@ fn readme_key_table_names_every_binding() {
         Context::Tools,
         Context::Invites,
         Context::Form,
+        Context::EditUser,
     ];
     let mut missing = Vec::new();
     for ctx in contexts {

@@ -16,6 +16,10 @@ struct Pty {
 }
 
 fn spawn(args: &[&str], cols: u16, rows: u16) -> Pty {
+    spawn_with(args, &[], cols, rows)
+}
+
+fn spawn_with(args: &[&str], envs: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
     let system = native_pty_system();
     let pair = system
         .openpty(PtySize {
@@ -31,6 +35,9 @@ fn spawn(args: &[&str], cols: u16, rows: u16) -> Pty {
     let state = std::env::temp_dir().join(format!("gc-pty-{}", std::process::id()));
     cmd.env("XDG_STATE_HOME", &state);
     cmd.env("XDG_CONFIG_HOME", &state);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
     let child = pair.slave.spawn_command(cmd).expect("the binary starts");
     let mut reader = pair.master.try_clone_reader().expect("a reader");
     let writer = pair.master.take_writer().expect("a writer");
@@ -201,4 +208,89 @@ fn an_unreachable_server_gets_a_panel_and_the_console_stays_usable() {
     pty.send(b"q");
     assert!(pty.wait_exit(Duration::from_secs(10)).success());
     pty.assert_restored();
+}
+
+#[test]
+fn ctrl_o_edits_the_user_in_editor_with_the_console_suspended() {
+    let dir = std::env::temp_dir().join(format!("gc-editor-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // The "editor": records the terminal's modes, prints a marker on the main screen, and
+    // changes one metadata value in the file it was given.
+    let script = dir.join("editor.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nstty -a > '{modes}'\ncp \"$1\" '{seen}'\necho EDITOR-RAN\n\
+             sed -i 's/\"locale\": \"en-GB\"/\"locale\": \"fr-FR\"/' \"$1\"\n",
+            modes = dir.join("modes.txt").display(),
+            seen = dir.join("seen.json").display(),
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .unwrap();
+    let editor = script.display().to_string();
+    let mut pty = spawn_with(&["--demo"], &[("EDITOR", &editor), ("VISUAL", "")], 120, 40);
+    pty.wait_for("@example.", Duration::from_secs(60));
+    pty.send(b"/ada@");
+    pty.wait_for("/ ada@", Duration::from_secs(5));
+    pty.send(b"\r");
+    pty.send(b"e");
+    pty.wait_for("user_metadata", Duration::from_secs(10));
+    pty.wait_for("edit as JSON", Duration::from_secs(5));
+    // A password typed in the form never goes to the editor's file.
+    pty.send(b"\t\t");
+    pty.send(b"typed-secret-pw");
+    pty.send(b"\x0f");
+    pty.wait_for("Save these changes?", Duration::from_secs(20));
+    let screen = pty.contents();
+    assert!(screen.contains("user_metadata.locale"), "{screen}");
+    assert!(screen.contains("fr-FR"), "{screen}");
+    assert!(screen.contains("password: changed"), "{screen}");
+
+    let modes = std::fs::read_to_string(dir.join("modes.txt")).unwrap();
+    assert!(
+        modes.contains(" icanon") && modes.contains(" echo"),
+        "cooked while editing: {modes}"
+    );
+    let seen = std::fs::read_to_string(dir.join("seen.json")).unwrap();
+    assert!(seen.contains("\"email\": \"ada@example.com\""), "{seen}");
+    assert!(!seen.contains("typed-secret-pw"), "{seen}");
+    // The console left the alternate screen for the editor and came back to it.
+    let raw = String::from_utf8_lossy(&pty.raw.lock().unwrap()).into_owned();
+    let marker = raw
+        .find("EDITOR-RAN")
+        .expect("the editor's output reached the terminal");
+    assert!(
+        raw[..marker].rfind("\x1b[?1049l").is_some(),
+        "main screen while editing"
+    );
+    assert!(
+        raw[marker..].contains("\x1b[?1049h"),
+        "alternate screen after"
+    );
+    // Keys work again (raw mode: `y` without Enter) and the change is saved.
+    pty.send(b"y");
+    pty.wait_for("Saved ada@example.com", Duration::from_secs(20));
+    pty.send(b"\x1b");
+    pty.wait_gone("Saved ada@example.com:", Duration::from_secs(5));
+    pty.send(b"q");
+    assert!(pty.wait_exit(Duration::from_secs(10)).success());
+    pty.assert_restored();
+    // The file with the user's data is gone.
+    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name().to_string_lossy().starts_with(&format!(
+                "gotrue-console-{}-",
+                pty.child.process_id().unwrap_or(0)
+            ))
+        })
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -27,6 +27,10 @@ pub trait Flow: Send {
     /// A result, a failure or a question is on screen: nothing is running.
     fn is_finished(&self) -> bool;
     fn is_typing(&self) -> bool;
+    /// The keys in force (footer and help): a form's, unless the flow adds its own.
+    fn context(&self) -> crate::keys::Context {
+        crate::keys::Context::Form
+    }
     fn draw(&self, frame: &mut Frame, area: Rect);
 }
 
@@ -124,6 +128,16 @@ impl Dialog {
             prompt: prompt.into(),
             fields,
             focus: 0,
+        }
+    }
+
+    /// What the form's fields hold now, when the step is a form.
+    pub fn form_values(&self) -> Option<Vec<String>> {
+        match &self.step {
+            Step::Form { fields, .. } => {
+                Some(fields.iter().map(|f| f.value().to_owned()).collect())
+            }
+            _ => None,
         }
     }
 

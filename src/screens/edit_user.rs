@@ -5,6 +5,7 @@
 
 use crate::command::{ApiCall, ApiReply, RequestId};
 use crate::gotrue::{AdminUserAttributes, GoTrueError, Secret, User, UserId};
+use crate::keys::{Action, Context};
 use crate::screens::dialog::{Dialog, DialogEvent, Flow, Step};
 use crate::screens::{Ctx, Effect, Level};
 use crate::widgets::field::Field;
@@ -26,6 +27,8 @@ const APP_META: usize = 5;
 enum Stage {
     Loading,
     Form,
+    /// The fields are out in `$EDITOR`.
+    Editor,
     Rereading,
     Confirm,
     Saving,
@@ -43,6 +46,9 @@ pub struct EditUser {
     dialog: Dialog,
     stage: Stage,
     pending: Option<RequestId>,
+    /// The editor's text when it could not be read back: the next Ctrl-O reopens it, so a
+    /// typo in the JSON loses nothing.
+    draft: Option<String>,
 }
 
 impl EditUser {
@@ -56,6 +62,7 @@ impl EditUser {
             dialog: Dialog::new("Edit user", Step::Working("Loading the user".into())),
             stage: Stage::Loading,
             pending: None,
+            draft: None,
         };
         match user {
             Some(u) => s.show_form(u),
@@ -139,6 +146,47 @@ impl EditUser {
         }
     }
 
+    /// Hands the fields to `$EDITOR` as one JSON document (the password stays in the form).
+    fn open_editor(&mut self, ctx: &mut Ctx) {
+        if let Some(values) = self.dialog.form_values() {
+            self.values = values;
+        }
+        // Kept until an edit reads back well: an editor that fails loses nothing either.
+        let text = match &self.draft {
+            Some(draft) => draft.clone(),
+            None => document(&self.values),
+        };
+        self.stage = Stage::Editor;
+        self.dialog.set_step(Step::Working(
+            "Editing in $EDITOR: save and quit it to come back (the password stays in the form)"
+                .into(),
+        ));
+        self.pending = Some(ctx.edit_text(text, "json"));
+    }
+
+    /// The editor's text back: into the form, then on to the preview as if submitted.
+    fn edited(&mut self, text: String, ctx: &mut Ctx) {
+        let read = from_document(&text, &self.values);
+        if read.is_ok() {
+            self.draft = None;
+        }
+        match read {
+            Ok(values) if values == self.values => {
+                self.back_to_form(Some("The editor changed nothing.".into()), None)
+            }
+            Ok(values) => self.submitted(values, ctx),
+            Err(why) => {
+                self.draft = Some(text);
+                self.back_to_form(
+                    Some(format!(
+                        "{why}. Ctrl-O reopens your text as you left it to fix it."
+                    )),
+                    None,
+                );
+            }
+        }
+    }
+
     fn preview(&mut self, current: &User) {
         let Some(original) = self.original.clone() else {
             return;
@@ -164,6 +212,12 @@ impl EditUser {
 
 impl Flow for EditUser {
     fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> bool {
+        if self.stage == Stage::Form
+            && Context::EditUser.lookup(&key, false) == Some(Action::ExternalEditor)
+        {
+            self.open_editor(ctx);
+            return true;
+        }
         match self.dialog.on_key(key) {
             DialogEvent::Close => {
                 if self.stage == Stage::Confirm {
@@ -212,6 +266,7 @@ impl Flow for EditUser {
         self.pending = None;
         match (self.stage.clone(), result) {
             (Stage::Loading, Ok(ApiReply::User(u))) => self.show_form(*u),
+            (Stage::Editor, Ok(ApiReply::Edited(text))) => self.edited(text, ctx),
             (Stage::Rereading, Ok(ApiReply::User(u))) => self.preview(&u),
             (Stage::Saving, Ok(ApiReply::UserSaved { user, .. })) => {
                 let name = user.display_name();
@@ -238,6 +293,7 @@ impl Flow for EditUser {
                 });
                 self.dialog.error = Some(e);
             }
+            (Stage::Editor, Err(e)) => self.back_to_form(None, Some(e)),
             (_, Err(e)) => {
                 ctx.flash(Level::Error, format!("Saving failed: {e}"));
                 self.back_to_form(None, Some(e));
@@ -253,6 +309,71 @@ impl Flow for EditUser {
     fn is_typing(&self) -> bool {
         self.dialog.is_typing()
     }
+
+    fn context(&self) -> Context {
+        if self.stage == Stage::Form {
+            Context::EditUser
+        } else {
+            Context::Form
+        }
+    }
+}
+
+/// The fields `$EDITOR` gets, in the form's order. Metadata goes in as objects; text in the
+/// form that is not (yet) a JSON object goes in as a string, so nothing typed is lost.
+const DOCUMENT_FIELDS: [(&str, usize); 5] = [
+    ("email", EMAIL),
+    ("phone", PHONE),
+    ("role", ROLE),
+    ("user_metadata", USER_META),
+    ("app_metadata", APP_META),
+];
+
+fn document(values: &[String]) -> String {
+    let mut doc = Map::new();
+    for (name, i) in DOCUMENT_FIELDS {
+        let v = values.get(i).cloned().unwrap_or_default();
+        let value = if i == USER_META || i == APP_META {
+            match object(&v, name) {
+                Ok(m) => Value::Object(m),
+                Err(_) => Value::String(v),
+            }
+        } else {
+            Value::String(v)
+        };
+        doc.insert(name.to_owned(), value);
+    }
+    let mut text = serde_json::to_string_pretty(&Value::Object(doc)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The form's values from the editor's text; a field left out keeps the form's value.
+fn from_document(text: &str, form: &[String]) -> Result<Vec<String>, String> {
+    let doc = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => m,
+        Ok(_) => return Err("The editor's text must be one JSON object".into()),
+        Err(e) => return Err(format!("The editor's text is not JSON ({e})")),
+    };
+    let mut values = form.to_vec();
+    values.resize(APP_META + 1, String::new());
+    for (name, value) in doc {
+        let Some(&(_, i)) = DOCUMENT_FIELDS.iter().find(|(n, _)| *n == name) else {
+            let names: Vec<&str> = DOCUMENT_FIELDS.iter().map(|(n, _)| *n).collect();
+            return Err(format!(
+                "`{name}` is not a field here (these are: {})",
+                names.join(", ")
+            ));
+        };
+        values[i] = match (value, i) {
+            (Value::String(s), _) => s,
+            (Value::Null, _) => String::new(),
+            (Value::Object(m), USER_META | APP_META) => compact(&m),
+            (_, USER_META | APP_META) => return Err(format!("{name} must be a JSON object")),
+            (_, _) => return Err(format!("{name} must be a string")),
+        };
+    }
+    Ok(values)
 }
 
 fn compact(m: &Map<String, Value>) -> String {
@@ -468,6 +589,51 @@ mod tests {
             json!({"plan": "pro"}).as_object().cloned().unwrap()
         );
         assert!(diff.iter().any(|d| d.contains("user_metadata.theme: −")));
+    }
+
+    #[test]
+    fn the_editor_document_round_trips_and_keeps_the_password_out() {
+        let form = values(&[
+            "ada@example.com",
+            "",
+            "s3cret-typed",
+            "authenticated",
+            r#"{"full_name":"Ada"}"#,
+            "{not json yet",
+        ]);
+        let doc = document(&form);
+        assert!(!doc.contains("s3cret-typed"), "{doc}");
+        assert!(doc.contains("\"full_name\": \"Ada\""), "{doc}");
+        // Text that is not an object yet goes out as a string and comes back unchanged.
+        assert!(doc.contains(r#""app_metadata": "{not json yet""#), "{doc}");
+        assert_eq!(from_document(&doc, &form).unwrap(), form);
+
+        let edited = doc.replace("\"Ada\"", "\"Ada L.\"");
+        let back = from_document(&edited, &form).unwrap();
+        assert_eq!(back[USER_META], r#"{"full_name":"Ada L."}"#);
+        assert_eq!(back[PASSWORD], "s3cret-typed", "the form's password stays");
+
+        // Left-out fields keep the form's value; unknown fields and wrong types are refused.
+        assert_eq!(
+            from_document(r#"{"role":"admin"}"#, &form).unwrap()[EMAIL],
+            form[EMAIL]
+        );
+        assert!(
+            from_document(r#"{"plan":"pro"}"#, &form)
+                .unwrap_err()
+                .contains("`plan`")
+        );
+        assert!(
+            from_document(r#"{"email":3}"#, &form)
+                .unwrap_err()
+                .contains("string")
+        );
+        assert!(
+            from_document(r#"{"user_metadata":[1]}"#, &form)
+                .unwrap_err()
+                .contains("object")
+        );
+        assert!(from_document("{", &form).unwrap_err().contains("not JSON"));
     }
 
     #[test]

@@ -97,6 +97,19 @@ impl Ctx {
         id
     }
 
+    /// Asks for `text` to be edited in the user's `$EDITOR` (a file named `*.{extension}`);
+    /// the edited text comes back as `ApiReply::Edited` under the returned id.
+    pub fn edit_text(&mut self, text: String, extension: &'static str) -> RequestId {
+        self.next_id += 1;
+        let id = RequestId(self.next_id);
+        self.commands.push(Command::EditText {
+            id,
+            text,
+            extension,
+        });
+        id
+    }
+
     pub fn flash(&mut self, level: Level, text: impl Into<String>) {
         let secs = match level {
             Level::Info => 4,

@@ -6,8 +6,8 @@ pub mod local;
 pub mod ssh;
 
 use crate::app::{App, AppConfig, Msg};
-use crate::command::{Command, Outcome};
-use crate::gotrue::{GoTrueClient, GoTrueError, RequestLog, Secret};
+use crate::command::{ApiReply, Command, Outcome};
+use crate::gotrue::{ErrorKind, GoTrueClient, GoTrueError, RequestLog, Secret};
 use crate::input::Input;
 use crate::worker::Worker;
 use chrono::{DateTime, Utc};
@@ -26,7 +26,14 @@ pub struct Environment {
     /// Resolves a profile into a client and what the app shows of it. It may block (a key
     /// command runs up to 10 s): the driver calls it off the event loop.
     pub connect: Option<Connector>,
+    /// Edits text in the user's editor with the console suspended (a local terminal only;
+    /// `None` over SSH and in tests that do not set one).
+    pub editor: Option<Editor>,
 }
+
+/// Edits `text` in a file named `*.{extension}` and returns what the editor left, or why it
+/// could not. It blocks until the editor exits; the console is suspended meanwhile.
+pub type Editor = Box<dyn FnMut(&str, &str) -> Result<String, String> + Send>;
 
 /// Sees every command the app issues before it runs, and may refuse it: a refused GoTrue call
 /// is answered with the error instead. The SSH server journals commands with it and keeps
@@ -42,6 +49,7 @@ impl Environment {
             now: Box::new(Utc::now),
             clipboard,
             connect: None,
+            editor: None,
         }
     }
 }
@@ -72,6 +80,8 @@ pub struct Driver {
     env: Environment,
     gate: Option<CommandGate>,
     quit: bool,
+    /// Something else drew on the terminal (the editor): the next frame is drawn whole.
+    repaint: bool,
 }
 
 impl Driver {
@@ -96,6 +106,7 @@ impl Driver {
             env,
             gate: None,
             quit: false,
+            repaint: false,
         }
     }
 
@@ -121,6 +132,11 @@ impl Driver {
 
     pub fn has_quit(&self) -> bool {
         self.quit
+    }
+
+    /// Whether the screen must be cleared and drawn whole (once: this resets it).
+    pub fn take_repaint(&mut self) -> bool {
+        std::mem::take(&mut self.repaint)
     }
 
     /// Requests still running on the worker.
@@ -199,7 +215,7 @@ impl Driver {
             if let Some(gate) = &mut self.gate
                 && let Err(refusal) = gate(&command)
             {
-                if let Command::Api(id, _) = command {
+                if let Command::Api(id, _) | Command::EditText { id, .. } = command {
                     let _ = self.refused.send(Outcome {
                         id,
                         result: Err(refusal),
@@ -209,6 +225,14 @@ impl Driver {
             }
             if let Command::SwitchProfile(name) = command {
                 self.switch_profile(name);
+            } else if let Command::EditText {
+                id,
+                text,
+                extension,
+            } = command
+            {
+                let result = self.edit_text(&text, extension);
+                let _ = self.refused.send(Outcome { id, result });
             } else if run_commands(
                 vec![command],
                 &mut self.worker,
@@ -218,6 +242,22 @@ impl Driver {
                 self.quit = true;
             }
         }
+    }
+
+    /// Runs the editor (blocking: the console is suspended until it exits).
+    fn edit_text(&mut self, text: &str, extension: &str) -> Result<ApiReply, GoTrueError> {
+        let Some(editor) = self.env.editor.as_mut() else {
+            return Err(GoTrueError::local(
+                ErrorKind::Validation,
+                Some("editor_unavailable"),
+                "An external editor is only available in a local terminal (not over SSH): \
+                 use the form",
+            ));
+        };
+        self.repaint = true;
+        editor(text, extension)
+            .map(ApiReply::Edited)
+            .map_err(|why| GoTrueError::local(ErrorKind::Validation, Some("editor_failed"), why))
     }
 
     fn switch_profile(&mut self, name: String) {
@@ -248,6 +288,16 @@ where
     let mut driver = Driver::new(app, client, env);
     driver.start();
     while !driver.has_quit() {
+        if driver.take_repaint() {
+            // The editor drew on the screen. Terminal::clear would ask the terminal where its
+            // cursor is (an answer a slow link may not bring in time): clear the screen and
+            // draw an empty frame instead, so the next frame is drawn whole.
+            terminal
+                .backend_mut()
+                .clear_region(ratatui::backend::ClearType::All)
+                .map_err(Into::into)?;
+            terminal.draw(|_| {}).map_err(Into::into)?;
+        }
         // Each pass follows a message that may have changed the state; an idle console
         // waits in next_message and draws nothing.
         terminal
@@ -283,7 +333,7 @@ fn run_commands(
             }
             Command::Quit => return true,
             // Handled by the driver, which owns the channel for the answer.
-            Command::SwitchProfile(_) => {}
+            Command::SwitchProfile(_) | Command::EditText { .. } => {}
         }
     }
     false

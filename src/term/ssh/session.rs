@@ -332,6 +332,14 @@ fn command_gate(
     allowed: fn(&ApiCall) -> bool,
 ) -> CommandGate {
     Box::new(move |command: &Command| {
+        if let Command::EditText { .. } = command {
+            // An editor on the server's machine is a shell on it: never for a remote user.
+            return Err(GoTrueError::local(
+                ErrorKind::Validation,
+                Some("not_available_over_ssh"),
+                "An external editor is not available over SSH: use the form",
+            ));
+        }
         let Command::Api(_, call) = command else {
             return Ok(());
         };
@@ -860,6 +868,20 @@ mod tests {
             entries[0].reason.as_deref(),
             Some("refused: not available over SSH")
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_external_editor_is_refused_over_ssh_even_where_calls_are_allowed() {
+        let dir = temp_dir();
+        let mut gate = command_gate(shared(&dir), "s1".into(), grant(), |_| true);
+        let refused = gate(&Command::EditText {
+            id: crate::command::RequestId(3),
+            text: "{}".into(),
+            extension: "json",
+        })
+        .expect_err("refused");
+        assert_eq!(refused.code.as_deref(), Some("not_available_over_ssh"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
