@@ -13,6 +13,8 @@ struct Pty {
     child: Box<dyn portable_pty::Child + Send + Sync>,
     pair_slave: Box<dyn portable_pty::SlavePty + Send>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
+    /// XDG_STATE_HOME of the console: its log is `gotrue-console/gotrue-console.log`.
+    state: std::path::PathBuf,
 }
 
 fn spawn(args: &[&str], cols: u16, rows: u16) -> Pty {
@@ -32,7 +34,10 @@ fn spawn_with(args: &[&str], envs: &[(&str, &str)], cols: u16, rows: u16) -> Pty
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gotrue-console"));
     cmd.args(args);
     cmd.env("TERM", "xterm-256color");
-    let state = std::env::temp_dir().join(format!("gc-pty-{}", std::process::id()));
+    static SPAWNED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SPAWNED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let state = std::env::temp_dir().join(format!("gc-pty-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&state);
     cmd.env("XDG_STATE_HOME", &state);
     cmd.env("XDG_CONFIG_HOME", &state);
     for (k, v) in envs {
@@ -61,6 +66,7 @@ fn spawn_with(args: &[&str], envs: &[(&str, &str)], cols: u16, rows: u16) -> Pty
         child,
         pair_slave: pair.slave,
         _master: pair.master,
+        state,
     }
 }
 
@@ -91,6 +97,27 @@ impl Pty {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.state.join("gotrue-console/gotrue-console.log"))
+            .unwrap_or_default()
+    }
+
+    /// Everything the console wrote to the terminal, as text.
+    fn output(&self) -> String {
+        String::from_utf8_lossy(&self.raw.lock().unwrap()).into_owned()
+    }
+
+    fn signal(&mut self, name: &str) {
+        let pid = self.child.process_id().expect("a pid");
+        let ok = std::process::Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(pid.to_string())
+            .status()
+            .expect("kill runs")
+            .success();
+        assert!(ok, "kill -{name} {pid}");
     }
 
     fn send(&mut self, bytes: &[u8]) {
@@ -293,4 +320,48 @@ fn ctrl_o_edits_the_user_in_editor_with_the_console_suspended() {
         .collect();
     assert!(left.is_empty(), "temporary files left: {left:?}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sigterm_and_sighup_leave_the_terminal_restored() {
+    for signal in ["TERM", "HUP"] {
+        let mut pty = spawn(&["--demo"], 100, 30);
+        pty.wait_for("@example.", Duration::from_secs(60));
+        // Mid-way through typing in a field, with bracketed paste on.
+        pty.send(b"/ad");
+        pty.wait_for("/ ad", Duration::from_secs(5));
+        pty.signal(signal);
+        pty.wait_exit(Duration::from_secs(10));
+        pty.assert_restored();
+        let out = pty.output();
+        assert!(
+            out.rfind("\x1b[?2004l") > out.rfind("\x1b[?2004h"),
+            "SIG{signal}: bracketed paste is off again"
+        );
+    }
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_is_reported_and_logged() {
+    let mut pty = spawn_with(&["--demo"], &[("GOTRUE_CONSOLE_PANIC_KEY", "%")], 100, 30);
+    pty.wait_for("@example.", Duration::from_secs(60));
+    pty.send(b"%");
+    let status = pty.wait_exit(Duration::from_secs(10));
+    assert!(!status.success(), "a panic is a failure: {status:?}");
+    pty.assert_restored();
+    let out = pty.output();
+    assert!(
+        out.rfind("\x1b[?2004l") > out.rfind("\x1b[?2004h"),
+        "bracketed paste is off again"
+    );
+    // The report is on the main screen, after the alternate screen was left.
+    let left = out.rfind("\x1b[?1049l").expect("left the alternate screen");
+    assert!(
+        out[left..].contains("forced by GOTRUE_CONSOLE_PANIC_KEY"),
+        "{}",
+        &out[left..]
+    );
+    let log = pty.log();
+    assert!(log.contains("the console panicked"), "{log}");
+    assert!(log.contains("forced by GOTRUE_CONSOLE_PANIC_KEY"), "{log}");
 }

@@ -5,7 +5,8 @@ use crate::app::App;
 use crate::gotrue::GoTrueClient;
 use crate::input::Input;
 use crate::term::{Connector, Environment, osc52, run_app};
-use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste};
+use ratatui::crossterm::cursor::Show;
+use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, KeyCode};
 use ratatui::crossterm::execute;
 use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -17,9 +18,19 @@ pub async fn run(
     client: GoTrueClient,
     connect: Option<Connector>,
 ) -> std::io::Result<()> {
+    // Listening for SIGTERM and SIGHUP starts before the terminal changes, so that neither
+    // can leave it raw.
+    let terminated = terminated();
     // ratatui::init: raw mode + alternate screen, and a panic hook that restores the
-    // terminal before the panic report prints.
+    // terminal before the panic report prints. Ours runs first: it also ends bracketed paste,
+    // shows the cursor and writes the panic to the log.
     let mut terminal = ratatui::init();
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        tracing::error!(panic = %info, "the console panicked");
+        let _ = execute!(std::io::stdout(), DisableBracketedPaste, Show);
+        report(info);
+    }));
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
     let size = terminal
         .size()
@@ -34,8 +45,20 @@ pub async fn run(
     let keys = tx.clone();
     let gate = reader.clone();
     std::thread::spawn(move || read_input(&gate, &keys));
-    let inputs =
-        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|i| (i, rx)) });
+    // A test hook: the key named in GOTRUE_CONSOLE_PANIC_KEY panics in the event loop, where a
+    // bug would, so that tests can check what a panic leaves behind.
+    let panic_key = std::env::var("GOTRUE_CONSOLE_PANIC_KEY")
+        .ok()
+        .and_then(|k| k.chars().next());
+    let inputs = futures::stream::unfold(rx, move |mut rx| async move {
+        let input = rx.recv().await?;
+        if let (Some(k), Input::Key(key)) = (panic_key, &input)
+            && key.code == KeyCode::Char(k)
+        {
+            panic!("forced by GOTRUE_CONSOLE_PANIC_KEY");
+        }
+        Some((input, rx))
+    });
     let inputs = Box::pin(inputs);
 
     let mut env = Environment::system(Box::new(|text: &str| {
@@ -50,31 +73,40 @@ pub async fn run(
 
     let result = tokio::select! {
         r = run_app(&mut terminal, app, inputs, client, env) => r.map(drop),
-        _ = terminated() => Ok(()),
+        _ = terminated => Ok(()),
     };
-    let _ = execute!(std::io::stdout(), DisableBracketedPaste);
-    ratatui::restore();
+    restore();
     result
 }
 
-/// SIGTERM, or SIGHUP (the SSH link dropped): leave cleanly.
-async fn terminated() {
+/// Cooked mode, main screen, no bracketed paste, cursor shown.
+fn restore() {
+    let _ = execute!(std::io::stdout(), DisableBracketedPaste, Show);
+    ratatui::restore();
+}
+
+/// SIGTERM, or SIGHUP (the SSH link dropped): leave cleanly. The handlers are installed
+/// when this is called, not when it is first polled.
+fn terminated() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) else {
-            return std::future::pending().await;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
+        let signals = signal(SignalKind::terminate()).and_then(|t| {
+            let h = signal(SignalKind::hangup())?;
+            Ok((t, h))
+        });
+        async move {
+            let Ok((mut term, mut hup)) = signals else {
+                return std::future::pending().await;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
         }
     }
     #[cfg(not(unix))]
-    std::future::pending::<()>().await
+    std::future::pending::<()>()
 }
 
 /// Lets the editor take the terminal's input from the reader thread and give it back.
@@ -169,8 +201,7 @@ fn edit_suspended(gate: &ReaderGate, text: &str, extension: &str) -> Result<Stri
 
     gate.pause();
     let mut out = std::io::stdout();
-    let _ = execute!(out, DisableBracketedPaste);
-    ratatui::restore();
+    restore();
     let status = editor_command(&editor, &path).status();
     let _ = ratatui::crossterm::terminal::enable_raw_mode();
     let _ = execute!(
