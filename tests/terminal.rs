@@ -365,3 +365,121 @@ fn a_panic_restores_the_terminal_and_is_reported_and_logged() {
     assert!(log.contains("the console panicked"), "{log}");
     assert!(log.contains("forced by GOTRUE_CONSOLE_PANIC_KEY"), "{log}");
 }
+
+/// `gotrue-console demo-server` on its own, with the keys it prints.
+struct DemoProcess {
+    child: std::process::Child,
+    url: String,
+    anon_key: String,
+    service_role_key: String,
+}
+
+impl DemoProcess {
+    fn start() -> DemoProcess {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gotrue-console"))
+            .args(["demo-server", "--listen", "127.0.0.1:0"])
+            .env("XDG_STATE_HOME", std::env::temp_dir().join("gc-demo-state"))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the demo server starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("its first line");
+        let j: serde_json::Value = serde_json::from_str(&line).expect("a JSON line");
+        let field = |k: &str| j[k].as_str().expect(k).to_owned();
+        DemoProcess {
+            url: field("url"),
+            anon_key: field("anon_key"),
+            service_role_key: field("service_role_key"),
+            child,
+        }
+    }
+}
+
+impl Drop for DemoProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A whole session with trace logging, a known service key, typed passwords and live tokens,
+/// ending in a panic: none of the secrets reaches the screen, the log or the panic report.
+#[test]
+fn no_secret_reaches_the_screen_the_log_or_the_panic_report() {
+    let demo = DemoProcess::start();
+    let mut pty = spawn_with(
+        &[],
+        &[
+            ("GOTRUE_URL", &demo.url),
+            ("GOTRUE_ANON_KEY", &demo.anon_key),
+            ("GOTRUE_SERVICE_ROLE_KEY", &demo.service_role_key),
+            ("GOTRUE_CONSOLE_LOG", "trace"),
+            ("GOTRUE_CONSOLE_PANIC_KEY", "%"),
+        ],
+        120,
+        40,
+    );
+    pty.wait_for("@example.", Duration::from_secs(60));
+    // Sign in as a user: a typed password, then live access and refresh tokens.
+    pty.send(b"2");
+    pty.wait_for("Sign in as a user", Duration::from_secs(5));
+    pty.send(b"e");
+    pty.send(b"ada@example.com\t");
+    pty.send(b"analytical-engine-1843\r");
+    pty.wait_for("role  authenticated", Duration::from_secs(20));
+    // Refresh: the refresh token goes out, new tokens come back. The activity tab lists both
+    // token requests.
+    pty.send(b"R");
+    pty.send(b"4");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while pty.contents().matches("POST   /token").count() < 2 {
+        assert!(Instant::now() < deadline, "no refresh:\n{}", pty.contents());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Set a new password for a user through the edit form.
+    pty.send(b"1");
+    pty.wait_for("Users [", Duration::from_secs(5));
+    pty.send(b"/grace@");
+    pty.wait_for("/ grace@", Duration::from_secs(5));
+    pty.send(b"\re");
+    pty.wait_for("user_metadata", Duration::from_secs(10));
+    pty.send(b"\t\tTyped-Pass-99-Zebra\r");
+    pty.wait_for("Save these changes?", Duration::from_secs(20));
+    pty.send(b"y");
+    pty.wait_for("Saved grace@", Duration::from_secs(20));
+    pty.send(b"\x1b");
+    pty.wait_gone("Saved grace@example.com:", Duration::from_secs(5));
+    pty.send(b"%");
+    assert!(!pty.wait_exit(Duration::from_secs(10)).success());
+    pty.assert_restored();
+
+    let out = pty.output();
+    let log = pty.log();
+    assert!(log.contains("TRACE"), "trace logging was on");
+    assert!(
+        log.contains("the console panicked"),
+        "the crash is in the log"
+    );
+    assert!(
+        out.contains("forced by GOTRUE_CONSOLE_PANIC_KEY"),
+        "the report was shown"
+    );
+    for (what, secret) in [
+        ("the service key", demo.service_role_key.as_str()),
+        ("the signed-in user's password", "analytical-engine-1843"),
+        ("the password typed in the form", "Typed-Pass-99-Zebra"),
+    ] {
+        assert!(!out.contains(secret), "{what} reached the terminal");
+        assert!(!log.contains(secret), "{what} reached the log");
+    }
+    // Access tokens (and the service key) are JWTs: no JWT at all may show.
+    for (name, text) in [("terminal", &out), ("log", &log)] {
+        if let Some(at) = text.find("eyJ") {
+            let around = &text[at.saturating_sub(80)..(at + 80).min(text.len())];
+            panic!("a JWT reached the {name}: …{around}…");
+        }
+    }
+}
