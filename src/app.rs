@@ -38,6 +38,8 @@ pub struct AppConfig {
     pub has_service_key: bool,
     /// Start-up warnings (config permissions, …), shown once.
     pub warnings: Vec<String>,
+    /// TLS certificates are not checked: the header says so for as long as it lasts.
+    pub insecure_tls: bool,
     /// Profiles of the config file, for the in-console switch.
     pub profiles: Vec<String>,
     /// Hide emails and phone numbers until revealed (screen shares, public demos).
@@ -1056,6 +1058,9 @@ impl App {
         }
         if self.cfg.read_only {
             spans.push(Span::styled(" READ-ONLY ", theme::demo()));
+        }
+        if self.cfg.insecure_tls {
+            spans.push(Span::styled(" INSECURE TLS ", theme::production()));
         }
         let server = self
             .cfg

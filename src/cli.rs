@@ -66,6 +66,11 @@ pub struct ConsoleArgs {
     /// With --demo: synthetic users added to the seed users.
     #[arg(long, value_name = "N", default_value_t = 0, requires = "demo")]
     pub demo_users: usize,
+    /// Accept any TLS certificate (self-signed, expired, another host's). For a test server
+    /// only: anyone on the network path could read the service key. The console says so in
+    /// its header, and `users export` on stderr.
+    #[arg(long, global = true)]
+    pub insecure: bool,
     /// Request timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30, global = true)]
     pub timeout: u64,

@@ -50,6 +50,8 @@ pub struct ConsoleOverrides {
     pub read_only: bool,
     /// `--config FILE`: instead of the default path; unlike the default, it must exist.
     pub config_path: Option<PathBuf>,
+    /// `--insecure`: accept any TLS certificate (a profile can turn it on too, never off).
+    pub insecure_tls: bool,
 }
 
 /// Where one setting came from, for display; never the value itself.
@@ -103,6 +105,8 @@ pub struct Connection {
     pub service_role_key: Option<Secret>,
     pub read_only: bool,
     pub production: bool,
+    /// TLS certificates are not checked (`--insecure`, or `insecure_tls` in the profile).
+    pub insecure_tls: bool,
     /// To show the user at start-up (or after a profile switch).
     pub warnings: Vec<String>,
     pub sources: Sources,
@@ -123,6 +127,9 @@ pub struct ProfileConfig {
     pub read_only: bool,
     #[serde(default)]
     pub production: bool,
+    /// Accept any TLS certificate: for a test server with a self-signed one.
+    #[serde(default)]
+    pub insecure_tls: bool,
 }
 
 /// A parsed config file.
@@ -438,6 +445,7 @@ impl Connection {
         client.anon_key = self.anon_key.clone();
         client.service_role_key = self.service_role_key.clone();
         client.request_timeout = request_timeout;
+        client.insecure_tls = self.insecure_tls;
         client
     }
 
@@ -450,6 +458,7 @@ impl Connection {
             production: self.production,
             has_service_key: self.service_role_key.is_some(),
             warnings: self.warnings.clone(),
+            insecure_tls: self.insecure_tls,
             ..crate::app::AppConfig::default()
         }
     }
@@ -653,6 +662,12 @@ fn build(
         (false, None)
     };
 
+    let insecure_tls = overrides.insecure_tls || profile.is_some_and(|(_, p, _)| p.insecure_tls);
+    if insecure_tls {
+        // First: it is the one flashed at start-up.
+        warnings.insert(0, INSECURE_WARNING.to_owned());
+    }
+
     let (anon_key, anon_source) = anon.unzip();
     let (service_role_key, service_source) = service.unzip();
     Ok(Connection {
@@ -662,6 +677,7 @@ fn build(
         service_role_key,
         read_only,
         production: profile.is_some_and(|(_, p, _)| p.production),
+        insecure_tls,
         warnings,
         sources: Sources {
             url: url_source,
@@ -671,6 +687,10 @@ fn build(
         },
     })
 }
+
+/// What `--insecure` (or `insecure_tls`) means, said where it is in force.
+pub const INSECURE_WARNING: &str = "TLS certificates are NOT checked (--insecure): anyone on the \
+     network path can read the service key and every token. Use it for a test server only.";
 
 /// Wraps a problem found while resolving a profile (so with no line number).
 fn profile_error(name: &str, path: &Path) -> impl FnOnce(ProfileProblem) -> ConfigError {
@@ -1238,6 +1258,40 @@ production = true
         assert!(msg.contains("profile `a`"), "{msg}");
         assert!(msg.contains("(line 1)"), "{msg}");
         assert!(msg.contains("url:"), "{msg}");
+    }
+
+    #[test]
+    fn insecure_tls_from_the_flag_or_the_profile_warns_first() {
+        let dir = TempDir::new("insecure");
+        dir.write_config(
+            "[profiles.staging]\nurl = \"https://staging.test\"\ninsecure_tls = true\n\n\
+             [profiles.prod]\nurl = \"https://prod.test\"\n",
+        );
+        let env = dir.env(&[]);
+        let pick = |name: &str, insecure_tls: bool| ConsoleOverrides {
+            profile: Some(name.into()),
+            insecure_tls,
+            ..no_flags()
+        };
+        let c = resolve(&pick("staging", false), &env).unwrap();
+        assert!(c.insecure_tls);
+        assert!(
+            c.client_config(std::time::Duration::from_secs(1))
+                .insecure_tls
+        );
+        assert!(c.app_config().insecure_tls);
+        assert_eq!(
+            c.warnings.first().map(String::as_str),
+            Some(INSECURE_WARNING)
+        );
+        let c = resolve(&pick("prod", false), &env).unwrap();
+        assert!(!c.insecure_tls && c.warnings.is_empty(), "{:?}", c.warnings);
+        let c = resolve(&pick("prod", true), &env).unwrap();
+        assert!(c.insecure_tls);
+        assert_eq!(
+            c.warnings.first().map(String::as_str),
+            Some(INSECURE_WARNING)
+        );
     }
 
     #[test]

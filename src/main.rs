@@ -85,6 +85,7 @@ fn connect(
 fn connector(args: &ConsoleArgs, timeout: Duration) -> Connector {
     let path = config_path(args);
     let read_only = args.read_only;
+    let insecure_tls = args.insecure;
     Arc::new(move |name: &str| {
         let path = path.clone().ok_or("no config file")?;
         let file = ConfigFile::load(&path)
@@ -92,6 +93,7 @@ fn connector(args: &ConsoleArgs, timeout: Duration) -> Connector {
             .ok_or_else(|| format!("{} does not exist", path.display()))?;
         let overrides = ConsoleOverrides {
             read_only,
+            insecure_tls,
             ..ConsoleOverrides::default()
         };
         let env = |var: &str| {
@@ -147,6 +149,7 @@ async fn console(args: ConsoleArgs) -> Result<()> {
             profiles,
             mask: false,
             journal: None,
+            insecure_tls: false,
         };
         _demo = Some(demo);
         (client, app)
@@ -156,6 +159,7 @@ async fn console(args: ConsoleArgs) -> Result<()> {
             profile: args.profile.clone(),
             read_only: args.read_only,
             config_path: args.config.clone(),
+            insecure_tls: args.insecure,
         };
         // Key commands may run (up to 10 s each): off the async threads.
         let conn =
@@ -198,6 +202,7 @@ async fn users_export(console: ConsoleArgs, args: ExportArgs) {
         profile: console.profile.clone(),
         read_only: console.read_only,
         config_path: console.config.clone(),
+        insecure_tls: console.insecure,
     };
     // Key commands may run (up to 10 s each): off the async threads.
     let conn = match tokio::task::spawn_blocking(move || {

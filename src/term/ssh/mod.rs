@@ -473,6 +473,7 @@ pub async fn serve_config(
             profile: console.profile.clone(),
             read_only: console.read_only,
             config_path: console.config.clone(),
+            insecure_tls: console.insecure,
         };
         // Key commands may run (up to 10 s each): off the async threads.
         let conn =
