@@ -1,7 +1,10 @@
-//! The server a test talks to: a real GoTrue when `GOTRUE_URL` and `GOTRUE_JWT_SECRET` are
-//! set (CI runs the suite against one), else a fresh embedded demo server configured like the
-//! real one in `tests/real-gotrue.sh`.
+//! Shared by the test binaries (each uses a part, hence `dead_code` allowed): the whole
+//! console in-process ([`harness`]), and the server a test talks to: a real GoTrue when
+//! `GOTRUE_URL` and `GOTRUE_JWT_SECRET` are set (CI runs the suite against one), else a fresh
+//! embedded demo server configured like the real one in `tests/real-gotrue.sh`.
 #![allow(dead_code)]
+
+pub mod harness;
 
 use gotrue_console::demo::{DemoConfig, DemoServer};
 use gotrue_console::gotrue::{

@@ -1,0 +1,225 @@
+//! The whole console in-process for tests: the real App, Driver, worker and client, a
+//! `TestBackend` terminal, and the embedded demo server on 127.0.0.1:0. Keys go in as a user
+//! types them; waits are for conditions (an answer arrives and the app changes), never sleeps.
+
+use chrono::{DateTime, Utc};
+use gotrue_console::app::{App, AppConfig, Msg};
+use gotrue_console::demo::{DemoConfig, DemoServer};
+use gotrue_console::gotrue::{BaseUrl, ClientConfig, GoTrueClient};
+use gotrue_console::input::Input;
+use gotrue_console::screens::users::Load;
+use gotrue_console::term::{Driver, Environment};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::KeyCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The console's clock in these tests: just after the seed data's newest user.
+pub fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2025-06-01T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+pub struct Harness {
+    pub driver: Driver,
+    pub terminal: Terminal<TestBackend>,
+    pub demo: DemoServer,
+    /// What the console put on the clipboard.
+    pub copied: Arc<Mutex<Vec<String>>>,
+}
+
+impl Harness {
+    pub async fn new(width: u16, height: u16) -> Harness {
+        Self::with(width, height, DemoConfig::default()).await
+    }
+
+    pub async fn with(width: u16, height: u16, demo_config: DemoConfig) -> Harness {
+        Self::with_client(width, height, demo_config, |c| c).await
+    }
+
+    /// Like [`Harness::with`], with the client's settings adjusted (a shorter timeout, say).
+    pub async fn with_client(
+        width: u16,
+        height: u16,
+        demo_config: DemoConfig,
+        adjust: impl FnOnce(ClientConfig) -> ClientConfig,
+    ) -> Harness {
+        let demo = DemoServer::start(demo_config).await.expect("demo server");
+        let base = BaseUrl::parse(demo.url()).unwrap();
+        let client = GoTrueClient::new(adjust(
+            ClientConfig::new(base)
+                .anon_key(demo.anon_key())
+                .service_role_key(demo.service_role_key()),
+        ))
+        .unwrap();
+        let cfg = AppConfig {
+            // Fixed, so snapshots do not depend on the port.
+            server: "http://127.0.0.1:9998".into(),
+            profile: Some("demo".into()),
+            demo: true,
+            has_service_key: true,
+            ..AppConfig::default()
+        };
+        Self::with_app(width, height, demo, client, cfg, None).await
+    }
+
+    pub async fn with_app(
+        width: u16,
+        height: u16,
+        demo: DemoServer,
+        client: GoTrueClient,
+        cfg: AppConfig,
+        connect: Option<gotrue_console::term::Connector>,
+    ) -> Harness {
+        let copied = Arc::new(Mutex::new(Vec::new()));
+        let sink = copied.clone();
+        let env = Environment {
+            now: Box::new(now),
+            clipboard: Box::new(move |t: &str| sink.lock().unwrap().push(t.to_owned())),
+            connect,
+            editor: None,
+        };
+        let app = App::new(cfg, now(), (width, height));
+        let mut driver = Driver::new(app, client, env);
+        driver.start();
+        let mut h = Harness {
+            driver,
+            terminal: Terminal::new(TestBackend::new(width, height)).unwrap(),
+            demo,
+            copied,
+        };
+        // 100,000 demo users take a while in a debug build.
+        h.until_within(
+            Duration::from_secs(300),
+            "the start-up requests finish",
+            |app| {
+                matches!(app.users().load_state(), Load::Done)
+                    && app.health().is_some()
+                    && app.settings().is_some()
+                    && (!app.config().demo || app.outbox().is_loaded())
+            },
+        )
+        .await;
+        h
+    }
+
+    pub fn app(&self) -> &App {
+        self.driver.app()
+    }
+
+    pub fn key(&mut self, code: KeyCode) {
+        self.driver.handle(Msg::Input(Input::key(code)));
+    }
+
+    pub fn char(&mut self, c: char) {
+        self.key(KeyCode::Char(c));
+    }
+
+    pub fn text(&mut self, text: &str) {
+        for i in Input::text(text) {
+            self.driver.handle(Msg::Input(i));
+        }
+    }
+
+    /// Handles answers until `cond` holds; fails after 20 s with what it waited for.
+    pub async fn until(&mut self, what: &str, cond: impl Fn(&App) -> bool) {
+        self.until_within(Duration::from_secs(20), what, cond).await
+    }
+
+    pub async fn until_within(&mut self, limit: Duration, what: &str, cond: impl Fn(&App) -> bool) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !cond(self.driver.app()) {
+            let step = tokio::time::timeout_at(deadline, self.driver.handle_next_outcome()).await;
+            match step {
+                Ok(true) => {}
+                Ok(false) => panic!("the worker stopped while waiting for {what}"),
+                Err(_) => {
+                    let app = self.driver.app();
+                    let state = format!(
+                        "load {:?}, health {:?}, settings {}, outbox {}",
+                        app.users().load_state(),
+                        app.health(),
+                        app.settings().is_some(),
+                        app.outbox().is_loaded(),
+                    );
+                    panic!("timed out waiting for {what}: {state}\n{}", self.screen())
+                }
+            }
+        }
+    }
+
+    /// Lets every request in flight finish (for a stable snapshot).
+    pub async fn settle(&mut self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while self.driver.in_flight() > 0 || self.driver.drain() {
+            if tokio::time::Instant::now() > deadline {
+                panic!("requests did not settle");
+            }
+            let _ =
+                tokio::time::timeout(Duration::from_millis(50), self.driver.handle_next_outcome())
+                    .await;
+        }
+    }
+
+    pub fn draw(&mut self) {
+        let app = self.driver.app();
+        self.terminal.draw(|f| app.draw(f)).unwrap();
+    }
+
+    /// The screen as text, one line per row.
+    pub fn screen(&mut self) -> String {
+        self.draw();
+        let buf = self.terminal.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                out.push_str(buf[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+pub async fn open_ada(h: &mut Harness) {
+    h.char('/');
+    h.text("ada@");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app().users().visible_count(), 1, "{}", h.screen());
+    h.key(KeyCode::Enter);
+    h.until("ada's details", |app| {
+        app.detail().and_then(|d| d.user()).is_some()
+    })
+    .await;
+}
+
+/// A client of the harness's demo server, to check through the API what the console did.
+pub fn api(h: &Harness) -> GoTrueClient {
+    GoTrueClient::new(
+        ClientConfig::new(BaseUrl::parse(h.demo.url()).unwrap())
+            .anon_key(h.demo.anon_key())
+            .service_role_key(h.demo.service_role_key()),
+    )
+    .unwrap()
+}
+
+pub async fn select(h: &mut Harness, email: &str) {
+    h.char('x');
+    h.char('/');
+    h.text(email);
+    h.key(KeyCode::Enter);
+    let selected = h.app().users().selected_row().map(|r| r.email.clone());
+    assert_eq!(selected.as_deref(), Some(email), "{}", h.screen());
+}
+
+pub async fn until_dialog_done(h: &mut Harness, text: &str) {
+    let text = text.to_owned();
+    h.until(&format!("`{text}` in the dialog"), |app| {
+        app.action().is_some_and(|a| a.is_finished())
+    })
+    .await;
+    let s = h.screen();
+    assert!(s.contains(&text), "{s}");
+}
