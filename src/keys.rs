@@ -303,6 +303,14 @@ pub const FORM: &[Binding] = &[
     b(&[ctrl('c')], Action::ForceQuit, "quit", "form", false),
 ];
 
+/// A dialog's question, choice or result (its own line says which keys answer it).
+#[rustfmt::skip]
+pub const DIALOG: &[Binding] = &[
+    b(&[code(KeyCode::Enter)], Action::Submit, "go on (choose, confirm or close)", "dialog", true),
+    b(&[code(KeyCode::Esc)], Action::Back, "cancel or close", "dialog", true),
+    b(&[ctrl('c')], Action::ForceQuit, "quit", "dialog", false),
+];
+
 /// The user editor's form adds its own key to the form's.
 #[rustfmt::skip]
 pub const EDIT_USER: &[Binding] = &[
@@ -369,6 +377,8 @@ pub enum Context {
     Form,
     /// The user editor's form.
     EditUser,
+    /// A dialog that is not a form: a choice, a question, a result.
+    Dialog,
 }
 
 impl Context {
@@ -386,6 +396,7 @@ impl Context {
             Context::Invites => INVITES,
             Context::Form => FORM,
             Context::EditUser => EDIT_USER,
+            Context::Dialog => DIALOG,
         };
         let moves = match self {
             Context::Users
@@ -410,9 +421,9 @@ impl Context {
         out
     }
 
-    /// Keys type into a field: only the form's own keys act.
+    /// Keys type into a field or answer a dialog: only its own keys act, not the global ones.
     pub fn is_form(self) -> bool {
-        matches!(self, Context::Form | Context::EditUser)
+        matches!(self, Context::Form | Context::EditUser | Context::Dialog)
     }
 
     pub fn lookup(self, ev: &KeyEvent, read_only: bool) -> Option<Action> {
@@ -470,6 +481,7 @@ mod tests {
             Context::Invites,
             Context::Form,
             Context::EditUser,
+            Context::Dialog,
         ] {
             let all = ctx.all(false);
             let mut seen: Vec<(Key, Action)> = Vec::new();

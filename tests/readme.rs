@@ -21,6 +21,7 @@ fn readme_key_table_names_every_binding() {
         Context::Invites,
         Context::Form,
         Context::EditUser,
+        Context::Dialog,
     ];
     let mut missing = Vec::new();
     for ctx in contexts {

@@ -27,9 +27,13 @@ pub trait Flow: Send {
     /// A result, a failure or a question is on screen: nothing is running.
     fn is_finished(&self) -> bool;
     fn is_typing(&self) -> bool;
-    /// The keys in force (footer and help): a form's, unless the flow adds its own.
+    /// The keys in force (footer and help): a form's while typing, else a dialog's.
     fn context(&self) -> crate::keys::Context {
-        crate::keys::Context::Form
+        if self.is_typing() {
+            crate::keys::Context::Form
+        } else {
+            crate::keys::Context::Dialog
+        }
     }
     fn draw(&self, frame: &mut Frame, area: Rect);
 }

@@ -311,10 +311,10 @@ impl Flow for EditUser {
     }
 
     fn context(&self) -> Context {
-        if self.stage == Stage::Form {
-            Context::EditUser
-        } else {
-            Context::Form
+        match self.stage {
+            Stage::Form => Context::EditUser,
+            _ if self.is_typing() => Context::Form,
+            _ => Context::Dialog,
         }
     }
 }

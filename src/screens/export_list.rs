@@ -32,6 +32,7 @@ impl ExportList {
     ) -> Self {
         let what = match (&filter, &ids) {
             (None, None) => "every user".to_owned(),
+            (_, Some(ids)) if ids.len() == 1 => "the one user the filter shows".to_owned(),
             (_, Some(ids)) => format!("the {} users the filter shows", thousands(ids.len() as u64)),
             (Some(f), None) => format!(
                 "the users GoTrue's filter `{f}` finds ({} loaded)",

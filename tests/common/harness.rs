@@ -223,3 +223,19 @@ pub async fn until_dialog_done(h: &mut Harness, text: &str) {
     let s = h.screen();
     assert!(s.contains(&text), "{s}");
 }
+
+/// An insta snapshot of a screen, with filters for what differs between runs: the demo
+/// server's port, tokens and codes minted per run, latencies, clock times.
+pub fn snapshot(name: &str, screen: &str) {
+    let mut settings = insta::Settings::clone_current();
+    // Beside the other test files' snapshots, named by `name` alone.
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT");
+    settings.add_filter(r"token=[A-Za-z0-9_-]+", "token=TOKEN");
+    settings.add_filter(r"\b\d+ ms\b", "N ms");
+    settings.add_filter(r"\d\d:\d\d:\d\d ", "HH:MM:SS ");
+    // Entries the server writes now, seen from the tests' fixed clock.
+    settings.add_filter(r"in \d+(mo|y|d|h|m) ", "in T ");
+    settings.bind(|| insta::assert_snapshot!(name, screen));
+}
