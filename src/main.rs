@@ -243,6 +243,10 @@ async fn users_export(console: ConsoleArgs, args: ExportArgs) {
     let (count, to) = match &args.out {
         None => match run_export(&client, opts, std::io::stdout(), &mut progress).await {
             Some(Ok(count)) => (count, "stdout".to_owned()),
+            // The reader has all it wanted (`| head`): not a failure, and nothing to say.
+            Some(Err(ExportError::Write(e))) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                std::process::exit(0)
+            }
             Some(Err(e)) => fail(e),
             None => interrupted(),
         },

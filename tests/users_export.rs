@@ -361,3 +361,45 @@ fn formats_by_name_and_by_file_name() {
     );
     assert_eq!(ExportFormat::from_path(Path::new("users")), None);
 }
+
+/// `users export | head -3`: three lines, then the pipe closes; that ends the export quietly.
+#[tokio::test]
+async fn a_reader_that_stops_early_ends_the_export_quietly() {
+    use tokio::io::AsyncBufReadExt;
+    let demo = demo(DemoConfig {
+        extra_users: 5_000,
+        ..DemoConfig::default()
+    })
+    .await;
+    let dir = TempDir::new("head");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_gotrue-console"))
+        .args(["users", "export", "--url", demo.url()])
+        .env("GOTRUE_SERVICE_ROLE_KEY", demo.service_role_key())
+        .env("XDG_CONFIG_HOME", dir.path("config"))
+        .env("XDG_STATE_HOME", dir.path("state"))
+        .env_remove("GOTRUE_URL")
+        .env_remove("SUPABASE_URL")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    for _ in 0..3 {
+        let line = lines
+            .next_line()
+            .await
+            .expect("a line")
+            .expect("not the end");
+        assert!(line.starts_with('{'), "{line}");
+    }
+    drop(lines);
+    let out = child.wait_with_output().await.expect("it ends");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{:?}: {err}", out.status);
+    assert!(
+        !err.contains("Broken pipe") && !err.contains("cannot write"),
+        "{err}"
+    );
+}
