@@ -559,7 +559,7 @@ fn the_editor_gets_the_fields_as_json_and_a_bad_edit_or_no_editor_keeps_the_form
         )),
     }));
     let s = screen(&app);
-    assert!(s.contains("editor_unavailable"), "{s}");
+    assert!(s.contains("only available in a local terminal"), "{s}");
     assert!(s.contains("c@example.comx"), "{s}");
 
     // A good edit goes on like a submit: the user is read again for the preview.

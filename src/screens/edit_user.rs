@@ -293,7 +293,8 @@ impl Flow for EditUser {
                 });
                 self.dialog.error = Some(e);
             }
-            (Stage::Editor, Err(e)) => self.back_to_form(None, Some(e)),
+            // Not GoTrue's refusal: the editor's own reason, as a note under the form.
+            (Stage::Editor, Err(e)) => self.back_to_form(Some(e.message), None),
             (_, Err(e)) => {
                 ctx.flash(Level::Error, format!("Saving failed: {e}"));
                 self.back_to_form(None, Some(e));
