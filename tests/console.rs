@@ -1149,3 +1149,72 @@ async fn the_operator_journal_is_readable_in_the_console() {
     );
     let _ = std::fs::remove_file(&path);
 }
+
+/// Ctrl-O in the user editor: the fields go to the editor as JSON (never the password), what
+/// comes back is previewed, saved, and really changed on the server.
+#[tokio::test]
+async fn the_external_editor_changes_a_user_through_the_preview() {
+    let mut h = Harness::new(120, 40).await;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = seen.clone();
+    h.driver
+        .set_editor(Some(Box::new(move |text: &str, ext: &str| {
+            assert_eq!(ext, "json");
+            log.lock().unwrap().push(text.to_owned());
+            let mut doc: serde_json::Value =
+                serde_json::from_str(text).map_err(|e| e.to_string())?;
+            doc["user_metadata"]["plan"] = "pro".into();
+            doc["role"] = "support".into();
+            Ok(serde_json::to_string_pretty(&doc).unwrap())
+        })));
+    select(&mut h, "ada@example.com").await;
+    h.char('e');
+    h.until("the edit form", |app| app.context() == Context::EditUser)
+        .await;
+    // A password typed in the form stays in the form.
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Tab);
+    h.text("Typed-Only-Here-42");
+    h.driver.handle(gotrue_console::app::Msg::Input(Input::Key(
+        ratatui::crossterm::event::KeyEvent::new(
+            KeyCode::Char('o'),
+            ratatui::crossterm::event::KeyModifiers::CONTROL,
+        ),
+    )));
+    h.until("the preview", |app| {
+        app.action().is_some_and(|a| a.is_finished())
+    })
+    .await;
+    let sent = seen.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].contains("\"email\": \"ada@example.com\""),
+        "{}",
+        sent[0]
+    );
+    assert!(!sent[0].contains("Typed-Only-Here-42"), "{}", sent[0]);
+    let s = h.screen();
+    assert!(s.contains("Save these changes?"), "{s}");
+    assert!(s.contains("user_metadata.plan: + \"pro\""), "{s}");
+    assert!(s.contains("role: authenticated → support"), "{s}");
+    assert!(s.contains("password: changed"), "{s}");
+    h.char('y');
+    until_dialog_done(&mut h, "Saved ada@example.com").await;
+
+    let ada = api(&h)
+        .get_user_by_id(
+            h.app()
+                .users()
+                .selected_row()
+                .map(|r| r.id)
+                .expect("ada is selected"),
+        )
+        .await
+        .expect("ada");
+    assert_eq!(ada.user_metadata["plan"], "pro");
+    assert_eq!(ada.role.as_deref(), Some("support"));
+    assert_eq!(
+        ada.user_metadata["full_name"], "Ada Lovelace",
+        "the rest is kept"
+    );
+}

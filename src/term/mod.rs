@@ -110,6 +110,11 @@ impl Driver {
         }
     }
 
+    /// Uses `editor` for `$EDITOR` edits from now on (`None`: there is no editor here).
+    pub fn set_editor(&mut self, editor: Option<Editor>) {
+        self.env.editor = editor;
+    }
+
     /// Passes every command the app issues from now on through `gate` first.
     pub fn gate_commands(&mut self, gate: CommandGate) {
         self.gate = Some(gate);
