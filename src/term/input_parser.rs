@@ -28,7 +28,7 @@ pub struct InputParser {
     /// The start of an escape sequence whose end has not come yet, kept for the next read:
     /// termwiz gives up on some partial sequences (an SGR mouse report cut after `ESC [ <`)
     /// and would turn the rest into key presses.
-    csi_tail: String,
+    escape_tail: String,
 }
 
 const PASTE_END: &[u8] = b"\x1b[201~";
@@ -51,7 +51,7 @@ impl InputParser {
             utf8_tail: Vec::new(),
             pending: 0,
             discarding: None,
-            csi_tail: String::new(),
+            escape_tail: String::new(),
         }
     }
 
@@ -63,9 +63,9 @@ impl InputParser {
             Some(rest) => rest,
             None => return Vec::new(),
         };
-        let mut text = std::mem::take(&mut self.csi_tail);
+        let mut text = std::mem::take(&mut self.escape_tail);
         text.push_str(&self.valid_utf8(bytes, false));
-        self.csi_tail = text.split_off(incomplete_csi_start(&text));
+        self.escape_tail = text.split_off(incomplete_escape_start(&text));
         self.parse(text.as_bytes(), true)
     }
 
@@ -94,7 +94,7 @@ impl InputParser {
     /// The client went quiet: what is held is complete as it is (a lone Esc is the Esc key).
     /// An open paste stays open: its end may still come.
     pub fn flush(&mut self) -> Vec<Input> {
-        let mut text = std::mem::take(&mut self.csi_tail);
+        let mut text = std::mem::take(&mut self.escape_tail);
         text.push_str(&self.valid_utf8(&[], true));
         self.parse(text.as_bytes(), false)
     }
@@ -159,13 +159,13 @@ impl InputParser {
     }
 }
 
-/// The longest unfinished CSI sequence held back; past it, the bytes go to termwiz as they are.
-const MAX_CSI: usize = 64;
+/// The longest unfinished sequence held back; past it, the bytes go to termwiz as they are.
+const MAX_HELD: usize = 64;
 
 /// Where an unfinished escape sequence (a lone ESC, `ESC O`, or `ESC [` with parameter and
 /// intermediate bytes but no final byte yet) begins at the end of `text`; `text.len()` when
 /// there is none.
-fn incomplete_csi_start(text: &str) -> usize {
+fn incomplete_escape_start(text: &str) -> usize {
     let Some(at) = text.rfind('\x1b') else {
         return text.len();
     };
@@ -175,7 +175,7 @@ fn incomplete_csi_start(text: &str) -> usize {
     let unfinished = match rest {
         [0x1b] | [0x1b, b'O'] => true,
         [0x1b, b'[', params @ ..] => {
-            rest.len() <= MAX_CSI && params.iter().all(|b| (0x20..=0x3f).contains(b))
+            rest.len() <= MAX_HELD && params.iter().all(|b| (0x20..=0x3f).contains(b))
         }
         _ => false,
     };
