@@ -450,6 +450,10 @@ async fn a_failed_save_is_not_repeated_and_the_form_keeps_its_input() {
         let s = h.screen();
         assert!(s.contains(&typed), "{name}: the form keeps the input\n{s}");
         assert!(s.contains(&format!("Edit {email} failed: ")), "{s}");
+        assert!(
+            s.contains("No whole answer came back: the change may have been"),
+            "{name}: the form says the save may have gone through\n{s}"
+        );
         for text in says {
             assert!(s.contains(text), "{name}: `{text}` missing\n{s}");
         }
@@ -544,6 +548,10 @@ async fn a_failed_create_shows_the_error_keeps_the_form_and_is_sent_once() {
             s.contains(&email),
             "{name}: the form keeps the address\n{s}"
         );
+        assert!(
+            s.contains("No whole answer came back: the user may have been"),
+            "{name}\n{s}"
+        );
         for text in says {
             assert!(s.contains(text), "{name}: `{text}` missing\n{s}");
         }
@@ -607,6 +615,10 @@ async fn a_rate_limited_invite_keeps_the_form_and_mails_once() {
     ] {
         assert!(s.contains(text), "`{text}` missing\n{s}");
     }
+    assert!(
+        !s.contains("No whole answer came back"),
+        "a 429 is a refusal: nothing was done\n{s}"
+    );
     assert_eq!(requests(h.app(), "POST", "/invite"), 1);
     let mailed = |h: &Harness| {
         h.demo

@@ -134,6 +134,15 @@ impl GoTrueError {
         }
     }
 
+    /// For a write: whether the server may have made the change despite this error (no whole
+    /// answer came, or it failed on its side), so repeating it needs a look first.
+    pub fn may_have_been_applied(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Transport | ErrorKind::Decode | ErrorKind::Server
+        )
+    }
+
     /// Decodes a non-2xx answer. Understands every shape GoTrue and the things in front of
     /// it send: the 2024-01-01 shape `{code: "…", message}`, the older
     /// `{code: 422, error_code, msg}`, OAuth's `{error, error_description}`, Postgres
