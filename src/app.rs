@@ -960,7 +960,7 @@ impl App {
             self.users.is_editing()
                 || !self.users.filter_text().is_empty()
                 || self.users.server_filter().is_some(),
-        ) + u16::from(matches!(self.users.load_state(), Load::Loading { .. }));
+        ) + self.users.status_rows();
         // Borders (2) and the header row (1).
         let rows = body.height.saturating_sub(3 + extra);
         self.users.set_page(rows as usize);

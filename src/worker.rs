@@ -12,6 +12,8 @@ pub struct Worker {
     client: GoTrueClient,
     out: UnboundedSender<Outcome>,
     running: HashMap<RequestId, AbortHandle>,
+    /// How bulk invitations are paced and retried.
+    invite_options: crate::bulk::InviteOptions,
 }
 
 impl Worker {
@@ -20,7 +22,14 @@ impl Worker {
             client,
             out,
             running: HashMap::new(),
+            invite_options: crate::bulk::InviteOptions::default(),
         }
+    }
+
+    /// Paces and retries bulk invitations started from now on with `opts` (tests shorten
+    /// the waits).
+    pub fn set_invite_options(&mut self, opts: crate::bulk::InviteOptions) {
+        self.invite_options = opts;
     }
 
     pub fn client(&self) -> &GoTrueClient {
@@ -37,13 +46,14 @@ impl Worker {
         self.running.retain(|_, handle| !handle.is_finished());
         let client = self.client.clone();
         let out = self.out.clone();
+        let invite_options = self.invite_options.clone();
         let handle = tokio::spawn(async move {
             if let ApiCall::LoadUsers { filter } = call {
                 stream_users(&client, filter, id, &out).await;
                 return;
             }
             if let ApiCall::RunInvites(jobs) = call {
-                run_invites(client, jobs, id, out).await;
+                run_invites(client, jobs, invite_options, id, out).await;
                 return;
             }
             let result = run(&client, call).await;
@@ -71,13 +81,13 @@ impl Worker {
 async fn run_invites(
     client: GoTrueClient,
     jobs: Vec<crate::bulk::InviteJob>,
+    opts: crate::bulk::InviteOptions,
     id: RequestId,
     out: UnboundedSender<Outcome>,
 ) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let runner = tokio::spawn(async move {
-        crate::bulk::run_invites(&client, jobs, crate::bulk::InviteOptions::default(), tx).await
-    });
+    let runner =
+        tokio::spawn(async move { crate::bulk::run_invites(&client, jobs, opts, tx).await });
     // Aborting this task (Cancel) drops `guard`, which aborts the runner.
     struct AbortOnDrop(tokio::task::AbortHandle);
     impl Drop for AbortOnDrop {

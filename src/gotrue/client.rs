@@ -221,10 +221,9 @@ impl GoTrueClient {
         let body = match resp.bytes().await {
             Ok(b) => b.to_vec(),
             Err(e) if (200..300).contains(&status) => {
-                return Err(GoTrueError::decode(
-                    Some(status),
+                return Err(GoTrueError::cut_off(
+                    status,
                     format!("the answer was cut off: {}", describe(&e)),
-                    b"",
                 ));
             }
             // An error answer whose body broke off still has a status worth reporting.

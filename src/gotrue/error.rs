@@ -79,6 +79,10 @@ impl std::error::Error for GoTrueError {}
 /// The longest piece of an unreadable body quoted back to the user.
 const SNIPPET_LEN: usize = 200;
 
+/// The code of a 2xx answer whose body broke off: the server answered, the connection did not
+/// last. Worth retrying for a read; for a write, the change may have been made.
+pub const CUT_OFF: &str = "answer_cut_off";
+
 impl GoTrueError {
     /// A failure found on this side, before or without an answer: no status, no body.
     pub fn local(kind: ErrorKind, code: Option<&str>, message: impl Into<String>) -> Self {
@@ -94,6 +98,13 @@ impl GoTrueError {
     pub fn decode(status: Option<u16>, message: impl Into<String>, body: &[u8]) -> Self {
         let mut err = Self::bare(ErrorKind::Decode, status, message.into());
         err.detail = snippet(body);
+        err
+    }
+
+    /// A 2xx answer whose body broke off before its end.
+    pub fn cut_off(status: u16, message: impl Into<String>) -> Self {
+        let mut err = Self::bare(ErrorKind::Decode, Some(status), message.into());
+        err.code = Some(CUT_OFF.to_owned());
         err
     }
 
@@ -114,9 +125,22 @@ impl GoTrueError {
         match self.kind {
             ErrorKind::Transport | ErrorKind::RateLimited => true,
             ErrorKind::Server => matches!(self.status, Some(500 | 502 | 503 | 504)),
-            ErrorKind::Decode => self.status.is_none_or(|s| s >= 500),
+            // A body that broke off is a network failure; a whole answer that is not GoTrue's
+            // (a proxy's page, a wrong URL) would only come again.
+            ErrorKind::Decode => {
+                self.status.is_none_or(|s| s >= 500) || self.code.as_deref() == Some(CUT_OFF)
+            }
             _ => false,
         }
+    }
+
+    /// For a write: whether the server may have made the change despite this error (no whole
+    /// answer came, or it failed on its side), so repeating it needs a look first.
+    pub fn may_have_been_applied(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Transport | ErrorKind::Decode | ErrorKind::Server
+        )
     }
 
     /// Decodes a non-2xx answer. Understands every shape GoTrue and the things in front of
@@ -379,6 +403,19 @@ mod tests {
         let e = GoTrueError::from_response(400, None, br#"{"code":"validation_fai"#);
         assert_eq!(e.kind, ErrorKind::Validation);
         assert!(e.detail.unwrap().contains("validation_fai"));
+    }
+
+    #[test]
+    fn a_cut_off_answer_is_worth_retrying_a_whole_html_page_is_not() {
+        let cut = GoTrueError::cut_off(200, "the answer was cut off: connection reset");
+        assert_eq!(cut.kind, ErrorKind::Decode);
+        assert!(cut.is_transient());
+        assert_eq!(
+            cut.to_string(),
+            "200 answer_cut_off: the answer was cut off: connection reset"
+        );
+        let html = GoTrueError::decode(Some(200), "unexpected answer", b"<html></html>");
+        assert!(!html.is_transient());
     }
 
     #[test]

@@ -108,15 +108,21 @@ pub fn decode_unverified(token: &str) -> Result<DecodedJwt, JwtError> {
     Ok(DecodedJwt { header, claims })
 }
 
-/// Whether a string looks like a JWT (three base64url parts), without decoding it.
+/// Whether a string looks like a JWT (three base64url parts, the signature possibly empty),
+/// without decoding it. `=` only as padding at the end of a part: `sb-access-token=eyJ….eyJ….`
+/// is a cookie, not a token.
 pub fn looks_like_jwt(s: &str) -> bool {
+    let base64url = |p: &str| {
+        let data = p.trim_end_matches('=');
+        p.len() - data.len() <= 2
+            && data
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     let parts: Vec<&str> = s.trim().split('.').collect();
     parts.len() == 3
-        && parts[..2].iter().all(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
-        })
+        && parts.iter().all(|p| base64url(p))
+        && parts[..2].iter().all(|p| !p.is_empty())
 }
 
 fn decode_part(part: &str, which: &'static str) -> Result<Map<String, Value>, JwtError> {
@@ -172,5 +178,17 @@ mod tests {
         );
         assert_eq!(decode_unverified(&not_obj), Err(JwtError::Json("payload")));
         assert!(!looks_like_jwt("hello world"));
+    }
+
+    /// Found by tests/fuzz.rs: cookie headers whose dots made them look like a bare token.
+    #[test]
+    fn a_cookie_with_dots_is_not_a_jwt() {
+        assert!(!looks_like_jwt(
+            "sb-access-token=eyJa-0_.eyJaAa-.; sb-refresh-token=0"
+        ));
+        assert!(!looks_like_jwt("theme=.0.; sb-abcd-auth-token=base64-eyJh"));
+        assert!(!looks_like_jwt("sb-access-token=eyJa.eyJb.c"));
+        assert!(looks_like_jwt("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1MSJ9."));
+        assert!(looks_like_jwt("eyJhbGciOiJub25lIn0=.eyJzdWIiOiJ1MSJ9.c2ln"));
     }
 }

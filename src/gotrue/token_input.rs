@@ -180,6 +180,17 @@ mod tests {
         assert_eq!(t.refresh_token, None);
     }
 
+    /// Found by tests/fuzz.rs: without `Cookie:` and with the access token first, the dots of
+    /// the token made the whole header pass for a bare JWT.
+    #[test]
+    fn a_cookie_header_whose_first_cookie_is_the_token() {
+        let t = parse_token_input("sb-access-token=eyJa-0_.eyJaAa-.; sb-refresh-token=0").unwrap();
+        assert_eq!(t.access_token.unwrap().expose(), "eyJa-0_.eyJaAa-.");
+        assert_eq!(t.refresh_token.unwrap().expose(), "0");
+        let t = parse_token_input(&format!("sb-access-token={JWT}")).unwrap();
+        assert_eq!(t.access_token.unwrap().expose(), JWT);
+    }
+
     #[test]
     fn v1_cookie_header() {
         let t = parse_token_input(&format!(

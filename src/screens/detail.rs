@@ -55,6 +55,16 @@ impl DetailScreen {
         self.user.as_deref()
     }
 
+    /// Why the last load failed, while it is on screen.
+    pub fn error(&self) -> Option<&GoTrueError> {
+        self.error.as_ref()
+    }
+
+    /// Whether a load is under way.
+    pub fn is_loading(&self) -> bool {
+        self.pending.is_some()
+    }
+
     pub fn is_raw(&self) -> bool {
         self.raw
     }

@@ -295,9 +295,16 @@ impl Flow for EditUser {
             }
             // Not GoTrue's refusal: the editor's own reason, as a note under the form.
             (Stage::Editor, Err(e)) => self.back_to_form(Some(e.message), None),
-            (_, Err(e)) => {
+            (stage, Err(e)) => {
                 ctx.flash(Level::Error, format!("Saving failed: {e}"));
-                self.back_to_form(None, Some(e));
+                // Sent but unanswered: the next Enter reads the user again first, and the
+                // preview shows the change if it was made.
+                let note = (stage == Stage::Saving && e.may_have_been_applied()).then(|| {
+                    "No whole answer came back: the change may have been saved. Enter reads \
+                     the user again and shows what changed before saving."
+                        .to_owned()
+                });
+                self.back_to_form(note, Some(e));
             }
             _ => {}
         }

@@ -859,7 +859,17 @@ impl UserAction {
             } else {
                 Stage::InviteForm
             };
-            self.dialog.note = None;
+            // Sent but unanswered: say so, as the same Enter may repeat what was done.
+            self.dialog.note = e.may_have_been_applied().then(|| {
+                if self.kind == ActionKind::Create {
+                    "No whole answer came back: the user may have been created. Submitting \
+                     again is safe (GoTrue refuses a taken address)."
+                } else {
+                    "No whole answer came back: the invitation may have gone out. Look the \
+                     user up (R on the list) before sending it again."
+                }
+                .to_owned()
+            });
             self.dialog.error = Some(e);
             return;
         }

@@ -593,17 +593,57 @@ impl UsersScreen {
         title
     }
 
+    /// A reload that failed over rows already shown: they stay, under a panel that says why
+    /// they may be out of date (the flash alone would go away).
+    fn stale_error(&self) -> Option<&GoTrueError> {
+        match &self.load {
+            Load::Failed(err) if !self.rows.is_empty() => Some(err),
+            _ => None,
+        }
+    }
+
+    /// Rows above the table for the load's state: the progress gauge, or the failure panel.
+    pub fn status_rows(&self) -> u16 {
+        match self.load {
+            Load::Loading { .. } => 1,
+            _ if self.stale_error().is_some() => 2,
+            _ => 0,
+        }
+    }
+
     pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>, mask: bool) {
         let loading = matches!(self.load, Load::Loading { .. });
         let show_filter = self.editing.is_some()
             || !self.filter.value().is_empty()
             || self.server_filter.is_some();
+        let stale = self.stale_error();
         let [filter_area, gauge_area, table_area] = Layout::vertical([
             Constraint::Length(u16::from(show_filter)),
-            Constraint::Length(u16::from(loading)),
+            Constraint::Length(self.status_rows()),
             Constraint::Fill(1),
         ])
         .areas(area);
+        if let Some(err) = stale {
+            let lines = vec![
+                Line::from(vec![
+                    Span::styled("Loading users failed: ", theme::danger()),
+                    Span::styled(err.to_string(), theme::danger()),
+                ]),
+                Line::from(vec![
+                    Span::styled(
+                        format!(
+                            "Showing the {} users loaded before it.  ",
+                            thousands(self.rows.len() as u64)
+                        ),
+                        theme::dim(),
+                    ),
+                    Span::styled("r", theme::key()),
+                    Span::raw(" retry  "),
+                    Span::styled(panel::advice(err).unwrap_or_default(), theme::info()),
+                ]),
+            ];
+            frame.render_widget(Paragraph::new(lines), gauge_area);
+        }
 
         if show_filter {
             self.draw_filter(frame, filter_area);

@@ -25,6 +25,10 @@ pub struct InputParser {
     pending: usize,
     /// Dropping an overlong paste: the last bytes seen, to find its end marker.
     discarding: Option<Vec<u8>>,
+    /// The start of an escape sequence whose end has not come yet, kept for the next read:
+    /// termwiz gives up on some partial sequences (an SGR mouse report cut after `ESC [ <`)
+    /// and would turn the rest into key presses.
+    escape_tail: String,
 }
 
 const PASTE_END: &[u8] = b"\x1b[201~";
@@ -47,6 +51,7 @@ impl InputParser {
             utf8_tail: Vec::new(),
             pending: 0,
             discarding: None,
+            escape_tail: String::new(),
         }
     }
 
@@ -58,7 +63,9 @@ impl InputParser {
             Some(rest) => rest,
             None => return Vec::new(),
         };
-        let text = self.valid_utf8(bytes, false);
+        let mut text = std::mem::take(&mut self.escape_tail);
+        text.push_str(&self.valid_utf8(bytes, false));
+        self.escape_tail = text.split_off(incomplete_escape_start(&text));
         self.parse(text.as_bytes(), true)
     }
 
@@ -87,7 +94,8 @@ impl InputParser {
     /// The client went quiet: what is held is complete as it is (a lone Esc is the Esc key).
     /// An open paste stays open: its end may still come.
     pub fn flush(&mut self) -> Vec<Input> {
-        let text = self.valid_utf8(&[], true);
+        let mut text = std::mem::take(&mut self.escape_tail);
+        text.push_str(&self.valid_utf8(&[], true));
         self.parse(text.as_bytes(), false)
     }
 
@@ -149,6 +157,29 @@ impl InputParser {
         }
         out
     }
+}
+
+/// The longest unfinished sequence held back; past it, the bytes go to termwiz as they are.
+const MAX_HELD: usize = 64;
+
+/// Where an unfinished escape sequence (a lone ESC, `ESC O`, or `ESC [` with parameter and
+/// intermediate bytes but no final byte yet) begins at the end of `text`; `text.len()` when
+/// there is none.
+fn incomplete_escape_start(text: &str) -> usize {
+    let Some(at) = text.rfind('\x1b') else {
+        return text.len();
+    };
+    let rest = &text.as_bytes()[at..];
+    // A lone ESC or `ESC O` too: termwiz would keep them itself, then see `[` and `<` in
+    // the next read as a sequence it does not know.
+    let unfinished = match rest {
+        [0x1b] | [0x1b, b'O'] => true,
+        [0x1b, b'[', params @ ..] => {
+            rest.len() <= MAX_HELD && params.iter().all(|b| (0x20..=0x3f).contains(b))
+        }
+        _ => false,
+    };
+    if unfinished { at } else { text.len() }
 }
 
 fn convert(event: InputEvent) -> Option<Input> {
@@ -351,6 +382,21 @@ mod tests {
                 with(KeyCode::Right, KeyModifiers::CONTROL),
                 with(KeyCode::Up, KeyModifiers::SHIFT),
             ]
+        );
+    }
+
+    /// Found by tests/fuzz.rs: a mouse report cut after `ESC [ <` came out as Alt-[ and
+    /// key presses (`M` among them) when read in pieces, and as nothing when read whole.
+    #[test]
+    fn a_mouse_report_split_anywhere_is_no_key_press() {
+        assert_eq!(same_when_split(b"\x1b[<0;1;1M"), Vec::<Input>::new());
+        assert_eq!(
+            same_when_split(b"a\x1b[<35;12;7mb"),
+            vec![key(KeyCode::Char('a')), key(KeyCode::Char('b'))]
+        );
+        assert_eq!(
+            same_when_split(b"\x1b[1;5A"),
+            vec![with(KeyCode::Up, KeyModifiers::CONTROL)]
         );
     }
 

@@ -120,6 +120,11 @@ impl Driver {
         self.gate = Some(gate);
     }
 
+    /// Paces and retries bulk invitations with `opts` instead of the defaults.
+    pub fn set_invite_options(&mut self, opts: crate::bulk::InviteOptions) {
+        self.worker.set_invite_options(opts);
+    }
+
     /// Sets the clock and sends the first requests.
     pub fn start(&mut self) {
         self.app.update(Msg::Clock((self.env.now)()));

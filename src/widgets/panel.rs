@@ -34,6 +34,9 @@ pub fn advice(err: &GoTrueError) -> Option<&'static str> {
         }
         Some("signup_disabled") => Some("Sign-ups are disabled on this server."),
         Some("otp_disabled") => Some("No user has this address, and codes may not create one."),
+        Some(crate::gotrue::error::CUT_OFF) => Some(
+            "The answer broke off: a change may have been made all the same. Look before repeating it.",
+        ),
         Some("23503") => {
             Some("Rows in other tables still point at this user; a soft delete keeps them intact.")
         }
