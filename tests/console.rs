@@ -18,17 +18,9 @@ use ratatui::crossterm::event::KeyCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Snapshot filters for what differs between runs: the demo server's port, tokens and codes
-/// minted per run, latencies.
+/// This file's snapshots are `console__NAME.snap`.
 fn snapshot(name: &str, screen: &str) {
-    let mut settings = insta::Settings::clone_current();
-    settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT");
-    settings.add_filter(r"token=[A-Za-z0-9_-]+", "token=TOKEN");
-    settings.add_filter(r"\b\d+ ms\b", "N ms");
-    settings.add_filter(r"\d\d:\d\d:\d\d ", "HH:MM:SS ");
-    // Entries the server writes now, seen from the tests' fixed clock.
-    settings.add_filter(r"in \d+(mo|y|d|h|m) ", "in T ");
-    settings.bind(|| insta::assert_snapshot!(name, screen));
+    common::harness::snapshot(&format!("console__{name}"), screen);
 }
 
 #[tokio::test]
