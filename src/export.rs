@@ -337,7 +337,29 @@ fn json_object(map: &Map<String, Value>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::spreadsheet_safe;
+    use super::{spreadsheet_safe, write_raw_ndjson_line};
+    use crate::gotrue::RawUser;
+
+    const ID: &str = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
+
+    fn line(json: &str) -> String {
+        let user: RawUser = serde_json::from_str(json).unwrap();
+        assert_eq!(user.id.to_string(), ID);
+        let mut out = Vec::new();
+        write_raw_ndjson_line(&mut out, &user).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_user_goes_out_as_the_server_sent_it_on_one_line() {
+        let sent = format!(r#"{{"id":"{ID}","email":"a@example.com","x_new":{{"n":1.50}}}}"#);
+        assert_eq!(line(&sent), format!("{sent}\n"));
+        let pretty = format!("{{\n  \"id\": \"{ID}\",\n  \"email\": \"a\\nb\"\n}}");
+        assert_eq!(
+            line(&pretty),
+            format!("{{\"id\":\"{ID}\",\"email\":\"a\\nb\"}}\n")
+        );
+    }
 
     #[test]
     fn formulas_are_defused_and_plain_text_kept() {

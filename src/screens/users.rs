@@ -406,6 +406,12 @@ impl UsersScreen {
     }
 
     fn refilter_following(&mut self, follow: bool) {
+        self.refilter_from(follow, false);
+    }
+
+    /// `narrow`: the filter only grew (a character typed at its end, say), so only the users
+    /// already in view can still match: a keystroke searches them, not every loaded user.
+    fn refilter_from(&mut self, follow: bool, narrow: bool) {
         let keep = self
             .selected_row()
             .map(|r| r.id)
@@ -419,7 +425,8 @@ impl UsersScreen {
             // searcher on every call, which was most of a keystroke over 100,000 users.
             let finder = memchr::memmem::Finder::new(needle.as_bytes());
             let rows = &self.rows;
-            self.order
+            let within = if narrow { &self.view } else { &self.order };
+            within
                 .iter()
                 .copied()
                 .filter(|i| finder.find(rows[*i as usize].haystack.as_bytes()).is_some())
@@ -480,11 +487,13 @@ impl UsersScreen {
                 self.reload(ctx);
             }
             (Editing::Filter, _) => {
-                let before = self.filter.value().to_owned();
+                let before = self.filter.value().trim().to_lowercase();
+                let raw_before = self.filter.value().to_owned();
                 self.filter
                     .handle_event(&ratatui::crossterm::event::Event::Key(key));
-                if self.filter.value() != before {
-                    self.refilter();
+                if self.filter.value() != raw_before {
+                    let now = self.filter.value().trim().to_lowercase();
+                    self.refilter_from(true, !before.is_empty() && now.contains(&before));
                     if self.keep.is_some() {
                         self.move_to(0);
                     }
