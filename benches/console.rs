@@ -171,23 +171,30 @@ fn frame(driver: &mut Driver) {
     );
 }
 
-/// The instant filter: each keystroke (a character typed or erased) refilters all users.
+/// The instant filter: words typed one character at a time, then erased. The first
+/// character of each word searches every loaded user; the keys after it search the users
+/// still in view, and erasing goes back to views already computed.
 fn filter(driver: &mut Driver) {
+    let mut first = Vec::new();
     let mut update = Vec::new();
     let mut with_frame = Vec::new();
     let mut term = terminal();
     key(driver, KeyCode::Char('/'));
-    for _ in 0..10 {
-        for word in ["ada@", "wanjiru.h", "example.net", "github", "zz"] {
+    for _ in 0..20 {
+        for word in ["ada@", "wanjiru.h", "example.net", "github", "zz", "e"] {
             let mut keys: Vec<KeyCode> = word.chars().map(KeyCode::Char).collect();
             keys.extend(std::iter::repeat_n(
                 KeyCode::Backspace,
                 word.chars().count(),
             ));
-            for code in keys {
+            for (i, code) in keys.into_iter().enumerate() {
                 let started = Instant::now();
                 key(driver, code);
-                update.push(started.elapsed());
+                let took = started.elapsed();
+                update.push(took);
+                if i == 0 {
+                    first.push(took);
+                }
                 let app = driver.app();
                 term.draw(|f| app.draw(f)).expect("draw");
                 with_frame.push(started.elapsed());
@@ -196,7 +203,12 @@ fn filter(driver: &mut Driver) {
     }
     key(driver, KeyCode::Esc);
     report(
-        "filter: one keystroke over 100k users",
+        "filter: first character, all 100k searched",
+        "< 5 ms",
+        &spread(first),
+    );
+    report(
+        "filter: every keystroke (type, erase)",
         "< 5 ms",
         &spread(update),
     );
