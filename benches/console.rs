@@ -122,7 +122,6 @@ async fn loaded_driver(demo: &DemoServer) -> Driver {
             && app.health().is_some()
             && app.settings().is_some()
             && app.outbox().is_loaded()
-            && driver.in_flight() == 0
         {
             break;
         }
@@ -133,8 +132,15 @@ async fn loaded_driver(demo: &DemoServer) -> Driver {
             "the worker stopped"
         );
     }
-    // The activity entries of the last requests.
-    while driver.drain() {}
+    // The tasks behind the last answers wind down; the activity entries of the last
+    // requests follow them.
+    while driver.in_flight() > 0 || driver.drain() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "requests still running"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     assert!(driver.app().users().total_loaded() > USERS);
     driver
 }
