@@ -172,6 +172,31 @@ fn users_arrive_sorted_newest_first_and_the_filter_narrows_instantly() {
 }
 
 #[test]
+fn typing_narrows_within_the_matches_and_erasing_or_editing_widens_again() {
+    let (mut app, _) = loaded_app();
+    press(&mut app, KeyCode::Char('/'));
+    let mut counts = Vec::new();
+    for c in "ab@".chars() {
+        press(&mut app, KeyCode::Char(c));
+        counts.push(app.users().visible_count());
+    }
+    press(&mut app, KeyCode::Backspace);
+    counts.push(app.users().visible_count());
+    press(&mut app, KeyCode::Backspace);
+    counts.push(app.users().visible_count());
+    // "a" is in every address ("example"), "ab" in none; erasing back to "a" finds all again.
+    assert_eq!(counts, [3, 0, 0, 0, 3]);
+    // Text typed anywhere narrows ("ca" holds "a"); deleting from the middle widens again.
+    press(&mut app, KeyCode::Home);
+    press(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.users().filter_text(), "ca");
+    assert_eq!(app.users().visible_count(), 0);
+    press(&mut app, KeyCode::Delete);
+    assert_eq!(app.users().filter_text(), "c");
+    assert_eq!(app.users().visible_count(), 3, "c as in .com");
+}
+
+#[test]
 fn a_reload_keeps_the_selection_by_id_and_drops_answers_to_the_old_request() {
     let (mut app, old) = loaded_app();
     press(&mut app, KeyCode::Char('j'));

@@ -4,7 +4,8 @@ use crate::gotrue::client::{Answer, Auth, GoTrueClient, parse_json};
 use crate::gotrue::error::{ErrorKind, GoTrueError};
 use crate::gotrue::links::{page_links, total_count};
 use crate::gotrue::models::{
-    AuditEntry, AuditPage, Factor, GeneratedLink, OutboxMessage, User, UserId, UsersPage,
+    AuditEntry, AuditPage, Factor, GeneratedLink, ListedUser, OutboxMessage, User, UserId,
+    UsersPage,
 };
 use crate::gotrue::secret::Secret;
 use crate::gotrue::types::{AdminUserAttributes, AllUsers, GenerateLinkRequest, ListUsers};
@@ -18,9 +19,9 @@ use uuid::Uuid;
 
 /// One step of [`GoTrueClient::stream_all_users`].
 #[derive(Clone, Debug, PartialEq)]
-pub struct UsersBatch {
+pub struct UsersBatch<U = User> {
     /// Users not seen in an earlier batch.
-    pub users: Vec<User>,
+    pub users: Vec<U>,
     /// Users delivered so far, this batch included.
     pub loaded: u64,
     /// The total the server reported, when it did.
@@ -28,9 +29,10 @@ pub struct UsersBatch {
 }
 
 #[derive(Deserialize)]
-struct UsersBody {
-    #[serde(default)]
-    users: Vec<User>,
+#[serde(bound = "U: ListedUser")]
+struct UsersBody<U> {
+    #[serde(default = "Vec::new")]
+    users: Vec<U>,
     #[serde(default)]
     aud: Option<String>,
 }
@@ -41,6 +43,15 @@ const READ_ATTEMPTS: u32 = 4;
 impl GoTrueClient {
     /// `GET /admin/users`: one page, with the total and next/last page from the headers.
     pub async fn list_users(&self, q: &ListUsers) -> Result<UsersPage, GoTrueError> {
+        self.list_users_as(q).await
+    }
+
+    /// [`Self::list_users`], each user read as `U` (a [`crate::gotrue::RawUser`] reads
+    /// only the id).
+    pub async fn list_users_as<U: ListedUser>(
+        &self,
+        q: &ListUsers,
+    ) -> Result<UsersPage<U>, GoTrueError> {
         if q.page == 0 {
             return Err(local_validation("pages are numbered from 1"));
         }
@@ -63,7 +74,7 @@ impl GoTrueClient {
                 None::<&()>,
             )
             .await?;
-        let body: UsersBody = parse_json(&answer)?;
+        let body: UsersBody<U> = parse_json(&answer)?;
         let (next_page, last_page) = page_links(&answer.headers);
         Ok(UsersPage {
             users: body.users,
@@ -82,6 +93,14 @@ impl GoTrueClient {
         &self,
         opts: AllUsers,
     ) -> impl Stream<Item = Result<UsersBatch, GoTrueError>> + Send + 'static {
+        self.stream_all_users_as(opts)
+    }
+
+    /// [`Self::stream_all_users`], each user read as `U`.
+    pub fn stream_all_users_as<U: ListedUser>(
+        &self,
+        opts: AllUsers,
+    ) -> impl Stream<Item = Result<UsersBatch<U>, GoTrueError>> + Send + 'static {
         let (tx, rx) = tokio::sync::mpsc::channel(opts.concurrency.max(1) * 2);
         let client = self.clone();
         tokio::spawn(async move {
@@ -94,10 +113,10 @@ impl GoTrueClient {
         })
     }
 
-    async fn feed_all_users(
+    async fn feed_all_users<U: ListedUser>(
         &self,
         opts: AllUsers,
-        tx: &tokio::sync::mpsc::Sender<Result<UsersBatch, GoTrueError>>,
+        tx: &tokio::sync::mpsc::Sender<Result<UsersBatch<U>, GoTrueError>>,
     ) -> Result<(), GoTrueError> {
         let per_page = opts.per_page.max(1);
         let query = |page| ListUsers {
@@ -108,11 +127,11 @@ impl GoTrueClient {
         };
         let mut seen: HashSet<UserId> = HashSet::new();
         let mut loaded = 0u64;
-        let mut deliver = |page: UsersPage, total: Option<u64>| {
-            let users: Vec<User> = page
+        let mut deliver = |page: UsersPage<U>, total: Option<u64>| {
+            let users: Vec<U> = page
                 .users
                 .into_iter()
-                .filter(|u| seen.insert(u.id))
+                .filter(|u| seen.insert(u.id()))
                 .collect();
             loaded += users.len() as u64;
             UsersBatch {
@@ -170,8 +189,11 @@ impl GoTrueClient {
         Ok(())
     }
 
-    async fn list_users_retrying(&self, q: &ListUsers) -> Result<UsersPage, GoTrueError> {
-        retry_read(|| self.list_users(q)).await
+    async fn list_users_retrying<U: ListedUser>(
+        &self,
+        q: &ListUsers,
+    ) -> Result<UsersPage<U>, GoTrueError> {
+        retry_read(|| self.list_users_as(q)).await
     }
 
     /// `GET /admin/users/{id}`: with identities and factors.

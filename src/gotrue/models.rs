@@ -289,14 +289,51 @@ pub struct Health {
 
 /// One page of `GET /admin/users`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct UsersPage {
-    pub users: Vec<User>,
+pub struct UsersPage<U = User> {
+    pub users: Vec<U>,
     /// `X-Total-Count`: all users matching the filter.
     pub total: Option<u64>,
     /// From the `Link` header.
     pub next_page: Option<u32>,
     pub last_page: Option<u32>,
     pub aud: Option<String>,
+}
+
+/// A user as the server sent it, with only the id read: an NDJSON export passes it on
+/// untouched instead of parsing every field and writing it out again.
+#[derive(Clone, Debug)]
+pub struct RawUser {
+    pub id: UserId,
+    pub json: Box<serde_json::value::RawValue>,
+}
+
+impl<'de> Deserialize<'de> for RawUser {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: UserId,
+        }
+        let json = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        let Id { id } = serde_json::from_str(json.get()).map_err(serde::de::Error::custom)?;
+        Ok(RawUser { id, json })
+    }
+}
+
+/// What a page of users is read into: the full [`User`], or a [`RawUser`].
+pub trait ListedUser: serde::de::DeserializeOwned + Send + 'static {
+    fn id(&self) -> UserId;
+}
+
+impl ListedUser for User {
+    fn id(&self) -> UserId {
+        self.id
+    }
+}
+
+impl ListedUser for RawUser {
+    fn id(&self) -> UserId {
+        self.id
+    }
 }
 
 /// The answer of `POST /admin/generate_link`: the user, plus the link and the OTP behind it.

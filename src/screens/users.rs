@@ -173,6 +173,10 @@ pub struct UsersScreen {
     keep: Option<UserId>,
     /// Whether the user has moved the selection (else it stays at the top while loading).
     chosen: bool,
+    /// While the filter only grew: the views of its shorter texts, so erasing back to one
+    /// takes it from here instead of searching every user again. Emptied whenever the rows
+    /// or their order change.
+    narrowed: Vec<(String, Vec<u32>)>,
 }
 
 impl Default for UsersScreen {
@@ -196,6 +200,7 @@ impl Default for UsersScreen {
             replace_on_next: false,
             keep: None,
             chosen: false,
+            narrowed: Vec::new(),
         }
     }
 }
@@ -406,21 +411,56 @@ impl UsersScreen {
     }
 
     fn refilter_following(&mut self, follow: bool) {
+        self.refilter_from(follow, None);
+    }
+
+    /// `edited_from`: the filter's text before an edit, when only the filter changed. A
+    /// filter that grew (a character typed) can only drop users, so the users in view are
+    /// searched, not every loaded one; one erased back to an earlier text gets that text's
+    /// view back. Anything else searches every user.
+    fn refilter_from(&mut self, follow: bool, edited_from: Option<String>) {
         let keep = self
             .selected_row()
             .map(|r| r.id)
             .filter(|_| follow)
             .or(self.keep);
         let needle = self.filter.value().trim().to_lowercase();
-        self.view = if needle.is_empty() {
-            self.order.clone()
-        } else {
-            let rows = &self.rows;
-            self.order
+        // One searcher for the keystroke, not one per row: `str::contains` sets up its
+        // searcher on every call, which was most of a keystroke over 100,000 users.
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        let rows = &self.rows;
+        let search = |within: &[u32]| -> Vec<u32> {
+            within
                 .iter()
                 .copied()
-                .filter(|i| rows[*i as usize].haystack.contains(&needle))
+                .filter(|i| finder.find(rows[*i as usize].haystack.as_bytes()).is_some())
                 .collect()
+        };
+        let earlier = edited_from
+            .as_ref()
+            .and_then(|_| self.narrowed.iter().rposition(|(text, _)| *text == needle));
+        self.view = match (edited_from, earlier) {
+            _ if needle.is_empty() => {
+                self.narrowed.clear();
+                self.order.clone()
+            }
+            (_, Some(at)) => {
+                self.narrowed.truncate(at + 1);
+                self.narrowed
+                    .pop()
+                    .map(|(_, view)| view)
+                    .unwrap_or_default()
+            }
+            (Some(before), None) if !before.is_empty() && needle.contains(&before) => {
+                let view = search(&self.view);
+                let previous = std::mem::take(&mut self.view);
+                self.narrowed.push((before, previous));
+                view
+            }
+            _ => {
+                self.narrowed.clear();
+                search(&self.order)
+            }
         };
         if let Some(id) = keep {
             if let Some(pos) = self.position_of(id) {
@@ -477,11 +517,12 @@ impl UsersScreen {
                 self.reload(ctx);
             }
             (Editing::Filter, _) => {
-                let before = self.filter.value().to_owned();
+                let before = self.filter.value().trim().to_lowercase();
+                let raw_before = self.filter.value().to_owned();
                 self.filter
                     .handle_event(&ratatui::crossterm::event::Event::Key(key));
-                if self.filter.value() != before {
-                    self.refilter();
+                if self.filter.value() != raw_before {
+                    self.refilter_from(true, Some(before));
                     if self.keep.is_some() {
                         self.move_to(0);
                     }

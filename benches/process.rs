@@ -1,0 +1,513 @@
+//! The real release binary against `gotrue-console demo-server --users 100000` running as a
+//! process of its own (so the server's start-up, memory and CPU are never counted as the
+//! console's): time to the first frame in a pseudo-terminal, the console's memory and idle
+//! CPU with every user loaded, keystroke-to-frame with 50 requests in flight, and
+//! `users export` side by side with @supabase/auth-js paging through `listUsers`.
+//! Part of `cargo bench`; prints one line per figure, with its target.
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const USERS: usize = 100_000;
+const COLS: u16 = 200;
+const ROWS: u16 = 60;
+const BIN: &str = env!("CARGO_BIN_EXE_gotrue-console");
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn percentile(mut v: Vec<f64>, q: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() - 1) as f64 * q).round() as usize]
+}
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gc-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
+/// `gotrue-console demo-server` with 100,000 synthetic users, stopped on drop.
+struct DemoProcess {
+    child: Child,
+    url: String,
+    anon_key: String,
+    service_role_key: String,
+}
+
+impl DemoProcess {
+    fn start() -> DemoProcess {
+        let mut child = Command::new(BIN)
+            .args(["demo-server", "--listen", "127.0.0.1:0", "--users"])
+            .arg(USERS.to_string())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the demo server starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("its stdout"))
+            .read_line(&mut line)
+            .expect("the demo server's JSON line");
+        let j: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+        let field = |k: &str| j[k].as_str().expect(k).to_owned();
+        DemoProcess {
+            url: field("url"),
+            anon_key: field("anon_key"),
+            service_role_key: field("service_role_key"),
+            child,
+        }
+    }
+
+    fn env(&self) -> [(&'static str, String); 3] {
+        [
+            ("GOTRUE_URL", self.url.clone()),
+            ("GOTRUE_ANON_KEY", self.anon_key.clone()),
+            ("GOTRUE_SERVICE_ROLE_KEY", self.service_role_key.clone()),
+        ]
+    }
+
+    fn faults(&self, body: serde_json::Value) {
+        let status = http::put(
+            &format!("{}/demo/faults", self.url),
+            &self.service_role_key,
+            body,
+        );
+        assert!(status, "PUT /demo/faults");
+    }
+
+    fn hang_next(&self) -> u64 {
+        http::get_json(&format!("{}/demo/faults", self.url), &self.service_role_key)["hang_next"]
+            .as_u64()
+            .expect("hang_next")
+    }
+}
+
+impl Drop for DemoProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Blocking HTTP for the few calls to `/demo/faults`, on a runtime of their own.
+mod http {
+    fn run<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(f)
+    }
+
+    pub fn put(url: &str, key: &str, body: serde_json::Value) -> bool {
+        run(async {
+            reqwest::Client::new()
+                .put(url)
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+        })
+    }
+
+    pub fn get_json(url: &str, key: &str) -> serde_json::Value {
+        run(async {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(key)
+                .send()
+                .await
+                .expect("GET")
+                .json()
+                .await
+                .expect("JSON")
+        })
+    }
+}
+
+/// What the console wrote to its terminal: the screen, and when each chunk arrived.
+#[derive(Default)]
+struct Screen {
+    parser: Option<vt100::Parser>,
+    chunks: Vec<(Instant, usize)>,
+    /// When the header was first on screen: the first frame.
+    first_frame: Option<Instant>,
+}
+
+/// The console in a pseudo-terminal.
+struct Console {
+    screen: Arc<Mutex<Screen>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+    started: Instant,
+}
+
+impl Console {
+    fn spawn(demo: &DemoProcess) -> Console {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pty");
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.env("TERM", "xterm-256color");
+        let home = scratch();
+        cmd.env("XDG_STATE_HOME", &home);
+        cmd.env("XDG_CONFIG_HOME", &home);
+        for (k, v) in demo.env() {
+            cmd.env(k, v);
+        }
+        let screen = Arc::new(Mutex::new(Screen {
+            parser: Some(vt100::Parser::new(ROWS, COLS, 0)),
+            ..Screen::default()
+        }));
+        let mut reader = pair.master.try_clone_reader().expect("a reader");
+        let writer = pair.master.take_writer().expect("a writer");
+        let started = Instant::now();
+        let child = pair.slave.spawn_command(cmd).expect("the console starts");
+        let s = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 65536];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let at = Instant::now();
+                let mut guard = s.lock().expect("screen");
+                let s = &mut *guard;
+                s.chunks.push((at, n));
+                let parser = s.parser.as_mut().expect("parser");
+                parser.process(&buf[..n]);
+                if s.first_frame.is_none() && parser.screen().contents().contains("gotrue-console")
+                {
+                    s.first_frame = Some(at);
+                }
+            }
+        });
+        Console {
+            screen,
+            writer,
+            child,
+            _master: pair.master,
+            started,
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.process_id().expect("a pid")
+    }
+
+    fn contents(&self) -> String {
+        let s = self.screen.lock().expect("screen");
+        s.parser.as_ref().expect("parser").screen().contents()
+    }
+
+    fn wait_until(&self, what: &str, limit: Duration, cond: impl Fn(&Console) -> bool) {
+        let deadline = Instant::now() + limit;
+        while !cond(self) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}:\n{}",
+                self.contents()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn first_frame(&self) -> Duration {
+        self.wait_until("the first frame", Duration::from_secs(10), |c| {
+            c.screen.lock().expect("screen").first_frame.is_some()
+        });
+        let at = self.screen.lock().expect("screen").first_frame;
+        at.expect("first frame") - self.started
+    }
+
+    fn wait_loaded(&self) {
+        let total = format!("of {}]", thousands(USERS + 300));
+        self.wait_until("every user", Duration::from_secs(120), |c| {
+            let text = c.contents();
+            text.contains(&total) && !text.contains("loading")
+        });
+    }
+
+    /// Waits until the console has written nothing for `quiet`; the time of its last chunk.
+    fn settle(&self, quiet: Duration) -> Option<Instant> {
+        loop {
+            let last = self.last_chunk();
+            match last {
+                Some(at) if at.elapsed() < quiet => std::thread::sleep(Duration::from_millis(2)),
+                _ => return last,
+            }
+        }
+    }
+
+    fn last_chunk(&self) -> Option<Instant> {
+        self.screen
+            .lock()
+            .expect("screen")
+            .chunks
+            .last()
+            .map(|c| c.0)
+    }
+
+    fn bytes_written(&self) -> usize {
+        self.screen
+            .lock()
+            .expect("screen")
+            .chunks
+            .iter()
+            .map(|c| c.1)
+            .sum()
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("write to the pty");
+        self.writer.flush().expect("flush the pty");
+    }
+
+    fn quit(mut self) {
+        self.send(b"\x03");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.child.try_wait().expect("try_wait").is_none() {
+            assert!(Instant::now() < deadline, "the console did not quit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// utime + stime of a process, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/PID/stat");
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')').expect("a stat line") + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks: f64 =
+        fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
+    ticks / clock_ticks()
+}
+
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// A line of /proc/PID/status, in MiB.
+fn status_mib(pid: u32, key: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    let line = status.lines().find(|l| l.starts_with(key)).expect(key);
+    let kb: f64 = line
+        .split_whitespace()
+        .nth(1)
+        .expect("kB")
+        .parse()
+        .expect("a number");
+    kb / 1024.0
+}
+
+fn first_frame(demo: &DemoProcess) {
+    let mut ms = Vec::new();
+    for _ in 0..10 {
+        let console = Console::spawn(demo);
+        ms.push(console.first_frame().as_secs_f64() * 1000.0);
+        console.quit();
+    }
+    println!(
+        "{:<44} target {:<9} median {:>6.1} ms  max {:>6.1} ms  (n={})",
+        "first frame: process start to header drawn",
+        "< 30 ms",
+        median(ms.clone()),
+        percentile(ms.clone(), 1.0),
+        ms.len()
+    );
+}
+
+/// Loads every user, then: memory, 10 s of idle CPU, and keystroke to frame with 50
+/// requests hanging on the server.
+fn loaded(demo: &DemoProcess) {
+    let mut console = Console::spawn(demo);
+    let started = Instant::now();
+    console.wait_loaded();
+    let load = started.elapsed();
+    console.settle(Duration::from_millis(500));
+    let pid = console.pid();
+    println!(
+        "{:<44} target {:<9} {:>6.2} s",
+        format!("load all {} users into the console", thousands(USERS + 300)),
+        "-",
+        load.as_secs_f64()
+    );
+    println!(
+        "{:<44} target {:<9} {:>6.1} MiB  (peak {:.1} MiB)",
+        "memory: console process RSS, users loaded",
+        "< 100 MB",
+        status_mib(pid, "VmRSS:"),
+        status_mib(pid, "VmHWM:")
+    );
+
+    let bytes = console.bytes_written();
+    let cpu = cpu_seconds(pid);
+    let t = Instant::now();
+    std::thread::sleep(Duration::from_secs(10));
+    let used = cpu_seconds(pid) - cpu;
+    let wall = t.elapsed().as_secs_f64();
+    println!(
+        "{:<44} target {:<9} {:>6.2} %  ({:.0} ms CPU in {:.1} s, {} bytes drawn)",
+        "idle CPU over 10 s, users loaded",
+        "< 1 %",
+        used / wall * 100.0,
+        used * 1000.0,
+        wall,
+        console.bytes_written() - bytes
+    );
+
+    // 50 users opened and left: their `GET /admin/users/{id}` hang on the server. Each key
+    // is its own write, so the lone Esc is not read as Alt plus the next key.
+    demo.faults(serde_json::json!({"hang_next": 50, "path_prefix": "/admin/users/"}));
+    for key in std::iter::repeat_n([&b"\r"[..], b"\x1b", b"j"], 50).flatten() {
+        console.send(key);
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while demo.hang_next() != 0 {
+        assert!(Instant::now() < deadline, "the 50 requests never arrived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    console.settle(Duration::from_millis(300));
+    let mut ms = Vec::new();
+    for i in 0..200 {
+        let sent = Instant::now();
+        console.send(if (i / 20) % 2 == 0 { b"j" } else { b"k" });
+        console.wait_until("a frame", Duration::from_secs(5), |c| {
+            c.last_chunk().is_some_and(|at| at > sent)
+        });
+        // The frame is complete once nothing more arrives for 20 ms.
+        let last = console.settle(Duration::from_millis(20)).expect("a frame");
+        ms.push((last - sent).as_secs_f64() * 1000.0);
+    }
+    println!(
+        "{:<44} target {:<9} median {:>6.2} ms  p99 {:>6.2} ms  (n={}, through the pty)",
+        "keystroke to frame, 50 requests in flight",
+        "-",
+        median(ms.clone()),
+        percentile(ms.clone(), 0.99),
+        ms.len()
+    );
+    demo.faults(serde_json::json!({}));
+    console.quit();
+}
+
+fn lines(path: &Path) -> usize {
+    BufReader::new(std::fs::File::open(path).expect("the export"))
+        .lines()
+        .count()
+}
+
+fn timed(mut cmd: Command, out: &Path) -> f64 {
+    let _ = std::fs::remove_file(out);
+    let started = Instant::now();
+    let status = cmd.status().expect("the exporter runs");
+    let secs = started.elapsed().as_secs_f64();
+    assert!(status.success(), "{cmd:?} failed");
+    assert_eq!(lines(out), USERS + 300, "{cmd:?} wrote every user");
+    secs
+}
+
+/// `gotrue-console users export` and an auth-js script, alternately, on the same server.
+fn export(demo: &DemoProcess) {
+    let authjs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/authjs");
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if node && !authjs.join("node_modules/@supabase/auth-js").exists() {
+        let ok = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&authjs)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "npm ci in tests/authjs");
+    }
+    let dir = scratch();
+    let ours_out = dir.join("users.ndjson");
+    let theirs_out = dir.join("authjs.ndjson");
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["users", "export", "--format", "ndjson", "--out"])
+            .arg(&ours_out)
+            .envs(demo.env())
+            .env("XDG_CONFIG_HOME", &dir)
+            .env("XDG_STATE_HOME", &dir)
+            .stderr(Stdio::null());
+        ours.push(timed(cmd, &ours_out));
+        if node {
+            let mut cmd = Command::new("node");
+            cmd.arg(authjs.join("export-users.mjs"))
+                .arg(&theirs_out)
+                .envs(demo.env())
+                .stderr(Stdio::null());
+            theirs.push(timed(cmd, &theirs_out));
+        }
+    }
+    let ours = median(ours);
+    println!(
+        "{:<44} target {:<9} {:>6.2} s",
+        format!("export {} users: gotrue-console", thousands(USERS + 300)),
+        "-",
+        ours
+    );
+    if node {
+        let theirs = median(theirs);
+        println!(
+            "{:<44} target {:<9} {:>6.2} s",
+            "export: auth-js listUsers, per_page 1000", "-", theirs
+        );
+        println!(
+            "{:<44} target {:<9} {:>6.1}x",
+            "export: speed-up over auth-js",
+            ">= 3x",
+            theirs / ours
+        );
+    } else {
+        println!("export: auth-js side skipped (node is not installed)");
+    }
+}
+
+fn main() {
+    let demo = DemoProcess::start();
+    println!(
+        "process: release binary, demo server with {USERS} synthetic users (+ seed), {COLS}x{ROWS} pty"
+    );
+    first_frame(&demo);
+    loaded(&demo);
+    export(&demo);
+    let _ = std::fs::remove_dir_all(scratch());
+}
