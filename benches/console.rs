@@ -112,6 +112,7 @@ async fn loaded_driver(demo: &DemoServer) -> Driver {
         now: Box::new(now),
         clipboard: Box::new(|_: &str| {}),
         connect: None,
+        editor: None,
     };
     let mut driver = Driver::new(App::new(cfg, now(), (WIDTH, HEIGHT)), client, env);
     driver.start();
