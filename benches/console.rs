@@ -13,50 +13,18 @@ use gotrue_console::term::{Driver, Environment};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::alloc::System;
 use std::time::{Duration, Instant};
 
 const USERS: usize = 100_000;
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 60;
 
-/// The system allocator, counting the bytes currently allocated, so the bench can tell what
-/// the `App` holds (the live heap before and after dropping it). `unsafe` only because
-/// `GlobalAlloc` is an unsafe trait: every call goes straight to `System`.
-struct Counting;
-
-static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller's contract for `alloc` is passed on unchanged.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            LIVE_BYTES.fetch_add(layout.size(), Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System` with this layout (every allocation here does).
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE_BYTES.fetch_sub(layout.size(), Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: as for `dealloc`; the caller guarantees `new_size` is valid for `layout`.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            LIVE_BYTES.fetch_add(new_size, Relaxed);
-            LIVE_BYTES.fetch_sub(layout.size(), Relaxed);
-        }
-        p
-    }
-}
-
+/// The system allocator behind `cap`, which counts the bytes currently allocated, so the
+/// bench can tell what the `App` holds (the live heap before and after dropping it). The
+/// crate keeps the `unsafe` of a `GlobalAlloc` out of this project.
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: cap::Cap<System> = cap::Cap::new(System, usize::MAX);
 
 /// Median and 99th percentile, in microseconds.
 struct Spread {
@@ -293,10 +261,10 @@ async fn memory(demo: &DemoServer) {
     let app = driver.into_app();
     // Let the worker's finished tasks and the client's connections wind down.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let with_app = LIVE_BYTES.load(Relaxed);
+    let with_app = ALLOCATOR.allocated();
     let users = app.users().total_loaded();
     drop(app);
-    let without = LIVE_BYTES.load(Relaxed);
+    let without = ALLOCATOR.allocated();
     let held = with_app.saturating_sub(without) as f64;
     println!(
         "{:<44} target {:<9} {:>8.1} MiB  ({:.0} bytes a user)",
