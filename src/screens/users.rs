@@ -924,7 +924,8 @@ impl SearchText {
         .replace(['\n', '\r'], " ");
         self.text.push_str(&text);
         self.text.push('\n');
-        self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+        self.ends
+            .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
     }
 
     /// After a row changed or went: rows are replaced rarely, so all is written again.
@@ -1041,14 +1042,24 @@ mod tests {
         }
         let each = |needle: &str| -> Vec<bool> {
             (0..rows.len())
-                .map(|i| {
-                    memchr::memmem::find(text.row_text(i), needle.as_bytes()).is_some()
-                })
+                .map(|i| memchr::memmem::find(text.row_text(i), needle.as_bytes()).is_some())
                 .collect()
         };
         for needle in [
-            "a", "aa", "ada", "example", ".com", "z.io", "email", "hopper", "ada lovelace",
-            "com +", "io +", "zz", "o", "@",
+            "a",
+            "aa",
+            "ada",
+            "example",
+            ".com",
+            "z.io",
+            "email",
+            "hopper",
+            "ada lovelace",
+            "com +",
+            "io +",
+            "zz",
+            "o",
+            "@",
         ] {
             let finder = memchr::memmem::Finder::new(needle.as_bytes());
             assert_eq!(text.matching(&finder), each(needle), "needle {needle:?}");

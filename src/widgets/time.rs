@@ -38,8 +38,11 @@ pub fn absolute(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
+/// `2025-06-01`. Written out by hand: the users list draws one per visible row on every
+/// frame, and chrono's `format` parses its pattern each time.
 pub fn date(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d").to_string()
+    use chrono::Datelike;
+    format!("{:04}-{:02}-{:02}", at.year(), at.month(), at.day())
 }
 
 /// `59:12` or `1:02:03` for a countdown.
@@ -73,5 +76,13 @@ mod tests {
         assert_eq!(countdown(3552), "59:12");
         assert_eq!(countdown(3723), "1:02:03");
         assert_eq!(countdown(-5), "0:00");
+    }
+
+    #[test]
+    fn dates_match_chrono_s_own_format() {
+        for secs in [0_i64, 951_782_400, 1_748_779_200, 4_102_444_799] {
+            let at = DateTime::from_timestamp(secs, 0).unwrap();
+            assert_eq!(date(at), at.format("%Y-%m-%d").to_string());
+        }
     }
 }
