@@ -413,7 +413,8 @@ impl App {
         if self.refresh_id == Some(id) {
             self.refresh_id = None;
             match result {
-                Ok(ApiReply::Session(s)) => ctx.effect(Effect::SessionStarted(s)),
+                // In the background: the session goes on, the user stays where they are.
+                Ok(ApiReply::Session(s)) => ctx.effect(Effect::SessionRefreshed(s)),
                 Ok(_) => {}
                 Err(e) => {
                     self.refresh_failed_for = self
@@ -909,6 +910,7 @@ impl App {
                     self.otp = None;
                     self.tab = Tab::Session;
                 }
+                Effect::SessionRefreshed(s) => self.session = Some(*s),
                 Effect::SessionEnded => self.session = None,
                 Effect::UseServiceKey(key) => {
                     ctx.commands.push(Command::SetServiceKey(key));

@@ -380,6 +380,8 @@ fn the_session_is_refreshed_before_it_expires_and_a_failure_is_not_retried_in_a_
     assert!(api_calls(&app.update(Msg::Clock(now() + Duration::seconds(10)))).is_empty());
     assert!(app.next_wakeup().is_some());
 
+    // The user has moved on to the users list meanwhile.
+    press(&mut app, KeyCode::Char('1'));
     let cmds = app.update(Msg::Clock(now() + Duration::seconds(3550)));
     let (id, call) = api_calls(&cmds).pop().expect("a refresh");
     assert_eq!(
@@ -600,5 +602,46 @@ fn the_editor_gets_the_fields_as_json_and_a_bad_edit_or_no_editor_keeps_the_form
             .iter()
             .any(|(_, c)| matches!(c, ApiCall::GetUser(_))),
         "{cmds:?}"
+    );
+}
+
+/// New tokens are not a new session: neither the background refresh nor `R` takes the user
+/// back to the Session tab from wherever they went meanwhile.
+#[test]
+fn a_refreshed_session_leaves_the_user_where_they_are() {
+    let mut app = signed_in_app(3600);
+    assert_eq!(app.tab(), Tab::Session, "signing in shows the session");
+    let mut fresh = session(3600);
+    fresh.refresh_token = gotrue_console::gotrue::Secret::new("r2");
+
+    // `R`, then off to the activity tab before the answer comes.
+    let (id, call) = api_calls(&press(&mut app, KeyCode::Char('R')))
+        .pop()
+        .expect("a refresh");
+    assert!(matches!(call, ApiCall::Refresh { .. }));
+    press(&mut app, KeyCode::Char('4'));
+    app.update(Msg::Outcome(Outcome {
+        id,
+        result: Ok(ApiReply::Session(Box::new(fresh.clone()))),
+    }));
+    assert_eq!(app.tab(), Tab::Activity);
+    assert_eq!(
+        app.session().map(|s| s.refresh_token.expose().to_owned()),
+        Some("r2".to_owned())
+    );
+
+    // The background refresh near expiry, with the users list open.
+    press(&mut app, KeyCode::Char('1'));
+    let cmds = app.update(Msg::Clock(now() + Duration::seconds(3550)));
+    let (id, _) = api_calls(&cmds).pop().expect("a background refresh");
+    fresh.refresh_token = gotrue_console::gotrue::Secret::new("r3");
+    app.update(Msg::Outcome(Outcome {
+        id,
+        result: Ok(ApiReply::Session(Box::new(fresh))),
+    }));
+    assert_eq!(app.tab(), Tab::Users);
+    assert_eq!(
+        app.session().map(|s| s.refresh_token.expose().to_owned()),
+        Some("r3".to_owned())
     );
 }

@@ -69,6 +69,8 @@ pub struct LoginScreen {
     message: Option<String>,
     choosing_scope: bool,
     signout_pending: Option<RequestId>,
+    /// The pending request is a refresh (`R`): new tokens, the same session.
+    refreshing: bool,
 }
 
 impl LoginScreen {
@@ -93,6 +95,7 @@ impl LoginScreen {
             message: None,
             choosing_scope: false,
             signout_pending: None,
+            refreshing: false,
         }
     }
 
@@ -207,6 +210,7 @@ impl LoginScreen {
                         }),
                         Mode::SignIn,
                     ));
+                    self.refreshing = true;
                 }
                 None => ctx.flash(Level::Warn, "No session to refresh: sign in first"),
             },
@@ -360,7 +364,12 @@ impl LoginScreen {
             return;
         }
         self.pending = None;
+        let refreshing = std::mem::take(&mut self.refreshing);
         match result {
+            Ok(ApiReply::Session(s)) if refreshing => {
+                ctx.flash(Level::Info, "Session refreshed: new tokens");
+                ctx.effect(Effect::SessionRefreshed(s));
+            }
             Ok(ApiReply::Session(s)) => {
                 self.fields[PASSWORD].set("");
                 let who = s

@@ -55,6 +55,8 @@ pub enum Effect {
     },
     /// A user session began (sign-in, verify, refresh): the app keeps it.
     SessionStarted(Box<Session>),
+    /// New tokens for the session in use: kept, and the user stays where they are.
+    SessionRefreshed(Box<Session>),
     SessionEnded,
     /// A service-role key was typed in: reconnect and load users.
     UseServiceKey(crate::gotrue::Secret),
