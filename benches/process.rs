@@ -5,10 +5,11 @@
 //! `users export` side by side with @supabase/auth-js paging through `listUsers`.
 //! Part of `cargo bench`; prints one line per figure, with its target.
 
+use gotrue_console::widgets::thousands;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -33,65 +34,25 @@ fn scratch() -> PathBuf {
     dir
 }
 
-/// `gotrue-console demo-server` with 100,000 synthetic users, stopped on drop.
-struct DemoProcess {
-    child: Child,
-    url: String,
-    anon_key: String,
-    service_role_key: String,
+#[path = "../tests/common/demo_process.rs"]
+mod demo_process;
+use demo_process::DemoProcess;
+
+/// Sets the demo server's fault injection.
+fn set_faults(demo: &DemoProcess, body: serde_json::Value) {
+    let status = http::put(
+        &format!("{}/demo/faults", demo.url),
+        &demo.service_role_key,
+        body,
+    );
+    assert!(status, "PUT /demo/faults");
 }
 
-impl DemoProcess {
-    fn start() -> DemoProcess {
-        let mut child = Command::new(BIN)
-            .args(["demo-server", "--listen", "127.0.0.1:0", "--users"])
-            .arg(USERS.to_string())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the demo server starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("its stdout"))
-            .read_line(&mut line)
-            .expect("the demo server's JSON line");
-        let j: serde_json::Value = serde_json::from_str(&line).expect("JSON");
-        let field = |k: &str| j[k].as_str().expect(k).to_owned();
-        DemoProcess {
-            url: field("url"),
-            anon_key: field("anon_key"),
-            service_role_key: field("service_role_key"),
-            child,
-        }
-    }
-
-    fn env(&self) -> [(&'static str, String); 3] {
-        [
-            ("GOTRUE_URL", self.url.clone()),
-            ("GOTRUE_ANON_KEY", self.anon_key.clone()),
-            ("GOTRUE_SERVICE_ROLE_KEY", self.service_role_key.clone()),
-        ]
-    }
-
-    fn faults(&self, body: serde_json::Value) {
-        let status = http::put(
-            &format!("{}/demo/faults", self.url),
-            &self.service_role_key,
-            body,
-        );
-        assert!(status, "PUT /demo/faults");
-    }
-
-    fn hang_next(&self) -> u64 {
-        http::get_json(&format!("{}/demo/faults", self.url), &self.service_role_key)["hang_next"]
-            .as_u64()
-            .expect("hang_next")
-    }
-}
-
-impl Drop for DemoProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// How many of the requests told to hang have not arrived yet.
+fn hang_next(demo: &DemoProcess) -> u64 {
+    http::get_json(&format!("{}/demo/faults", demo.url), &demo.service_role_key)["hang_next"]
+        .as_u64()
+        .expect("hang_next")
 }
 
 /// Blocking HTTP for the few calls to `/demo/faults`, on a runtime of their own.
@@ -233,7 +194,7 @@ impl Console {
     }
 
     fn wait_loaded(&self) {
-        let total = format!("of {}]", thousands(USERS + 300));
+        let total = format!("of {}]", thousands(USERS as u64 + 300));
         self.wait_until("every user", Duration::from_secs(120), |c| {
             let text = c.contents();
             text.contains(&total) && !text.contains("loading")
@@ -283,18 +244,6 @@ impl Console {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// utime + stime of a process, in seconds.
@@ -360,7 +309,10 @@ fn loaded(demo: &DemoProcess) {
     let pid = console.pid();
     println!(
         "{:<44} target {:<9} {:>6.2} s",
-        format!("load all {} users into the console", thousands(USERS + 300)),
+        format!(
+            "load all {} users into the console",
+            thousands(USERS as u64 + 300)
+        ),
         "-",
         load.as_secs_f64()
     );
@@ -390,13 +342,16 @@ fn loaded(demo: &DemoProcess) {
 
     // 50 users opened and left: their `GET /admin/users/{id}` hang on the server. Each key
     // is its own write, so the lone Esc is not read as Alt plus the next key.
-    demo.faults(serde_json::json!({"hang_next": 50, "path_prefix": "/admin/users/"}));
+    set_faults(
+        demo,
+        serde_json::json!({"hang_next": 50, "path_prefix": "/admin/users/"}),
+    );
     for key in std::iter::repeat_n([&b"\r"[..], b"\x1b", b"j"], 50).flatten() {
         console.send(key);
         std::thread::sleep(Duration::from_millis(30));
     }
     let deadline = Instant::now() + Duration::from_secs(20);
-    while demo.hang_next() != 0 {
+    while hang_next(demo) != 0 {
         assert!(Instant::now() < deadline, "the 50 requests never arrived");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -420,7 +375,7 @@ fn loaded(demo: &DemoProcess) {
         percentile(ms.clone(), 0.99),
         ms.len()
     );
-    demo.faults(serde_json::json!({}));
+    set_faults(demo, serde_json::json!({}));
     console.quit();
 }
 
@@ -480,7 +435,10 @@ fn export(demo: &DemoProcess) {
     let ours = median(ours);
     println!(
         "{:<44} target {:<9} {:>6.2} s",
-        format!("export {} users: gotrue-console", thousands(USERS + 300)),
+        format!(
+            "export {} users: gotrue-console",
+            thousands(USERS as u64 + 300)
+        ),
         "-",
         ours
     );
@@ -502,7 +460,7 @@ fn export(demo: &DemoProcess) {
 }
 
 fn main() {
-    let demo = DemoProcess::start();
+    let demo = DemoProcess::start(BIN, &["--users", &USERS.to_string()]);
     println!(
         "process: release binary, demo server with {USERS} synthetic users (+ seed), {COLS}x{ROWS} pty"
     );

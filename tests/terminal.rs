@@ -366,50 +366,15 @@ fn a_panic_restores_the_terminal_and_is_reported_and_logged() {
     assert!(log.contains("forced by GOTRUE_CONSOLE_PANIC_KEY"), "{log}");
 }
 
-/// `gotrue-console demo-server` on its own, with the keys it prints.
-struct DemoProcess {
-    child: std::process::Child,
-    url: String,
-    anon_key: String,
-    service_role_key: String,
-}
-
-impl DemoProcess {
-    fn start() -> DemoProcess {
-        use std::io::BufRead;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gotrue-console"))
-            .args(["demo-server", "--listen", "127.0.0.1:0"])
-            .env("XDG_STATE_HOME", std::env::temp_dir().join("gc-demo-state"))
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("the demo server starts");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("its first line");
-        let j: serde_json::Value = serde_json::from_str(&line).expect("a JSON line");
-        let field = |k: &str| j[k].as_str().expect(k).to_owned();
-        DemoProcess {
-            url: field("url"),
-            anon_key: field("anon_key"),
-            service_role_key: field("service_role_key"),
-            child,
-        }
-    }
-}
-
-impl Drop for DemoProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[path = "common/demo_process.rs"]
+mod demo_process;
+use demo_process::DemoProcess;
 
 /// A whole session with trace logging, a known service key, typed passwords and live tokens,
 /// ending in a panic: none of the secrets reaches the screen, the log or the panic report.
 #[test]
 fn no_secret_reaches_the_screen_the_log_or_the_panic_report() {
-    let demo = DemoProcess::start();
+    let demo = DemoProcess::start(env!("CARGO_BIN_EXE_gotrue-console"), &[]);
     let mut pty = spawn_with(
         &[],
         &[
