@@ -284,9 +284,18 @@ async fn refresh_rotates_and_a_spent_token_is_refused() {
         .unwrap_err();
     assert_code(&err, ErrorKind::Auth, &["refresh_token_already_used"]);
 
+    // A token of the wrong form is refused before any look-up (token_refresh.go's Validate);
+    // a well-formed one that does not exist is not found.
     let err = t
         .client
         .refresh_session(&Secret::new("not-a-refresh-token"))
+        .await
+        .unwrap_err();
+    assert_code(&err, ErrorKind::Validation, &["validation_failed"]);
+    assert_eq!(err.status, Some(400));
+    let err = t
+        .client
+        .refresh_session(&Secret::new("abcdefghijkl"))
         .await
         .unwrap_err();
     assert_code(&err, ErrorKind::Auth, &["refresh_token_not_found"]);

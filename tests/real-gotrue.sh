@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Run a real GoTrue (supabase/auth v2.189.0) on a private PostgreSQL, both on loopback only,
-# then run a command against it.
+# Run a real GoTrue (supabase/auth) that you bring, on a private PostgreSQL, both on loopback
+# only, then run a command against it. Tested with v2.196.0 and v2.189.0.
 #
 #   tests/real-gotrue.sh [--] CMD ARGS...   start everything, run CMD with the variables below
 #                                           exported, stop everything, exit with CMD's status
 #   tests/real-gotrue.sh --serve            start everything, print the variables as `export`
 #                                           lines on stdout, stay up until Ctrl-C / SIGTERM
+#
+# Needed (environment):
+#   GOTRUE_BIN         a GoTrue binary (supabase/auth's `auth`)
+#   GOTRUE_MIGRATIONS  the `migrations` folder of the same GoTrue version (GoTrue does not
+#                      embed them; passed to it as GOTRUE_DB_MIGRATIONS_PATH)
 #
 # Exported to CMD (and printed by --serve):
 #   GOTRUE_URL               http://127.0.0.1:PORT
@@ -18,24 +23,16 @@
 #   GOTRUE_JWT_SECRET  default super-secret-jwt-token-with-at-least-32-characters-long
 #   GOTRUE_PORT        pin GoTrue's port (default: a free one)
 #   GOTRUE_PG_PORT     pin PostgreSQL's port (default: a free one)
-#   GOTRUE_CACHE       where the built binary is kept (default ~/.cache/gotrue-console)
-#   GOTRUE_BIN         use this GoTrue binary instead of building/caching one (e.g. where
-#                      the Go module proxy refuses github.com/supabase/auth: it answers 403)
 #   GOTRUE_PG_OS_USER  unprivileged user that runs PostgreSQL when run as root (default nobody)
 #   GOTRUE_START_TIMEOUT  seconds to wait for /health (default 90)
 #   Any other GOTRUE_* variable in the environment is passed through to GoTrue, but the
 #   settings this script sets itself (below) win.
 #
-# Needs: bash, curl, python3 or node, Go (only to build the binary the first time),
-# PostgreSQL server binaries (installed with apt-get when missing and running as root).
+# Needs: bash, curl, python3 or node, PostgreSQL server binaries (installed with apt-get
+# when missing and running as root).
 # Everything started here is stopped, and the temp dir removed, on every exit path.
 set -euo pipefail
 
-GOTRUE_VERSION=v2.189.0
-GOTRUE_COMMIT=4fa66ba71d8c55b5c95cd5635766ed8bbae6d96a
-GOTRUE_MODULE=github.com/supabase/auth
-GOTRUE_LDFLAGS="-X ${GOTRUE_MODULE}/internal/utilities.Version=${GOTRUE_VERSION}"
-CACHE_DIR=${GOTRUE_CACHE:-${HOME:-/root}/.cache/gotrue-console}
 JWT_SECRET=${GOTRUE_JWT_SECRET:-super-secret-jwt-token-with-at-least-32-characters-long}
 START_TIMEOUT=${GOTRUE_START_TIMEOUT:-90}
 DB_PASSWORD=gotrue-test-password
@@ -44,7 +41,7 @@ log() { printf 'real-gotrue: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 usage() {
-    sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -199,69 +196,16 @@ find_psql() {
 }
 
 # ---------------------------------------------------------------- GoTrue binary
-find_go() {
-    if have go; then command -v go
-    elif [ -x /usr/local/go/bin/go ]; then echo /usr/local/go/bin/go
-    else return 1; fi
-}
-
-build_gotrue() { # target path
-    local target=$1 go gobuild out dir
-    go=$(find_go) || die "Go is not installed (needed once to build GoTrue ${GOTRUE_VERSION} into $target); install Go or set GOTRUE_BIN"
-    gobuild=$(mktemp -d "${TMPDIR:-/tmp}/gotrue-build.XXXXXX")
-    log "building GoTrue ${GOTRUE_VERSION} (${GOTRUE_MODULE}@${GOTRUE_COMMIT}) with $("$go" version | cut -d' ' -f3)..."
-    # go install pkg@version ignores any go.mod around it; run outside any module anyway.
-    if (cd "$gobuild" && GOBIN="$gobuild/bin" CGO_ENABLED=0 GOFLAGS=-mod=mod \
-            "$go" install -ldflags "$GOTRUE_LDFLAGS" "${GOTRUE_MODULE}@${GOTRUE_COMMIT}") \
-            >"$gobuild/install.log" 2>&1 && [ -x "$gobuild/bin/auth" ]; then
-        out="$gobuild/bin/auth"
-    else
-        log "go install failed:"
-        sed 's/^/  /' "$gobuild/install.log" >&2
-        log "falling back to go mod download + go build"
-        if ! (cd "$gobuild" && "$go" mod download -json "${GOTRUE_MODULE}@${GOTRUE_COMMIT}") \
-                >"$gobuild/download.json" 2>"$gobuild/download.log"; then
-            sed 's/^/  /' "$gobuild/download.json" "$gobuild/download.log" >&2
-            rm -rf "$gobuild"
-            die "could not download ${GOTRUE_MODULE}@${GOTRUE_COMMIT} from the Go module proxy ($("$go" env GOPROXY)); GoTrue cannot be built here. Set GOTRUE_BIN to an existing GoTrue ${GOTRUE_VERSION} binary, or put one at $target"
-        fi
-        dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' "$gobuild/download.json" | head -n 1)
-        [ -n "$dir" ] && [ -d "$dir" ] || { rm -rf "$gobuild"; die "go mod download printed no Dir"; }
-        if ! (cd "$dir" && CGO_ENABLED=0 "$go" build -ldflags "$GOTRUE_LDFLAGS" -o "$gobuild/auth" .) \
-                >"$gobuild/build.log" 2>&1; then
-            sed 's/^/  /' "$gobuild/build.log" >&2
-            rm -rf "$gobuild"
-            die "go build of GoTrue failed"
-        fi
-        out="$gobuild/auth"
-    fi
-    mkdir -p "$(dirname "$target")"
-    cp "$out" "$target.tmp.$$" && chmod 755 "$target.tmp.$$" && mv -f "$target.tmp.$$" "$target"
-    chmod -R u+w "$gobuild" 2>/dev/null || true
-    rm -rf "$gobuild"
-    log "GoTrue binary cached at $target"
-}
-
+# The project never builds GoTrue: bring your own binary and its migrations folder.
 ensure_gotrue() {
-    FAILED_STAGE="getting the GoTrue binary"
-    if [ -n "${GOTRUE_BIN:-}" ]; then
-        [ -x "$GOTRUE_BIN" ] || die "GOTRUE_BIN=$GOTRUE_BIN is not an executable file"
-        AUTH_BIN=$GOTRUE_BIN
-        return 0
-    fi
-    AUTH_BIN="$CACHE_DIR/bin/auth-${GOTRUE_VERSION}"
-    [ -x "$AUTH_BIN" ] && return 0
-    mkdir -p "$CACHE_DIR/bin"
-    if have flock; then
-        # Two runs at once on one machine: build once.
-        exec 9>"$CACHE_DIR/build.lock"
-        flock 9
-        [ -x "$AUTH_BIN" ] || build_gotrue "$AUTH_BIN"
-        flock -u 9
-        exec 9>&-
-    else
-        build_gotrue "$AUTH_BIN"
-    fi
+    FAILED_STAGE="checking GOTRUE_BIN and GOTRUE_MIGRATIONS"
+    [ -n "${GOTRUE_BIN:-}" ] || die "set GOTRUE_BIN to a GoTrue (supabase/auth) binary; see the README, \"Testing against a real GoTrue\""
+    [ -x "$GOTRUE_BIN" ] && [ -f "$GOTRUE_BIN" ] || die "GOTRUE_BIN=$GOTRUE_BIN is not an executable file"
+    [ -n "${GOTRUE_MIGRATIONS:-}" ] || die "set GOTRUE_MIGRATIONS to the migrations folder of the same GoTrue version"
+    [ -d "$GOTRUE_MIGRATIONS" ] || die "GOTRUE_MIGRATIONS=$GOTRUE_MIGRATIONS is not a directory"
+    ls "$GOTRUE_MIGRATIONS"/*.sql >/dev/null 2>&1 || die "GOTRUE_MIGRATIONS=$GOTRUE_MIGRATIONS holds no .sql migrations"
+    AUTH_BIN=$GOTRUE_BIN
+    MIGRATIONS_DIR=$(cd "$GOTRUE_MIGRATIONS" && pwd)
 }
 
 # ---------------------------------------------------------------- start PostgreSQL
@@ -326,6 +270,7 @@ start_gotrue() {
 
     local -a genv=(
         GOTRUE_DB_DRIVER=postgres
+        "GOTRUE_DB_MIGRATIONS_PATH=$MIGRATIONS_DIR"
         "DATABASE_URL=postgres://supabase_auth_admin:${DB_PASSWORD}@127.0.0.1:${PG_PORT}/postgres?sslmode=disable"
         "GOTRUE_JWT_SECRET=$JWT_SECRET"
         GOTRUE_JWT_AUD=authenticated

@@ -4,7 +4,9 @@
 //! embedded demo server configured like the real one in `tests/real-gotrue.sh`.
 #![allow(dead_code)]
 
+pub mod exchange;
 pub mod harness;
+pub mod script;
 
 use gotrue_console::demo::{DemoConfig, DemoServer};
 use gotrue_console::gotrue::{
@@ -107,7 +109,16 @@ pub fn ci_like_demo_config() -> DemoConfig {
         mailer_autoconfirm: true,
         phone_autoconfirm: true,
         send_frequency: Duration::from_secs(1),
+        site_url: "http://127.0.0.1:3000".to_owned(),
         ..DemoConfig::default()
+    }
+}
+
+/// [`ci_like_demo_config`] with no users, as the real GoTrue a recording was made on.
+pub fn replay_demo_config() -> DemoConfig {
+    DemoConfig {
+        seed: false,
+        ..ci_like_demo_config()
     }
 }
 

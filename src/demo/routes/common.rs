@@ -38,17 +38,21 @@ pub fn empty_object() -> ApiResult<Response> {
     ok(&json!({}))
 }
 
-/// `retrieveRequestParams`: the body must be JSON of the expected shape;
-/// unknown fields are ignored.
-pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+/// `retrieveRequestParams`: `json.Unmarshal` of the body into the handler's params, with
+/// the leniency of Go's `encoding/json` (internal/api/helpers.go): a body of `null` leaves
+/// the params as they are, a `null` field leaves its field as it is, keys match the field
+/// names case-insensitively, a key given twice keeps the last value, and unknown keys are
+/// ignored. An empty body, broken JSON, a body that is not an object, and a value of the
+/// wrong type are `bad_json`.
+pub fn parse_body<T: DeserializeOwned + Default>(body: &[u8]) -> ApiResult<T> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_json("unexpected end of JSON input"));
     }
-    serde_json::from_slice(body).map_err(|e| {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
             Category::Eof => ApiError::bad_json("unexpected end of JSON input"),
-            Category::Syntax => {
+            _ => {
                 let c = body
                     .get(e.column().saturating_sub(1))
                     .map(|b| *b as char)
@@ -57,9 +61,54 @@ pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
                     "invalid character '{c}' looking for beginning of value"
                 ))
             }
-            _ => ApiError::bad_json(format!("json: {e}")),
         }
-    })
+    })?;
+    let go_type = std::any::type_name::<T>()
+        .rsplit("::")
+        .next()
+        .unwrap_or("params");
+    let fields = match value {
+        Value::Null => return Ok(T::default()),
+        Value::Object(m) => go_fields(m),
+        other => {
+            let kind = match other {
+                Value::Bool(_) => "bool",
+                Value::Number(_) => "number",
+                Value::String(_) => "string",
+                _ => "array",
+            };
+            return Err(ApiError::bad_json(format!(
+                "json: cannot unmarshal {kind} into Go value of type api.{go_type}"
+            )));
+        }
+    };
+    serde_json::from_value(Value::Object(fields))
+        .map_err(|e| ApiError::bad_json(format!("json: cannot unmarshal into api.{go_type}: {e}")))
+}
+
+/// The top-level keys as Go matches them to struct fields: case folded (the params' JSON
+/// names are all lower case), later keys replacing earlier ones, `null` passed over.
+fn go_fields(m: JsonMap) -> JsonMap {
+    let mut out = JsonMap::new();
+    for (k, v) in m {
+        // Unmarshalling null into a field is a no-op: an earlier value stays.
+        if !v.is_null() {
+            out.insert(go_fold(&k), v);
+        }
+    }
+    out
+}
+
+/// Lower case as Go's `EqualFold` sees it, including the Kelvin sign and the long s, which
+/// fold to `k` and `s`.
+fn go_fold(key: &str) -> String {
+    key.chars()
+        .flat_map(|c| match c {
+            '\u{212A}' => vec!['k'],
+            '\u{017F}' => vec!['s'],
+            c => c.to_lowercase().collect(),
+        })
+        .collect()
 }
 
 /// A JSON object body field that may be absent or `null`.

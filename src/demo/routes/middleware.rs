@@ -62,6 +62,31 @@ pub async fn cors(req: Request, next: Next) -> Response {
     response
 }
 
+/// GoTrue's request logger reads `r.FormValue("grant_type")` on every request
+/// (internal/observability/request-logger.go), and Go's `ParseForm` consumes a POST, PUT or
+/// PATCH body sent as a form: the handler then finds the body empty. A JSON body sent with
+/// a form `Content-Type` is therefore "unexpected end of JSON input".
+pub async fn form_bodies_are_consumed(req: Request, next: Next) -> Response {
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|v| v == "application/x-www-form-urlencoded" || v == "multipart/form-data");
+    let consumes = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH);
+    if form && consumes {
+        let (parts, _) = req.into_parts();
+        return next.run(Request::from_parts(parts, Body::empty())).await;
+    }
+    next.run(req).await
+}
+
 /// Re-renders GoTrue errors in the modern shape when the request asked for
 /// API version 2024-01-01 or later.
 pub async fn error_shape(req: Request, next: Next) -> Response {

@@ -74,6 +74,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         state.clone(),
         middleware::faults,
     ))
+    .layer(axum::middleware::from_fn(
+        middleware::form_bodies_are_consumed,
+    ))
     .layer(axum::middleware::from_fn(middleware::error_shape))
     .layer(axum::middleware::from_fn(middleware::cors))
 }
