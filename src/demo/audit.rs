@@ -30,6 +30,7 @@ pub enum Action {
     FactorInProgress,
     FactorUnenrolled,
     FactorDeleted,
+    FactorUpdated,
 }
 
 impl Action {
@@ -50,6 +51,7 @@ impl Action {
             Action::FactorInProgress => "factor_in_progress",
             Action::FactorUnenrolled => "factor_unenrolled",
             Action::FactorDeleted => "factor_deleted",
+            Action::FactorUpdated => "factor_updated",
         }
     }
 
@@ -64,7 +66,10 @@ impl Action {
             | Action::UserConfirmationRequested
             | Action::UserRepeatedSignUp
             | Action::UserUpdatePassword => "user",
-            Action::FactorInProgress | Action::FactorUnenrolled | Action::FactorDeleted => "factor",
+            Action::FactorInProgress
+            | Action::FactorUnenrolled
+            | Action::FactorDeleted
+            | Action::FactorUpdated => "factor",
         }
     }
 }

@@ -33,6 +33,11 @@ pub struct DemoConfig {
     pub site_url: String,
     /// Faults to inject from the start.
     pub faults: FaultConfig,
+    /// OAuth providers `/settings` reports as enabled (`GOTRUE_EXTERNAL_<NAME>_ENABLED`).
+    pub oauth_providers: Vec<String>,
+    /// `GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED`: a sign-up with neither email nor phone
+    /// makes an anonymous user.
+    pub anonymous_users: bool,
 }
 
 impl Default for DemoConfig {
@@ -49,6 +54,8 @@ impl Default for DemoConfig {
             jwt_exp: Duration::from_secs(3600),
             site_url: "http://localhost:3000".to_string(),
             faults: FaultConfig::default(),
+            oauth_providers: vec!["github".to_string(), "google".to_string()],
+            anonymous_users: false,
         }
     }
 }

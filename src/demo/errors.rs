@@ -42,11 +42,6 @@ pub enum ApiError {
         message: String,
         reasons: Vec<String>,
     },
-    /// GoTrue's `OAuthError` (always 400, no error code header).
-    OAuth {
-        error: String,
-        description: Option<String>,
-    },
     /// A Postgres error GoTrue passes through in the legacy shape
     /// (`utilities.NewPostgresError`); the modern shape shows `fallback`.
     Postgres {
@@ -107,13 +102,6 @@ impl ApiError {
         }
     }
 
-    pub fn oauth(error: &str, description: Option<&str>) -> Self {
-        ApiError::OAuth {
-            error: error.to_string(),
-            description: description.map(str::to_string),
-        }
-    }
-
     /// `retrieveRequestParams`'s answer to a body that is not JSON.
     pub fn bad_json(detail: impl std::fmt::Display) -> Self {
         Self::bad_request(
@@ -127,7 +115,6 @@ impl ApiError {
         match self {
             ApiError::Http { code, .. } => Some(code),
             ApiError::WeakPassword { .. } => Some("weak_password"),
-            ApiError::OAuth { .. } => None,
             ApiError::Postgres { .. } => Some("unexpected_failure"),
         }
     }
@@ -136,7 +123,6 @@ impl ApiError {
         match self {
             ApiError::Http { status, .. } => *status,
             ApiError::WeakPassword { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::OAuth { .. } => StatusCode::BAD_REQUEST,
             ApiError::Postgres { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -144,9 +130,6 @@ impl ApiError {
     pub fn message(&self) -> &str {
         match self {
             ApiError::Http { message, .. } | ApiError::WeakPassword { message, .. } => message,
-            ApiError::OAuth {
-                error, description, ..
-            } => description.as_deref().unwrap_or(error),
             ApiError::Postgres {
                 fallback_message, ..
             } => fallback_message,
@@ -193,13 +176,6 @@ impl ApiError {
                     map.insert("weak_password".into(), json!({ "reasons": reasons }));
                 }
                 (StatusCode::UNPROCESSABLE_ENTITY, body)
-            }
-            ApiError::OAuth { error, description } => {
-                let body = match description {
-                    Some(d) => json!({ "error": error, "error_description": d }),
-                    None => json!({ "error": error }),
-                };
-                (StatusCode::BAD_REQUEST, body)
             }
             ApiError::Postgres {
                 code,

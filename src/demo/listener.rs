@@ -126,6 +126,8 @@ impl AsyncWrite for KillableStream {
 #[derive(Clone, Debug)]
 pub struct ConnKill {
     killed: Arc<AtomicBool>,
+    /// The client's address, as GoTrue's `GetIPAddress` sees it with no proxy in front.
+    pub peer: std::net::SocketAddr,
 }
 
 impl ConnKill {
@@ -139,6 +141,7 @@ impl Connected<IncomingStream<'_, KillableListener>> for ConnKill {
     fn connect_info(stream: IncomingStream<'_, KillableListener>) -> Self {
         ConnKill {
             killed: stream.io().killed.clone(),
+            peer: *stream.remote_addr(),
         }
     }
 }

@@ -484,6 +484,19 @@ impl User {
         UserJson {
             user: self,
             with_identities,
+            confirmed_at: self.confirmed_at(),
+        }
+    }
+
+    /// The answer of a handler that wrote the user: `confirmed_at` is a generated column
+    /// GoTrue's struct only gets when it reads the row (`rw:"r"` in models/user.go), so the
+    /// answer shows it as it was loaded: absent for a user just created, and the old value
+    /// for one just updated.
+    pub fn view_as_loaded(&self, confirmed_at: Option<DateTime<Utc>>) -> UserJson<'_> {
+        UserJson {
+            user: self,
+            with_identities: true,
+            confirmed_at,
         }
     }
 }
@@ -492,6 +505,7 @@ impl User {
 pub struct UserJson<'a> {
     user: &'a User,
     with_identities: bool,
+    confirmed_at: Option<DateTime<Utc>>,
 }
 
 impl UserJson<'_> {
@@ -525,7 +539,7 @@ impl Serialize for UserJson<'_> {
         m.serialize_entry("phone", &u.phone)?;
         opt_time(&mut m, "phone_confirmed_at", &u.phone_confirmed_at)?;
         opt_time(&mut m, "confirmation_sent_at", &u.confirmation_sent_at)?;
-        opt_time(&mut m, "confirmed_at", &u.confirmed_at())?;
+        opt_time(&mut m, "confirmed_at", &self.confirmed_at)?;
         opt_time(&mut m, "recovery_sent_at", &u.recovery_sent_at)?;
         if !u.email_change.is_empty() {
             m.serialize_entry("new_email", &u.email_change)?;

@@ -94,6 +94,8 @@ impl DemoServer {
             test_otps: vec![("15555550100".to_string(), "123456".to_string())],
             secure_email_change: true,
             admin_roles: vec!["service_role".into(), "supabase_admin".into()],
+            oauth_providers: cfg.oauth_providers.clone(),
+            anonymous_users: cfg.anonymous_users,
         };
         let (shutdown, shutdown_rx) = watch::channel(false);
         let state = Arc::new(AppState::new(

@@ -36,6 +36,9 @@ pub struct Settings {
     pub secure_email_change: bool,
     /// `GOTRUE_JWT_ADMIN_ROLES`.
     pub admin_roles: Vec<String>,
+    /// OAuth providers reported as enabled.
+    pub oauth_providers: Vec<String>,
+    pub anonymous_users: bool,
 }
 
 impl Settings {
@@ -120,6 +123,20 @@ impl AppState {
 
     pub fn log(&self, actor: &Actor, action: Action, traits: Option<JsonMap>, at: DateTime<Utc>) {
         self.audit().record(actor, action, traits, "", at);
+    }
+
+    /// [`Self::log`] with the client's IP address, for the few entries GoTrue writes with
+    /// `utilities.GetIPAddress(r)`.
+    pub fn log_from(
+        &self,
+        ip: std::net::IpAddr,
+        actor: &Actor,
+        action: Action,
+        traits: Option<JsonMap>,
+        at: DateTime<Utc>,
+    ) {
+        self.audit()
+            .record(actor, action, traits, &ip.to_string(), at);
     }
 
     pub fn send(&self, draft: Draft, at: DateTime<Utc>) {

@@ -110,6 +110,8 @@ pub fn ci_like_demo_config() -> DemoConfig {
         phone_autoconfirm: true,
         send_frequency: Duration::from_secs(1),
         site_url: "http://127.0.0.1:3000".to_owned(),
+        oauth_providers: vec!["github".to_owned()],
+        anonymous_users: true,
         ..DemoConfig::default()
     }
 }

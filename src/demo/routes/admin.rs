@@ -1,7 +1,7 @@
 //! `/admin/users` and their factors, after internal/api/admin.go.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::super::audit::{Action, Actor};
 use super::super::errors::{ApiError, ApiResult};
 use super::super::gotime;
+use super::super::listener::ConnKill;
 use super::super::model::{Identity, JsonMap, User, canonical_map, merge_metadata};
 use super::super::pagination::{self, Query};
 use super::super::passwords::PasswordHash;
@@ -250,7 +251,7 @@ pub async fn create_user(
         Some(traits),
         now,
     );
-    common::ok(&shown.view(true))
+    common::ok(&shown.view_as_loaded(None))
 }
 
 pub async fn get_user(
@@ -307,6 +308,7 @@ pub async fn update_user(
         .map(|_| object_or_default(&p.app_metadata));
     let mut db = st.write();
     let updated = db.users.update(&id, |u| {
+        let loaded = (u.confirmed_at(), u.identities.clone());
         if !p.role.is_empty() {
             u.role = p.role.trim().to_string();
         }
@@ -363,9 +365,9 @@ pub async fn update_user(
             apply_ban(u, d, now);
         }
         u.updated_at = now;
-        u.clone()
+        (u.clone(), loaded)
     });
-    let user = match updated {
+    let (user, (loaded_confirmed_at, loaded_identities)) = match updated {
         Some(Ok(u)) => u,
         Some(Err(conflict)) => return Err(unique_violation(conflict, id, "Error updating user")),
         None => return Err(common::user_not_found()),
@@ -379,7 +381,16 @@ pub async fn update_user(
         Some(user_traits(&user)),
         now,
     );
-    common::ok(&user.view(true))
+    // The answer shows the identities as they were loaded, plus any created here: an
+    // updated one changed in the database only (adminUserUpdate, internal/api/admin.go).
+    let mut shown = user.clone();
+    shown.identities = loaded_identities.clone();
+    for i in &user.identities {
+        if !loaded_identities.iter().any(|l| l.provider == i.provider) {
+            shown.identities.push(i.clone());
+        }
+    }
+    common::ok(&shown.view_as_loaded(loaded_confirmed_at))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -489,6 +500,7 @@ fn factor_not_found() -> ApiError {
 
 pub async fn delete_factor(
     State(st): State<Shared>,
+    ConnectInfo(conn): ConnectInfo<ConnKill>,
     headers: HeaderMap,
     Path((user_id, factor_id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
@@ -513,7 +525,9 @@ pub async fn delete_factor(
     let mut traits = JsonMap::new();
     traits.insert("factor_id".into(), Value::String(factor_id.to_string()));
     traits.insert("user_id".into(), Value::String(id.to_string()));
-    st.log(
+    // adminUserDeleteFactor logs as the factor's user, with the caller's address.
+    st.log_from(
+        conn.peer.ip(),
         &Actor::user(&user),
         Action::FactorDeleted,
         Some(traits),
@@ -535,7 +549,7 @@ pub async fn update_factor(
     Path((user_id, factor_id)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    common::require_admin(&st, &headers)?;
+    let admin = common::require_admin(&st, &headers)?;
     let id = common::parse_user_id(&user_id)?;
     if st.read().users.get(&id).is_none() {
         return Err(common::user_not_found());
@@ -569,6 +583,19 @@ pub async fn update_factor(
         .and_then(Result::ok)
         .flatten()
         .ok_or_else(factor_not_found)?;
+    let mut traits = JsonMap::new();
+    traits.insert("factor_id".into(), Value::String(factor_id.to_string()));
+    traits.insert(
+        "factor_type".into(),
+        Value::String(updated.factor_type.to_string()),
+    );
+    traits.insert("user_id".into(), Value::String(id.to_string()));
+    st.log(
+        &Actor::admin(&admin.role),
+        Action::FactorUpdated,
+        Some(traits),
+        now,
+    );
     common::ok(&updated)
 }
 

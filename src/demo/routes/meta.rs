@@ -11,12 +11,10 @@ use super::super::errors::{ApiError, ApiResult};
 use super::super::pagination::{Query, go_query_escape};
 use super::common::{self, Shared};
 
-pub const VERSION: &str = "v2.189.0-demo";
+/// The GoTrue release the demo server follows, marked as the demo.
+pub const VERSION: &str = "v2.196.0-demo";
 
-/// OAuth providers the demo pretends to have configured.
-const ENABLED_PROVIDERS: &[&str] = &["github", "google"];
-
-/// Every provider key of GoTrue's `ProviderSettings`.
+/// Every provider key of GoTrue's `ProviderSettings` (v2.196.0), in its order.
 const PROVIDERS: &[&str] = &[
     "anonymous_users",
     "apple",
@@ -24,6 +22,7 @@ const PROVIDERS: &[&str] = &[
     "bitbucket",
     "discord",
     "facebook",
+    "snapchat",
     "figma",
     "fly",
     "github",
@@ -33,7 +32,6 @@ const PROVIDERS: &[&str] = &[
     "kakao",
     "linkedin",
     "linkedin_oidc",
-    "nextcloud",
     "notion",
     "spotify",
     "slack",
@@ -41,7 +39,6 @@ const PROVIDERS: &[&str] = &[
     "workos",
     "twitch",
     "twitter",
-    "x",
     "email",
     "phone",
     "zoom",
@@ -57,17 +54,25 @@ pub async fn health() -> ApiResult<Response> {
 
 pub async fn settings(State(st): State<Shared>) -> ApiResult<Response> {
     let mut external = Map::new();
+    let s = &st.settings;
     for p in PROVIDERS {
-        let on = matches!(*p, "email" | "phone") || ENABLED_PROVIDERS.contains(p);
+        let on = match *p {
+            "email" | "phone" => true,
+            "anonymous_users" => s.anonymous_users,
+            other => s.oauth_providers.iter().any(|e| e == other),
+        };
         external.insert((*p).to_string(), Value::Bool(on));
     }
     common::ok(&json!({
         "external": external,
         "disable_signup": false,
-        "mailer_autoconfirm": st.settings.mailer_autoconfirm,
-        "phone_autoconfirm": st.settings.phone_autoconfirm,
+        "mailer_autoconfirm": s.mailer_autoconfirm,
+        "phone_autoconfirm": s.phone_autoconfirm,
         "sms_provider": "twilio",
         "saml_enabled": false,
+        // v2.196.0 reports this whether or not SAML is on (settings.go).
+        "saml_private_key_next_configured": true,
+        "passkeys_enabled": false,
     }))
 }
 
@@ -83,7 +88,7 @@ pub async fn authorize(
             "Unsupported provider: Provider {provider} could not be found"
         )));
     }
-    if !ENABLED_PROVIDERS.contains(&provider) {
+    if !st.settings.oauth_providers.iter().any(|p| p == provider) {
         return Err(ApiError::validation(
             "Unsupported provider: provider is not enabled",
         ));
@@ -95,7 +100,20 @@ pub async fn authorize(
         go_query_escape(&redirect),
         go_query_escape(q.get("scopes"))
     );
-    Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
+    // Go's http.Redirect answers a GET with a short HTML body naming the target.
+    let body = format!(
+        "<a href=\"{}\">Found</a>.\n\n",
+        location.replace('&', "&amp;").replace('"', "&quot;")
+    );
+    Ok((
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, location),
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// The stand-in provider page `/authorize` redirects to.

@@ -51,10 +51,7 @@ pub async fn signup(
 ) -> ApiResult<Response> {
     let params: SignupParams = common::parse_body(&body)?;
     if params.email.is_empty() && params.phone.is_empty() {
-        return Err(ApiError::unprocessable(
-            "anonymous_provider_disabled",
-            "Anonymous sign-ins are disabled",
-        ));
+        return anonymous(&st, &params);
     }
     let redirect = common::referrer(&st.settings, &headers, &Query::from_uri(&uri));
     match run(&st, params, &redirect, gotime::now())? {
@@ -62,6 +59,29 @@ pub async fn signup(
             common::ok(&v)
         }
     }
+}
+
+/// `SignupAnonymously` (internal/api/anonymous.go): a user with no email, phone, identity
+/// or app metadata, the sign-up data as its user metadata, and a session. No audit entry.
+fn anonymous(st: &AppState, params: &SignupParams) -> ApiResult<Response> {
+    if !st.settings.anonymous_users {
+        return Err(ApiError::unprocessable(
+            "anonymous_provider_disabled",
+            "Anonymous sign-ins are disabled",
+        ));
+    }
+    let now = gotime::now();
+    let mut user = User::blank(Uuid::new_v4(), now);
+    user.is_anonymous = true;
+    user.user_metadata = canonical_map(object_or_default(&params.data));
+    let id = user.id;
+    let mut db = st.write();
+    db.users
+        .insert(user)
+        .map_err(|_| ApiError::internal("Database error creating anonymous user"))?;
+    let mut session = common::grant(st, &mut db, &id, "anonymous", now)?;
+    answer_as_signup_does(&mut session, "anonymous");
+    common::ok(&session)
 }
 
 /// The body of GoTrue's `Signup`, shared with `/otp` and `/magiclink`.
@@ -194,7 +214,8 @@ pub fn run(
         .ok_or_else(common::user_not_found)?;
     if autoconfirm {
         st.log(&actor, Action::Login, Some(traits(provider)), now);
-        let session = common::grant(st, &mut db, &user_id, "password", now)?;
+        let mut session = common::grant(st, &mut db, &user_id, "password", now)?;
+        answer_as_signup_does(&mut session, provider);
         return Ok(SignupOutcome::Session(session));
     }
     let mut shown = user;
@@ -206,6 +227,28 @@ pub fn run(
     Ok(SignupOutcome::User(
         serde_json::to_value(shown.view(true)).unwrap_or(Value::Null),
     ))
+}
+
+/// The user in an auto-confirmed sign-up's answer is GoTrue's struct as the handler left
+/// it, not as the database has it: no `confirmed_at` (a generated column, read only), and
+/// the email identity marked verified in memory only (signup.go, models/user.go `Confirm`).
+fn answer_as_signup_does(session: &mut Value, provider: &str) {
+    let Some(user) = session.get_mut("user").and_then(Value::as_object_mut) else {
+        return;
+    };
+    user.remove("confirmed_at");
+    if provider != "email" {
+        return;
+    }
+    if let Some(Value::Array(ids)) = user.get_mut("identities") {
+        for data in ids
+            .iter_mut()
+            .filter(|i| i.get("provider").and_then(Value::as_str) == Some("email"))
+            .filter_map(|i| i.get_mut("identity_data").and_then(Value::as_object_mut))
+        {
+            data.insert("email_verified".into(), Value::Bool(true));
+        }
+    }
 }
 
 fn traits(provider: &str) -> JsonMap {
@@ -229,12 +272,13 @@ fn new_user(provider: &str, key: &str, password: &str, data: &JsonMap, now: Date
         u.phone = p.to_string();
     }
     u.password = Some(PasswordHash::new(password));
-    u.user_metadata = data.clone();
-    // GoTrue's signup identity: Claims{Subject, Email} plus the signup data.
+    // GoTrue's signup identity: Claims{Subject, Email} plus the signup data; its data is
+    // also merged into user_metadata (createNewIdentity → UpdateUserMetaData).
     let mut identity_data = Identity::standard_data(u.id, email, None, false, false);
     for (k, v) in data {
         identity_data.entry(k.clone()).or_insert_with(|| v.clone());
     }
+    u.user_metadata = canonical_map(identity_data.clone());
     u.identities.push(Identity::new(
         u.id,
         provider,

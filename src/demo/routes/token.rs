@@ -129,25 +129,25 @@ async fn password_grant(st: &Shared, body: &[u8]) -> ApiResult<Response> {
     );
     st.log(&Actor::user(&user), Action::Login, Some(traits), now);
     let mut session = common::grant(st, &mut db, &user_id, "password", now)?;
-    if let (Err(ApiError::WeakPassword { message, reasons }), Value::Object(m)) = (
-        validate::password_strength(&p.password, st.settings.password_min_length),
-        &mut session,
-    ) {
-        m.insert(
-            "weak_password".into(),
-            json!({ "message": message, "reasons": reasons }),
-        );
+    // A password grant sets `AccessTokenResponse.WeakPassword`, an interface, to a
+    // `*WeakPasswordError` that is nil when the password meets today's rules; `omitempty`
+    // keeps a typed nil, so the answer says `null` (internal/tokens/service.go, api/token.go).
+    if let Value::Object(m) = &mut session {
+        let weak = match validate::password_strength(&p.password, st.settings.password_min_length) {
+            Err(ApiError::WeakPassword { message, reasons }) => {
+                json!({ "message": message, "reasons": reasons })
+            }
+            _ => Value::Null,
+        };
+        m.insert("weak_password".into(), weak);
     }
     common::ok(&session)
 }
 
 fn refresh_grant(st: &Shared, body: &[u8]) -> ApiResult<Response> {
     let p: RefreshGrant = common::parse_body(body)?;
-    if p.refresh_token.is_empty() {
-        return Err(ApiError::oauth(
-            "invalid_request",
-            Some("refresh_token required"),
-        ));
+    if !refresh_token_well_formed(&p.refresh_token) {
+        return Err(ApiError::validation("Refresh token is not valid"));
     }
     let not_found = || {
         ApiError::bad_request(
@@ -215,4 +215,74 @@ pub async fn logout(State(st): State<Shared>, headers: HeaderMap, uri: Uri) -> A
         _ => db.sessions.logout_user(&caller.user_id),
     }
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `RefreshTokenGrantParams.Validate` (internal/api/token_refresh.go): a legacy token is 12
+/// lower-case letters and digits; a longer one must parse as the versioned format of
+/// internal/crypto/refresh_tokens.go (base64url: version 0, a session id, a varint counter,
+/// a 16-byte signature and a 4-byte SHA-256 checksum). Anything else is refused before any
+/// look-up.
+fn refresh_token_well_formed(token: &str) -> bool {
+    use base64::Engine;
+    use sha2::Digest;
+    const CHECKSUM: usize = 4;
+    const SIGNATURE: usize = 16;
+    const MIN: usize = 1 + 16 + 1 + SIGNATURE + CHECKSUM;
+    match token.len() {
+        0..12 => false,
+        12 => token
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+        _ => {
+            let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token) else {
+                return false;
+            };
+            if bytes.len() < MIN || bytes[0] != 0 {
+                return false;
+            }
+            let (signed, checksum) = bytes.split_at(bytes.len() - CHECKSUM);
+            if sha2::Sha256::digest(signed)[..CHECKSUM] != *checksum {
+                return false;
+            }
+            // After the version byte and the session id: a varint counter, then the signature.
+            let rest = &signed[17..];
+            let Some(end) = rest.iter().position(|b| b & 0x80 == 0) else {
+                return false;
+            };
+            end < 10 && rest.len() - (end + 1) == SIGNATURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refresh_token_well_formed;
+    use base64::Engine;
+    use sha2::Digest;
+
+    fn versioned(counter_bytes: &[u8], signature_len: usize) -> String {
+        let mut raw = vec![0u8];
+        raw.extend_from_slice(&[7u8; 16]);
+        raw.extend_from_slice(counter_bytes);
+        raw.extend(std::iter::repeat_n(9u8, signature_len));
+        let sum = sha2::Sha256::digest(&raw);
+        raw.extend_from_slice(&sum[..4]);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    #[test]
+    fn refresh_tokens_of_both_forms() {
+        assert!(refresh_token_well_formed("abcdefghij12"));
+        assert!(!refresh_token_well_formed("ABCDEFGHIJ12"));
+        assert!(!refresh_token_well_formed("not a token!"));
+        assert!(!refresh_token_well_formed("short"));
+        assert!(!refresh_token_well_formed(""));
+        assert!(refresh_token_well_formed(&versioned(&[1], 16)));
+        assert!(refresh_token_well_formed(&versioned(&[0x81, 0x01], 16)));
+        assert!(!refresh_token_well_formed(&versioned(&[1], 15)));
+        let mut broken = versioned(&[1], 16);
+        broken.replace_range(0..1, "B");
+        assert!(!refresh_token_well_formed(&broken));
+        assert!(!refresh_token_well_formed("not-a-refresh-token"));
+    }
 }

@@ -275,11 +275,11 @@ pub async fn enroll_factor(
         .get(&caller.user_id)
         .cloned()
         .ok_or_else(common::user_not_found)?;
-    if !p.friendly_name.is_empty()
-        && user
-            .factors
-            .iter()
-            .any(|f| f.friendly_name == p.friendly_name)
+    // validateFactors (internal/api/mfa.go): an empty name is a name too.
+    if user
+        .factors
+        .iter()
+        .any(|f| f.friendly_name == p.friendly_name)
     {
         return Err(ApiError::unprocessable(
             "mfa_factor_name_conflict",
