@@ -148,3 +148,109 @@ fn recordings_say_where_they_came_from() {
         "every known difference says why"
     );
 }
+
+/// Every call the client makes (src/gotrue/) has recorded exchanges: method and path, with
+/// ids as `{id}`. A new client call needs a new exchange in tests/common/script.rs.
+#[test]
+fn every_client_call_is_recorded() {
+    const CLIENT_CALLS: &[(&str, &str)] = &[
+        ("GET", "/health"),
+        ("GET", "/settings"),
+        ("POST", "/signup"),
+        ("POST", "/token?grant_type=password"),
+        ("POST", "/token?grant_type=refresh_token"),
+        ("POST", "/magiclink"),
+        ("POST", "/otp"),
+        ("POST", "/verify"),
+        ("POST", "/resend"),
+        ("POST", "/recover"),
+        ("GET", "/user"),
+        ("PUT", "/user"),
+        ("POST", "/logout"),
+        ("POST", "/factors"),
+        ("POST", "/invite"),
+        ("GET", "/admin/users"),
+        ("POST", "/admin/users"),
+        ("GET", "/admin/users/{id}"),
+        ("PUT", "/admin/users/{id}"),
+        ("DELETE", "/admin/users/{id}"),
+        ("GET", "/admin/users/{id}/factors"),
+        ("DELETE", "/admin/users/{id}/factors/{id}"),
+        ("POST", "/admin/generate_link"),
+        ("GET", "/admin/audit"),
+    ];
+    let recorded: std::collections::BTreeSet<(String, String)> = load_version(NEWEST)
+        .iter()
+        .flat_map(|r| r.exchanges.iter())
+        .filter(|e| e.response.status < 400)
+        .map(|e| (e.request.method.clone(), route_of(&e.request.path)))
+        .collect();
+    let missing: Vec<_> = CLIENT_CALLS
+        .iter()
+        .filter(|(m, p)| !recorded.contains(&((*m).to_owned(), (*p).to_owned())))
+        .collect();
+    assert!(missing.is_empty(), "no successful exchange recorded for {missing:?}");
+}
+
+/// `/admin/users/${x_id}/factors?page=1` → `/admin/users/{id}/factors`; the grant type is
+/// kept, as it names the call.
+fn route_of(path: &str) -> String {
+    let (route, query) = path.split_once('?').unwrap_or((path, ""));
+    let route: Vec<String> = route
+        .split('/')
+        .map(|seg| {
+            if seg.starts_with("${") || uuid::Uuid::parse_str(seg).is_ok() {
+                "{id}".to_owned()
+            } else {
+                seg.to_owned()
+            }
+        })
+        .collect();
+    let route = route.join("/");
+    match query.split('&').find(|q| q.starts_with("grant_type=")) {
+        Some(grant) => format!("{route}?{grant}"),
+        None => route,
+    }
+}
+
+/// Each error of the errors script was recorded twice: with the API version header (the
+/// modern shape) and without it (the legacy shape), and the two shapes differ as GoTrue's do.
+#[test]
+fn errors_are_recorded_in_both_shapes() {
+    let recs = load_version(NEWEST);
+    let errors = recs
+        .iter()
+        .find(|r| r.script == "errors")
+        .expect("the errors recording");
+    let by_name: std::collections::HashMap<&str, &common::exchange::Exchange> = errors
+        .exchanges
+        .iter()
+        .map(|e| (e.name.as_str(), e))
+        .collect();
+    let mut pairs = 0;
+    for e in errors.exchanges.iter().filter(|e| e.request.api_version) {
+        if e.name.starts_with("setup:") {
+            continue;
+        }
+        let legacy = by_name
+            .get(format!("{} (no version header)", e.name).as_str())
+            .unwrap_or_else(|| panic!("{} has no twin without the version header", e.name));
+        assert!(!legacy.request.api_version);
+        assert_eq!(e.response.status, legacy.response.status, "{}", e.name);
+        let coded = e.response.headers.contains_key("x-sb-error-code");
+        if coded && e.response.status < 500 {
+            // Modern: {"code": "<error code>", "message"}; legacy: {"code": <status>, "error_code", "msg"}.
+            assert!(e.response.body["code"].is_string(), "{}", e.name);
+            assert!(e.response.body.get("message").is_some(), "{}", e.name);
+            assert_eq!(
+                legacy.response.body["code"].as_u64(),
+                Some(u64::from(legacy.response.status)),
+                "{}",
+                legacy.name
+            );
+            assert!(legacy.response.body.get("msg").is_some(), "{}", legacy.name);
+        }
+        pairs += 1;
+    }
+    assert!(pairs >= 60, "only {pairs} errors recorded in both shapes");
+}
