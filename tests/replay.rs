@@ -189,7 +189,10 @@ fn every_client_call_is_recorded() {
         .iter()
         .filter(|(m, p)| !recorded.contains(&((*m).to_owned(), (*p).to_owned())))
         .collect();
-    assert!(missing.is_empty(), "no successful exchange recorded for {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "no successful exchange recorded for {missing:?}"
+    );
 }
 
 /// `/admin/users/${x_id}/factors?page=1` → `/admin/users/{id}/factors`; the grant type is

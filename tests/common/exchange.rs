@@ -271,7 +271,7 @@ impl Runner {
         } else {
             match serde_json::from_slice::<Value>(&answer.bytes) {
                 Ok(v) => (BodyKind::Json, self.placeholders(None, &v)),
-                Err(_) => (BodyKind::Text, Value::String(self.unurl(text.trim()))),
+                Err(_) => (BodyKind::Text, Value::String(self.untext(text.trim()))),
             }
         };
         Response {
@@ -284,6 +284,30 @@ impl Runner {
 
     fn unurl(&self, s: &str) -> String {
         s.replace(&self.url, "${url}")
+    }
+
+    /// A text body (an HTML redirect) with the server's URL, plain or query-escaped, and
+    /// every UUID (an OAuth state) replaced.
+    fn untext(&self, s: &str) -> String {
+        let escaped = url::form_urlencoded::byte_serialize(self.url.as_bytes()).collect::<String>();
+        let s = self.unurl(s).replace(&escaped, "${url}");
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s.as_str();
+        while !rest.is_empty() {
+            let candidate = rest.get(..36).filter(|c| is_uuid(c));
+            match candidate {
+                Some(_) => {
+                    out.push_str("<uuid>");
+                    rest = &rest[36..];
+                }
+                None => {
+                    let c = rest.chars().next().unwrap_or_default();
+                    out.push(c);
+                    rest = &rest[c.len_utf8()..];
+                }
+            }
+        }
+        out
     }
 
     fn placeholders(&self, key: Option<&str>, v: &Value) -> Value {

@@ -1308,6 +1308,17 @@ fn routes() -> Vec<Route> {
             bool_field: None,
             needs_user: false,
         },
+        Route {
+            name: "factor update",
+            method: "PUT",
+            path: "/admin/users/${len_factor_user_id}/factors/${len_factor_id}",
+            auth: Auth::Service,
+            body: json!({"friendly_name": "len {tag}"}),
+            optional: &["friendly_name"],
+            string_field: Some("friendly_name"),
+            bool_field: None,
+            needs_user: false,
+        },
     ]
 }
 
@@ -1357,6 +1368,20 @@ fn leniency() -> Vec<Step> {
         "len_user",
         "len-user@example.com",
     );
+    s.user("len_factor_user", "len-factor@example.com", true);
+    s.sign_in(
+        "setup: a session to enrol a factor",
+        "len_factor_user",
+        "len-factor@example.com",
+    );
+    s.json(
+        "setup: a factor to rename",
+        "POST",
+        "/factors",
+        bearer("len_factor_user_token"),
+        json!({"factor_type": "totp", "friendly_name": "len factor"}),
+    )
+    .cap("len_factor_id", "/id");
     for (i, r) in routes().into_iter().enumerate() {
         let mut variants: Vec<(String, Option<Body>, Option<&str>)> = Vec::new();
         let json = |v: Value| Some(Body::Json(v));
