@@ -532,17 +532,20 @@ async fn refresh_tokens_rotate_and_reuse_is_refused() {
     assert_eq!(reused.body["error_code"], "refresh_token_already_used");
     assert_eq!(reused.str("/msg"), "Invalid Refresh Token: Already Used");
 
-    let missing = Demo::send(refresh("nonexistent12".into())).await;
+    // Well-formed (12 lower-case letters and digits) but unknown: not found.
+    let missing = Demo::send(refresh("nonexistent1".into())).await;
     assert_eq!(missing.body["error_code"], "refresh_token_not_found");
     assert_eq!(
         missing.str("/msg"),
         "Invalid Refresh Token: Refresh Token Not Found"
     );
-    let empty = Demo::send(refresh(String::new())).await;
-    assert_eq!(
-        empty.body,
-        json!({"error": "invalid_request", "error_description": "refresh_token required"})
-    );
+    // Of the wrong form, or none at all: refused before any look-up, as GoTrue v2.196.0 does.
+    for malformed in ["nonexistent12", "NOTLOWERCASE", ""] {
+        let r = Demo::send(refresh(malformed.into())).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{malformed:?}");
+        assert_eq!(r.body["error_code"], "validation_failed", "{malformed:?}");
+        assert_eq!(r.str("/msg"), "Refresh token is not valid");
+    }
 
     // Logged out: the refresh token is gone.
     let s = d.login(ADA, ADA_PASSWORD).await;
