@@ -62,10 +62,11 @@ pub async fn cors(req: Request, next: Next) -> Response {
     response
 }
 
-/// GoTrue's request logger reads `r.FormValue("grant_type")` on every request
-/// (internal/observability/request-logger.go), and Go's `ParseForm` consumes a POST, PUT or
-/// PATCH body sent as a form: the handler then finds the body empty. A JSON body sent with
-/// a form `Content-Type` is therefore "unexpected end of JSON input".
+/// GoTrue's request logger looks up the referrer of every request
+/// (internal/observability/request-logger.go → `utilities.GetReferrer` → `r.ParseForm()`),
+/// and Go's `ParseForm` consumes a POST, PUT or PATCH body sent as a form: the handler then
+/// finds the body empty. A JSON body sent with a form `Content-Type` is therefore
+/// "unexpected end of JSON input".
 pub async fn form_bodies_are_consumed(req: Request, next: Next) -> Response {
     let form = req
         .headers()
