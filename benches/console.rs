@@ -74,6 +74,7 @@ async fn loaded_driver(demo: &DemoServer) -> Driver {
         profile: Some("demo".into()),
         demo: true,
         has_service_key: true,
+        admin_key_kind: None,
         ..AppConfig::default()
     };
     let env = Environment {

@@ -36,6 +36,9 @@ pub struct AppConfig {
     pub production: bool,
     pub demo: bool,
     pub has_service_key: bool,
+    /// What kind of admin key it is, for the header (`secret key`, `service_role JWT`); a
+    /// key of unknown kind reads `service_role`.
+    pub admin_key_kind: Option<crate::gotrue::ApiKeyKind>,
     /// Start-up warnings (config permissions, …), shown once.
     pub warnings: Vec<String>,
     /// TLS certificates are not checked: the header says so for as long as it lasts.
@@ -913,6 +916,7 @@ impl App {
                 Effect::SessionRefreshed(s) => self.session = Some(*s),
                 Effect::SessionEnded => self.session = None,
                 Effect::UseServiceKey(key) => {
+                    self.cfg.admin_key_kind = Some(crate::gotrue::ApiKeyKind::of(&key));
                     ctx.commands.push(Command::SetServiceKey(key));
                     self.cfg.has_service_key = true;
                     self.users.reload(&mut ctx);
@@ -1081,11 +1085,13 @@ impl App {
             spans.push(Span::raw(format!("{p} ")));
         }
         spans.push(Span::styled("│ ", theme::dim()));
-        spans.push(Span::raw(if self.cfg.has_service_key {
-            "service_role"
-        } else {
-            "no admin key"
-        }));
+        spans.push(Span::raw(
+            match (&self.cfg.admin_key_kind, self.cfg.has_service_key) {
+                (_, false) => "no admin key".to_owned(),
+                (Some(kind), true) => kind.to_string(),
+                (None, true) => "service_role".to_owned(),
+            },
+        ));
         if let Some(user) = self.session.as_ref().and_then(|s| s.user.as_ref()) {
             spans.push(Span::styled(" + ", theme::dim()));
             spans.push(Span::raw(crate::widgets::mask::mask_label(

@@ -8,17 +8,25 @@ use std::path::PathBuf;
 const AFTER_HELP: &str = "\
 CONNECTION (lowest to highest: defaults < config file < environment < flags)
   Config file   $XDG_CONFIG_HOME/gotrue-console/config.toml (~/.config/…), profiles like:
+                  [profiles.hosted]
+                  project_ref = \"abcdefghijklmnopqrst\"   # or url = \"https://…\"
+                  secret_key_env = \"SUPABASE_SECRET_KEY\"  # or secret_key / _command
+                  publishable_key = \"sb_publishable_…\"
                   [profiles.local]
                   url = \"http://127.0.0.1:9999\"
-                  service_role_key = \"eyJ…\"       # or service_role_key_env / _command
+                  service_role_key = \"eyJ…\"       # the legacy JWT keys work too
                   anon_key = \"eyJ…\"
                   read_only = false
                   production = false
                 default_profile = \"local\" picks one; GOTRUE_CONSOLE_PROFILE or --profile too.
+                A profile named with --profile wins over the environment (and says so).
   Environment   GOTRUE_URL, GOTRUE_ANON_KEY, GOTRUE_SERVICE_ROLE_KEY, or Supabase's
-                SUPABASE_URL (a project URL: /auth/v1 is added), SUPABASE_ANON_KEY,
-                SUPABASE_SERVICE_ROLE_KEY. GOTRUE_* win over SUPABASE_*.
-  Without a service-role key the console opens on the Session tab, where one can be typed
+                SUPABASE_URL (a project URL: /auth/v1 is added), SUPABASE_SECRET_KEY,
+                SUPABASE_PUBLISHABLE_KEY (or the deprecated SUPABASE_SERVICE_ROLE_KEY,
+                SUPABASE_ANON_KEY). GOTRUE_* win over SUPABASE_*.
+  Keys          sb_secret_ and sb_publishable_ keys go in the apikey header only; the legacy
+                JWT keys are also sent as the bearer. No key is ever printed.
+  Without an admin key the console opens on the Session tab, where one can be typed
   (kept in memory only).
 
 LOGS
@@ -27,6 +35,8 @@ LOGS
 
 EXAMPLES
   gotrue-console --demo                      the console on a built-in demo server
+  SUPABASE_URL=https://REF.supabase.co SUPABASE_SECRET_KEY=sb_secret_… gotrue-console
+  gotrue-console --project-ref REF               (with SUPABASE_SECRET_KEY set)
   GOTRUE_URL=http://127.0.0.1:9999 GOTRUE_SERVICE_ROLE_KEY=eyJ… gotrue-console
   gotrue-console --profile prod --read-only
   gotrue-console users export --profile prod --out users.csv
@@ -48,6 +58,9 @@ pub struct ConsoleArgs {
     /// GoTrue URL, or a Supabase project URL (https://<ref>.supabase.co).
     #[arg(long, global = true)]
     pub url: Option<String>,
+    /// A hosted Supabase project by its ref: the same as --url https://REF.supabase.co.
+    #[arg(long, value_name = "REF", global = true, conflicts_with = "url")]
+    pub project_ref: Option<String>,
     /// A profile of the config file.
     #[arg(long, global = true)]
     pub profile: Option<String>,
@@ -61,7 +74,7 @@ pub struct ConsoleArgs {
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
     /// Run on a built-in demo server (seeded users, an outbox), signed in as admin.
-    #[arg(long, conflicts_with_all = ["url", "profile"])]
+    #[arg(long, conflicts_with_all = ["url", "project_ref", "profile"])]
     pub demo: bool,
     /// With --demo: synthetic users added to the seed users.
     #[arg(long, value_name = "N", default_value_t = 0, requires = "demo")]
@@ -118,4 +131,18 @@ pub struct ExportArgs {
     #[arg(long, value_name = "N", default_value_t = 4,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=32))]
     pub concurrency: usize,
+}
+
+impl ConsoleArgs {
+    /// The flags that take part in resolving the connection.
+    pub fn overrides(&self) -> crate::config::ConsoleOverrides {
+        crate::config::ConsoleOverrides {
+            url: self.url.clone(),
+            project_ref: self.project_ref.clone(),
+            profile: self.profile.clone(),
+            read_only: self.read_only,
+            config_path: self.config.clone(),
+            insecure_tls: self.insecure,
+        }
+    }
 }

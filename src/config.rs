@@ -7,13 +7,18 @@
 //!    `--config FILE`), chosen by `--profile`, else `GOTRUE_CONSOLE_PROFILE`, else the file's
 //!    `default_profile`, else the only profile if there is exactly one;
 //! 3. the environment: `GOTRUE_URL`, `GOTRUE_ANON_KEY`, `GOTRUE_SERVICE_ROLE_KEY`, and Supabase's
-//!    `SUPABASE_URL`, `SUPABASE_ANON_KEY`, `SUPABASE_SERVICE_ROLE_KEY` (the `GOTRUE_` ones win);
-//! 4. flags: `--url`, `--profile`, `--read-only`.
+//!    `SUPABASE_URL`, `SUPABASE_SECRET_KEY`, `SUPABASE_PUBLISHABLE_KEY` and the deprecated
+//!    `SUPABASE_SERVICE_ROLE_KEY`, `SUPABASE_ANON_KEY` (`GOTRUE_` names win, then the new ones);
+//! 4. flags: `--url` or `--project-ref`, `--profile`, `--read-only`.
 //!
-//! A profile key is a literal (`service_role_key`), an environment variable
-//! (`service_role_key_env`) or a command whose trimmed stdout is the key
-//! (`service_role_key_command`, run with `sh -c`, 10 s timeout). Commands run only for the profile
-//! being resolved, and only when nothing higher up already supplies that key.
+//! A profile named with `--profile` (or switched to in the console) was chosen on purpose:
+//! what it sets wins over the environment, and a warning names each variable it overrode.
+//!
+//! A profile key is a literal (`service_role_key`, or Supabase's name `secret_key`; the public
+//! key is `anon_key` or `publishable_key`), an environment variable (`…_env`) or a command
+//! whose trimmed stdout is the key (`…_command`, run with `sh -c`, 10 s timeout). Commands run
+//! only for the profile being resolved, and only when nothing higher up already supplies that
+//! key. A profile's `project_ref` stands for `url = "https://<ref>.supabase.co"`.
 //!
 //! Keys are [`Secret`]s from the moment they are read: no error, warning or `Debug` output of
 //! this module contains one. Resolution may run commands and so blocks; from async code call it
@@ -44,6 +49,8 @@ pub const PROFILE_ENV: &str = "GOTRUE_CONSOLE_PROFILE";
 pub struct ConsoleOverrides {
     /// `--url`: wins over the environment and the profile.
     pub url: Option<String>,
+    /// `--project-ref REF`: `https://REF.supabase.co`, as `--url` would.
+    pub project_ref: Option<String>,
     /// `--profile`: wins over `GOTRUE_CONSOLE_PROFILE` and `default_profile`.
     pub profile: Option<String>,
     /// `--read-only`: forces read-only on (a profile can never turn it off).
@@ -117,12 +124,23 @@ pub struct Connection {
 #[serde(deny_unknown_fields)]
 pub struct ProfileConfig {
     pub url: Option<String>,
+    /// A hosted Supabase project's ref: the URL `https://<ref>.supabase.co` (Auth under
+    /// `/auth/v1`). Instead of `url`.
+    pub project_ref: Option<String>,
     pub anon_key: Option<Secret>,
     pub anon_key_env: Option<String>,
     pub anon_key_command: Option<String>,
+    /// Supabase's new public key (`sb_publishable_…`): instead of the anon key.
+    pub publishable_key: Option<Secret>,
+    pub publishable_key_env: Option<String>,
+    pub publishable_key_command: Option<String>,
     pub service_role_key: Option<Secret>,
     pub service_role_key_env: Option<String>,
     pub service_role_key_command: Option<String>,
+    /// Supabase's new admin key (`sb_secret_…`): instead of the service_role key.
+    pub secret_key: Option<Secret>,
+    pub secret_key_env: Option<String>,
+    pub secret_key_command: Option<String>,
     #[serde(default)]
     pub read_only: bool,
     #[serde(default)]
@@ -457,6 +475,10 @@ impl Connection {
             read_only: self.read_only,
             production: self.production,
             has_service_key: self.service_role_key.is_some(),
+            admin_key_kind: self
+                .service_role_key
+                .as_ref()
+                .map(crate::gotrue::ApiKeyKind::of),
             warnings: self.warnings.clone(),
             insecure_tls: self.insecure_tls,
             ..crate::app::AppConfig::default()
@@ -497,7 +519,7 @@ pub fn resolve(
                 .profiles
                 .keys()
                 .next()
-                .map(|n| (n.clone(), ProfileFrom::Requested)),
+                .map(|n| (n.clone(), ProfileFrom::DefaultProfile)),
             _ => None,
         }
     } else {
@@ -512,7 +534,7 @@ pub fn resolve(
                 .as_ref()
                 .map(ConfigFile::names_owned)
                 .unwrap_or_default();
-            let mut conn = build(None, overrides, env).map_err(|e| match e {
+            let mut conn = build(None, false, overrides, env).map_err(|e| match e {
                 ConfigError::NoUrl { profile, .. } => ConfigError::NoUrl {
                     profile,
                     path: path.clone(),
@@ -562,15 +584,19 @@ fn resolve_in(
         profile: name.to_owned(),
         problem,
     })?;
-    let mut conn =
-        build(Some((name, profile, &file.path)), overrides, env).map_err(|e| match e {
+    // A profile named on the command line (or in the console) was chosen on purpose: what
+    // it sets wins over the environment, and what it overrides is said.
+    let explicit = matches!(from, ProfileFrom::Flag | ProfileFrom::Requested);
+    let mut conn = build(Some((name, profile, &file.path)), explicit, overrides, env).map_err(
+        |e| match e {
             ConfigError::NoUrl { profile, .. } => ConfigError::NoUrl {
                 profile,
                 path: Some(file.path.clone()),
                 unchosen: Vec::new(),
             },
             other => other,
-        })?;
+        },
+    )?;
     conn.warnings.extend(permission_warning(file));
     Ok(conn)
 }
@@ -578,65 +604,127 @@ fn resolve_in(
 type ProfileRef<'a> = (&'a str, &'a ProfileConfig, &'a Path);
 
 /// The layering itself. The URL is settled first, so that no command runs for a connection
-/// that cannot be made.
+/// that cannot be made. With `explicit`, the profile was chosen on purpose and what it sets
+/// wins over the environment (never over flags).
 fn build(
     profile: Option<ProfileRef<'_>>,
+    explicit: bool,
     overrides: &ConsoleOverrides,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Connection, ConfigError> {
     let mut warnings = Vec::new();
-    // URL: --url > GOTRUE_URL > SUPABASE_URL > profile.
     let bad = |from: Source| move |error| ConfigError::BadUrl { from, error };
-    let (url, url_source) = if let Some(u) = &overrides.url {
-        let from = Source::Flag("--url");
-        (BaseUrl::parse(u).map_err(bad(from.clone()))?, from)
-    } else if let Some(u) = env_value(env, "GOTRUE_URL") {
+    let profile_source = |name: &str, path: &Path| Source::Profile {
+        profile: name.to_owned(),
+        path: path.to_owned(),
+    };
+    // The profile's URL, from `url` or `project_ref`.
+    let profile_url = match profile {
+        Some((name, p, path)) => {
+            let url = match (&p.url, &p.project_ref) {
+                (Some(u), _) => Some(BaseUrl::parse(u)),
+                (None, Some(r)) => Some(project_url(r)),
+                (None, None) => None,
+            };
+            match url {
+                Some(u) => Some((
+                    u.map_err(|e| profile_error(name, path)(ProfileProblem::BadUrl(e)))?,
+                    profile_source(name, path),
+                )),
+                None => None,
+            }
+        }
+        None => None,
+    };
+    // From the environment: GOTRUE_URL is GoTrue itself, SUPABASE_URL a project's API URL.
+    let env_url = if let Some(u) = env_value(env, "GOTRUE_URL") {
         let from = Source::Env("GOTRUE_URL".into());
-        (BaseUrl::parse(&u).map_err(bad(from.clone()))?, from)
+        Some((BaseUrl::parse(&u).map_err(bad(from.clone()))?, from))
     } else if let Some(u) = env_value(env, "SUPABASE_URL") {
         let from = Source::Env("SUPABASE_URL".into());
-        (
+        Some((
             BaseUrl::from_supabase_url(&u).map_err(bad(from.clone()))?,
             from,
-        )
-    } else if let Some((name, p, path)) = profile
-        && let Some(u) = &p.url
-    {
-        let url =
-            BaseUrl::parse(u).map_err(|e| profile_error(name, path)(ProfileProblem::BadUrl(e)))?;
-        let from = Source::Profile {
-            profile: name.to_owned(),
-            path: path.to_owned(),
-        };
-        (url, from)
+        ))
     } else {
-        return Err(ConfigError::NoUrl {
-            profile: profile.map(|(name, _, _)| name.to_owned()),
-            path: None,
-            unchosen: Vec::new(),
-        });
+        None
     };
-    if let Some((name, p, _)) = profile
-        && let Some(Ok(profile_url)) = p.url.as_deref().map(BaseUrl::parse)
-        && profile_url != url
-    {
-        warnings.push(format!(
-            "{url_source} overrides the url of profile `{name}`: using {url}, not {profile_url}"
-        ));
-    }
+    // --url > --project-ref > (explicit profile > environment) > profile.
+    let flag_url = if let Some(u) = &overrides.url {
+        let from = Source::Flag("--url");
+        Some((BaseUrl::parse(u).map_err(bad(from.clone()))?, from))
+    } else if let Some(r) = &overrides.project_ref {
+        let from = Source::Flag("--project-ref");
+        Some((project_url(r).map_err(bad(from.clone()))?, from))
+    } else {
+        None
+    };
+    let (url, url_source) = match (flag_url, env_url, profile_url) {
+        (Some(flag), _, p) => {
+            if let (Some((name, _, _)), Some((pu, _))) = (profile, &p)
+                && *pu != flag.0
+            {
+                warnings.push(format!(
+                    "{} overrides the url of profile `{name}`: using {}, not {pu}",
+                    flag.1, flag.0
+                ));
+            }
+            flag
+        }
+        (None, Some(e), Some(p)) if explicit => {
+            if e.0 != p.0 {
+                let name = profile.map_or("", |(n, _, _)| n);
+                warnings.push(format!(
+                    "{} is set, but profile `{name}` was chosen: using its url {}, not {}",
+                    e.1, p.0, e.0
+                ));
+            }
+            p
+        }
+        (None, Some(e), p) => {
+            if let (Some((name, _, _)), Some((pu, _))) = (profile, &p)
+                && *pu != e.0
+            {
+                warnings.push(format!(
+                    "{} overrides the url of profile `{name}`: using {}, not {pu}",
+                    e.1, e.0
+                ));
+            }
+            e
+        }
+        (None, None, Some(p)) => p,
+        (None, None, None) => {
+            return Err(ConfigError::NoUrl {
+                profile: profile.map(|(name, _, _)| name.to_owned()),
+                path: None,
+                unchosen: Vec::new(),
+            });
+        }
+    };
 
     let mut key = |kind: &KeyKind| -> Result<Option<(Secret, Source)>, ConfigError> {
-        for var in [kind.gotrue_env, kind.supabase_env] {
-            if let Some(v) = env_value(env, var) {
-                if let Some((name, p, _)) = profile
-                    && kind.forms(p).iter().any(|(_, set)| *set)
-                {
+        let from_env = kind
+            .envs
+            .iter()
+            .find_map(|var| env_value(env, var).map(|v| (var, v)));
+        let profile_sets =
+            profile.is_some_and(|(_, p, _)| kind.forms(p).iter().any(|(_, set)| *set));
+        if let Some((var, v)) = from_env {
+            match profile {
+                Some((name, _, _)) if profile_sets && explicit => {
+                    warnings.push(format!(
+                        "env {var} is set, but profile `{name}` was chosen: using its {}",
+                        kind.field
+                    ));
+                }
+                Some((name, _, _)) if profile_sets => {
                     warnings.push(format!(
                         "env {var} overrides the {} of profile `{name}`",
                         kind.field
                     ));
+                    return Ok(Some((Secret::new(v), Source::Env((*var).to_owned()))));
                 }
-                return Ok(Some((Secret::new(v), Source::Env(var.to_owned()))));
+                _ => return Ok(Some((Secret::new(v), Source::Env((*var).to_owned())))),
             }
         }
         let Some((name, p, path)) = profile else {
@@ -702,13 +790,20 @@ fn profile_error(name: &str, path: &Path) -> impl FnOnce(ProfileProblem) -> Conf
     }
 }
 
-/// One of the two keys, and the names it goes by.
+/// One of the two keys, and the names it goes by: its legacy names, then Supabase's new ones.
 struct KeyKind {
+    /// The key as warnings name it.
+    field: &'static str,
+    /// Environment variables, first found wins.
+    envs: &'static [&'static str],
+    forms: [KeyForms; 2],
+}
+
+/// The three ways a profile can give one name of a key.
+struct KeyForms {
     field: &'static str,
     env_field: &'static str,
     command_field: &'static str,
-    gotrue_env: &'static str,
-    supabase_env: &'static str,
     literal: fn(&ProfileConfig) -> Option<&Secret>,
     env: fn(&ProfileConfig) -> Option<&String>,
     command: fn(&ProfileConfig) -> Option<&String>,
@@ -716,34 +811,71 @@ struct KeyKind {
 
 const ANON: KeyKind = KeyKind {
     field: "anon_key",
-    env_field: "anon_key_env",
-    command_field: "anon_key_command",
-    gotrue_env: "GOTRUE_ANON_KEY",
-    supabase_env: "SUPABASE_ANON_KEY",
-    literal: |p| p.anon_key.as_ref(),
-    env: |p| p.anon_key_env.as_ref(),
-    command: |p| p.anon_key_command.as_ref(),
+    envs: &[
+        "GOTRUE_ANON_KEY",
+        "SUPABASE_PUBLISHABLE_KEY",
+        "SUPABASE_ANON_KEY",
+    ],
+    forms: [
+        KeyForms {
+            field: "anon_key",
+            env_field: "anon_key_env",
+            command_field: "anon_key_command",
+            literal: |p| p.anon_key.as_ref(),
+            env: |p| p.anon_key_env.as_ref(),
+            command: |p| p.anon_key_command.as_ref(),
+        },
+        KeyForms {
+            field: "publishable_key",
+            env_field: "publishable_key_env",
+            command_field: "publishable_key_command",
+            literal: |p| p.publishable_key.as_ref(),
+            env: |p| p.publishable_key_env.as_ref(),
+            command: |p| p.publishable_key_command.as_ref(),
+        },
+    ],
 };
 
 const SERVICE: KeyKind = KeyKind {
     field: "service_role_key",
-    env_field: "service_role_key_env",
-    command_field: "service_role_key_command",
-    gotrue_env: "GOTRUE_SERVICE_ROLE_KEY",
-    supabase_env: "SUPABASE_SERVICE_ROLE_KEY",
-    literal: |p| p.service_role_key.as_ref(),
-    env: |p| p.service_role_key_env.as_ref(),
-    command: |p| p.service_role_key_command.as_ref(),
+    envs: &[
+        "GOTRUE_SERVICE_ROLE_KEY",
+        "SUPABASE_SECRET_KEY",
+        "SUPABASE_SERVICE_ROLE_KEY",
+    ],
+    forms: [
+        KeyForms {
+            field: "service_role_key",
+            env_field: "service_role_key_env",
+            command_field: "service_role_key_command",
+            literal: |p| p.service_role_key.as_ref(),
+            env: |p| p.service_role_key_env.as_ref(),
+            command: |p| p.service_role_key_command.as_ref(),
+        },
+        KeyForms {
+            field: "secret_key",
+            env_field: "secret_key_env",
+            command_field: "secret_key_command",
+            literal: |p| p.secret_key.as_ref(),
+            env: |p| p.secret_key_env.as_ref(),
+            command: |p| p.secret_key_command.as_ref(),
+        },
+    ],
 };
 
 impl KeyKind {
     /// Each form's field name, and whether the profile sets it.
-    fn forms(&self, p: &ProfileConfig) -> [(&'static str, bool); 3] {
-        [
-            (self.field, (self.literal)(p).is_some()),
-            (self.env_field, (self.env)(p).is_some()),
-            (self.command_field, (self.command)(p).is_some()),
-        ]
+    fn forms(&self, p: &ProfileConfig) -> Vec<(&'static str, bool)> {
+        self.forms
+            .iter()
+            .flat_map(|f| {
+                [
+                    (f.field, (f.literal)(p).is_some()),
+                    (f.env_field, (f.env)(p).is_some()),
+                    (f.command_field, (f.command)(p).is_some()),
+                ]
+            })
+            .collect()
     }
 
     fn check(&self, p: &ProfileConfig) -> Result<(), ProfileProblem> {
@@ -759,25 +891,44 @@ impl KeyKind {
                 forms,
             });
         }
-        let empty = (self.literal)(p)
-            .is_some_and(|s| s.expose().trim().is_empty())
-            .then_some(self.field)
-            .or_else(|| {
-                (self.env)(p)
-                    .is_some_and(|s| s.trim().is_empty())
-                    .then_some(self.env_field)
-            })
-            .or_else(|| {
-                (self.command)(p)
-                    .is_some_and(|s| s.trim().is_empty())
-                    .then_some(self.command_field)
-            });
+        let empty = self.forms.iter().find_map(|f| {
+            (f.literal)(p)
+                .is_some_and(|s| s.expose().trim().is_empty())
+                .then_some(f.field)
+                .or_else(|| {
+                    (f.env)(p)
+                        .is_some_and(|s| s.trim().is_empty())
+                        .then_some(f.env_field)
+                })
+                .or_else(|| {
+                    (f.command)(p)
+                        .is_some_and(|s| s.trim().is_empty())
+                        .then_some(f.command_field)
+                })
+        });
         match empty {
             Some(field) => Err(ProfileProblem::Empty { field }),
             None => Ok(()),
         }
     }
 
+    fn read_profile(
+        &self,
+        name: &str,
+        p: &ProfileConfig,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<(Secret, Source)>, ProfileProblem> {
+        for forms in &self.forms {
+            if let Some(found) = forms.read_profile(name, p, path, env)? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl KeyForms {
     fn read_profile(
         &self,
         name: &str,
@@ -822,10 +973,31 @@ impl KeyKind {
     }
 }
 
+/// `https://<ref>.supabase.co`, Auth under `/auth/v1`. A ref is letters and digits.
+fn project_url(project_ref: &str) -> Result<BaseUrl, BaseUrlError> {
+    let r = project_ref.trim().to_ascii_lowercase();
+    if r.is_empty() || !r.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(BaseUrlError::Invalid(format!(
+            "project ref `{}`: a ref is letters and digits only",
+            project_ref.trim()
+        )));
+    }
+    BaseUrl::from_supabase_url(&format!("https://{r}.supabase.co"))
+}
+
 /// What can be checked about a profile without the environment or running anything.
 fn check_profile(p: &ProfileConfig) -> Result<(), ProfileProblem> {
+    if p.url.is_some() && p.project_ref.is_some() {
+        return Err(ProfileProblem::Conflict {
+            key: "url",
+            forms: vec!["url", "project_ref"],
+        });
+    }
     if let Some(url) = &p.url {
         BaseUrl::parse(url).map_err(ProfileProblem::BadUrl)?;
+    }
+    if let Some(r) = &p.project_ref {
+        project_url(r).map_err(ProfileProblem::BadUrl)?;
     }
     ANON.check(p)?;
     SERVICE.check(p)
@@ -1202,6 +1374,150 @@ production = true
             c.sources.url.to_string(),
             format!("profile local ({})", path.display())
         );
+    }
+
+    #[test]
+    fn supabase_new_key_names_from_the_environment() {
+        let dir = TempDir::new("sb-env");
+        let env = dir.env(&[
+            ("SUPABASE_URL", "https://abcd.supabase.co"),
+            ("SUPABASE_SECRET_KEY", "sb_secret_env"),
+            ("SUPABASE_PUBLISHABLE_KEY", "sb_publishable_env"),
+            // The deprecated names lose to the new ones.
+            ("SUPABASE_SERVICE_ROLE_KEY", SERVICE_KEY),
+            ("SUPABASE_ANON_KEY", ANON_KEY),
+        ]);
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert_eq!(c.url.as_str(), "https://abcd.supabase.co/auth/v1");
+        assert_eq!(
+            c.service_role_key.as_ref().unwrap().expose(),
+            "sb_secret_env"
+        );
+        assert_eq!(c.anon_key.as_ref().unwrap().expose(), "sb_publishable_env");
+        assert_eq!(
+            c.sources.service_role_key,
+            Some(Source::Env("SUPABASE_SECRET_KEY".into()))
+        );
+        assert_eq!(
+            c.app_config().admin_key_kind,
+            Some(crate::gotrue::ApiKeyKind::Secret)
+        );
+        // GOTRUE_ names still win over every SUPABASE_ one.
+        let env = dir.env(&[
+            ("GOTRUE_URL", "http://127.0.0.1:9999"),
+            ("GOTRUE_SERVICE_ROLE_KEY", SERVICE_KEY),
+            ("SUPABASE_SECRET_KEY", "sb_secret_env"),
+        ]);
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert_eq!(c.service_role_key.unwrap().expose(), SERVICE_KEY);
+    }
+
+    #[test]
+    fn profiles_take_secret_and_publishable_keys_and_a_project_ref() {
+        let dir = TempDir::new("sb-profile");
+        dir.write_config(
+            r#"
+[profiles.hosted]
+project_ref = "abcdefghijklmnopqrst"
+secret_key_env = "MY_SECRET"
+publishable_key = "sb_publishable_file"
+"#,
+        );
+        let env = dir.env(&[("MY_SECRET", "sb_secret_from_env")]);
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert_eq!(
+            c.url.as_str(),
+            "https://abcdefghijklmnopqrst.supabase.co/auth/v1"
+        );
+        assert_eq!(c.service_role_key.unwrap().expose(), "sb_secret_from_env");
+        assert_eq!(c.anon_key.unwrap().expose(), "sb_publishable_file");
+        assert_eq!(
+            c.sources.service_role_key,
+            Some(Source::ProfileEnv {
+                profile: "hosted".into(),
+                var: "MY_SECRET".into()
+            })
+        );
+
+        // A key given under both its names, or a url and a project_ref, is refused.
+        for (body, needle) in [
+            (
+                "[profiles.x]\nurl = \"http://a.test\"\nsecret_key = \"sb_secret_a\"\nservice_role_key = \"b\"\n",
+                "service_role_key is given more than one way (service_role_key, secret_key)",
+            ),
+            (
+                "[profiles.x]\nurl = \"http://a.test\"\nproject_ref = \"abcd\"\n",
+                "url is given more than one way (url, project_ref)",
+            ),
+            (
+                "[profiles.x]\nproject_ref = \"not a ref!\"\n",
+                "letters and digits only",
+            ),
+        ] {
+            dir.write_config(body);
+            let msg = err_text(resolve(&no_flags(), &dir.env(&[])));
+            assert!(msg.contains(needle), "{msg}");
+        }
+    }
+
+    #[test]
+    fn project_ref_flag_is_a_supabase_url() {
+        let dir = TempDir::new("ref-flag");
+        let flags = ConsoleOverrides {
+            project_ref: Some("AbCd1234".into()),
+            ..no_flags()
+        };
+        let c = resolve(&flags, &dir.env(&[("GOTRUE_URL", "http://env.test")])).unwrap();
+        assert_eq!(c.url.as_str(), "https://abcd1234.supabase.co/auth/v1");
+        assert_eq!(c.sources.url, Source::Flag("--project-ref"));
+    }
+
+    #[test]
+    fn a_profile_chosen_with_the_flag_wins_over_the_environment() {
+        let dir = TempDir::new("explicit");
+        dir.write_config(&two_profiles());
+        let env = dir.env(&[
+            ("GOTRUE_URL", "http://stray.test:1"),
+            ("SUPABASE_SECRET_KEY", "sb_secret_stray"),
+        ]);
+        let flags = ConsoleOverrides {
+            profile: Some("local".into()),
+            ..no_flags()
+        };
+        let c = resolve(&flags, &env).unwrap();
+        assert_eq!(c.url.as_str(), "http://127.0.0.1:9999");
+        assert_eq!(c.service_role_key.as_ref().unwrap().expose(), SERVICE_KEY);
+        for said in [
+            "env GOTRUE_URL is set, but profile `local` was chosen: using its url http://127.0.0.1:9999",
+            "env SUPABASE_SECRET_KEY is set, but profile `local` was chosen: using its service_role_key",
+        ] {
+            assert!(
+                c.warnings.iter().any(|w| w.contains(said)),
+                "{:?}",
+                c.warnings
+            );
+        }
+        // What the profile does not set still comes from the environment.
+        let flags = ConsoleOverrides {
+            profile: Some("prod".into()),
+            ..no_flags()
+        };
+        let c = resolve(&flags, &env).unwrap();
+        assert_eq!(c.url.as_str(), "https://abcd.supabase.co/auth/v1");
+        assert_eq!(c.service_role_key.unwrap().expose(), "sb_secret_stray");
+        // A flag still wins over the chosen profile.
+        let flags = ConsoleOverrides {
+            profile: Some("local".into()),
+            url: Some("http://flag.test".into()),
+            ..no_flags()
+        };
+        assert_eq!(
+            resolve(&flags, &env).unwrap().url.as_str(),
+            "http://flag.test"
+        );
+        // Without the flag, the default profile yields to the environment as before.
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert_eq!(c.url.as_str(), "http://stray.test:1");
     }
 
     #[test]

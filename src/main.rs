@@ -145,6 +145,7 @@ async fn console(args: ConsoleArgs) -> Result<()> {
             production: false,
             demo: true,
             has_service_key: true,
+            admin_key_kind: None,
             warnings: Vec::new(),
             profiles,
             mask: false,
@@ -154,13 +155,7 @@ async fn console(args: ConsoleArgs) -> Result<()> {
         _demo = Some(demo);
         (client, app)
     } else {
-        let overrides = ConsoleOverrides {
-            url: args.url.clone(),
-            profile: args.profile.clone(),
-            read_only: args.read_only,
-            config_path: args.config.clone(),
-            insecure_tls: args.insecure,
-        };
+        let overrides = args.overrides();
         // Key commands may run (up to 10 s each): off the async threads.
         let conn =
             tokio::task::spawn_blocking(move || config::resolve(&overrides, &config::process_env))
@@ -197,13 +192,7 @@ async fn users_export(console: ConsoleArgs, args: ExportArgs) {
         fail("users export reads a configured server (--url, a profile, GOTRUE_URL), not --demo");
     }
     let timeout = Duration::from_secs(console.timeout.max(1));
-    let overrides = ConsoleOverrides {
-        url: console.url.clone(),
-        profile: console.profile.clone(),
-        read_only: console.read_only,
-        config_path: console.config.clone(),
-        insecure_tls: console.insecure,
-    };
+    let overrides = console.overrides();
     // Key commands may run (up to 10 s each): off the async threads.
     let conn = match tokio::task::spawn_blocking(move || {
         config::resolve(&overrides, &config::process_env)

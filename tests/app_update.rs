@@ -21,6 +21,7 @@ fn config() -> AppConfig {
         server: "127.0.0.1:9998".into(),
         profile: Some("test".into()),
         has_service_key: true,
+        admin_key_kind: None,
         ..AppConfig::default()
     }
 }
@@ -128,6 +129,7 @@ fn without_a_service_key_it_opens_on_the_session_tab_with_the_key_entry() {
     let mut app = App::new(
         AppConfig {
             has_service_key: false,
+            admin_key_kind: None,
             ..config()
         },
         now(),

@@ -95,6 +95,7 @@ fn activity_screen_at_both_sizes() {
             AppConfig {
                 server: "http://127.0.0.1:9998".into(),
                 has_service_key: true,
+                admin_key_kind: None,
                 ..AppConfig::default()
             },
             now(),
@@ -350,6 +351,7 @@ async fn switching_profile_reconnects_and_reloads() {
                 server: "http://second".into(),
                 profile: Some("second".into()),
                 has_service_key: true,
+                admin_key_kind: None,
                 profiles: vec!["first".into(), "second".into()],
                 ..AppConfig::default()
             },
@@ -364,6 +366,7 @@ async fn switching_profile_reconnects_and_reloads() {
         server: "http://first".into(),
         profile: Some("first".into()),
         has_service_key: true,
+        admin_key_kind: None,
         profiles: vec!["first".into(), "second".into()],
         ..AppConfig::default()
     };
@@ -434,6 +437,7 @@ async fn refused_and_non_admin_keys_get_their_own_panels() {
         let cfg = AppConfig {
             server: "http://127.0.0.1:9998".into(),
             has_service_key: true,
+            admin_key_kind: None,
             ..AppConfig::default()
         };
         let app = App::new(cfg, now(), (100, 30));
@@ -655,6 +659,7 @@ async fn read_only_hides_and_refuses_every_change() {
     let cfg = AppConfig {
         server: "http://127.0.0.1:9998".into(),
         has_service_key: true,
+        admin_key_kind: None,
         read_only: true,
         ..AppConfig::default()
     };
@@ -1057,6 +1062,7 @@ async fn mask_mode_hides_emails_and_phones_until_revealed() {
     let cfg = AppConfig {
         server: "http://127.0.0.1:9998".into(),
         has_service_key: true,
+        admin_key_kind: None,
         demo: true,
         mask: true,
         ..AppConfig::default()
@@ -1121,6 +1127,7 @@ async fn the_operator_journal_is_readable_in_the_console() {
     let cfg = AppConfig {
         server: "http://127.0.0.1:9998".into(),
         has_service_key: true,
+        admin_key_kind: None,
         journal: Some(path.clone()),
         ..AppConfig::default()
     };

@@ -1,5 +1,6 @@
 //! The transport: one reqwest client, the headers GoTrue wants, and error decoding.
 
+use crate::gotrue::api_key::ApiKeyKind;
 use crate::gotrue::base_url::BaseUrl;
 use crate::gotrue::error::{ErrorKind, GoTrueError};
 use crate::gotrue::secret::Secret;
@@ -17,9 +18,11 @@ pub const API_VERSION: &str = "2024-01-01";
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     pub base_url: BaseUrl,
-    /// The anon (public) key: `apikey` for user calls on hosted projects.
+    /// The public key: the publishable key (`sb_publishable_…`) or the legacy anon JWT. It is
+    /// the `apikey` of public and user calls (hosted projects need it).
     pub anon_key: Option<Secret>,
-    /// The service-role key: the bearer of every admin call.
+    /// The admin key: the secret key (`sb_secret_…`) or the legacy service_role JWT. A JWT is
+    /// the bearer of every admin call; a secret key goes in `apikey` only (see [`ApiKeyKind`]).
     pub service_role_key: Option<Secret>,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
@@ -89,6 +92,9 @@ pub struct GoTrueClient {
     http: reqwest::Client,
     config: Arc<ClientConfig>,
     observer: Option<RequestObserver>,
+    /// Whether each key is a JWT, and so may be a bearer; worked out once.
+    anon_is_jwt: bool,
+    service_is_jwt: bool,
 }
 
 impl std::fmt::Debug for GoTrueClient {
@@ -108,8 +114,11 @@ impl GoTrueClient {
             .tls_danger_accept_invalid_certs(config.insecure_tls)
             .build()
             .map_err(|e| GoTrueError::transport(format!("cannot build the HTTP client: {e}")))?;
+        let is_jwt = |k: &Option<Secret>| k.as_ref().is_some_and(|k| ApiKeyKind::of(k).is_jwt());
         Ok(Self {
             http,
+            anon_is_jwt: is_jwt(&config.anon_key),
+            service_is_jwt: is_jwt(&config.service_role_key),
             config: Arc::new(config),
             observer: None,
         })
@@ -133,11 +142,18 @@ impl GoTrueClient {
         self.config.service_role_key.is_some()
     }
 
-    fn api_key(&self) -> Option<&Secret> {
-        self.config
-            .anon_key
-            .as_ref()
-            .or(self.config.service_role_key.as_ref())
+    /// The `apikey` of public and user calls, and whether it is a JWT.
+    fn api_key(&self) -> Option<(&Secret, bool)> {
+        match (&self.config.anon_key, &self.config.service_role_key) {
+            (Some(k), _) => Some((k, self.anon_is_jwt)),
+            (None, Some(k)) => Some((k, self.service_is_jwt)),
+            (None, None) => None,
+        }
+    }
+
+    /// The kind of the admin key, if there is one.
+    pub fn admin_key_kind(&self) -> Option<ApiKeyKind> {
+        self.config.service_role_key.as_ref().map(ApiKeyKind::of)
     }
 
     /// Sends a request and returns the 2xx answer, or the decoded error.
@@ -149,14 +165,23 @@ impl GoTrueClient {
         auth: Auth<'_>,
         body: Option<&B>,
     ) -> Result<Answer, GoTrueError> {
+        // Only a JWT is ever a bearer: Supabase's gateway turns an sb_ key in `apikey` into a
+        // JWT of its role when no Authorization header is sent, and GoTrue refuses an sb_ key
+        // sent as a bearer.
         let (apikey, bearer) = match auth {
-            Auth::Public => (self.api_key(), self.api_key()),
-            Auth::User(token) => (self.api_key(), Some(token)),
+            Auth::Public => {
+                let key = self.api_key();
+                (
+                    key.map(|(k, _)| k),
+                    key.filter(|(_, jwt)| *jwt).map(|(k, _)| k),
+                )
+            }
+            Auth::User(token) => (self.api_key().map(|(k, _)| k), Some(token)),
             Auth::Admin => {
                 let Some(key) = self.config.service_role_key.as_ref() else {
                     return Err(no_service_key());
                 };
-                (Some(key), Some(key))
+                (Some(key), self.service_is_jwt.then_some(key))
             }
         };
         let mut req = self

@@ -4,6 +4,7 @@
 //! fails with one [`GoTrueError`]; secrets are [`Secret`]s.
 
 pub mod admin;
+pub mod api_key;
 pub mod auth;
 pub mod base_url;
 pub mod client;
@@ -16,6 +17,7 @@ pub mod token_input;
 pub mod types;
 
 pub use admin::UsersBatch;
+pub use api_key::ApiKeyKind;
 pub use auth::{SignUp, SignUpOutcome, TokenLookup, VerifyOutcome};
 pub use base_url::BaseUrl;
 pub use client::{ClientConfig, GoTrueClient, RequestLog, RequestObserver};

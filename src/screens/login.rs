@@ -2,6 +2,7 @@
 //! session with its countdown, and the service-role key entry when none is configured.
 
 use crate::command::{ApiCall, ApiReply, RequestId};
+use crate::gotrue::ApiKeyKind;
 use crate::gotrue::jwt::decode_unverified;
 use crate::gotrue::{
     Credential, GoTrueError, OtpType, Secret, Session, SignOutScope, SignUp, SignUpOutcome,
@@ -268,9 +269,19 @@ impl LoginScreen {
             if key.is_empty() {
                 self.fields[KEY].error = Some("required".into());
                 ok = false;
-            } else if decode_unverified(key).is_err() {
-                self.fields[KEY].error = Some("not a JWT".into());
-                ok = false;
+            } else {
+                match ApiKeyKind::of(&Secret::new(key)) {
+                    ApiKeyKind::LegacyJwt { .. } | ApiKeyKind::Secret => {}
+                    ApiKeyKind::Publishable => {
+                        self.fields[KEY].error =
+                            Some("a publishable key: paste the secret key (sb_secret_…)".into());
+                        ok = false;
+                    }
+                    ApiKeyKind::Opaque => {
+                        self.fields[KEY].error = Some("not a JWT or an sb_secret_ key".into());
+                        ok = false;
+                    }
+                }
             }
         }
         ok
@@ -312,14 +323,12 @@ impl LoginScreen {
             },
             Mode::ServiceKey => {
                 let key = Secret::new(self.fields[KEY].value().trim());
-                let role = decode_unverified(key.expose())
-                    .ok()
-                    .and_then(|d| d.claims.role)
-                    .unwrap_or_default();
-                if role != "service_role" && role != "supabase_admin" {
+                if let Some(problem) = ApiKeyKind::of(&key).admin_problem() {
+                    let mut chars = problem.chars();
+                    let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
                     ctx.flash(
                         Level::Warn,
-                        format!("This key's role is `{role}`, not service_role: admin calls may be refused"),
+                        format!("{}{}", first.unwrap_or_default(), chars.as_str()),
                     );
                 }
                 self.focus = None;

@@ -60,6 +60,7 @@ impl Harness {
             profile: Some("demo".into()),
             demo: true,
             has_service_key: true,
+            admin_key_kind: None,
             ..AppConfig::default()
         };
         Self::with_app(width, height, demo, client, cfg, None).await

@@ -21,7 +21,7 @@ pub use mask::{mask_email, mask_phone};
 
 use crate::app::AppConfig;
 use crate::cli::ConsoleArgs;
-use crate::config::{self, ConsoleOverrides};
+use crate::config;
 use crate::gotrue::ClientConfig;
 use journal::Journal;
 use keys::KeyGrant;
@@ -468,13 +468,7 @@ pub async fn serve_config(
             timeout,
         }
     } else {
-        let overrides = ConsoleOverrides {
-            url: console.url.clone(),
-            profile: console.profile.clone(),
-            read_only: console.read_only,
-            config_path: console.config.clone(),
-            insecure_tls: console.insecure,
-        };
+        let overrides = console.overrides();
         // Key commands may run (up to 10 s each): off the async threads.
         let conn =
             tokio::task::spawn_blocking(move || config::resolve(&overrides, &config::process_env))

@@ -421,6 +421,7 @@ async fn connect(
                 journal: Some(journal.to_path_buf()),
                 demo: true,
                 has_service_key: true,
+                admin_key_kind: None,
                 ..AppConfig::default()
             };
             Ok(Backend {
@@ -895,6 +896,7 @@ mod tests {
         .unwrap();
         let cfg = AppConfig {
             has_service_key: true,
+            admin_key_kind: None,
             ..AppConfig::default()
         };
         let app = App::new(cfg, chrono::Utc::now(), (80, 24));
