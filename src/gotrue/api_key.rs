@@ -5,7 +5,7 @@
 //! not. Supabase's gateway takes the new keys in the `apikey` header only and, when a request
 //! has no `Authorization` header, hands GoTrue a JWT of the key's role. A new key sent as
 //! `Authorization: Bearer` is passed on to GoTrue, which refuses it (403 `bad_jwt`, "token
-//! contains an invalid number of segments"), so only a JWT may ever be a bearer.
+//! contains an invalid number of segments"), so an `sb_` key is never a bearer.
 
 use std::fmt;
 
@@ -44,9 +44,15 @@ impl ApiKeyKind {
         }
     }
 
-    /// Whether the key may be sent as `Authorization: Bearer`: only a JWT can.
     pub fn is_jwt(&self) -> bool {
         matches!(self, ApiKeyKind::LegacyJwt { .. })
+    }
+
+    /// Whether the key is sent as `Authorization: Bearer` too. An `sb_` key never is: the
+    /// gateway exchanges it for a JWT only when no `Authorization` header comes, and GoTrue
+    /// refuses it as a bearer. Any other key is, so that GoTrue can say what is wrong with it.
+    pub fn is_bearer(&self) -> bool {
+        !matches!(self, ApiKeyKind::Secret | ApiKeyKind::Publishable)
     }
 
     /// Whether admin calls made with this key can succeed.
@@ -124,7 +130,7 @@ mod tests {
                 role: Some("service_role".into())
             }
         );
-        assert!(service.is_jwt() && service.can_admin());
+        assert!(service.is_jwt() && service.is_bearer() && service.can_admin());
         assert_eq!(service.to_string(), "service_role JWT");
 
         let anon = ApiKeyKind::of(&jwt(r#"{"role":"anon"}"#));
@@ -137,25 +143,22 @@ mod tests {
 
         let secret = ApiKeyKind::of(&Secret::new("sb_secret_abc123"));
         assert_eq!(secret, ApiKeyKind::Secret);
-        assert!(!secret.is_jwt() && secret.can_admin() && secret.admin_problem().is_none());
+        assert!(!secret.is_jwt() && !secret.is_bearer() && secret.can_admin());
+        assert!(secret.admin_problem().is_none());
 
         let publishable = ApiKeyKind::of(&Secret::new(" sb_publishable_abc "));
         assert_eq!(publishable, ApiKeyKind::Publishable);
-        assert!(!publishable.is_jwt() && !publishable.can_admin());
+        assert!(!publishable.is_bearer() && !publishable.can_admin());
 
-        assert_eq!(
-            ApiKeyKind::of(&Secret::new("just-a-string")),
-            ApiKeyKind::Opaque
-        );
+        let opaque = ApiKeyKind::of(&Secret::new("just-a-string"));
+        assert_eq!(opaque, ApiKeyKind::Opaque);
+        // Sent as the bearer, so that GoTrue says what is wrong with it (bad_jwt).
+        assert!(opaque.is_bearer() && !opaque.can_admin());
     }
 
     #[test]
     fn no_kind_prints_the_key() {
-        for key in [
-            "sb_secret_topsecret",
-            "sb_publishable_visible",
-            "opaque-value",
-        ] {
+        for key in ["sb_secret_Q7xZ9k", "sb_publishable_W2vY8j", "opaque-P5tR3m"] {
             let kind = ApiKeyKind::of(&Secret::new(key));
             let shown = format!("{kind} {kind:?} {:?}", kind.admin_problem());
             assert!(!shown.contains(&key[key.len() - 6..]), "{shown}");

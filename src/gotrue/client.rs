@@ -92,9 +92,9 @@ pub struct GoTrueClient {
     http: reqwest::Client,
     config: Arc<ClientConfig>,
     observer: Option<RequestObserver>,
-    /// Whether each key is a JWT, and so may be a bearer; worked out once.
-    anon_is_jwt: bool,
-    service_is_jwt: bool,
+    /// Whether each key is also sent as the bearer ([`ApiKeyKind::is_bearer`]); worked out once.
+    anon_is_bearer: bool,
+    service_is_bearer: bool,
 }
 
 impl std::fmt::Debug for GoTrueClient {
@@ -114,11 +114,11 @@ impl GoTrueClient {
             .tls_danger_accept_invalid_certs(config.insecure_tls)
             .build()
             .map_err(|e| GoTrueError::transport(format!("cannot build the HTTP client: {e}")))?;
-        let is_jwt = |k: &Option<Secret>| k.as_ref().is_some_and(|k| ApiKeyKind::of(k).is_jwt());
+        let bearer = |k: &Option<Secret>| k.as_ref().is_some_and(|k| ApiKeyKind::of(k).is_bearer());
         Ok(Self {
             http,
-            anon_is_jwt: is_jwt(&config.anon_key),
-            service_is_jwt: is_jwt(&config.service_role_key),
+            anon_is_bearer: bearer(&config.anon_key),
+            service_is_bearer: bearer(&config.service_role_key),
             config: Arc::new(config),
             observer: None,
         })
@@ -142,11 +142,11 @@ impl GoTrueClient {
         self.config.service_role_key.is_some()
     }
 
-    /// The `apikey` of public and user calls, and whether it is a JWT.
+    /// The `apikey` of public and user calls, and whether it is also the bearer.
     fn api_key(&self) -> Option<(&Secret, bool)> {
         match (&self.config.anon_key, &self.config.service_role_key) {
-            (Some(k), _) => Some((k, self.anon_is_jwt)),
-            (None, Some(k)) => Some((k, self.service_is_jwt)),
+            (Some(k), _) => Some((k, self.anon_is_bearer)),
+            (None, Some(k)) => Some((k, self.service_is_bearer)),
             (None, None) => None,
         }
     }
@@ -165,15 +165,14 @@ impl GoTrueClient {
         auth: Auth<'_>,
         body: Option<&B>,
     ) -> Result<Answer, GoTrueError> {
-        // Only a JWT is ever a bearer: Supabase's gateway turns an sb_ key in `apikey` into a
-        // JWT of its role when no Authorization header is sent, and GoTrue refuses an sb_ key
-        // sent as a bearer.
+        // An sb_ key is never a bearer: Supabase's gateway turns it, in `apikey`, into a JWT of
+        // its role when no Authorization header is sent, and GoTrue refuses it as a bearer.
         let (apikey, bearer) = match auth {
             Auth::Public => {
                 let key = self.api_key();
                 (
                     key.map(|(k, _)| k),
-                    key.filter(|(_, jwt)| *jwt).map(|(k, _)| k),
+                    key.filter(|(_, bearer)| *bearer).map(|(k, _)| k),
                 )
             }
             Auth::User(token) => (self.api_key().map(|(k, _)| k), Some(token)),
@@ -181,7 +180,7 @@ impl GoTrueClient {
                 let Some(key) = self.config.service_role_key.as_ref() else {
                     return Err(no_service_key());
                 };
-                (Some(key), self.service_is_jwt.then_some(key))
+                (Some(key), self.service_is_bearer.then_some(key))
             }
         };
         let mut req = self
