@@ -38,6 +38,9 @@ pub struct DemoConfig {
     /// `GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED`: a sign-up with neither email nor phone
     /// makes an anonymous user.
     pub anonymous_users: bool,
+    /// Serve GoTrue under `/auth/v1` behind a stand-in for Supabase's API gateway, which
+    /// takes the new `sb_secret_` / `sb_publishable_` keys (see `demo::gateway`).
+    pub gateway: bool,
 }
 
 impl Default for DemoConfig {
@@ -56,6 +59,7 @@ impl Default for DemoConfig {
             faults: FaultConfig::default(),
             oauth_providers: vec!["github".to_string(), "google".to_string()],
             anonymous_users: false,
+            gateway: false,
         }
     }
 }
@@ -105,6 +109,11 @@ pub struct DemoServerArgs {
     /// Seed of the fault RNG, for repeatable runs.
     #[arg(long, default_value_t = 0)]
     pub fault_seed: u64,
+    /// Serve GoTrue under /auth/v1 behind a stand-in for Supabase's API gateway: an apikey
+    /// is required, and the sb_secret_ / sb_publishable_ keys printed work as on a hosted
+    /// project.
+    #[arg(long)]
+    pub gateway: bool,
 }
 
 impl DemoServerArgs {
@@ -128,6 +137,7 @@ impl DemoServerArgs {
                 seed: self.fault_seed,
                 ..FaultConfig::default()
             },
+            gateway: self.gateway,
             ..DemoConfig::default()
         }
     }

@@ -19,6 +19,7 @@ mod audit;
 mod config;
 mod errors;
 mod faults;
+mod gateway;
 mod gotime;
 mod jwt;
 mod listener;

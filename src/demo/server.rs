@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 use super::config::{DemoConfig, DemoServerArgs};
 use super::errors::DemoError;
 use super::faults::{FaultConfig, FaultState};
+use super::gateway::{self, AUTH_PREFIX, GatewayKeys};
 use super::jwt;
 use super::listener::{ConnKill, KillableListener};
 use super::model::User;
@@ -21,7 +22,12 @@ use super::store::{Conflict, Users};
 
 /// A running demo server. Dropping it stops the server.
 pub struct DemoServer {
+    /// GoTrue's URL: `api_url`, plus `/auth/v1` behind the gateway.
     url: String,
+    api_url: String,
+    gateway: Option<Arc<GatewayKeys>>,
+    secret_key: String,
+    publishable_key: String,
     anon_key: String,
     service_role_key: String,
     jwt_secret: String,
@@ -78,7 +84,13 @@ impl DemoServer {
         } else {
             local.ip().to_string()
         };
-        let url = format!("http://{host}:{}", local.port());
+        let api_url = format!("http://{host}:{}", local.port());
+        let url = if cfg.gateway {
+            format!("{api_url}{AUTH_PREFIX}")
+        } else {
+            api_url.clone()
+        };
+        let keys = Arc::new(GatewayKeys::new(&cfg.jwt_secret));
         let settings = Settings {
             url: url.clone(),
             jwt_secret: cfg.jwt_secret.clone(),
@@ -106,6 +118,11 @@ impl DemoServer {
             shutdown_rx.clone(),
         ));
         let app = routes::router(state.clone());
+        let app = if cfg.gateway {
+            gateway::wrap(app, keys.clone())
+        } else {
+            app
+        };
         let mut stop = shutdown_rx;
         let task = tokio::spawn(async move {
             let service = app.into_make_service_with_connect_info::<ConnKill>();
@@ -120,15 +137,41 @@ impl DemoServer {
             service_role_key: jwt::project_key(&cfg.jwt_secret, "service_role"),
             jwt_secret: cfg.jwt_secret,
             url,
+            api_url,
+            secret_key: keys.secret.clone(),
+            publishable_key: keys.publishable.clone(),
+            gateway: cfg.gateway.then_some(keys),
             state,
             shutdown,
             task: Some(task),
         })
     }
 
-    /// GoTrue's base URL, e.g. `http://127.0.0.1:41234` (no `/auth/v1`).
+    /// GoTrue's base URL, e.g. `http://127.0.0.1:41234`; behind the gateway
+    /// `http://127.0.0.1:41234/auth/v1`.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The project's API URL, as Supabase's `SUPABASE_URL` (`API_URL` of a local stack): the
+    /// server itself, without `/auth/v1`.
+    pub fn api_url(&self) -> &str {
+        &self.api_url
+    }
+
+    /// Whether GoTrue is behind the gateway stand-in.
+    pub fn has_gateway(&self) -> bool {
+        self.gateway.is_some()
+    }
+
+    /// The project's `sb_secret_` key: accepted by the gateway only.
+    pub fn secret_key(&self) -> &str {
+        &self.secret_key
+    }
+
+    /// The project's `sb_publishable_` key: accepted by the gateway only.
+    pub fn publishable_key(&self) -> &str {
+        &self.publishable_key
     }
 
     /// An HS256 key with role `anon`.
@@ -188,11 +231,16 @@ impl std::fmt::Debug for DemoServer {
 /// and keys, then serves until Ctrl-C or SIGTERM.
 pub async fn run_standalone(args: DemoServerArgs) -> Result<(), DemoError> {
     let server = DemoServer::start(args.to_config()).await?;
-    let line = serde_json::json!({
+    let mut line = serde_json::json!({
         "url": server.url(),
         "anon_key": server.anon_key(),
         "service_role_key": server.service_role_key(),
     });
+    if server.has_gateway() {
+        line["api_url"] = server.api_url().into();
+        line["secret_key"] = server.secret_key().into();
+        line["publishable_key"] = server.publishable_key().into();
+    }
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{line}")?;
