@@ -175,6 +175,28 @@ impl App {
         app
     }
 
+    /// GoTrue answered under `/auth/v1` of the URL given (a Supabase API URL): talk to it
+    /// there, say so, and ask again what was asked of the bare URL.
+    fn moved_to(&mut self, health: Health, base: crate::gotrue::BaseUrl) -> Vec<Command> {
+        let mut ctx = Ctx::new(self.now, self.cfg.read_only, self.next_id);
+        ctx.commands.push(Command::UseBaseUrl(base.clone()));
+        ctx.flash(
+            Level::Info,
+            format!("Auth answers under /auth/v1 at this URL: using {base}"),
+        );
+        self.cfg.server = base.to_string();
+        self.health = Some(Ok(health));
+        self.settings_id = Some(ctx.request(ApiCall::Settings));
+        if self.cfg.has_service_key {
+            self.users.reload(&mut ctx);
+        }
+        if self.cfg.demo {
+            self.outbox.reload(&mut ctx);
+        }
+        let out = ctx.finish();
+        self.absorb(out)
+    }
+
     /// The first requests: server health and settings, then users (with a service key) and
     /// the outbox (on the demo server).
     pub fn start(&mut self) -> Vec<Command> {
@@ -398,6 +420,9 @@ impl App {
     fn on_outcome(&mut self, Outcome { id, result }: Outcome) -> Vec<Command> {
         if self.health_id == Some(id) {
             self.health_id = None;
+            if let Ok(ApiReply::HealthAt(h, base)) = result {
+                return self.moved_to(h, base);
+            }
             self.health = Some(result.and_then(|r| match r {
                 ApiReply::Health(h) => Ok(h),
                 _ => Err(GoTrueError::decode(None, "unexpected answer", b"")),

@@ -19,6 +19,8 @@ pub enum Command {
     Cancel(RequestId),
     /// Use other keys from now on (a service-role key typed in the console).
     SetServiceKey(Secret),
+    /// Talk to GoTrue at this URL from now on (it answered under `/auth/v1`).
+    UseBaseUrl(crate::gotrue::BaseUrl),
     /// Put text on the clipboard through OSC 52, which works over SSH too.
     Copy(String),
     /// Connect to another profile of the config file; the answer comes back as
@@ -169,6 +171,8 @@ impl ApiCall {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiReply {
     Health(Health),
+    /// GoTrue's health, found under `/auth/v1` of the URL given (see `GoTrueClient::locate`).
+    HealthAt(Health, crate::gotrue::BaseUrl),
     Settings(Box<Settings>),
     UsersBatch(UsersBatch),
     UsersDone,

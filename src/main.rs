@@ -208,12 +208,20 @@ async fn users_export(console: ConsoleArgs, args: ExportArgs) {
     }
     if conn.service_role_key.is_none() {
         fail(
-            "users export needs a service-role key: GOTRUE_SERVICE_ROLE_KEY (or \
-             SUPABASE_SERVICE_ROLE_KEY), or service_role_key in the profile",
+            "users export needs an admin key: SUPABASE_SECRET_KEY or GOTRUE_SERVICE_ROLE_KEY \
+             (or the deprecated SUPABASE_SERVICE_ROLE_KEY), or secret_key / service_role_key \
+             in the profile",
         );
     }
     let (client_config, _) = connect(&conn, timeout, Vec::new());
-    let client = GoTrueClient::new(client_config).unwrap_or_else(|e| fail(e));
+    let mut client = GoTrueClient::new(client_config).unwrap_or_else(|e| fail(e));
+    // A bare URL may be a Supabase API URL, with GoTrue under /auth/v1.
+    if client.base_url().is_bare()
+        && let Ok((_, Some(base))) = client.locate().await
+    {
+        eprintln!("note: Auth answers under /auth/v1 at this URL: using {base}");
+        client = client.with_base_url(base).unwrap_or_else(|e| fail(e));
+    }
 
     let format = args.format.unwrap_or_else(|| {
         args.out

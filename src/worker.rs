@@ -143,7 +143,10 @@ async fn stream_users(
 
 async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueError> {
     Ok(match call {
-        ApiCall::Health => ApiReply::Health(client.health().await?),
+        ApiCall::Health => match client.locate().await? {
+            (h, None) => ApiReply::Health(h),
+            (h, Some(base)) => ApiReply::HealthAt(h, base),
+        },
         ApiCall::Settings => ApiReply::Settings(Box::new(client.settings().await?)),
         // Streamed by `stream_users`; a lone call means "nothing more to load".
         ApiCall::LoadUsers { .. } => ApiReply::UsersDone,

@@ -251,7 +251,7 @@ async fn users_export_works_through_the_gateway_as_a_user_would_run_it() {
         .expect("a count")
         .total
         .expect("X-Total-Count");
-    let runs: [(&str, &str, &str, &str); 2] = [
+    let runs: [(&str, &str, &str, &str); 3] = [
         // Supabase's way: the API URL and the secret key.
         (
             "SUPABASE_URL",
@@ -265,6 +265,13 @@ async fn users_export_works_through_the_gateway_as_a_user_would_run_it() {
             d.url(),
             "GOTRUE_SERVICE_ROLE_KEY",
             d.service_role_key(),
+        ),
+        // The API URL given as GoTrue's: found under /auth/v1, and said so.
+        (
+            "GOTRUE_URL",
+            d.api_url(),
+            "SUPABASE_SECRET_KEY",
+            d.secret_key(),
         ),
     ];
     for (url_var, url, key_var, key) in runs {
@@ -302,6 +309,58 @@ async fn users_export_works_through_the_gateway_as_a_user_would_run_it() {
         for stream in [&stdout, &stderr] {
             assert!(!stream.contains(key), "the key was printed");
         }
+        let noted = stderr.contains("Auth answers under /auth/v1 at this URL");
+        assert_eq!(
+            noted,
+            url == d.api_url() && url_var == "GOTRUE_URL",
+            "{stderr}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn an_api_url_given_as_gotrues_is_found_under_auth_v1() {
+    let d = gateway().await;
+    let c = client(d.api_url(), new_keys(&d));
+    let (health, moved) = c.locate().await.expect("located");
+    assert_eq!(health.name, "GoTrue");
+    assert_eq!(moved.map(|b| b.to_string()), Some(d.url().to_owned()));
+    // GoTrue itself stays where it is, with no second request.
+    let plain = DemoServer::start(DemoConfig::default())
+        .await
+        .expect("demo");
+    let (_, moved) = client(plain.url(), legacy_keys(&plain))
+        .locate()
+        .await
+        .expect("located");
+    assert_eq!(moved, None);
+    // Nothing answers under /auth/v1 either: the first error stands.
+    let err = client(&format!("{}/nowhere", d.api_url()), new_keys(&d))
+        .locate()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status, Some(404), "{err:?}");
+}
+
+#[tokio::test]
+async fn the_console_given_the_api_url_moves_to_auth_v1_and_says_so() {
+    let d = gateway().await;
+    let c = client(d.api_url(), new_keys(&d));
+    let cfg = AppConfig {
+        server: d.api_url().to_owned(),
+        has_service_key: true,
+        admin_key_kind: Some(ApiKeyKind::Secret),
+        ..AppConfig::default()
+    };
+    let url = d.url().to_owned();
+    let mut h = Harness::with_app(120, 40, d, c, cfg, None).await;
+    assert_eq!(h.app().config().server, url);
+    assert!(h.app().users().total_loaded() > 100);
+    assert!(h.app().settings().is_some());
+    let screen = h.screen();
+    assert!(
+        screen.contains("Auth answers under /auth/v1 at this URL"),
+        "{screen}"
+    );
 }

@@ -1,5 +1,6 @@
 //! User flows: everything GoTrue's JS `GoTrueApi` class does.
 
+use crate::gotrue::BaseUrl;
 use crate::gotrue::client::{Auth, GoTrueClient, parse_json};
 use crate::gotrue::error::{ErrorKind, GoTrueError};
 use crate::gotrue::jwt::{Claims, decode_unverified};
@@ -92,6 +93,26 @@ impl GoTrueClient {
     pub async fn health(&self) -> Result<Health, GoTrueError> {
         self.json(Method::GET, "/health", &[], Auth::Public, None::<&()>)
             .await
+    }
+
+    /// Where GoTrue answers at this URL. `/health` first; when that is not GoTrue's and the
+    /// URL has no path (a Supabase API URL, a local stack at `:54321`, a custom domain), then
+    /// `/auth/v1/health`: if GoTrue answers there, its health and that URL. Otherwise the
+    /// first answer, as [`Self::health`] gave it.
+    pub async fn locate(&self) -> Result<(Health, Option<BaseUrl>), GoTrueError> {
+        let is_gotrue = |h: &Health| h.name == "GoTrue" || !h.version.is_empty();
+        let first = self.health().await;
+        if matches!(&first, Ok(h) if is_gotrue(h)) || !self.base_url().is_bare() {
+            return first.map(|h| (h, None));
+        }
+        let moved = self.base_url().under_auth_v1();
+        if let Ok(probe) = self.with_base_url(moved.clone())
+            && let Ok(h) = probe.health().await
+            && is_gotrue(&h)
+        {
+            return Ok((h, Some(moved)));
+        }
+        first.map(|h| (h, None))
     }
 
     /// `GET /settings`: enabled providers and sign-up rules.

@@ -57,6 +57,20 @@ impl BaseUrl {
         Ok(base)
     }
 
+    /// Whether the URL has no path: GoTrue itself, or a Supabase API URL whose Auth is
+    /// under `/auth/v1`.
+    pub fn is_bare(&self) -> bool {
+        self.0.path().trim_end_matches('/').is_empty()
+    }
+
+    /// This URL with `/auth/v1` appended: where a Supabase API URL serves GoTrue.
+    pub fn under_auth_v1(&self) -> BaseUrl {
+        let mut u = self.0.clone();
+        let path = format!("{}/auth/v1", u.path().trim_end_matches('/'));
+        u.set_path(&path);
+        BaseUrl(u)
+    }
+
     /// The full URL of an endpoint path such as `/admin/users`.
     pub fn join(&self, path: &str) -> String {
         let base = self.as_str();

@@ -124,6 +124,15 @@ impl GoTrueClient {
         })
     }
 
+    /// The same client at another base URL (keys, timeouts and observer kept).
+    pub fn with_base_url(&self, base: BaseUrl) -> Result<GoTrueClient, GoTrueError> {
+        let mut config = self.config().clone();
+        config.base_url = base;
+        let mut client = GoTrueClient::new(config)?;
+        client.observer = self.observer.clone();
+        Ok(client)
+    }
+
     /// Calls `observer` after every request with what it did (never with secrets).
     pub fn with_observer(mut self, observer: RequestObserver) -> Self {
         self.observer = Some(observer);

@@ -341,6 +341,11 @@ fn run_commands(
                     worker.set_client(client.with_observer(observer.clone()));
                 }
             }
+            Command::UseBaseUrl(base) => {
+                if let Ok(client) = worker.client().with_base_url(base) {
+                    worker.set_client(client);
+                }
+            }
             Command::Quit => return true,
             // Handled by the driver, which owns the channel for the answer.
             Command::SwitchProfile(_) | Command::EditText { .. } => {}
