@@ -97,6 +97,10 @@ pub enum Cmd {
     /// Serve the console over SSH: every session gets its own console on this server's
     /// profile (or its own demo data with --demo); staff need only their SSH key.
     ServeSsh(crate::term::ssh::ServeSshArgs),
+    /// Check the connection: where each setting came from, the key kinds, the URL, GoTrue's
+    /// version and settings, the clock, TLS and an admin call. Exit status 0 only if the
+    /// console can work.
+    Doctor,
     /// Users of the configured server, from the command line.
     Users {
         #[command(subcommand)]

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod command;
 pub mod config;
 pub mod demo;
+pub mod doctor;
 pub mod export;
 pub mod gotrue;
 pub mod input;

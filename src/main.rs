@@ -35,6 +35,10 @@ fn main() -> Result<()> {
                 users_export(cli.console, args).await;
                 Ok(())
             }
+            Some(Cmd::Doctor) => {
+                doctor(cli.console).await;
+                Ok(())
+            }
             Some(Cmd::ServeSsh(args)) => {
                 gotrue_console::logging::init();
                 gotrue_console::term::ssh::run(cli.console, args)
@@ -49,11 +53,13 @@ fn main() -> Result<()> {
 /// The environment variables that override a profile at start-up. An in-console profile
 /// switch means "that profile", so they are left out of it (a profile's own `*_env` keys
 /// still read the environment).
-const LAYERED_ENV: [&str; 6] = [
+const LAYERED_ENV: [&str; 8] = [
     "GOTRUE_URL",
     "GOTRUE_ANON_KEY",
     "GOTRUE_SERVICE_ROLE_KEY",
     "SUPABASE_URL",
+    "SUPABASE_SECRET_KEY",
+    "SUPABASE_PUBLISHABLE_KEY",
     "SUPABASE_ANON_KEY",
     "SUPABASE_SERVICE_ROLE_KEY",
 ];
@@ -360,4 +366,42 @@ fn fail(message: impl Display) -> ! {
 fn interrupted() -> ! {
     eprintln!("gotrue-console: interrupted");
     std::process::exit(130)
+}
+
+/// `gotrue-console doctor`: every check, printed; exit 0 only if the console can work.
+async fn doctor(console: ConsoleArgs) {
+    gotrue_console::logging::init();
+    if console.demo {
+        fail(
+            "doctor checks a configured server (--url, --project-ref, a profile, GOTRUE_URL), not --demo",
+        );
+    }
+    let timeout = Duration::from_secs(console.timeout.max(1));
+    let overrides = console.overrides();
+    let conn = match tokio::task::spawn_blocking(move || {
+        config::resolve(&overrides, &config::process_env)
+    })
+    .await
+    {
+        Ok(Ok(conn)) => conn,
+        Ok(Err(e)) => {
+            println!("✗ config      {e}");
+            std::process::exit(1);
+        }
+        Err(e) => fail(e),
+    };
+    let (client_config, _) = connect(&conn, timeout, Vec::new());
+    let client = GoTrueClient::new(client_config).unwrap_or_else(|e| fail(e));
+    let checks = gotrue_console::doctor::run(&conn, &client, chrono::Utc::now()).await;
+    print!("{}", gotrue_console::doctor::render(&checks));
+    let ok = gotrue_console::doctor::can_work(&checks);
+    println!(
+        "{}",
+        if ok {
+            "The console can work with this connection."
+        } else {
+            "The console cannot work with this connection: see the ✗ lines."
+        }
+    );
+    std::process::exit(if ok { 0 } else { 1 });
 }

@@ -115,6 +115,19 @@ impl GoTrueClient {
         first.map(|h| (h, None))
     }
 
+    /// The server's clock, from the `Date` header of `/health`.
+    pub async fn server_time(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, GoTrueError> {
+        let answer = self
+            .send(Method::GET, "/health", &[], Auth::Public, None::<&()>)
+            .await?;
+        Ok(answer
+            .headers
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+            .map(|d| d.with_timezone(&chrono::Utc)))
+    }
+
     /// `GET /settings`: enabled providers and sign-up rules.
     pub async fn settings(&self) -> Result<Settings, GoTrueError> {
         self.json(Method::GET, "/settings", &[], Auth::Public, None::<&()>)
