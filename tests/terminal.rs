@@ -155,6 +155,14 @@ impl Pty {
     }
 
     fn assert_restored(&mut self) {
+        // The console has exited, but the reader thread may not have drained the pty yet:
+        // wait for the restore sequence to arrive (bounded) before reading everything.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !String::from_utf8_lossy(&self.raw.lock().unwrap()).contains("\x1b[?1049l")
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let raw = self.raw.lock().unwrap().clone();
         let text = String::from_utf8_lossy(&raw);
         let entered = text
