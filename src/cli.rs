@@ -61,6 +61,10 @@ pub struct ConsoleArgs {
     /// A hosted Supabase project by its ref: the same as --url https://REF.supabase.co.
     #[arg(long, value_name = "REF", global = true, conflicts_with = "url")]
     pub project_ref: Option<String>,
+    /// The local Supabase stack of the project in this directory: its URL and keys from
+    /// `supabase status -o env` (needs the Supabase CLI and `supabase start`).
+    #[arg(long, global = true, conflicts_with_all = ["url", "project_ref"])]
+    pub supabase_local: bool,
     /// A profile of the config file.
     #[arg(long, global = true)]
     pub profile: Option<String>,
@@ -74,7 +78,7 @@ pub struct ConsoleArgs {
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
     /// Run on a built-in demo server (seeded users, an outbox), signed in as admin.
-    #[arg(long, conflicts_with_all = ["url", "project_ref", "profile"])]
+    #[arg(long, conflicts_with_all = ["url", "project_ref", "supabase_local", "profile"])]
     pub demo: bool,
     /// With --demo: synthetic users added to the seed users.
     #[arg(long, value_name = "N", default_value_t = 0, requires = "demo")]
@@ -143,6 +147,7 @@ impl ConsoleArgs {
         crate::config::ConsoleOverrides {
             url: self.url.clone(),
             project_ref: self.project_ref.clone(),
+            supabase_local: self.supabase_local,
             profile: self.profile.clone(),
             read_only: self.read_only,
             config_path: self.config.clone(),

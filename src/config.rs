@@ -51,6 +51,9 @@ pub struct ConsoleOverrides {
     pub url: Option<String>,
     /// `--project-ref REF`: `https://REF.supabase.co`, as `--url` would.
     pub project_ref: Option<String>,
+    /// `--supabase-local`: the local stack of the project in the current directory, as
+    /// `supabase status -o env` describes it.
+    pub supabase_local: bool,
     /// `--profile`: wins over `GOTRUE_CONSOLE_PROFILE` and `default_profile`.
     pub profile: Option<String>,
     /// `--read-only`: forces read-only on (a profile can never turn it off).
@@ -117,6 +120,10 @@ pub struct Connection {
     /// To show the user at start-up (or after a profile switch).
     pub warnings: Vec<String>,
     pub sources: Sources,
+    /// The local stack's Mailpit (`MAILPIT_URL`, or `INBUCKET_URL` of older CLIs).
+    pub mailpit_url: Option<String>,
+    /// The local stack's database (`DB_URL`), kept for reads straight from PostgreSQL.
+    pub db_url: Option<Secret>,
 }
 
 /// One `[profiles.NAME]` table, as written.
@@ -127,6 +134,10 @@ pub struct ProfileConfig {
     /// A hosted Supabase project's ref: the URL `https://<ref>.supabase.co` (Auth under
     /// `/auth/v1`). Instead of `url`.
     pub project_ref: Option<String>,
+    /// `"supabase-local"`: the URL and keys come from `supabase status -o env`, run in
+    /// `project_dir` (default: the current directory).
+    pub source: Option<String>,
+    pub project_dir: Option<PathBuf>,
     pub anon_key: Option<Secret>,
     pub anon_key_env: Option<String>,
     pub anon_key_command: Option<String>,
@@ -279,6 +290,8 @@ pub enum ProfileProblem {
     },
     #[error("{field} is empty")]
     Empty { field: &'static str },
+    #[error("source `{0}` is not one the console knows: the only one is \"supabase-local\"")]
+    UnknownSource(String),
     #[error("url: {0}")]
     BadUrl(BaseUrlError),
     #[error("{field} names the environment variable {var}, which is not set (or empty)")]
@@ -371,6 +384,10 @@ pub enum ConfigError {
         /// Where the file was looked for.
         path: Option<PathBuf>,
     },
+    /// `--supabase-local` (or `source = "supabase-local"`): `supabase status` did not give
+    /// what the console needs.
+    #[error("--supabase-local: {0}")]
+    LocalStack(String),
     /// A URL from a flag or the environment is not a usable URL.
     #[error("{from}: {error}")]
     BadUrl { from: Source, error: BaseUrlError },
@@ -526,6 +543,17 @@ pub fn resolve(
         None
     };
 
+    if overrides.supabase_local && overrides.profile.is_none() {
+        let dir = std::env::current_dir()
+            .map_err(|e| ConfigError::LocalStack(format!("no current directory: {e}")))?;
+        return local_stack_connection(
+            &ProfileConfig::default(),
+            "supabase-local",
+            &dir,
+            overrides,
+            env,
+        );
+    }
     match (chosen, &file) {
         (Some((name, from)), Some(f)) => resolve_in(f, &name, from, overrides, env),
         (Some((name, from)), None) => Err(ConfigError::NoConfigFile { name, from, path }),
@@ -584,6 +612,16 @@ fn resolve_in(
         profile: name.to_owned(),
         problem,
     })?;
+    if profile.source.as_deref() == Some(LOCAL_SOURCE) || overrides.supabase_local {
+        let dir = match &profile.project_dir {
+            Some(d) => d.clone(),
+            None => std::env::current_dir()
+                .map_err(|e| ConfigError::LocalStack(format!("no current directory: {e}")))?,
+        };
+        let mut conn = local_stack_connection(profile, name, &dir, overrides, env)?;
+        conn.warnings.extend(permission_warning(file));
+        return Ok(conn);
+    }
     // A profile named on the command line (or in the console) was chosen on purpose: what
     // it sets wins over the environment, and what it overrides is said.
     let explicit = matches!(from, ProfileFrom::Flag | ProfileFrom::Requested);
@@ -773,6 +811,8 @@ fn build(
             service_role_key: service_source,
             read_only: read_only_source,
         },
+        mailpit_url: None,
+        db_url: None,
     })
 }
 
@@ -973,6 +1013,121 @@ impl KeyForms {
     }
 }
 
+/// A profile's `source` for a local stack.
+pub const LOCAL_SOURCE: &str = "supabase-local";
+
+/// The variable that names the Supabase CLI (default `supabase`): `npx supabase`, a path.
+pub const SUPABASE_CLI_ENV: &str = "GOTRUE_CONSOLE_SUPABASE_CLI";
+
+/// What `supabase status -o env` says of a running local stack.
+#[derive(Debug)]
+struct LocalStack {
+    api_url: String,
+    secret: Option<Secret>,
+    publishable: Option<Secret>,
+    mailpit_url: Option<String>,
+    db_url: Option<Secret>,
+    /// A deprecated name was used (an older CLI).
+    legacy_names: Vec<&'static str>,
+}
+
+/// `KEY="value"` lines, as the CLI prints them.
+fn parse_status_env(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.trim().split_once('='))
+        .map(|(k, v)| {
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(v);
+            (k.trim().to_owned(), v.to_owned())
+        })
+        .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+        .collect()
+}
+
+fn read_local_stack(
+    dir: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<LocalStack, ConfigError> {
+    let cli = env_value(env, SUPABASE_CLI_ENV).unwrap_or_else(|| "supabase".to_owned());
+    let quoted = format!("'{}'", dir.display().to_string().replace('\'', r"'\''"));
+    let command = format!("cd {quoted} && {cli} status -o env");
+    let out = run_key_command(&command, KEY_COMMAND_TIMEOUT).map_err(|f| {
+        ConfigError::LocalStack(match f {
+            CommandFailure::Status(s) if s.code() == Some(127) => format!(
+                "the Supabase CLI (`{cli}`) is not on PATH: install it, set \
+                 {SUPABASE_CLI_ENV}, or give --url and the keys"
+            ),
+            CommandFailure::Status(_) => format!(
+                "`{cli} status` failed in {}: is the local stack running (`supabase start`), \
+                 and is this a Supabase project directory?",
+                dir.display()
+            ),
+            other => format!("`{cli} status -o env` {other}"),
+        })
+    })?;
+    let vars = parse_status_env(out.expose());
+    let mut legacy_names = Vec::new();
+    let mut pick = |new: &'static str, old: &'static str| -> Option<String> {
+        vars.get(new).cloned().or_else(|| {
+            let v = vars.get(old).cloned();
+            if v.is_some() {
+                legacy_names.push(old);
+            }
+            v
+        })
+    };
+    let api_url = pick("API_URL", "API_URL").ok_or_else(|| {
+        ConfigError::LocalStack(format!(
+            "`{cli} status -o env` printed no API_URL: is the local stack running?"
+        ))
+    })?;
+    let secret = pick("SECRET_KEY", "SERVICE_ROLE_KEY").map(Secret::new);
+    let publishable = pick("PUBLISHABLE_KEY", "ANON_KEY").map(Secret::new);
+    let mailpit_url = pick("MAILPIT_URL", "INBUCKET_URL");
+    let db_url = vars.get("DB_URL").cloned().map(Secret::new);
+    Ok(LocalStack {
+        api_url,
+        secret,
+        publishable,
+        mailpit_url,
+        db_url,
+        legacy_names,
+    })
+}
+
+/// The connection to a local stack: its URL and keys as if the profile `name` had them,
+/// chosen on purpose (so they win over the environment; flags still win).
+fn local_stack_connection(
+    base: &ProfileConfig,
+    name: &str,
+    dir: &Path,
+    overrides: &ConsoleOverrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Connection, ConfigError> {
+    let stack = read_local_stack(dir, env)?;
+    let api = BaseUrl::from_supabase_url(&stack.api_url)
+        .map_err(|e| ConfigError::LocalStack(format!("API_URL is not a usable URL: {e}")))?;
+    let profile = ProfileConfig {
+        url: Some(api.to_string()),
+        service_role_key: stack.secret.clone(),
+        anon_key: stack.publishable.clone(),
+        source: None,
+        ..base.clone()
+    };
+    let mut conn = build(Some((name, &profile, dir)), true, overrides, env)?;
+    for old in &stack.legacy_names {
+        conn.warnings.push(format!(
+            "supabase status gave the deprecated {old}: update the Supabase CLI for the new keys"
+        ));
+    }
+    conn.mailpit_url = stack.mailpit_url;
+    conn.db_url = stack.db_url;
+    Ok(conn)
+}
+
 /// `https://<ref>.supabase.co`, Auth under `/auth/v1`. A ref is letters and digits.
 fn project_url(project_ref: &str) -> Result<BaseUrl, BaseUrlError> {
     let r = project_ref.trim().to_ascii_lowercase();
@@ -998,6 +1153,26 @@ fn check_profile(p: &ProfileConfig) -> Result<(), ProfileProblem> {
     }
     if let Some(r) = &p.project_ref {
         project_url(r).map_err(ProfileProblem::BadUrl)?;
+    }
+    if let Some(source) = &p.source {
+        if source != LOCAL_SOURCE {
+            return Err(ProfileProblem::UnknownSource(source.clone()));
+        }
+        for (field, set) in [
+            ("url", p.url.is_some()),
+            ("project_ref", p.project_ref.is_some()),
+        ]
+        .into_iter()
+        .chain(SERVICE.forms(p))
+        .chain(ANON.forms(p))
+        {
+            if set {
+                return Err(ProfileProblem::Conflict {
+                    key: "source",
+                    forms: vec!["source = \"supabase-local\"", field],
+                });
+            }
+        }
     }
     ANON.check(p)?;
     SERVICE.check(p)
@@ -1072,8 +1247,14 @@ fn run_key_command(command: &str, timeout: Duration) -> Result<Secret, CommandFa
 fn permission_warning(file: &ConfigFile) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
 
-    let service = file.profiles.values().any(|p| p.service_role_key.is_some());
-    let anon = file.profiles.values().any(|p| p.anon_key.is_some());
+    let service = file
+        .profiles
+        .values()
+        .any(|p| p.service_role_key.is_some() || p.secret_key.is_some());
+    let anon = file
+        .profiles
+        .values()
+        .any(|p| p.anon_key.is_some() || p.publishable_key.is_some());
     if !service && !anon {
         return None;
     }
@@ -1518,6 +1699,145 @@ publishable_key = "sb_publishable_file"
         // Without the flag, the default profile yields to the environment as before.
         let c = resolve(&no_flags(), &env).unwrap();
         assert_eq!(c.url.as_str(), "http://stray.test:1");
+    }
+
+    /// A stand-in for the Supabase CLI that prints `status` as a running stack would.
+    fn fake_cli(dir: &TempDir, status: &str, exit: i32) -> String {
+        let path = dir.0.join("fake-supabase");
+        std::fs::write(
+            &path,
+            format!("#!/bin/sh\n[ \"$1 $2 $3\" = \"status -o env\" ] || exit 9\ncat <<'EOF'\n{status}\nEOF\nexit {exit}\n"),
+        )
+        .unwrap();
+        set_mode(&path, 0o755);
+        path.display().to_string()
+    }
+
+    const STATUS: &str = r#"ANON_KEY="eyJ-legacy-anon"
+API_URL="http://127.0.0.1:54321"
+DB_URL="postgresql://postgres:postgres@127.0.0.1:54322/postgres"
+MAILPIT_URL="http://127.0.0.1:54324"
+PUBLISHABLE_KEY="sb_publishable_local"
+SECRET_KEY="sb_secret_local"
+SERVICE_ROLE_KEY="eyJ-legacy-service""#;
+
+    #[test]
+    fn supabase_local_reads_supabase_status() {
+        let dir = TempDir::new("local");
+        let cli = fake_cli(&dir, STATUS, 0);
+        let flags = ConsoleOverrides {
+            supabase_local: true,
+            ..no_flags()
+        };
+        // A stray variable loses to the stack that was asked for.
+        let env = dir.env(&[
+            (SUPABASE_CLI_ENV, cli.as_str()),
+            ("GOTRUE_SERVICE_ROLE_KEY", "stray"),
+        ]);
+        let c = resolve(&flags, &env).unwrap();
+        assert_eq!(c.url.as_str(), "http://127.0.0.1:54321/auth/v1");
+        assert_eq!(
+            c.service_role_key.as_ref().unwrap().expose(),
+            "sb_secret_local"
+        );
+        assert_eq!(
+            c.anon_key.as_ref().unwrap().expose(),
+            "sb_publishable_local"
+        );
+        assert_eq!(c.mailpit_url.as_deref(), Some("http://127.0.0.1:54324"));
+        assert!(
+            c.db_url
+                .as_ref()
+                .unwrap()
+                .expose()
+                .starts_with("postgresql://")
+        );
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.contains("env GOTRUE_SERVICE_ROLE_KEY is set")),
+            "{:?}",
+            c.warnings
+        );
+        // No warning, error or Debug output holds a key or the database URL.
+        let shown = format!("{c:?} {:?}", c.warnings);
+        for secret in [
+            "sb_secret_local",
+            "sb_publishable_local",
+            "postgres:postgres",
+        ] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+
+        // An older CLI: the legacy names, and a warning saying so.
+        let old = fake_cli(
+            &dir,
+            "API_URL=\"http://127.0.0.1:54321\"\nANON_KEY=\"eyJ-a\"\nSERVICE_ROLE_KEY=\"eyJ-s\"\nINBUCKET_URL=\"http://127.0.0.1:54324\"",
+            0,
+        );
+        let c = resolve(&flags, &dir.env(&[(SUPABASE_CLI_ENV, old.as_str())])).unwrap();
+        assert_eq!(c.service_role_key.as_ref().unwrap().expose(), "eyJ-s");
+        assert_eq!(c.mailpit_url.as_deref(), Some("http://127.0.0.1:54324"));
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.contains("deprecated SERVICE_ROLE_KEY"))
+        );
+    }
+
+    #[test]
+    fn supabase_local_says_what_is_wrong() {
+        let dir = TempDir::new("local-bad");
+        let flags = ConsoleOverrides {
+            supabase_local: true,
+            ..no_flags()
+        };
+        let missing = dir.0.join("no-such-cli").display().to_string();
+        let msg = err_text(resolve(
+            &flags,
+            &dir.env(&[(SUPABASE_CLI_ENV, missing.as_str())]),
+        ));
+        assert!(msg.contains("is not on PATH"), "{msg}");
+        let stopped = fake_cli(&dir, "supabase local development setup is not running.", 1);
+        let msg = err_text(resolve(
+            &flags,
+            &dir.env(&[(SUPABASE_CLI_ENV, stopped.as_str())]),
+        ));
+        assert!(msg.contains("is the local stack running"), "{msg}");
+        let empty = fake_cli(&dir, "NOTHING=here", 0);
+        let msg = err_text(resolve(
+            &flags,
+            &dir.env(&[(SUPABASE_CLI_ENV, empty.as_str())]),
+        ));
+        assert!(msg.contains("printed no API_URL"), "{msg}");
+    }
+
+    #[test]
+    fn a_profile_can_be_a_local_stack() {
+        let dir = TempDir::new("local-profile");
+        let cli = fake_cli(&dir, STATUS, 0);
+        dir.write_config(&format!(
+            "[profiles.local]\nsource = \"supabase-local\"\nproject_dir = \"{}\"\nread_only = true\n",
+            dir.0.display()
+        ));
+        let c = resolve(&no_flags(), &dir.env(&[(SUPABASE_CLI_ENV, cli.as_str())])).unwrap();
+        assert_eq!(c.profile.as_deref(), Some("local"));
+        assert!(c.read_only);
+        assert_eq!(
+            c.service_role_key.as_ref().unwrap().expose(),
+            "sb_secret_local"
+        );
+        for (body, needle) in [
+            ("[profiles.x]\nsource = \"elsewhere\"\n", "the only one is"),
+            (
+                "[profiles.x]\nsource = \"supabase-local\"\nurl = \"http://a.test\"\n",
+                "source is given more than one way",
+            ),
+        ] {
+            dir.write_config(body);
+            let msg = err_text(resolve(&no_flags(), &dir.env(&[])));
+            assert!(msg.contains(needle), "{msg}");
+        }
     }
 
     #[test]

@@ -193,6 +193,16 @@ fn settings_checks(conn: &Connection) -> Vec<Check> {
             });
         }
     }
+    if let Some(m) = &conn.mailpit_url {
+        out.push(Check::new(Verdict::Ok, "mailpit", m.clone()));
+    }
+    if conn.db_url.is_some() {
+        out.push(Check::new(
+            Verdict::Ok,
+            "database",
+            "DB_URL known (not used yet; never shown)",
+        ));
+    }
     if let Some(from) = &conn.sources.read_only {
         out.push(Check::new(
             Verdict::Ok,
