@@ -2398,10 +2398,11 @@ service_role_key_command = "printf x"
         let text = include_str!("../assets/config.example.toml");
         let file = ConfigFile::parse(text, Path::new("config.example.toml")).unwrap();
         assert_eq!(file.default_profile.as_deref(), Some("local"));
-        assert_eq!(file.profile_names(), ["local", "prod"]);
+        assert_eq!(file.profile_names(), ["local", "prod", "stack"]);
         let prod = &file.profiles["prod"];
         assert!(prod.read_only && prod.production);
-        assert!(prod.service_role_key_command.is_some());
+        assert!(prod.secret_key_command.is_some() && prod.project_ref.is_some());
+        assert_eq!(file.profiles["stack"].source.as_deref(), Some(LOCAL_SOURCE));
         let c = resolve_profile(&file, "local", &no_flags(), &|_| None).unwrap();
         assert_eq!(c.url.as_str(), "http://127.0.0.1:9999");
         assert!(c.service_role_key.is_some());
