@@ -41,6 +41,19 @@ pub struct DemoConfig {
     /// Serve GoTrue under `/auth/v1` behind a stand-in for Supabase's API gateway, which
     /// takes the new `sb_secret_` / `sb_publishable_` keys (see `demo::gateway`).
     pub gateway: bool,
+    /// How access tokens are signed: HS256 with the secret, or ES256 with a key made at
+    /// start, served at `/.well-known/jwks.json` (the legacy keys stay HS256, as Supabase's).
+    pub jwt_alg: JwtAlg,
+}
+
+/// `--jwt-alg`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum JwtAlg {
+    #[default]
+    #[value(name = "HS256")]
+    Hs256,
+    #[value(name = "ES256")]
+    Es256,
 }
 
 impl Default for DemoConfig {
@@ -60,6 +73,7 @@ impl Default for DemoConfig {
             oauth_providers: vec!["github".to_string(), "google".to_string()],
             anonymous_users: false,
             gateway: false,
+            jwt_alg: JwtAlg::Hs256,
         }
     }
 }
@@ -114,6 +128,10 @@ pub struct DemoServerArgs {
     /// project.
     #[arg(long)]
     pub gateway: bool,
+    /// How access tokens are signed: HS256 with the secret, or ES256 with a key made at
+    /// start and served at /.well-known/jwks.json.
+    #[arg(long, value_enum, default_value = "HS256")]
+    pub jwt_alg: JwtAlg,
 }
 
 impl DemoServerArgs {
@@ -138,6 +156,7 @@ impl DemoServerArgs {
                 ..FaultConfig::default()
             },
             gateway: self.gateway,
+            jwt_alg: self.jwt_alg,
             ..DemoConfig::default()
         }
     }

@@ -1,6 +1,8 @@
-//! HS256 tokens: the anon / service-role keys and GoTrue's access tokens
-//! (`generateAccessToken` in internal/api/token.go), and verification with
-//! golang-jwt's error texts, which GoTrue puts in its `bad_jwt` message.
+//! Tokens: the anon / service-role keys (HS256, as Supabase's legacy keys), GoTrue's access
+//! tokens (`generateAccessToken` in internal/api/token.go: HS256 with the secret, or ES256
+//! with an asymmetric key as `GOTRUE_JWT_KEYS` gives it, its `kid` in the header), the JWKS
+//! of the public keys (internal/api/jwks.go), and verification with golang-jwt's error
+//! texts, which GoTrue puts in its `bad_jwt` message.
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
@@ -168,5 +170,134 @@ mod tests {
             verify(SECRET, &t),
             Err("token has invalid claims: token is expired".to_string())
         );
+    }
+}
+
+/// An ES256 (P-256) signing key, as one of GoTrue's `GOTRUE_JWT_KEYS`.
+#[derive(Clone)]
+pub struct EcSigningKey {
+    pub kid: String,
+    pkcs8: Vec<u8>,
+    /// The public point, base64url.
+    x: String,
+    y: String,
+}
+
+impl std::fmt::Debug for EcSigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EcSigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EcSigningKey {
+    pub fn generate() -> Result<EcSigningKey, String> {
+        use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+        use base64::Engine;
+        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+            .map_err(|_| "cannot make an ES256 key".to_owned())?;
+        let pkcs8 = pair
+            .to_pkcs8v1()
+            .map_err(|_| "cannot encode the ES256 key".to_owned())?;
+        // The uncompressed point: 0x04, X, Y.
+        let point = pair.public_key().as_ref();
+        if point.len() != 65 || point[0] != 4 {
+            return Err("unexpected public key form".into());
+        }
+        let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        Ok(EcSigningKey {
+            kid: uuid::Uuid::new_v4().to_string(),
+            pkcs8: pkcs8.as_ref().to_vec(),
+            x: b64(&point[1..33]),
+            y: b64(&point[33..]),
+        })
+    }
+
+    /// The public JWK, as GoTrue serves it at `/.well-known/jwks.json`.
+    pub fn public_jwk(&self) -> Value {
+        serde_json::json!({
+            "alg": "ES256",
+            "crv": "P-256",
+            "key_ops": ["verify"],
+            "kid": self.kid,
+            "kty": "EC",
+            "use": "sig",
+            "x": self.x,
+            "y": self.y,
+        })
+    }
+}
+
+/// Signs an access token: ES256 with the key's `kid` when there is an asymmetric key, else
+/// HS256 with the secret.
+pub fn sign_access<T: Serialize>(secret: &str, ec: Option<&EcSigningKey>, claims: &T) -> String {
+    match ec {
+        None => sign(secret, claims),
+        Some(k) => {
+            let mut header = Header::new(Algorithm::ES256);
+            header.kid = Some(k.kid.clone());
+            encode(&header, claims, &EncodingKey::from_ec_der(&k.pkcs8)).unwrap_or_default()
+        }
+    }
+}
+
+/// Verifies a token GoTrue would take: HS256 with the secret (the legacy keys, and tokens
+/// from before a key rotation), or ES256 with the key its `kid` names.
+pub fn verify_any(secret: &str, ec: Option<&EcSigningKey>, token: &str) -> Result<JsonMap, String> {
+    let header = match jsonwebtoken::decode_header(token) {
+        Ok(h) => h,
+        Err(_) => return verify(secret, token),
+    };
+    if header.alg != Algorithm::ES256 {
+        return verify(secret, token);
+    }
+    let Some(key) = ec.filter(|k| header.kid.as_deref() == Some(k.kid.as_str())) else {
+        return Err(format!(
+            "token is unverifiable: error while executing keyfunc: unrecognized JWT kid {} for \
+             algorithm ES256",
+            header.kid.unwrap_or_default()
+        ));
+    };
+    let decoding = DecodingKey::from_ec_components(&key.x, &key.y)
+        .map_err(|_| "token is unverifiable: bad key".to_owned())?;
+    let mut validation = Validation::new(Algorithm::ES256);
+    validation.required_spec_claims.clear();
+    validation.validate_aud = false;
+    validation.leeway = 0;
+    match decode::<Value>(token, &decoding, &validation) {
+        Ok(data) => match data.claims {
+            Value::Object(map) => Ok(map),
+            _ => Err("token is malformed: could not JSON decode claim".into()),
+        },
+        Err(e) => Err(match e.kind() {
+            ErrorKind::ExpiredSignature => "token has invalid claims: token is expired".into(),
+            _ => "token signature is invalid: crypto/ecdsa: verification error".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod es256_tests {
+    use super::*;
+
+    #[test]
+    fn es256_tokens_verify_with_their_key_only() {
+        let k = EcSigningKey::generate().unwrap();
+        let claims = serde_json::json!({"sub": "x", "exp": 4_000_000_000_i64});
+        let t = sign_access("s", Some(&k), &claims);
+        let h = jsonwebtoken::decode_header(&t).unwrap();
+        assert_eq!(h.alg, Algorithm::ES256);
+        assert_eq!(h.kid.as_deref(), Some(k.kid.as_str()));
+        assert_eq!(verify_any("s", Some(&k), &t).unwrap()["sub"], "x");
+        let other = EcSigningKey::generate().unwrap();
+        assert!(verify_any("s", Some(&other), &t).is_err());
+        assert!(verify_any("s", None, &t).is_err());
+        // HS256 tokens (the legacy keys) still verify alongside.
+        let hs = sign("s", &claims);
+        assert!(verify_any("s", Some(&k), &hs).is_ok());
+        let jwk = k.public_jwk();
+        assert_eq!(jwk["kty"], "EC");
+        assert!(jwk.get("d").is_none(), "no private part in the JWK");
     }
 }

@@ -36,7 +36,7 @@ mod state;
 mod store;
 mod validate;
 
-pub use config::{DemoConfig, DemoServerArgs};
+pub use config::{DemoConfig, DemoServerArgs, JwtAlg};
 pub use errors::DemoError;
 pub use faults::FaultConfig;
 pub use outbox::{OutboxKind, OutboxMessage};

@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::config::{DemoConfig, DemoServerArgs};
+use super::config::{DemoConfig, DemoServerArgs, JwtAlg};
 use super::errors::DemoError;
 use super::faults::{FaultConfig, FaultState};
 use super::gateway::{self, AUTH_PREFIX, GatewayKeys};
@@ -91,9 +91,14 @@ impl DemoServer {
             api_url.clone()
         };
         let keys = Arc::new(GatewayKeys::new(&cfg.jwt_secret));
+        let jwt_key = match cfg.jwt_alg {
+            JwtAlg::Hs256 => None,
+            JwtAlg::Es256 => Some(jwt::EcSigningKey::generate().map_err(DemoError::Seed)?),
+        };
         let settings = Settings {
             url: url.clone(),
             jwt_secret: cfg.jwt_secret.clone(),
+            jwt_key,
             jwt_exp: i64::try_from(cfg.jwt_exp.as_secs()).unwrap_or(3600),
             site_url: cfg.site_url.clone(),
             mailer_autoconfirm: cfg.mailer_autoconfirm,

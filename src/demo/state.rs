@@ -20,6 +20,8 @@ pub struct Settings {
     /// GoTrue's external URL, e.g. `http://127.0.0.1:9998`.
     pub url: String,
     pub jwt_secret: String,
+    /// The asymmetric signing key, when access tokens are ES256.
+    pub jwt_key: Option<super::jwt::EcSigningKey>,
     pub jwt_exp: i64,
     pub site_url: String,
     pub mailer_autoconfirm: bool,

@@ -13,7 +13,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// The headers an exchange keeps, lower-cased.
-pub const KEPT_HEADERS: &[&str] = &["content-type", "x-total-count", "link", "x-sb-error-code"];
+pub const KEPT_HEADERS: &[&str] = &[
+    "content-type",
+    "x-total-count",
+    "link",
+    "x-sb-error-code",
+    "cache-control",
+];
 
 /// The API version header that selects GoTrue's modern error shape.
 pub const API_VERSION: &str = "2024-01-01";
@@ -390,12 +396,20 @@ pub fn placeholder_for(key: Option<&str>, s: &str) -> Option<&'static str> {
         Some("uri") if s.starts_with("otpauth:") => return Some("<otpauth_uri>"),
         Some("error_id") if !s.is_empty() => return Some("<error_id>"),
         Some("ip_address") if !s.is_empty() => return Some("<ip>"),
+        Some("kid") if !s.is_empty() => return Some("<kid>"),
+        Some("x" | "y") if s.len() == 43 => return Some("<ec_coordinate>"),
         _ => {}
     }
     if is_uuid(s) {
         Some("<uuid>")
     } else if is_jwt(s) {
-        Some("<jwt>")
+        // The algorithm is kept: whether tokens are HS256 or ES256 is part of the answer.
+        match jsonwebtoken::decode_header(s).map(|h| h.alg) {
+            Ok(jsonwebtoken::Algorithm::HS256) => Some("<jwt:HS256>"),
+            Ok(jsonwebtoken::Algorithm::ES256) => Some("<jwt:ES256>"),
+            Ok(jsonwebtoken::Algorithm::RS256) => Some("<jwt:RS256>"),
+            _ => Some("<jwt>"),
+        }
     } else if is_time(s) {
         Some("<time>")
     } else {

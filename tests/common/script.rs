@@ -32,6 +32,62 @@ pub fn preset(runner: &mut Runner, jwt_secret: &str) {
     );
     runner.vars.insert("expired_jwt".into(), expired);
     runner.vars.insert("ghost_session_jwt".into(), ghost);
+    runner
+        .vars
+        .insert("foreign_es256_jwt".into(), foreign_es256(now));
+}
+
+/// A well-formed ES256 access token signed by a key no server knows.
+fn foreign_es256(now: i64) -> String {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+    let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).expect("an EC key");
+    let der = pair.to_pkcs8v1().expect("PKCS#8");
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some("00000000-0000-4000-8000-00000000f0e1".into());
+    jsonwebtoken::encode(
+        &header,
+        &json!({"role": "authenticated", "aud": "authenticated",
+                "sub": "00000000-0000-4000-8000-000000000001",
+                "session_id": "00000000-0000-4000-8000-000000000002",
+                "iat": now, "exp": now + 3600}),
+        &jsonwebtoken::EncodingKey::from_ec_der(der.as_ref()),
+    )
+    .expect("an ES256 token")
+}
+
+/// The script for a GoTrue that signs with an asymmetric key (`GOTRUE_JWT_KEYS` holding an
+/// ES256 key): its JWKS, and tokens signed with it that GoTrue takes back.
+pub fn asymmetric() -> Vec<Step> {
+    let mut s = Script::default();
+    s.get("jwks: one ES256 key", "/.well-known/jwks.json", Auth::None);
+    s.user("es", "asym-user@example.com", true);
+    s.sign_in(
+        "token: password, signed ES256",
+        "es",
+        "asym-user@example.com",
+    );
+    s.get("user: with the ES256 token", "/user", bearer("es_token"));
+    s.json(
+        "token: refresh, signed ES256",
+        "POST",
+        "/token?grant_type=refresh_token",
+        Auth::Anon,
+        json!({"refresh_token": "${es_refresh}"}),
+    );
+    // The legacy HS256 keys are still taken for admin calls.
+    s.get(
+        "admin: the HS256 service key still works",
+        "/admin/users",
+        Auth::Service,
+    );
+    s.error(
+        "an ES256 token with an unknown kid",
+        "GET",
+        "/user",
+        bearer("foreign_es256_jwt"),
+        None,
+    );
+    s.steps
 }
 
 /// Every script, by the name of its file.
@@ -150,6 +206,11 @@ fn auth() -> Vec<Step> {
     let mut s = Script::default();
     s.get("health", "/health", Auth::None);
     s.get("settings", "/settings", Auth::None);
+    s.get(
+        "jwks: the public signing keys",
+        "/.well-known/jwks.json",
+        Auth::None,
+    );
     s.get(
         "authorize: a provider sign-in starts with a redirect",
         "/authorize?provider=github&redirect_to=http%3A%2F%2F127.0.0.1%3A3000%2Fwelcome",

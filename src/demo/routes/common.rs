@@ -139,7 +139,7 @@ pub fn bearer(headers: &HeaderMap) -> ApiResult<&str> {
 }
 
 fn parse_claims(settings: &Settings, token: &str) -> ApiResult<JsonMap> {
-    jwt::verify(&settings.jwt_secret, token).map_err(|e| {
+    jwt::verify_any(&settings.jwt_secret, settings.jwt_key.as_ref(), token).map_err(|e| {
         ApiError::forbidden(
             "bad_jwt",
             format!("invalid JWT: unable to parse or verify signature, {e}"),
@@ -291,7 +291,7 @@ pub fn token_response(
         is_anonymous: user.is_anonymous,
     };
     json!({
-        "access_token": jwt::sign(&settings.jwt_secret, &claims),
+        "access_token": jwt::sign_access(&settings.jwt_secret, settings.jwt_key.as_ref(), &claims),
         "token_type": "bearer",
         "expires_in": settings.jwt_exp,
         "expires_at": exp,

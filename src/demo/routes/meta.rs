@@ -52,6 +52,17 @@ pub async fn health() -> ApiResult<Response> {
     }))
 }
 
+/// `WellKnownJwks` (internal/api/jwks.go): the public signing keys, none for HS256.
+pub async fn jwks(State(st): State<Shared>) -> Response {
+    let keys: Vec<Value> = st.settings.jwt_key.iter().map(|k| k.public_jwk()).collect();
+    let mut r = common::json_response(StatusCode::OK, &json!({ "keys": keys }));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=600"),
+    );
+    r
+}
+
 pub async fn settings(State(st): State<Shared>) -> ApiResult<Response> {
     let mut external = Map::new();
     let s = &st.settings;

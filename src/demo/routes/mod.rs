@@ -27,6 +27,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route("/health", get(meta::health))
         .route("/settings", get(meta::settings))
+        .route("/.well-known/jwks.json", get(meta::jwks))
         .route("/authorize", get(meta::authorize))
         .route("/signup", post(signup::signup))
         .route("/token", post(token::token))
