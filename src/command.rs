@@ -106,6 +106,8 @@ pub enum ApiCall {
     },
     /// The user behind a pasted token or cookie (refreshing an expired one).
     LookupToken(Secret),
+    /// A pasted token's signature, against the server's JWKS.
+    CheckSignature(Secret),
     /// The newest `last` entries of the operator journal (the server's own file).
     ReadJournal {
         path: std::path::PathBuf,
@@ -158,6 +160,7 @@ impl ApiCall {
             ApiCall::Invite { .. } => "invite",
             ApiCall::Audit { .. } => "load the audit log",
             ApiCall::LookupToken(_) => "look up the token",
+            ApiCall::CheckSignature(_) => "check the token's signature",
             ApiCall::Export { .. } => "export users",
             ApiCall::ReadInvites(_) => "read the invitations",
             ApiCall::ReadJournal { .. } => "read the journal",
@@ -196,6 +199,7 @@ pub enum ApiReply {
     Done,
     Audit(Box<crate::gotrue::AuditPage>),
     TokenUser(Box<crate::gotrue::TokenLookup>),
+    Signature(crate::gotrue::jwt::SignatureCheck),
     Journal(Vec<crate::term::ssh::journal::JournalEntry>),
     InvitesRead(Box<crate::bulk::InviteBatch>),
     InviteProgress(crate::bulk::InviteEvent),

@@ -236,6 +236,15 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
         ApiCall::LookupToken(input) => ApiReply::TokenUser(Box::new(
             client.user_from_token_input(input.expose()).await?,
         )),
+        ApiCall::CheckSignature(input) => {
+            let tokens = crate::gotrue::token_input::parse_token_input(input.expose())
+                .map_err(|e| local_error(e.to_string()))?;
+            let access = tokens
+                .access_token
+                .ok_or_else(|| local_error("no access token to check".to_owned()))?;
+            let jwks = client.jwks().await?;
+            ApiReply::Signature(crate::gotrue::jwt::check_signature(access.expose(), &jwks))
+        }
         // Sent through `run_invites` in `spawn`; nothing to do alone.
         ApiCall::RunInvites(_) => ApiReply::Done,
         ApiCall::ReadJournal { path, last } => ApiReply::Journal(

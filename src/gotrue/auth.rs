@@ -115,6 +115,19 @@ impl GoTrueClient {
         first.map(|h| (h, None))
     }
 
+    /// `GET /.well-known/jwks.json`: the public keys access tokens are signed with (none
+    /// when the server signs with its HS256 secret alone).
+    pub async fn jwks(&self) -> Result<jsonwebtoken::jwk::JwkSet, GoTrueError> {
+        self.json(
+            Method::GET,
+            "/.well-known/jwks.json",
+            &[],
+            Auth::Public,
+            None::<&()>,
+        )
+        .await
+    }
+
     /// The server's clock, from the `Date` header of `/health`.
     pub async fn server_time(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, GoTrueError> {
         let answer = self

@@ -92,6 +92,11 @@ impl DecodedJwt {
     pub fn algorithm(&self) -> Option<&str> {
         self.header.get("alg").and_then(Value::as_str)
     }
+
+    /// The signing key's id, for asymmetric tokens.
+    pub fn key_id(&self) -> Option<&str> {
+        self.header.get("kid").and_then(Value::as_str)
+    }
 }
 
 /// Decodes a JWT's header and claims without checking the signature.
@@ -190,5 +195,86 @@ mod tests {
         assert!(!looks_like_jwt("sb-access-token=eyJa.eyJb.c"));
         assert!(looks_like_jwt("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1MSJ9."));
         assert!(looks_like_jwt("eyJhbGciOiJub25lIn0=.eyJzdWIiOiJ1MSJ9.c2ln"));
+    }
+}
+
+/// What the server's public keys say of a token's signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignatureCheck {
+    /// Signed by the key with this `kid` in the server's JWKS.
+    Verified { alg: String, kid: String },
+    /// A symmetric token: only the server's secret can tell, and the console has none.
+    NeedsSecret { alg: String },
+    /// No key in the JWKS has the token's `kid` (another project, or a rotated-out key).
+    UnknownKey { alg: String, kid: Option<String> },
+    /// A key with that `kid` is there, and the signature is not its.
+    Mismatch { alg: String, kid: String },
+    /// Not a token the check can read.
+    Unreadable(String),
+}
+
+impl std::fmt::Display for SignatureCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SignatureCheck::Verified { alg, kid } => write!(f, "verified with kid {kid} ({alg})"),
+            SignatureCheck::NeedsSecret { alg } => {
+                write!(f, "not verified: {alg} needs the secret")
+            }
+            SignatureCheck::UnknownKey { alg, kid } => match kid {
+                Some(k) => write!(
+                    f,
+                    "not verified: no {alg} key with kid {k} in the server's JWKS"
+                ),
+                None => write!(
+                    f,
+                    "not verified: {alg}, no kid, and no key in the server's JWKS fits"
+                ),
+            },
+            SignatureCheck::Mismatch { kid, .. } => {
+                write!(f, "signature does not match (kid {kid})")
+            }
+            SignatureCheck::Unreadable(why) => write!(f, "not verified: {why}"),
+        }
+    }
+}
+
+/// Checks `token`'s signature against the server's JWKS (`/.well-known/jwks.json`). The
+/// expiry and the audience are not checked here: only who signed it.
+pub fn check_signature(token: &str, jwks: &jsonwebtoken::jwk::JwkSet) -> SignatureCheck {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+    let header = match jsonwebtoken::decode_header(token) {
+        Ok(h) => h,
+        Err(e) => return SignatureCheck::Unreadable(format!("the header cannot be read: {e}")),
+    };
+    let alg = format!("{:?}", header.alg);
+    if matches!(
+        header.alg,
+        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+    ) {
+        return SignatureCheck::NeedsSecret { alg };
+    }
+    let candidates: Vec<&jsonwebtoken::jwk::Jwk> = match &header.kid {
+        Some(kid) => jwks.find(kid).into_iter().collect(),
+        None => jwks.keys.iter().collect(),
+    };
+    let mut validation = Validation::new(header.alg);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    for jwk in &candidates {
+        let Ok(key) = DecodingKey::from_jwk(jwk) else {
+            continue;
+        };
+        let kid = jwk.common.key_id.clone().unwrap_or_default();
+        match jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation) {
+            Ok(_) => return SignatureCheck::Verified { alg, kid },
+            Err(_) if header.kid.is_some() => return SignatureCheck::Mismatch { alg, kid },
+            Err(_) => {}
+        }
+    }
+    SignatureCheck::UnknownKey {
+        alg,
+        kid: header.kid,
     }
 }

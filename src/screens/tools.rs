@@ -4,7 +4,7 @@
 
 use crate::command::{ApiCall, ApiReply, Command, RequestId};
 use crate::gotrue::auth::provider_url;
-use crate::gotrue::jwt::{DecodedJwt, decode_unverified};
+use crate::gotrue::jwt::{DecodedJwt, SignatureCheck, decode_unverified};
 use crate::gotrue::token_input::parse_token_input;
 use crate::gotrue::{BaseUrl, GoTrueError, ProviderUrl, Secret, TokenLookup};
 use crate::keys::Action;
@@ -32,6 +32,9 @@ pub struct ToolsScreen {
     decoded: Option<Result<DecodedJwt, String>>,
     lookup: Option<Result<Box<TokenLookup>, GoTrueError>>,
     pending: Option<RequestId>,
+    /// The signature against the server's JWKS.
+    signature: Option<Result<SignatureCheck, GoTrueError>>,
+    signature_pending: Option<RequestId>,
 }
 
 impl Default for ToolsScreen {
@@ -50,6 +53,8 @@ impl Default for ToolsScreen {
             decoded: None,
             lookup: None,
             pending: None,
+            signature: None,
+            signature_pending: None,
         }
     }
 }
@@ -60,7 +65,11 @@ impl ToolsScreen {
     }
 
     pub fn owns(&self, id: RequestId) -> bool {
-        self.pending == Some(id)
+        self.pending == Some(id) || self.signature_pending == Some(id)
+    }
+
+    pub fn signature(&self) -> Option<&Result<SignatureCheck, GoTrueError>> {
+        self.signature.as_ref()
     }
 
     pub fn lookup(&self) -> Option<&Result<Box<TokenLookup>, GoTrueError>> {
@@ -103,7 +112,13 @@ impl ToolsScreen {
             Err(e) => Err(e.to_string()),
         });
         self.lookup = None;
-        if parsed.is_ok() {
+        self.signature = None;
+        self.signature_pending = None;
+        if let Ok(t) = &parsed {
+            if t.access_token.is_some() {
+                self.signature_pending =
+                    Some(ctx.request(ApiCall::CheckSignature(Secret::new(text.clone()))));
+            }
             self.pending = Some(ctx.request(ApiCall::LookupToken(Secret::new(text))));
             self.focus = None;
         } else {
@@ -117,6 +132,15 @@ impl ToolsScreen {
         result: Result<ApiReply, GoTrueError>,
         _ctx: &mut Ctx,
     ) {
+        if self.signature_pending == Some(id) {
+            self.signature_pending = None;
+            self.signature = match result {
+                Ok(ApiReply::Signature(c)) => Some(Ok(c)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            };
+            return;
+        }
         if self.pending != Some(id) {
             return;
         }
@@ -206,7 +230,35 @@ impl ToolsScreen {
                         Span::raw(v),
                     ])
                 };
-                lines.push(row("alg", jwt.algorithm().unwrap_or("?").to_owned()));
+                lines.push(row(
+                    "alg",
+                    match jwt.key_id() {
+                        Some(kid) => format!("{}  kid {kid}", jwt.algorithm().unwrap_or("?")),
+                        None => jwt.algorithm().unwrap_or("?").to_owned(),
+                    },
+                ));
+                let (text, style) = match &self.signature {
+                    _ if self.signature_pending.is_some() => (
+                        "checking against the server's keys…".to_owned(),
+                        theme::info(),
+                    ),
+                    None => (String::new(), theme::dim()),
+                    Some(Ok(c @ SignatureCheck::Verified { .. })) => (c.to_string(), theme::ok()),
+                    Some(Ok(c @ SignatureCheck::Mismatch { .. })) => {
+                        (c.to_string(), theme::danger())
+                    }
+                    Some(Ok(c @ SignatureCheck::UnknownKey { .. })) => {
+                        (c.to_string(), theme::warn())
+                    }
+                    Some(Ok(c)) => (c.to_string(), theme::dim()),
+                    Some(Err(e)) => (format!("not verified: {}", e.message), theme::warn()),
+                };
+                if !text.is_empty() {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("{:>12}  ", "signature"), theme::dim()),
+                        Span::styled(text, style),
+                    ]));
+                }
                 lines.push(row("sub", c.sub.clone().unwrap_or_default()));
                 lines.push(row("role", c.role.clone().unwrap_or_default()));
                 lines.push(row("aud", c.audiences().join(", ")));
