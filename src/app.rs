@@ -49,6 +49,8 @@ pub struct AppConfig {
     pub mask: bool,
     /// The `serve-ssh` operator journal, when there is one to read.
     pub journal: Option<std::path::PathBuf>,
+    /// A Mailpit whose messages are the Outbox (a local stack's, or `--mailpit URL`).
+    pub mailpit: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -190,7 +192,7 @@ impl App {
         if self.cfg.has_service_key {
             self.users.reload(&mut ctx);
         }
-        if self.cfg.demo {
+        if self.has_outbox() {
             self.outbox.reload(&mut ctx);
         }
         let out = ctx.finish();
@@ -206,7 +208,7 @@ impl App {
         if self.cfg.has_service_key {
             self.users.reload(&mut ctx);
         }
-        if self.cfg.demo {
+        if self.has_outbox() {
             self.outbox.reload(&mut ctx);
         }
         if let Some(w) = self.cfg.warnings.first() {
@@ -851,9 +853,14 @@ impl App {
         }
     }
 
+    /// Whether there is an Outbox to show: the demo server's, or Mailpit's.
+    fn has_outbox(&self) -> bool {
+        self.cfg.demo || self.cfg.mailpit.is_some()
+    }
+
     fn tabs(&self) -> Vec<Tab> {
         let mut tabs = vec![Tab::Users, Tab::Session];
-        if self.cfg.demo {
+        if self.has_outbox() {
             tabs.push(Tab::Outbox);
         }
         tabs.push(Tab::Activity);
@@ -873,7 +880,7 @@ impl App {
             ctx.flash(
                 Level::Info,
                 if tab == Tab::Outbox {
-                    "The outbox exists only on the demo server (--demo)"
+                    "The outbox is the demo server's (--demo) or Mailpit's (--mailpit URL, --supabase-local)"
                 } else {
                     "Not in a read-only profile"
                 },
@@ -948,7 +955,7 @@ impl App {
                     self.tab = Tab::Users;
                 }
                 Effect::SentSomething => {
-                    if self.cfg.demo {
+                    if self.has_outbox() {
                         self.outbox.reload(&mut ctx);
                     }
                 }
@@ -957,7 +964,7 @@ impl App {
                     if let Some(d) = self.detail.as_mut().filter(|d| d.id == user.id) {
                         d.set_user(*user);
                     }
-                    if self.cfg.demo {
+                    if self.has_outbox() {
                         self.outbox.reload(&mut ctx);
                     }
                 }

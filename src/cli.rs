@@ -65,6 +65,10 @@ pub struct ConsoleArgs {
     /// `supabase status -o env` (needs the Supabase CLI and `supabase start`).
     #[arg(long, global = true, conflicts_with_all = ["url", "project_ref"])]
     pub supabase_local: bool,
+    /// A Mailpit that catches the server's mail (http://127.0.0.1:54324 on a local stack):
+    /// its messages become the Outbox tab, links and codes ready to use.
+    #[arg(long, value_name = "URL", global = true)]
+    pub mailpit: Option<String>,
     /// A profile of the config file.
     #[arg(long, global = true)]
     pub profile: Option<String>,
@@ -148,6 +152,7 @@ impl ConsoleArgs {
             url: self.url.clone(),
             project_ref: self.project_ref.clone(),
             supabase_local: self.supabase_local,
+            mailpit: self.mailpit.clone(),
             profile: self.profile.clone(),
             read_only: self.read_only,
             config_path: self.config.clone(),

@@ -54,6 +54,8 @@ pub struct ConsoleOverrides {
     /// `--supabase-local`: the local stack of the project in the current directory, as
     /// `supabase status -o env` describes it.
     pub supabase_local: bool,
+    /// `--mailpit URL`: the Outbox is this Mailpit's messages.
+    pub mailpit: Option<String>,
     /// `--profile`: wins over `GOTRUE_CONSOLE_PROFILE` and `default_profile`.
     pub profile: Option<String>,
     /// `--read-only`: forces read-only on (a profile can never turn it off).
@@ -498,6 +500,7 @@ impl Connection {
                 .map(crate::gotrue::ApiKeyKind::of),
             warnings: self.warnings.clone(),
             insecure_tls: self.insecure_tls,
+            mailpit: self.mailpit_url.clone(),
             ..crate::app::AppConfig::default()
         }
     }
@@ -811,7 +814,7 @@ fn build(
             service_role_key: service_source,
             read_only: read_only_source,
         },
-        mailpit_url: None,
+        mailpit_url: overrides.mailpit.clone(),
         db_url: None,
     })
 }
@@ -1123,7 +1126,7 @@ fn local_stack_connection(
             "supabase status gave the deprecated {old}: update the Supabase CLI for the new keys"
         ));
     }
-    conn.mailpit_url = stack.mailpit_url;
+    conn.mailpit_url = overrides.mailpit.clone().or(stack.mailpit_url);
     conn.db_url = stack.db_url;
     Ok(conn)
 }

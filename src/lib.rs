@@ -19,6 +19,7 @@ pub mod gotrue;
 pub mod input;
 pub mod keys;
 pub mod logging;
+pub mod mailpit;
 pub mod screens;
 pub mod term;
 pub mod widgets;

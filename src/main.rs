@@ -157,6 +157,7 @@ async fn console(args: ConsoleArgs) -> Result<()> {
             mask: false,
             journal: None,
             insecure_tls: false,
+            mailpit: None,
         };
         _demo = Some(demo);
         (client, app)

@@ -10,6 +10,8 @@ use tokio::task::AbortHandle;
 
 pub struct Worker {
     client: GoTrueClient,
+    /// Where the Outbox comes from when it is not the demo server's: Mailpit.
+    mailpit: Option<crate::mailpit::MailpitClient>,
     out: UnboundedSender<Outcome>,
     running: HashMap<RequestId, AbortHandle>,
     /// How bulk invitations are paced and retried.
@@ -20,6 +22,7 @@ impl Worker {
     pub fn new(client: GoTrueClient, out: UnboundedSender<Outcome>) -> Self {
         Self {
             client,
+            mailpit: None,
             out,
             running: HashMap::new(),
             invite_options: crate::bulk::InviteOptions::default(),
@@ -36,6 +39,11 @@ impl Worker {
         &self.client
     }
 
+    /// Reads the Outbox from this Mailpit from now on.
+    pub fn set_mailpit(&mut self, mailpit: Option<crate::mailpit::MailpitClient>) {
+        self.mailpit = mailpit;
+    }
+
     /// Uses another client from now on (new keys); requests already running finish.
     pub fn set_client(&mut self, client: GoTrueClient) {
         self.client = client;
@@ -47,7 +55,13 @@ impl Worker {
         let client = self.client.clone();
         let out = self.out.clone();
         let invite_options = self.invite_options.clone();
+        let mailpit = self.mailpit.clone();
         let handle = tokio::spawn(async move {
+            if let (ApiCall::Outbox, Some(mailpit)) = (&call, &mailpit) {
+                let result = mailpit.messages().await.map(ApiReply::Outbox);
+                let _ = out.send(Outcome { id, result });
+                return;
+            }
             if let ApiCall::LoadUsers { filter } = call {
                 stream_users(&client, filter, id, &out).await;
                 return;

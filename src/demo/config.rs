@@ -44,6 +44,8 @@ pub struct DemoConfig {
     /// How access tokens are signed: HS256 with the secret, or ES256 with a key made at
     /// start, served at `/.well-known/jwks.json` (the legacy keys stay HS256, as Supabase's).
     pub jwt_alg: JwtAlg,
+    /// `HOST:PORT` of an SMTP server that gets a copy of every mail (Mailpit).
+    pub smtp: Option<String>,
 }
 
 /// `--jwt-alg`.
@@ -74,6 +76,7 @@ impl Default for DemoConfig {
             anonymous_users: false,
             gateway: false,
             jwt_alg: JwtAlg::Hs256,
+            smtp: None,
         }
     }
 }
@@ -132,6 +135,9 @@ pub struct DemoServerArgs {
     /// start and served at /.well-known/jwks.json.
     #[arg(long, value_enum, default_value = "HS256")]
     pub jwt_alg: JwtAlg,
+    /// Also send every mail to this SMTP server (HOST:PORT, plain, e.g. Mailpit's 1025).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub smtp: Option<String>,
 }
 
 impl DemoServerArgs {
@@ -157,6 +163,7 @@ impl DemoServerArgs {
             },
             gateway: self.gateway,
             jwt_alg: self.jwt_alg,
+            smtp: self.smtp.clone(),
             ..DemoConfig::default()
         }
     }

@@ -32,6 +32,7 @@ mod routes;
 mod seed;
 mod server;
 mod sessions;
+mod smtp;
 mod state;
 mod store;
 mod validate;

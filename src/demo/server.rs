@@ -114,14 +114,16 @@ impl DemoServer {
             oauth_providers: cfg.oauth_providers.clone(),
             anonymous_users: cfg.anonymous_users,
         };
+        let smtp = cfg
+            .smtp
+            .as_deref()
+            .map(super::smtp::SmtpRelay::new)
+            .transpose()
+            .map_err(DemoError::Seed)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let state = Arc::new(AppState::new(
-            settings,
-            db,
-            audit,
-            cfg.faults.clone(),
-            shutdown_rx.clone(),
-        ));
+        let mut state = AppState::new(settings, db, audit, cfg.faults.clone(), shutdown_rx.clone());
+        state.smtp = smtp;
+        let state = Arc::new(state);
         let app = routes::router(state.clone());
         let app = if cfg.gateway {
             gateway::wrap(app, keys.clone())

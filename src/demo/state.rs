@@ -68,6 +68,8 @@ pub struct AppState {
     /// `GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL`, changeable by tests.
     reuse_interval: Mutex<StdDuration>,
     pub shutdown: watch::Receiver<bool>,
+    /// `--smtp`: mails also go there.
+    pub smtp: Option<super::smtp::SmtpRelay>,
 }
 
 fn recover<T>(r: Result<T, std::sync::PoisonError<T>>) -> T {
@@ -91,6 +93,7 @@ impl AppState {
             faults: Mutex::new(FaultState::new(faults)),
             reuse_interval: Mutex::new(StdDuration::from_secs(10)),
             shutdown,
+            smtp: None,
         }
     }
 
@@ -142,6 +145,9 @@ impl AppState {
     }
 
     pub fn send(&self, draft: Draft, at: DateTime<Utc>) {
+        if let Some(smtp) = &self.smtp {
+            smtp.relay(&draft);
+        }
         self.outbox().push(draft, at);
     }
 }

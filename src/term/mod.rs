@@ -92,7 +92,13 @@ impl Driver {
             let _ = log_tx.send(log.clone());
         });
         let refused = out_tx.clone();
-        let worker = Worker::new(client.with_observer(observer.clone()), out_tx);
+        let mut worker = Worker::new(client.with_observer(observer.clone()), out_tx);
+        worker.set_mailpit(
+            app.config()
+                .mailpit
+                .as_deref()
+                .and_then(|url| crate::mailpit::MailpitClient::new(url).ok()),
+        );
         let (connections_tx, connections) = mpsc::unbounded_channel();
         Self {
             app,
