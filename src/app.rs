@@ -138,6 +138,11 @@ pub struct App {
 impl App {
     pub fn new(cfg: AppConfig, now: DateTime<Utc>, size: (u16, u16)) -> Self {
         let login = LoginScreen::new(cfg.has_service_key);
+        let outbox = OutboxScreen::from_source(if cfg.mailpit.is_some() {
+            "Mailpit"
+        } else {
+            "demo server"
+        });
         let tab = if cfg.has_service_key {
             Tab::Users
         } else {
@@ -152,7 +157,7 @@ impl App {
             detail: None,
             login,
             otp: None,
-            outbox: OutboxScreen::default(),
+            outbox,
             activity: ActivityScreen::default(),
             audit: AuditScreen::default(),
             tools: ToolsScreen::default(),
@@ -733,6 +738,20 @@ impl App {
                 Some(o) => o.on_action(action, ctx),
                 None => self.login.on_action(action, ctx, self.session.as_ref()),
             },
+            Tab::Outbox if action == Action::OutboxForUser => {
+                let who = self.users.selected_row().map(|r| {
+                    if r.email.is_empty() {
+                        r.phone.clone()
+                    } else {
+                        r.email.clone()
+                    }
+                });
+                if who.is_none() && self.outbox.only().is_none() {
+                    ctx.flash(Level::Warn, "Select a user in Users (1) first");
+                }
+                self.outbox.toggle_only(who);
+                true
+            }
             Tab::Outbox => self.outbox.on_action(action, ctx),
             Tab::Activity => self.activity.on_action(action),
             Tab::Audit => self.audit.on_action(action, ctx),

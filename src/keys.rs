@@ -85,6 +85,7 @@ pub enum Action {
     // outbox
     UseMessage,
     UseCode,
+    OutboxForUser,
     CopyLink,
     ClearOutbox,
 }
@@ -220,7 +221,7 @@ pub const GLOBAL: &[Binding] = &[
     b(&[code(KeyCode::BackTab)], Action::PrevTab, "previous tab", "global", false),
     b(&[k('1')], Action::GoUsers, "users", "tabs", false),
     b(&[k('2')], Action::GoSession, "session: sign in as a user", "tabs", false),
-    b(&[k('3')], Action::GoOutbox, "outbox (demo server)", "tabs", false),
+    b(&[k('3')], Action::GoOutbox, "outbox (demo server or Mailpit)", "tabs", false),
     b(&[k('4')], Action::GoActivity, "activity: every request", "tabs", false),
     b(&[k('5')], Action::GoAudit, "audit log", "tabs", false),
     b(&[k('6')], Action::GoTools, "tools: token inspector, provider URL", "tabs", false),
@@ -329,6 +330,7 @@ pub const OTP: &[Binding] = &[
 pub const OUTBOX: &[Binding] = &[
     b(&[k('v'), code(KeyCode::Enter)], Action::UseMessage, "use it: verify the link (or enter the code)", "outbox", true),
     b(&[k('c')], Action::UseCode, "enter its code on the OTP screen", "outbox", true),
+    b(&[k('u')], Action::OutboxForUser, "only the mails of the user selected in Users / everyone's", "outbox", false),
     b(&[k('y')], Action::CopyLink, "copy the link", "outbox", true),
     b(&[k('R')], Action::Refresh, "reload", "outbox", true),
     b(&[k('r')], Action::Retry, "retry after an error", "outbox", false),

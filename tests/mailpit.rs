@@ -180,11 +180,12 @@ async fn the_console_finishes_a_magic_link_from_mailpit() {
     c.send_magic_link("ada@example.com", None)
         .await
         .expect("a magic link");
-    until_mail(
-        &MailpitClient::new(&mp.http).expect("a client"),
-        "ada@example.com",
-    )
-    .await;
+    c.reset_password_for_email("grace@example.com", None)
+        .await
+        .expect("a recovery mail");
+    let reader = MailpitClient::new(&mp.http).expect("a client");
+    until_mail(&reader, "ada@example.com").await;
+    until_mail(&reader, "grace@example.com").await;
 
     // Not the demo: the Outbox can only be Mailpit's.
     let cfg = AppConfig {
@@ -200,10 +201,25 @@ async fn the_console_finishes_a_magic_link_from_mailpit() {
     })
     .await;
     let screen = h.screen();
-    assert!(screen.contains("ada@example.com"), "{screen}");
+    assert!(screen.contains("Outbox · Mailpit · 2 messages"), "{screen}");
+    // Only the selected user's mail, then everyone's again.
+    h.char('1');
+    common::harness::select(&mut h, "ada@example.com").await;
+    h.char('3');
+    h.char('u');
+    assert_eq!(h.app().outbox().visible().len(), 1);
+    let screen = h.screen();
+    assert!(
+        screen.contains("1 of 2 messages, only ada@example.com"),
+        "{screen}"
+    );
+    assert!(!screen.contains("grace@example.com"), "{screen}");
     h.char('v');
     h.until("the link signed Ada in", |app| app.session().is_some())
         .await;
     let screen = h.screen();
     assert!(screen.contains("ada@example.com"), "{screen}");
+    h.char('3');
+    h.char('u');
+    assert_eq!(h.app().outbox().visible().len(), 2);
 }

@@ -1,5 +1,6 @@
-//! The demo server's outbox: every mail and SMS it would have sent, so a magic link or OTP
-//! flow can be finished on screen.
+//! The Outbox: every mail and SMS the demo server would have sent, or the mails Mailpit
+//! caught (a local stack's, `--mailpit`), so a magic link or OTP flow can be finished on
+//! screen, for everyone or for one user.
 
 use crate::command::{ApiCall, ApiReply, Command, RequestId};
 use crate::gotrue::{Credential, GoTrueError, OtpType, OutboxMessage, Secret, Verification};
@@ -12,7 +13,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
 
-#[derive(Default)]
 pub struct OutboxScreen {
     /// Newest first.
     messages: Vec<OutboxMessage>,
@@ -21,6 +21,10 @@ pub struct OutboxScreen {
     verify_pending: Option<RequestId>,
     error: Option<GoTrueError>,
     loaded: bool,
+    /// Only the messages to this address or phone (the user selected in Users).
+    only: Option<String>,
+    /// Where the messages come from, for the title.
+    source: &'static str,
 }
 
 /// The OTP type that completes a message's flow.
@@ -52,7 +56,53 @@ fn link_token(link: &str) -> Option<(String, OtpType)> {
     Some((token?, kind?))
 }
 
+impl Default for OutboxScreen {
+    fn default() -> Self {
+        Self::from_source("demo server")
+    }
+}
+
 impl OutboxScreen {
+    /// An empty Outbox whose messages come from `source` ("demo server", "Mailpit").
+    pub fn from_source(source: &'static str) -> Self {
+        OutboxScreen {
+            messages: Vec::new(),
+            selected: 0,
+            pending: None,
+            verify_pending: None,
+            error: None,
+            loaded: false,
+            only: None,
+            source,
+        }
+    }
+
+    /// Shows only the messages to `who` (an email, or a phone without `+`), or, when that is
+    /// already so or `who` is `None`, everyone's again.
+    pub fn toggle_only(&mut self, who: Option<String>) {
+        self.only = match (&self.only, who) {
+            (Some(_), _) | (None, None) => None,
+            (None, Some(w)) => Some(w.to_lowercase()),
+        };
+        self.selected = 0;
+    }
+
+    pub fn only(&self) -> Option<&str> {
+        self.only.as_deref()
+    }
+
+    /// The messages shown: everyone's, or one user's.
+    pub fn visible(&self) -> Vec<&OutboxMessage> {
+        self.messages
+            .iter()
+            .filter(|m| {
+                self.only
+                    .as_deref()
+                    .is_none_or(|w| m.to.trim_start_matches('+').to_lowercase() == w)
+            })
+            .collect()
+    }
+
     pub fn reload(&mut self, ctx: &mut Ctx) {
         self.pending = Some(ctx.request(ApiCall::Outbox));
     }
@@ -70,7 +120,7 @@ impl OutboxScreen {
     }
 
     fn selected(&self) -> Option<&OutboxMessage> {
-        self.messages.get(self.selected)
+        self.visible().get(self.selected).copied()
     }
 
     pub fn on_reply(
@@ -104,10 +154,11 @@ impl OutboxScreen {
         match result {
             Ok(ApiReply::Outbox(mut list)) => {
                 let keep = self.selected().map(|m| m.id);
-                list.sort_by_key(|m| std::cmp::Reverse(m.id));
+                // Newest first: by time where messages have one (Mailpit's ids are hashes).
+                list.sort_by_key(|m| std::cmp::Reverse((m.at, m.id)));
                 self.messages = list;
                 self.selected = keep
-                    .and_then(|id| self.messages.iter().position(|m| m.id == id))
+                    .and_then(|id| self.visible().iter().position(|m| m.id == id))
                     .unwrap_or(0);
                 self.error = None;
                 self.loaded = true;
@@ -118,7 +169,7 @@ impl OutboxScreen {
     }
 
     pub fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
-        let last = self.messages.len().saturating_sub(1);
+        let last = self.visible().len().saturating_sub(1);
         match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Down => self.selected = (self.selected + 1).min(last),
@@ -185,7 +236,17 @@ impl OutboxScreen {
     pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>, mask: bool) {
         let [list_area, body_area] =
             Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(area);
-        let title = format!(" Outbox · demo server · {} messages ", self.messages.len());
+        let visible = self.visible();
+        let title = match &self.only {
+            None => format!(" Outbox · {} · {} messages ", self.source, visible.len()),
+            Some(w) => format!(
+                " Outbox · {} · {} of {} messages, only {} (u: everyone's) ",
+                self.source,
+                visible.len(),
+                self.messages.len(),
+                crate::widgets::mask::mask_label(w, mask)
+            ),
+        };
         let block = Block::default()
             .borders(Borders::ALL)
             .title(Span::styled(title, theme::title()));
@@ -196,11 +257,13 @@ impl OutboxScreen {
                     .wrap(Wrap { trim: false }),
                 list_area,
             );
-        } else if self.messages.is_empty() {
-            let text = if self.loaded {
-                "Nothing sent yet. Sign-ups, magic links, codes and invites land here."
-            } else {
+        } else if visible.is_empty() {
+            let text = if !self.loaded {
                 "Loading…"
+            } else if self.only.is_some() {
+                "Nothing sent to this user yet. u shows everyone's."
+            } else {
+                "Nothing sent yet. Sign-ups, magic links, codes and invites land here."
             };
             frame.render_widget(
                 Paragraph::new(Line::styled(text, theme::dim())).block(block),
@@ -209,8 +272,7 @@ impl OutboxScreen {
         } else {
             let rows_fit = list_area.height.saturating_sub(3) as usize;
             let offset = self.selected.saturating_sub(rows_fit.saturating_sub(1));
-            let rows = self
-                .messages
+            let rows = visible
                 .iter()
                 .enumerate()
                 .skip(offset)
