@@ -199,17 +199,9 @@ async fn users_export(console: ConsoleArgs, args: ExportArgs) {
         fail("users export reads a configured server (--url, a profile, GOTRUE_URL), not --demo");
     }
     let timeout = Duration::from_secs(console.timeout.max(1));
-    let overrides = console.overrides();
-    // Key commands may run (up to 10 s each): off the async threads.
-    let conn = match tokio::task::spawn_blocking(move || {
-        config::resolve(&overrides, &config::process_env)
-    })
-    .await
-    {
-        Ok(Ok(conn)) => conn,
-        Ok(Err(e)) => fail(e),
-        Err(e) => fail(format!("resolving the configuration: {e}")),
-    };
+    let conn = resolve_off_thread(&console)
+        .await
+        .unwrap_or_else(|e| fail(e));
     for warning in &conn.warnings {
         eprintln!("warning: {warning}");
     }
@@ -378,18 +370,12 @@ async fn doctor(console: ConsoleArgs) {
         );
     }
     let timeout = Duration::from_secs(console.timeout.max(1));
-    let overrides = console.overrides();
-    let conn = match tokio::task::spawn_blocking(move || {
-        config::resolve(&overrides, &config::process_env)
-    })
-    .await
-    {
-        Ok(Ok(conn)) => conn,
-        Ok(Err(e)) => {
+    let conn = match resolve_off_thread(&console).await {
+        Ok(conn) => conn,
+        Err(e) => {
             println!("✗ config      {e}");
             std::process::exit(1);
         }
-        Err(e) => fail(e),
     };
     let (client_config, _) = connect(&conn, timeout, Vec::new());
     let client = GoTrueClient::new(client_config).unwrap_or_else(|e| fail(e));
@@ -405,4 +391,14 @@ async fn doctor(console: ConsoleArgs) {
         }
     );
     std::process::exit(if ok { 0 } else { 1 });
+}
+
+/// Resolves the connection of the command line's flags. Key commands may run (up to 10 s
+/// each): off the async threads.
+async fn resolve_off_thread(console: &ConsoleArgs) -> Result<Connection, String> {
+    let overrides = console.overrides();
+    tokio::task::spawn_blocking(move || config::resolve(&overrides, &config::process_env))
+        .await
+        .map_err(|e| format!("resolving the configuration: {e}"))?
+        .map_err(|e| e.to_string())
 }

@@ -7,7 +7,7 @@ mod common;
 use common::harness::Harness;
 use gotrue_console::demo::{DemoConfig, DemoServer, JwtAlg};
 use gotrue_console::gotrue::jwt::{SignatureCheck, check_signature, decode_unverified};
-use gotrue_console::gotrue::{BaseUrl, ClientConfig, Credential, GoTrueClient, Secret};
+use gotrue_console::gotrue::{Credential, GoTrueClient, Secret};
 use ratatui::crossterm::event::KeyCode;
 
 const ADA: &str = "ada@example.com";
@@ -21,12 +21,7 @@ fn es256() -> DemoConfig {
 }
 
 fn client(d: &DemoServer) -> GoTrueClient {
-    GoTrueClient::new(
-        ClientConfig::new(BaseUrl::parse(d.url()).expect("a URL"))
-            .anon_key(d.anon_key())
-            .service_role_key(d.service_role_key()),
-    )
-    .expect("a client")
+    common::demo_client(d)
 }
 
 async fn ada_token(c: &GoTrueClient) -> Secret {

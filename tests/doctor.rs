@@ -1,6 +1,8 @@
 //! `gotrue-console doctor`: the real binary against demo servers, with and without the
 //! gateway, with each kind of key, and against nothing at all.
 
+mod common;
+
 use gotrue_console::demo::{DemoConfig, DemoServer};
 use std::process::Output;
 
@@ -15,17 +17,7 @@ async fn doctor(vars: &[(&str, &str)]) -> (Output, String) {
         .env("XDG_CONFIG_HOME", dir.join("config"))
         .env("XDG_STATE_HOME", dir.join("state"))
         .stdin(std::process::Stdio::null());
-    for var in [
-        "GOTRUE_URL",
-        "GOTRUE_ANON_KEY",
-        "GOTRUE_SERVICE_ROLE_KEY",
-        "SUPABASE_URL",
-        "SUPABASE_ANON_KEY",
-        "SUPABASE_SERVICE_ROLE_KEY",
-        "SUPABASE_SECRET_KEY",
-        "SUPABASE_PUBLISHABLE_KEY",
-        "GOTRUE_CONSOLE_PROFILE",
-    ] {
+    for var in common::CONNECTION_VARS {
         cmd.env_remove(var);
     }
     for (k, v) in vars {

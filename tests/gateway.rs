@@ -282,18 +282,8 @@ async fn users_export_works_through_the_gateway_as_a_user_would_run_it() {
             .env("XDG_CONFIG_HOME", dir.join("config"))
             .env("XDG_STATE_HOME", dir.join("state"))
             .stdin(std::process::Stdio::null());
-        for var in [
-            "GOTRUE_URL",
-            "GOTRUE_ANON_KEY",
-            "GOTRUE_SERVICE_ROLE_KEY",
-            "SUPABASE_URL",
-            "SUPABASE_ANON_KEY",
-            "SUPABASE_SERVICE_ROLE_KEY",
-            "SUPABASE_SECRET_KEY",
-            "SUPABASE_PUBLISHABLE_KEY",
-            "GOTRUE_CONSOLE_PROFILE",
-        ] {
-            if var != url_var && var != key_var {
+        for var in common::CONNECTION_VARS {
+            if *var != url_var && *var != key_var {
                 cmd.env_remove(var);
             }
         }

@@ -10,7 +10,7 @@ mod common;
 use common::harness::Harness;
 use gotrue_console::app::AppConfig;
 use gotrue_console::demo::{DemoConfig, DemoServer};
-use gotrue_console::gotrue::{BaseUrl, ClientConfig, GoTrueClient, OutboxMessage};
+use gotrue_console::gotrue::{GoTrueClient, OutboxMessage};
 use gotrue_console::mailpit::MailpitClient;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -128,12 +128,7 @@ async fn until_mail(m: &MailpitClient, to: &str) -> OutboxMessage {
 }
 
 fn client(d: &DemoServer) -> GoTrueClient {
-    GoTrueClient::new(
-        ClientConfig::new(BaseUrl::parse(d.url()).expect("a URL"))
-            .anon_key(d.anon_key())
-            .service_role_key(d.service_role_key()),
-    )
-    .expect("a client")
+    common::demo_client(d)
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! `gotrue-console users export`: the real binary against the demo server running in this
 //! process, and the CSV / NDJSON writers of `gotrue_console::export` on their own.
 
+mod common;
+
 use gotrue_console::demo::{DemoConfig, DemoServer, FaultConfig};
 use gotrue_console::export::{CSV_COLUMNS, ExportFormat, csv_header, write_rows};
 use gotrue_console::gotrue::{BaseUrl, ClientConfig, GoTrueClient, ListUsers, User};
@@ -51,15 +53,10 @@ async fn export(demo: &DemoServer, dir: &TempDir, args: &[&str]) -> Output {
         .env("XDG_CONFIG_HOME", dir.path("config"))
         .env("XDG_STATE_HOME", dir.path("state"))
         .stdin(std::process::Stdio::null());
-    for var in [
-        "GOTRUE_URL",
-        "GOTRUE_ANON_KEY",
-        "SUPABASE_URL",
-        "SUPABASE_ANON_KEY",
-        "SUPABASE_SERVICE_ROLE_KEY",
-        "GOTRUE_CONSOLE_PROFILE",
-    ] {
-        cmd.env_remove(var);
+    for var in common::CONNECTION_VARS {
+        if *var != "GOTRUE_SERVICE_ROLE_KEY" {
+            cmd.env_remove(var);
+        }
     }
     let out = cmd.output().await.expect("the binary runs");
     // Whatever happened, the key is never printed.

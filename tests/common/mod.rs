@@ -124,6 +124,25 @@ pub fn replay_demo_config() -> DemoConfig {
     }
 }
 
+/// Every environment variable the console reads a connection from: a test that runs the
+/// binary removes the ones it does not set, so the machine's own cannot leak in.
+pub const CONNECTION_VARS: &[&str] = &[
+    "GOTRUE_URL",
+    "GOTRUE_ANON_KEY",
+    "GOTRUE_SERVICE_ROLE_KEY",
+    "SUPABASE_URL",
+    "SUPABASE_ANON_KEY",
+    "SUPABASE_SERVICE_ROLE_KEY",
+    "SUPABASE_SECRET_KEY",
+    "SUPABASE_PUBLISHABLE_KEY",
+    "GOTRUE_CONSOLE_PROFILE",
+];
+
+/// A client of a demo server with its legacy anon and service-role keys.
+pub fn demo_client(d: &DemoServer) -> GoTrueClient {
+    client(d.url(), d.anon_key(), d.service_role_key())
+}
+
 pub fn client(url: &str, anon: &str, service: &str) -> GoTrueClient {
     let base = BaseUrl::parse(url).expect("a valid server URL");
     GoTrueClient::new(
