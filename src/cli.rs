@@ -92,9 +92,10 @@ pub struct ConsoleArgs {
     /// its header, and `users export` on stderr.
     #[arg(long, global = true)]
     pub insecure: bool,
-    /// Request timeout in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 30, global = true)]
-    pub timeout: u64,
+    /// How long one request may take: 30, 30s, 2m (the grammar of ban lengths).
+    #[arg(long, value_name = "DURATION", default_value = "30s", global = true,
+          value_parser = crate::duration::parse_flag)]
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,6 +14,7 @@ pub mod command;
 pub mod config;
 pub mod demo;
 pub mod doctor;
+pub mod duration;
 pub mod export;
 pub mod gotrue;
 pub mod input;

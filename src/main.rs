@@ -125,7 +125,7 @@ fn connector(args: &ConsoleArgs, timeout: Duration) -> Connector {
 async fn console(args: ConsoleArgs) -> Result<()> {
     let log = gotrue_console::logging::init();
     tracing::info!(log = ?log, "gotrue-console starting");
-    let timeout = Duration::from_secs(args.timeout.max(1));
+    let timeout = args.timeout;
     let profiles = profile_names(&args);
 
     // The demo server lives as long as the console.
@@ -198,7 +198,7 @@ async fn users_export(console: ConsoleArgs, args: ExportArgs) {
     if console.demo {
         fail("users export reads a configured server (--url, a profile, GOTRUE_URL), not --demo");
     }
-    let timeout = Duration::from_secs(console.timeout.max(1));
+    let timeout = console.timeout;
     let conn = resolve_off_thread(&console)
         .await
         .unwrap_or_else(|e| fail(e));
@@ -369,7 +369,7 @@ async fn doctor(console: ConsoleArgs) {
             "doctor checks a configured server (--url, --project-ref, a profile, GOTRUE_URL), not --demo",
         );
     }
-    let timeout = Duration::from_secs(console.timeout.max(1));
+    let timeout = console.timeout;
     let conn = match resolve_off_thread(&console).await {
         Ok(conn) => conn,
         Err(e) => {

@@ -352,22 +352,53 @@ fn local_error(message: String) -> GoTrueError {
     GoTrueError::local(crate::gotrue::ErrorKind::Validation, None, message)
 }
 
-/// A 20-character password from letters and digits (about 119 bits), with at least one of
-/// each kind so strength rules that want them are met.
+/// A 20-character password of lower- and upper-case letters, digits and symbols, at least one
+/// of each, so that it meets the strictest rule GoTrue's `GOTRUE_PASSWORD_REQUIRED_CHARACTERS`
+/// can set (its `/settings` does not say which rule is in force). About 128 bits.
 pub fn strong_password() -> Secret {
     use rand::Rng;
-    use rand::distr::Alphanumeric;
+    /// Symbols from GoTrue's own list, leaving out quotes, backslash and backtick, which are
+    /// awkward to hand over in a chat or a shell.
+    const SYMBOLS: &[u8] = b"!@#$%^&*()_+-=[]{};:,.<>/?|~";
+    const CLASSES: [&[u8]; 4] = [
+        b"abcdefghijklmnopqrstuvwxyz",
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        b"0123456789",
+        SYMBOLS,
+    ];
+    let all: Vec<u8> = CLASSES.concat();
     let mut rng = rand::rng();
     loop {
         let p: String = (0..20)
-            .map(|_| char::from(rng.sample(Alphanumeric)))
+            .map(|_| char::from(all[rng.random_range(0..all.len())]))
             .collect();
-        let has = |f: fn(&char) -> bool| p.chars().any(|c| f(&c));
-        if has(char::is_ascii_lowercase)
-            && has(char::is_ascii_uppercase)
-            && has(char::is_ascii_digit)
+        if CLASSES
+            .iter()
+            .all(|class| p.bytes().any(|b| class.contains(&b)))
         {
             return Secret::new(p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod password_tests {
+    use super::strong_password;
+
+    #[test]
+    fn generated_passwords_meet_the_strictest_rule() {
+        for _ in 0..200 {
+            let p = strong_password();
+            let p = p.expose();
+            assert_eq!(p.chars().count(), 20);
+            assert!(p.chars().any(|c| c.is_ascii_lowercase()), "{p}");
+            assert!(p.chars().any(|c| c.is_ascii_uppercase()), "{p}");
+            assert!(p.chars().any(|c| c.is_ascii_digit()), "{p}");
+            assert!(p.chars().any(|c| c.is_ascii_punctuation()), "{p}");
+            assert!(
+                !p.contains(['"', '\'', '\\', '`', ' ']),
+                "nothing awkward to hand over: {p}"
+            );
         }
     }
 }

@@ -491,7 +491,10 @@ proptest! {
     #[test]
     fn pasted_lists_never_panic_and_keep_their_line_numbers(text in tricky_text(300)) {
         let batch = InviteBatch::from_text(&text);
+        // A line ends at CR LF, CR or LF.
         let expected: Vec<usize> = text
+            .replace("\r\n", "\n")
+            .replace('\r', "\n")
             .lines()
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty() && !l.trim().starts_with('#'))
@@ -499,6 +502,42 @@ proptest! {
             .collect();
         let lines: Vec<usize> = batch.rows.iter().map(|r| r.line).collect();
         prop_assert_eq!(lines, expected);
+    }
+
+    /// A pasted list reads the same whatever ends its lines: terminals and tmux send the
+    /// newlines of a paste as CR, others CR LF or LF, mixed in one paste even.
+    #[test]
+    fn pasted_lists_read_the_same_whatever_ends_their_lines(
+        lines in prop::collection::vec(
+            prop_oneof![
+                "[a-z]{1,8}@[a-z]{1,8}\\.(com|org)",
+                // No blank lines: a CR, a blank line and an LF are one CR LF.
+                Just("# a comment".to_owned()),
+                "[a-z]{1,6}@x\\.com, \\{\"team\": \"[a-z]{1,5}\"\\}",
+            ],
+            1..30,
+        ),
+        ends in prop::collection::vec(select(vec!["\n", "\r", "\r\n"]), 30),
+        trailing in any::<bool>(),
+    ) {
+        let mut pasted = String::new();
+        for (i, l) in lines.iter().enumerate() {
+            if i > 0 {
+                pasted.push_str(ends[i % ends.len()]);
+            }
+            pasted.push_str(l);
+        }
+        if trailing {
+            pasted.push_str(ends[0]);
+        }
+        let by_lf = InviteBatch::from_text(&lines.join("\n"));
+        let pasted = InviteBatch::from_text(&pasted);
+        let view = |b: &InviteBatch| -> Vec<(usize, String, String)> {
+            b.rows.iter().map(|r| (r.line, r.email.clone(), format!("{:?}", r.status))).collect()
+        };
+        prop_assert_eq!(view(&pasted), view(&by_lf));
+        let addresses = lines.iter().filter(|l| l.contains('@')).count();
+        prop_assert_eq!(pasted.rows.len(), addresses);
     }
 
     /// Every record of a CSV with random columns, quoting, blank lines, line endings and a
@@ -645,5 +684,30 @@ proptest! {
         prop_assert_eq!(&parse_chunks(&chunks), &whole, "chunks {:?}", chunks);
         let bytewise: Vec<&[u8]> = bytes.chunks(1).collect();
         prop_assert_eq!(&parse_chunks(&bytewise), &whole, "byte by byte: {:?}", bytes);
+    }
+}
+
+proptest! {
+    /// The one duration grammar: `<n><unit>` parts add up, whitespace or not; anything at
+    /// all never panics; and too long is an error, not an overflow.
+    #[test]
+    fn durations_add_up_and_never_overflow(
+        parts in prop::collection::vec((0u64..1_000, select(vec![("w", 604_800u64), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)])), 1..5),
+        spaced in any::<bool>(),
+        noise in ".{0,30}",
+        huge in 10_000_000_000_000u64..u64::MAX,
+    ) {
+        use gotrue_console::duration::{Bare, parse};
+        let text: Vec<String> = parts.iter().map(|(n, (u, _))| format!("{n}{u}")).collect();
+        let text = text.join(if spaced { " " } else { "" });
+        let secs: u64 = parts.iter().map(|(n, (_, per))| n * per).sum();
+        match parse(&text, Bare::Refused) {
+            Ok(d) => prop_assert_eq!(d.as_secs(), secs),
+            Err(e) => prop_assert!(secs == 0 && e.contains("more than zero"), "{text}: {e}"),
+        }
+        let _ = parse(&noise, Bare::Seconds);
+        let _ = parse(&noise, Bare::Refused);
+        let too_long = parse(&format!("{huge}w"), Bare::Refused);
+        prop_assert!(too_long.is_err_and(|e| e.contains("too long")));
     }
 }

@@ -13,6 +13,12 @@ const EMAIL_HEADERS: &[&str] = &["email", "e-mail", "email address", "email_addr
 /// Header names of a column holding a JSON object to merge into the data.
 const DATA_HEADERS: &[&str] = &["data", "metadata"];
 
+/// The lines of pasted text, whatever ends them: terminals and tmux turn the newlines of a
+/// paste into CR, other sources send CR LF or LF.
+pub fn paste_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split("\r\n").flat_map(|part| part.split(['\r', '\n']))
+}
+
 impl InviteBatch {
     /// A pasted list: one address a line, or `address, {"json": "object"}` to give the user
     /// metadata. Blank lines and lines starting with `#` are skipped. Every other line becomes
@@ -20,7 +26,7 @@ impl InviteBatch {
     pub fn from_text(text: &str) -> InviteBatch {
         let text = text.strip_prefix(BOM).unwrap_or(text);
         let mut rows = Vec::new();
-        for (i, raw) in text.lines().enumerate() {
+        for (i, raw) in paste_lines(text).enumerate() {
             let trimmed = raw.trim();
             if trimmed.is_empty() || trimmed.starts_with('#') {
                 continue;

@@ -946,30 +946,7 @@ pub fn parse_ban(text: &str, now: DateTime<Utc>) -> Result<Duration, String> {
             .filter(|d| !d.is_zero())
             .ok_or_else(|| "that date has passed".to_owned());
     }
-    let mut total = 0u64;
-    let mut number = String::new();
-    for c in text.chars().filter(|c| !c.is_whitespace()) {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let n: u64 = number
-            .parse()
-            .map_err(|_| "like 36h, 3d, 90m or until 2026-12-31".to_owned())?;
-        number.clear();
-        total += n * match c {
-            'w' => 7 * 86_400,
-            'd' => 86_400,
-            'h' => 3600,
-            'm' => 60,
-            's' => 1,
-            _ => return Err("units: w, d, h, m, s".into()),
-        };
-    }
-    if !number.is_empty() || total == 0 {
-        return Err("like 36h, 3d, 90m or until 2026-12-31".into());
-    }
-    Ok(Duration::from_secs(total))
+    crate::duration::parse(&text, crate::duration::Bare::Refused)
 }
 
 const C_IDENT: usize = 0;

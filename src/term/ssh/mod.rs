@@ -72,7 +72,7 @@ pub struct ServeSshArgs {
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub max_sessions: usize,
     /// A console without a key press for this long is closed (`90s`, `30m`, `2h`).
-    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = crate::duration::parse_flag)]
     pub idle_timeout: Duration,
     /// The operator journal, JSON lines: every session and every change, with the SSH key
     /// [default: $XDG_STATE_HOME/gotrue-console/ssh-journal.jsonl].
@@ -82,28 +82,6 @@ pub struct ServeSshArgs {
     /// shares and public demos.
     #[arg(long)]
     pub mask: bool,
-}
-
-/// `90s`, `30m`, `2h`, or plain seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration: try 90s, 30m or 2h"))?;
-    let secs = match unit.trim() {
-        "s" | "sec" => n,
-        "m" | "min" => n.saturating_mul(60),
-        "h" => n.saturating_mul(3600),
-        _ => return Err(format!("`{text}`: the unit is s, m or h")),
-    };
-    if secs == 0 {
-        return Err("the duration must be more than zero".into());
-    }
-    Ok(Duration::from_secs(secs))
 }
 
 /// What each session's console talks to.
@@ -457,7 +435,7 @@ pub async fn serve_config(
     console: &ConsoleArgs,
     args: &ServeSshArgs,
 ) -> Result<ServeConfig, String> {
-    let timeout = Duration::from_secs(console.timeout.max(1));
+    let timeout = console.timeout;
     let demo = args.demo || console.demo;
     let target = if demo {
         if console.url.is_some() || console.profile.is_some() {
@@ -559,13 +537,16 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
-        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
-        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
-        assert!(parse_duration("0").is_err());
-        assert!(parse_duration("5d").is_err());
-        assert!(parse_duration("m").is_err());
+        // --idle-timeout takes the console's one duration grammar (crate::duration).
+        let parse = crate::duration::parse_flag;
+        assert_eq!(parse("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse("1d"), Ok(Duration::from_secs(86_400)));
+        assert!(parse("0").is_err());
+        assert!(parse("m").is_err());
+        assert!(parse("99999999999999999w").is_err());
         assert_eq!(session::human_duration(Duration::from_secs(1800)), "30 min");
     }
 }
