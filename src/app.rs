@@ -216,8 +216,16 @@ impl App {
         if self.has_outbox() {
             self.outbox.reload(&mut ctx);
         }
-        if let Some(w) = self.cfg.warnings.first() {
-            ctx.flash(Level::Warn, w.clone());
+        match self.cfg.warnings.as_slice() {
+            [] => {}
+            [w] => ctx.flash(Level::Warn, w.clone()),
+            [w, rest @ ..] => ctx.flash(
+                Level::Warn,
+                format!(
+                    "{w} (+{} more: gotrue-console doctor lists them all)",
+                    rest.len()
+                ),
+            ),
         }
         let ctx_out = ctx.finish();
         self.absorb(ctx_out)

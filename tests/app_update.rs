@@ -647,3 +647,33 @@ fn a_refreshed_session_leaves_the_user_where_they_are() {
         Some("r3".to_owned())
     );
 }
+
+#[test]
+fn every_start_up_warning_is_counted_and_the_first_shown() {
+    let mut app = App::new(
+        AppConfig {
+            warnings: vec![
+                "env GOTRUE_URL is set, but profile `prod` was chosen".into(),
+                "env SUPABASE_SECRET_KEY is set, but profile `prod` was chosen".into(),
+            ],
+            ..config()
+        },
+        now(),
+        (120, 40),
+    );
+    app.start();
+    let flash = app.flash().expect("a flash").text.clone();
+    assert!(flash.starts_with("env GOTRUE_URL is set"), "{flash}");
+    assert!(flash.contains("+1 more: gotrue-console doctor"), "{flash}");
+
+    let mut one = App::new(
+        AppConfig {
+            warnings: vec!["only this".into()],
+            ..config()
+        },
+        now(),
+        (120, 40),
+    );
+    one.start();
+    assert_eq!(one.flash().expect("a flash").text, "only this");
+}
