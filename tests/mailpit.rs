@@ -127,20 +127,17 @@ async fn until_mail(m: &MailpitClient, to: &str) -> OutboxMessage {
     }
 }
 
-fn client(d: &DemoServer) -> GoTrueClient {
-    common::demo_client(d)
-}
-
-#[tokio::test]
-async fn the_demo_servers_mails_reach_mailpit_with_their_links_and_codes() {
-    let Some(mp) = mailpit().await else { return };
+/// A Mailpit, a demo server relaying to it, and two mails sent: a magic link to Ada and a
+/// recovery mail to Grace. `None` where no Mailpit is installed outside CI.
+async fn two_mails_sent() -> Option<(Mailpit, DemoServer, GoTrueClient, MailpitClient)> {
+    let mp = mailpit().await?;
     let d = DemoServer::start(DemoConfig {
         smtp: Some(mp.smtp.clone()),
         ..DemoConfig::default()
     })
     .await
     .expect("demo");
-    let c = client(&d);
+    let c = common::demo_client(&d);
     c.send_magic_link("ada@example.com", None)
         .await
         .expect("a magic link");
@@ -148,6 +145,14 @@ async fn the_demo_servers_mails_reach_mailpit_with_their_links_and_codes() {
         .await
         .expect("a recovery mail");
     let reader = MailpitClient::new(&mp.http).expect("a Mailpit client");
+    Some((mp, d, c, reader))
+}
+
+#[tokio::test]
+async fn the_demo_servers_mails_reach_mailpit_with_their_links_and_codes() {
+    let Some((_mailpit, d, _, reader)) = two_mails_sent().await else {
+        return;
+    };
     let magic = until_mail(&reader, "ada@example.com").await;
     let sent = d.outbox();
     let original = sent
@@ -164,21 +169,9 @@ async fn the_demo_servers_mails_reach_mailpit_with_their_links_and_codes() {
 
 #[tokio::test]
 async fn the_console_finishes_a_magic_link_from_mailpit() {
-    let Some(mp) = mailpit().await else { return };
-    let d = DemoServer::start(DemoConfig {
-        smtp: Some(mp.smtp.clone()),
-        ..DemoConfig::default()
-    })
-    .await
-    .expect("demo");
-    let c = client(&d);
-    c.send_magic_link("ada@example.com", None)
-        .await
-        .expect("a magic link");
-    c.reset_password_for_email("grace@example.com", None)
-        .await
-        .expect("a recovery mail");
-    let reader = MailpitClient::new(&mp.http).expect("a client");
+    let Some((mp, d, c, reader)) = two_mails_sent().await else {
+        return;
+    };
     until_mail(&reader, "ada@example.com").await;
     until_mail(&reader, "grace@example.com").await;
 
