@@ -156,11 +156,14 @@ impl Pty {
 
     fn assert_restored(&mut self) {
         // The console has exited, but the reader thread may not have drained the pty yet:
-        // wait for the restore sequence to arrive (bounded) before reading everything.
+        // wait (bounded) until the last restore comes after the last entry into the
+        // alternate screen (an editor run leaves and re-enters it on the way).
         let deadline = Instant::now() + Duration::from_secs(5);
-        while !String::from_utf8_lossy(&self.raw.lock().unwrap()).contains("\x1b[?1049l")
-            && Instant::now() < deadline
-        {
+        let restored = |raw: &[u8]| {
+            let text = String::from_utf8_lossy(raw);
+            text.rfind("\x1b[?1049l") > text.rfind("\x1b[?1049h")
+        };
+        while !restored(&self.raw.lock().unwrap()) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
         let raw = self.raw.lock().unwrap().clone();
