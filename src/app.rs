@@ -1,16 +1,22 @@
 //! The console's whole behaviour: tabs, screens, global keys, and the routing of inputs and
 //! answers. `App::update` is pure: a message in, state changed and commands out. No I/O, no
 //! clock reads (time arrives as `Msg::Clock`), so it is tested without a terminal or network.
+//!
+//! The app holds the screens (see `screens!` below), looks every key up in the keymap for
+//! the context in force, and records which screen sent each request so that its answer goes
+//! straight back there.
 
 use crate::command::{ApiCall, ApiReply, Command, Outcome, RequestId};
 use crate::gotrue::{GoTrueError, Health, RequestLog, Session, Settings};
 use crate::input::Input;
-use crate::keys::{Action, Context};
+use crate::keys::{Action, Context, Keymap};
+use crate::screens::activity::ActivityScreen;
 use crate::screens::audit::AuditScreen;
 use crate::screens::detail::DetailScreen;
 use crate::screens::dialog::Flow;
 use crate::screens::edit_user::EditUser;
 use crate::screens::invites::InvitesScreen;
+use crate::screens::journal::JournalScreen;
 use crate::screens::login::LoginScreen;
 use crate::screens::otp::OtpScreen;
 use crate::screens::outbox::OutboxScreen;
@@ -18,7 +24,7 @@ use crate::screens::palette::{Palette, PaletteOutcome};
 use crate::screens::tools::ToolsScreen;
 use crate::screens::user_actions::{ActionKind, Target, UserAction};
 use crate::screens::users::{Load, UsersScreen};
-use crate::screens::{Ctx, Effect, Flash, Level, activity::ActivityScreen, help};
+use crate::screens::{Ctx, Effect, Flash, Level, Screen, View, help};
 use crate::widgets::{panel, theme};
 use chrono::{DateTime, Duration, Utc};
 use ratatui::Frame;
@@ -26,6 +32,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use std::collections::HashMap;
 
 /// What the app knows about where it is connected (shown in the header; never a key).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -51,6 +58,8 @@ pub struct AppConfig {
     pub journal: Option<std::path::PathBuf>,
     /// A Mailpit whose messages are the Outbox (a local stack's, or `--mailpit URL`).
     pub mailpit: Option<String>,
+    /// The keys in force: the defaults with the config's `[keys]` laid over them.
+    pub keys: std::sync::Arc<Keymap>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -66,6 +75,60 @@ pub enum Msg {
     Reconnected(Result<AppConfig, String>),
 }
 
+/// The screens the app holds: each tab's own (always there) and the sub-screens opened over
+/// a tab (the user page over Users, the code entry over Session). The macro gives the
+/// `ScreenId`s and the one place that turns an id into the screen, for keys, answers and
+/// drawing alike. Adding a screen: its file, its line here, and its line in `TABS` (for a
+/// tab) or where it opens (for a sub-screen).
+macro_rules! screens {
+    (
+        tabs { $($tid:ident => $field:ident: $ty:ty),* $(,)? }
+        subs { $($sid:ident => $sfield:ident: $sty:ty),* $(,)? }
+    ) => {
+        /// Which screen: where an answer goes, which screen is on top.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ScreenId { $($tid,)* $($sid,)* }
+
+        struct Screens {
+            $($field: $ty,)*
+            $($sfield: Option<$sty>,)*
+        }
+
+        impl Screens {
+            fn get(&self, id: ScreenId) -> Option<&dyn Screen> {
+                match id {
+                    $(ScreenId::$tid => Some(&self.$field),)*
+                    $(ScreenId::$sid => self.$sfield.as_ref().map(|s| s as &dyn Screen),)*
+                }
+            }
+
+            fn get_mut(&mut self, id: ScreenId) -> Option<&mut dyn Screen> {
+                match id {
+                    $(ScreenId::$tid => Some(&mut self.$field),)*
+                    $(ScreenId::$sid => self.$sfield.as_mut().map(|s| s as &mut dyn Screen),)*
+                }
+            }
+        }
+    };
+}
+
+screens! {
+    tabs {
+        Users => users: UsersScreen,
+        Login => login: LoginScreen,
+        Outbox => outbox: OutboxScreen,
+        Activity => activity: ActivityScreen,
+        Audit => audit: AuditScreen,
+        Tools => tools: ToolsScreen,
+        Invites => invites: InvitesScreen,
+        Journal => journal: JournalScreen,
+    }
+    subs {
+        Detail => detail: DetailScreen,
+        Otp => otp: OtpScreen,
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     Users,
@@ -78,19 +141,95 @@ pub enum Tab {
     Journal,
 }
 
+/// One tab: its label, the action that goes there (its key is the tab's number), its screen,
+/// and the sub-screen that may stand over it.
+struct TabInfo {
+    tab: Tab,
+    label: &'static str,
+    go: Action,
+    screen: ScreenId,
+    sub: Option<ScreenId>,
+}
+
+const TABS: &[TabInfo] = &[
+    TabInfo {
+        tab: Tab::Users,
+        label: "Users",
+        go: Action::GoUsers,
+        screen: ScreenId::Users,
+        sub: Some(ScreenId::Detail),
+    },
+    TabInfo {
+        tab: Tab::Session,
+        label: "Session",
+        go: Action::GoSession,
+        screen: ScreenId::Login,
+        sub: Some(ScreenId::Otp),
+    },
+    TabInfo {
+        tab: Tab::Outbox,
+        label: "Outbox",
+        go: Action::GoOutbox,
+        screen: ScreenId::Outbox,
+        sub: None,
+    },
+    TabInfo {
+        tab: Tab::Activity,
+        label: "Activity",
+        go: Action::GoActivity,
+        screen: ScreenId::Activity,
+        sub: None,
+    },
+    TabInfo {
+        tab: Tab::Audit,
+        label: "Audit",
+        go: Action::GoAudit,
+        screen: ScreenId::Audit,
+        sub: None,
+    },
+    TabInfo {
+        tab: Tab::Tools,
+        label: "Tools",
+        go: Action::GoTools,
+        screen: ScreenId::Tools,
+        sub: None,
+    },
+    TabInfo {
+        tab: Tab::Invites,
+        label: "Invites",
+        go: Action::GoInvites,
+        screen: ScreenId::Invites,
+        sub: None,
+    },
+    TabInfo {
+        tab: Tab::Journal,
+        label: "Journal",
+        go: Action::GoJournal,
+        screen: ScreenId::Journal,
+        sub: None,
+    },
+];
+
 impl Tab {
-    fn label(self) -> &'static str {
-        match self {
-            Tab::Users => "Users",
-            Tab::Session => "Session",
-            Tab::Outbox => "Outbox",
-            Tab::Activity => "Activity",
-            Tab::Audit => "Audit",
-            Tab::Tools => "Tools",
-            Tab::Invites => "Invites",
-            Tab::Journal => "Journal",
-        }
+    fn info(self) -> &'static TabInfo {
+        TABS.iter().find(|t| t.tab == self).unwrap_or(&TABS[0])
     }
+
+    fn label(self) -> &'static str {
+        self.info().label
+    }
+}
+
+/// Who sent a request: its answer goes there and nowhere else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Owner {
+    Screen(ScreenId),
+    /// The dialog open now (closing it forgets its requests).
+    Dialog,
+    Health,
+    Settings,
+    /// The background refresh of the user session.
+    Refresh,
 }
 
 enum Overlay {
@@ -107,26 +246,17 @@ pub struct App {
     now: DateTime<Utc>,
     size: (u16, u16),
     tab: Tab,
-    users: UsersScreen,
-    detail: Option<DetailScreen>,
-    login: LoginScreen,
-    otp: Option<OtpScreen>,
-    outbox: OutboxScreen,
-    activity: ActivityScreen,
-    audit: AuditScreen,
-    tools: ToolsScreen,
-    invites: InvitesScreen,
-    journal: crate::screens::journal::JournalScreen,
+    screens: Screens,
     overlay: Option<Overlay>,
     /// An admin action's dialog, over whatever screen it started from.
     action: Option<Box<dyn Flow>>,
     flash: Option<Flash>,
     health: Option<Result<Health, GoTrueError>>,
     settings: Option<Result<Settings, GoTrueError>>,
-    health_id: Option<RequestId>,
-    settings_id: Option<RequestId>,
     session: Option<Session>,
-    refresh_id: Option<RequestId>,
+    /// Who waits for each request in flight.
+    owners: HashMap<RequestId, Owner>,
+    refreshing: bool,
     /// The session whose background refresh failed: not retried in a loop.
     refresh_failed_for: Option<String>,
     next_id: u64,
@@ -137,55 +267,123 @@ pub struct App {
 
 impl App {
     pub fn new(cfg: AppConfig, now: DateTime<Utc>, size: (u16, u16)) -> Self {
-        let login = LoginScreen::new(cfg.has_service_key);
-        let outbox = OutboxScreen::from_source(if cfg.mailpit.is_some() {
-            "Mailpit"
-        } else {
-            "demo server"
-        });
+        let screens = Screens {
+            users: UsersScreen::default(),
+            login: LoginScreen::new(cfg.has_service_key),
+            outbox: OutboxScreen::from_source(if cfg.mailpit.is_some() {
+                "Mailpit"
+            } else {
+                "demo server"
+            }),
+            activity: ActivityScreen::default(),
+            audit: AuditScreen::default(),
+            tools: ToolsScreen::default(),
+            invites: InvitesScreen::default(),
+            journal: JournalScreen::default(),
+            detail: None,
+            otp: None,
+        };
         let tab = if cfg.has_service_key {
             Tab::Users
         } else {
             Tab::Session
         };
+        let masked = cfg.mask;
         let mut app = Self {
             cfg,
             now,
             size,
             tab,
-            users: UsersScreen::default(),
-            detail: None,
-            login,
-            otp: None,
-            outbox,
-            activity: ActivityScreen::default(),
-            audit: AuditScreen::default(),
-            tools: ToolsScreen::default(),
-            invites: InvitesScreen::default(),
-            journal: Default::default(),
+            screens,
             overlay: None,
             action: None,
             flash: None,
             health: None,
             settings: None,
-            health_id: None,
-            settings_id: None,
             session: None,
-            refresh_id: None,
+            owners: HashMap::new(),
+            refreshing: false,
             refresh_failed_for: None,
             next_id: 0,
             quit: false,
-            masked: false,
+            masked,
         };
-        app.masked = app.cfg.mask;
         app.sync_page();
         app
+    }
+
+    /// A context for one message: the clock, the id counter, and what screens may read.
+    fn ctx(&self) -> Ctx {
+        let mut ctx = Ctx::new(self.now, self.cfg.read_only, self.next_id);
+        ctx.session = self.session.clone();
+        ctx.server = self.cfg.server.clone();
+        ctx.keys = self.cfg.keys.clone();
+        ctx.selected_user = self.screens.users.selected_row().map(|r| {
+            if r.email.is_empty() {
+                r.phone.clone()
+            } else {
+                r.email.clone()
+            }
+        });
+        ctx
+    }
+
+    /// Runs `f` on a screen and records it as the owner of the requests it sent.
+    fn run<R>(
+        &mut self,
+        id: ScreenId,
+        ctx: &mut Ctx,
+        f: impl FnOnce(&mut dyn Screen, &mut Ctx) -> R,
+    ) -> Option<R> {
+        let before = ctx.next_id;
+        let out = self.screens.get_mut(id).map(|s| f(s, ctx));
+        self.claim(before, ctx, Owner::Screen(id));
+        out
+    }
+
+    /// The requests `ctx` queued since `before` are `owner`'s.
+    fn claim(&mut self, before: u64, ctx: &Ctx, owner: Owner) {
+        for n in before + 1..=ctx.next_id {
+            self.owners.insert(RequestId(n), owner);
+        }
+    }
+
+    /// Queues an app request (health, settings, refresh).
+    fn request(&mut self, ctx: &mut Ctx, call: ApiCall, owner: Owner) {
+        let id = ctx.request(call);
+        self.owners.insert(id, owner);
+    }
+
+    /// Forgets what `owner` waits for: it closed, and its answers have nowhere to go.
+    fn forget(&mut self, owner: Owner) {
+        self.owners.retain(|_, o| *o != owner);
+    }
+
+    fn open_dialog(&mut self, before: u64, ctx: &Ctx, flow: Box<dyn Flow>) {
+        self.forget(Owner::Dialog);
+        self.action = Some(flow);
+        self.claim(before, ctx, Owner::Dialog);
+    }
+
+    fn close_dialog(&mut self) {
+        self.forget(Owner::Dialog);
+        self.action = None;
+    }
+
+    fn close_detail(&mut self) {
+        self.forget(Owner::Screen(ScreenId::Detail));
+        self.screens.detail = None;
+    }
+
+    fn close_otp(&mut self) {
+        self.forget(Owner::Screen(ScreenId::Otp));
+        self.screens.otp = None;
     }
 
     /// GoTrue answered under `/auth/v1` of the URL given (a Supabase API URL): talk to it
     /// there, say so, and ask again what was asked of the bare URL.
     fn moved_to(&mut self, health: Health, base: crate::gotrue::BaseUrl) -> Vec<Command> {
-        let mut ctx = Ctx::new(self.now, self.cfg.read_only, self.next_id);
+        let mut ctx = self.ctx();
         ctx.commands.push(Command::UseBaseUrl(base.clone()));
         ctx.flash(
             Level::Info,
@@ -193,29 +391,28 @@ impl App {
         );
         self.cfg.server = base.to_string();
         self.health = Some(Ok(health));
-        self.settings_id = Some(ctx.request(ApiCall::Settings));
+        self.request(&mut ctx, ApiCall::Settings, Owner::Settings);
+        self.load_first(&mut ctx);
+        self.absorb(ctx)
+    }
+
+    /// Users (with a service key) and the outbox (when there is one).
+    fn load_first(&mut self, ctx: &mut Ctx) {
         if self.cfg.has_service_key {
-            self.users.reload(&mut ctx);
+            self.with(ScreenId::Users, ctx, |s, ctx| s.users.reload(ctx));
         }
         if self.has_outbox() {
-            self.outbox.reload(&mut ctx);
+            self.with(ScreenId::Outbox, ctx, |s, ctx| s.outbox.reload(ctx));
         }
-        let out = ctx.finish();
-        self.absorb(out)
     }
 
     /// The first requests: server health and settings, then users (with a service key) and
     /// the outbox (on the demo server).
     pub fn start(&mut self) -> Vec<Command> {
-        let mut ctx = Ctx::new(self.now, self.cfg.read_only, self.next_id);
-        self.health_id = Some(ctx.request(ApiCall::Health));
-        self.settings_id = Some(ctx.request(ApiCall::Settings));
-        if self.cfg.has_service_key {
-            self.users.reload(&mut ctx);
-        }
-        if self.has_outbox() {
-            self.outbox.reload(&mut ctx);
-        }
+        let mut ctx = self.ctx();
+        self.request(&mut ctx, ApiCall::Health, Owner::Health);
+        self.request(&mut ctx, ApiCall::Settings, Owner::Settings);
+        self.load_first(&mut ctx);
         match self.cfg.warnings.as_slice() {
             [] => {}
             [w] => ctx.flash(Level::Warn, w.clone()),
@@ -227,8 +424,7 @@ impl App {
                 ),
             ),
         }
-        let ctx_out = ctx.finish();
-        self.absorb(ctx_out)
+        self.absorb(ctx)
     }
 
     pub fn is_masked(&self) -> bool {
@@ -248,19 +444,19 @@ impl App {
     }
 
     pub fn users(&self) -> &UsersScreen {
-        &self.users
+        &self.screens.users
     }
 
     pub fn detail(&self) -> Option<&DetailScreen> {
-        self.detail.as_ref()
+        self.screens.detail.as_ref()
     }
 
     pub fn otp(&self) -> Option<&OtpScreen> {
-        self.otp.as_ref()
+        self.screens.otp.as_ref()
     }
 
     pub fn outbox(&self) -> &OutboxScreen {
-        &self.outbox
+        &self.screens.outbox
     }
 
     pub fn session(&self) -> Option<&Session> {
@@ -272,23 +468,23 @@ impl App {
     }
 
     pub fn activity(&self) -> &ActivityScreen {
-        &self.activity
+        &self.screens.activity
     }
 
     pub fn audit(&self) -> &AuditScreen {
-        &self.audit
+        &self.screens.audit
     }
 
     pub fn tools(&self) -> &ToolsScreen {
-        &self.tools
+        &self.screens.tools
     }
 
     pub fn invites(&self) -> &InvitesScreen {
-        &self.invites
+        &self.screens.invites
     }
 
-    pub fn journal(&self) -> &crate::screens::journal::JournalScreen {
-        &self.journal
+    pub fn journal(&self) -> &JournalScreen {
+        &self.screens.journal
     }
 
     pub fn health(&self) -> Option<&Result<Health, GoTrueError>> {
@@ -308,37 +504,38 @@ impl App {
         self.action.as_deref()
     }
 
-    /// The key registry in force now.
+    /// The keys in force.
+    pub fn keys(&self) -> &Keymap {
+        &self.cfg.keys
+    }
+
+    /// The screen on top of the current tab.
+    fn current(&self) -> ScreenId {
+        let info = self.tab.info();
+        match info.sub {
+            Some(sub) if self.screens.get(sub).is_some() => sub,
+            _ => info.screen,
+        }
+    }
+
+    /// The context keys go to now: an overlay's, the dialog's step's, or the screen's.
     pub fn context(&self) -> Context {
+        match &self.overlay {
+            Some(Overlay::Help { .. }) => Context::Help,
+            Some(Overlay::Palette(_)) => Context::Palette,
+            Some(Overlay::Profiles { .. }) => Context::Profiles,
+            None => self.context_under_overlay(),
+        }
+    }
+
+    /// The context under the overlays: what `?` and `:` list.
+    fn context_under_overlay(&self) -> Context {
         if let Some(a) = &self.action {
             return a.context();
         }
-        let editing = match self.tab {
-            Tab::Users if self.detail.is_none() => self.users.is_editing(),
-            Tab::Audit => self.audit.is_editing(),
-            Tab::Tools => self.tools.is_editing(),
-            Tab::Invites => self.invites.is_editing(),
-            Tab::Session => match &self.otp {
-                Some(o) => o.is_editing(),
-                None => self.login.is_editing(),
-            },
-            _ => false,
-        };
-        if editing {
-            return Context::Form;
-        }
-        match self.tab {
-            Tab::Users if self.detail.is_some() => Context::Detail,
-            Tab::Users => Context::Users,
-            Tab::Session if self.otp.is_some() => Context::Otp,
-            Tab::Session => Context::Login,
-            Tab::Outbox => Context::Outbox,
-            Tab::Activity => Context::Activity,
-            Tab::Audit => Context::Audit,
-            Tab::Tools => Context::Tools,
-            Tab::Invites => Context::Invites,
-            Tab::Journal => Context::Activity,
-        }
+        self.screens
+            .get(self.current())
+            .map_or(Context::Global, |s| s.context())
     }
 
     /// When the app next needs a `Clock` message though nothing happens: a flash to clear, a
@@ -349,6 +546,7 @@ impl App {
         let countdown_visible = self.tab == Tab::Session
             && (self.session.is_some()
                 || self
+                    .screens
                     .otp
                     .as_ref()
                     .is_some_and(|o| o.cooldown_left(self.now).is_some()));
@@ -363,9 +561,7 @@ impl App {
 
     fn refresh_due_at(&self) -> Option<DateTime<Utc>> {
         let s = self.session.as_ref()?;
-        if self.refresh_id.is_some()
-            || self.refresh_failed_for.as_deref() == Some(s.refresh_token.expose())
-        {
+        if self.refreshing || self.refresh_failed_for.as_deref() == Some(s.refresh_token.expose()) {
             return None;
         }
         let expires = DateTime::from_timestamp(s.expires_at?, 0)?;
@@ -383,7 +579,7 @@ impl App {
                 self.maybe_refresh_session()
             }
             Msg::Activity(log) => {
-                self.activity.push(self.now, log);
+                self.screens.activity.push(self.now, log);
                 Vec::new()
             }
             Msg::Outcome(outcome) => self.on_outcome(outcome),
@@ -401,13 +597,15 @@ impl App {
     }
 
     /// A new connection: everything about the old server goes, the activity log stays.
-    fn reconnected(&mut self, cfg: AppConfig) -> Vec<Command> {
+    fn reconnected(&mut self, mut cfg: AppConfig) -> Vec<Command> {
+        // The keys are the console's, not the profile's.
+        cfg.keys = std::mem::take(&mut self.cfg.keys);
         let name = cfg.profile.clone().unwrap_or_else(|| cfg.server.clone());
-        let activity = std::mem::take(&mut self.activity);
+        let activity = std::mem::take(&mut self.screens.activity);
         // A screen share stays masked across a profile switch.
         let masked = self.masked;
         *self = App::new(cfg, self.now, self.size);
-        self.activity = activity;
+        self.screens.activity = activity;
         self.masked = masked || self.cfg.mask;
         let commands = self.start();
         if self.flash.is_none() {
@@ -426,81 +624,70 @@ impl App {
             return Vec::new();
         };
         let refresh_token = s.refresh_token.clone();
-        let mut ctx = Ctx::new(self.now, self.cfg.read_only, self.next_id);
-        self.refresh_id = Some(ctx.request(ApiCall::Refresh { refresh_token }));
-        let out = ctx.finish();
-        self.absorb(out)
+        let mut ctx = self.ctx();
+        self.refreshing = true;
+        self.request(&mut ctx, ApiCall::Refresh { refresh_token }, Owner::Refresh);
+        self.absorb(ctx)
     }
 
+    /// An answer goes to whoever sent the request; one nobody waits for any more (its
+    /// screen or dialog closed) is dropped by id.
     fn on_outcome(&mut self, Outcome { id, result }: Outcome) -> Vec<Command> {
-        if self.health_id == Some(id) {
-            self.health_id = None;
-            if let Ok(ApiReply::HealthAt(h, base)) = result {
-                return self.moved_to(h, base);
+        let Some(owner) = self.owners.get(&id).copied() else {
+            return Vec::new();
+        };
+        // A stream (users, invitations) answers many times under one id.
+        if !result.as_ref().is_ok_and(ApiReply::is_partial) {
+            self.owners.remove(&id);
+        }
+        let mut ctx = self.ctx();
+        match owner {
+            Owner::Health => match result {
+                Ok(ApiReply::HealthAt(h, base)) => return self.moved_to(h, base),
+                Ok(ApiReply::Health(h)) => self.health = Some(Ok(h)),
+                Ok(other) => self.health = Some(Err(unexpected("health", &other))),
+                Err(e) => self.health = Some(Err(e)),
+            },
+            Owner::Settings => {
+                self.settings = Some(match result {
+                    Ok(ApiReply::Settings(s)) => Ok(*s),
+                    Ok(other) => Err(unexpected("settings", &other)),
+                    Err(e) => Err(e),
+                })
             }
-            self.health = Some(result.and_then(|r| match r {
-                ApiReply::Health(h) => Ok(h),
-                _ => Err(GoTrueError::decode(None, "unexpected answer", b"")),
-            }));
-            return Vec::new();
-        }
-        if self.settings_id == Some(id) {
-            self.settings_id = None;
-            self.settings = Some(result.and_then(|r| match r {
-                ApiReply::Settings(s) => Ok(*s),
-                _ => Err(GoTrueError::decode(None, "unexpected answer", b"")),
-            }));
-            return Vec::new();
-        }
-        let mut ctx = Ctx::new(self.now, self.cfg.read_only, self.next_id);
-        if self.refresh_id == Some(id) {
-            self.refresh_id = None;
-            match result {
-                // In the background: the session goes on, the user stays where they are.
-                Ok(ApiReply::Session(s)) => ctx.effect(Effect::SessionRefreshed(s)),
-                Ok(_) => {}
-                Err(e) => {
-                    self.refresh_failed_for = self
-                        .session
-                        .as_ref()
-                        .map(|s| s.refresh_token.expose().to_owned());
-                    ctx.flash(Level::Error, format!("Refreshing the session failed: {e}"));
+            Owner::Refresh => {
+                self.refreshing = false;
+                match result {
+                    // In the background: the session goes on, the user stays where they are.
+                    Ok(ApiReply::Session(s)) => ctx.effect(Effect::SessionRefreshed(s)),
+                    Ok(other) => {
+                        unexpected("refresh session", &other);
+                    }
+                    Err(e) => {
+                        self.refresh_failed_for = self
+                            .session
+                            .as_ref()
+                            .map(|s| s.refresh_token.expose().to_owned());
+                        ctx.flash(Level::Error, format!("Refreshing the session failed: {e}"));
+                    }
                 }
             }
-        } else if self.action.as_ref().is_some_and(|a| a.owns(id)) {
-            if let Some(a) = self.action.as_mut() {
-                a.on_reply(id, result, &mut ctx);
+            Owner::Dialog => {
+                let before = ctx.next_id;
+                if let Some(a) = self.action.as_mut() {
+                    a.on_reply(id, result, &mut ctx);
+                }
+                self.claim(before, &ctx, Owner::Dialog);
             }
-        } else if self.users.owns(id) {
-            self.users.on_reply(id, result, &mut ctx);
-        } else if self.detail.as_ref().is_some_and(|d| d.owns(id)) {
-            if let Some(d) = self.detail.as_mut() {
-                d.on_reply(id, result, &mut ctx);
+            Owner::Screen(screen) => {
+                self.run(screen, &mut ctx, |s, ctx| s.on_reply(id, result, ctx));
             }
-        } else if self.login.owns(id) {
-            self.login.on_reply(id, result, &mut ctx);
-        } else if self.otp.as_ref().is_some_and(|o| o.owns(id)) {
-            if let Some(o) = self.otp.as_mut() {
-                o.on_reply(id, result, &mut ctx);
-            }
-        } else if self.outbox.owns(id) {
-            self.outbox.on_reply(id, result, &mut ctx);
-        } else if self.audit.owns(id) {
-            self.audit.on_reply(id, result, &mut ctx);
-        } else if self.tools.owns(id) {
-            self.tools.on_reply(id, result, &mut ctx);
-        } else if self.invites.owns(id) {
-            self.invites.on_reply(id, result, &mut ctx);
-        } else if self.journal.owns(id) {
-            self.journal.on_reply(id, result);
         }
-        // Anything else answers a request nobody waits for any more: dropped by id.
-        let out = ctx.finish();
-        self.absorb(out)
+        self.absorb(ctx)
     }
 
     fn on_input(&mut self, input: Input) -> Vec<Command> {
-        let mut ctx = Ctx::new(self.now, self.cfg.read_only, self.next_id);
+        let mut ctx = self.ctx();
         match input {
             Input::Resize { width, height } => {
                 self.size = (width, height);
@@ -510,16 +697,10 @@ impl App {
                     a.on_paste(&text);
                 }
             }
-            Input::Paste(text) => match self.tab {
-                Tab::Users if self.detail.is_none() => self.users.on_paste(&text),
-                Tab::Tools => self.tools.on_paste(&text),
-                Tab::Invites if !self.cfg.read_only => self.invites.on_paste(&text, &mut ctx),
-                Tab::Session => match self.otp.as_mut() {
-                    Some(o) => o.on_paste(&text),
-                    None => self.login.on_paste(&text),
-                },
-                _ => {}
-            },
+            Input::Paste(text) => {
+                let current = self.current();
+                self.run(current, &mut ctx, |s, ctx| s.on_paste(&text, ctx));
+            }
             Input::ScrollUp => {
                 self.dispatch(Action::Up, &mut ctx);
             }
@@ -528,89 +709,45 @@ impl App {
             }
             Input::Key(key) => self.on_key(key, &mut ctx),
         }
-        let out = ctx.finish();
-        let commands = self.absorb(out);
+        let commands = self.absorb(ctx);
         self.sync_page();
         commands
     }
 
     fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        // Ctrl-C quits from anywhere, whatever the keymap says.
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             self.quit = true;
             ctx.commands.push(Command::Quit);
             return;
         }
-        if let Some(a) = self.action.as_mut() {
-            if !a.on_key(key, ctx) {
-                self.action = None;
-            }
-            return;
-        }
-        match self.overlay.as_mut() {
-            Some(Overlay::Help { scroll }) => {
-                match key.code {
-                    KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
-                    KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
-                    _ => self.overlay = None,
-                }
-                return;
-            }
-            Some(Overlay::Profiles { selected }) => {
-                let n = self.cfg.profiles.len();
-                match key.code {
-                    KeyCode::Char('j') | KeyCode::Down => {
-                        *selected = (*selected + 1).min(n.saturating_sub(1))
-                    }
-                    KeyCode::Char('k') | KeyCode::Up => *selected = selected.saturating_sub(1),
-                    KeyCode::Enter => {
-                        if let Some(name) = self.cfg.profiles.get(*selected).cloned() {
-                            ctx.flash(Level::Info, format!("Connecting to profile {name}…"));
-                            ctx.commands.push(Command::SwitchProfile(name));
-                        }
-                        self.overlay = None;
-                    }
-                    _ => self.overlay = None,
-                }
-                return;
-            }
-            Some(Overlay::Palette(p)) => {
-                match p.on_key(key) {
-                    PaletteOutcome::Stay => {}
-                    PaletteOutcome::Close => self.overlay = None,
-                    PaletteOutcome::Run(action) => {
-                        self.overlay = None;
-                        self.dispatch(action, ctx);
-                    }
-                }
-                return;
-            }
-            None => {}
-        }
         let context = self.context();
-        // The users filter fields take every key (Enter and Esc close them).
-        if context == Context::Form
-            && matches!(
-                self.tab,
-                Tab::Users | Tab::Audit | Tab::Tools | Tab::Invites
-            )
-        {
-            self.type_key(key, ctx);
+        let action = self.cfg.keys.lookup(context, &key, self.cfg.read_only);
+        if action == Some(Action::ForceQuit) {
+            self.quit = true;
+            ctx.commands.push(Command::Quit);
             return;
         }
-        if context == Context::Form {
-            match Context::Form.lookup(&key, self.cfg.read_only) {
-                Some(action) => self.dispatch(action, ctx),
-                None => self.type_key(key, ctx),
+        if self.overlay.is_some() {
+            self.overlay_key(key, action, ctx);
+            return;
+        }
+        if let Some(a) = self.action.as_mut() {
+            let before = ctx.next_id;
+            let open = a.on_key(key, action, ctx);
+            self.claim(before, ctx, Owner::Dialog);
+            if !open {
+                self.close_dialog();
             }
             return;
         }
-        // The login screen's sign-out scope chooser takes the next key whatever it is.
-        if self.tab == Tab::Session && self.otp.is_none() && self.login.is_editing() {
-            self.type_key(key, ctx);
-            return;
-        }
-        match context.lookup(&key, self.cfg.read_only) {
+        match action {
             Some(action) => self.dispatch(action, ctx),
+            // In a form, what no binding takes is typing.
+            None if context.is_form() => {
+                let current = self.current();
+                self.run(current, ctx, |s, ctx| s.on_text(key, ctx));
+            }
             None => {
                 if let KeyCode::Char(c) = key.code
                     && !key.modifiers.contains(KeyModifiers::CONTROL)
@@ -624,21 +761,42 @@ impl App {
         }
     }
 
-    /// A key for the focused text field.
-    fn type_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
-        match self.tab {
-            Tab::Users if self.detail.is_none() => self.users.on_key(key, ctx),
-            Tab::Audit => self.audit.on_key(key, ctx),
-            Tab::Tools => self.tools.on_key(key, ctx),
-            Tab::Invites => self.invites.on_key(key, ctx),
-            Tab::Session => match self.otp.as_mut() {
-                Some(o) => o.on_key(key),
-                None => self.login.on_key(key, ctx, self.session.as_ref()),
+    fn overlay_key(&mut self, key: KeyEvent, action: Option<Action>, ctx: &mut Ctx) {
+        match self.overlay.as_mut() {
+            Some(Overlay::Help { scroll }) => match action {
+                Some(Action::Down) => *scroll = scroll.saturating_add(1),
+                Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+                _ => self.overlay = None,
             },
-            _ => {}
+            Some(Overlay::Profiles { selected }) => {
+                let n = self.cfg.profiles.len();
+                match action {
+                    Some(Action::Down) => *selected = (*selected + 1).min(n.saturating_sub(1)),
+                    Some(Action::Up) => *selected = selected.saturating_sub(1),
+                    Some(Action::Submit) => {
+                        if let Some(name) = self.cfg.profiles.get(*selected).cloned() {
+                            ctx.flash(Level::Info, format!("Connecting to profile {name}…"));
+                            ctx.commands.push(Command::SwitchProfile(name));
+                        }
+                        self.overlay = None;
+                    }
+                    _ => self.overlay = None,
+                }
+            }
+            Some(Overlay::Palette(p)) => match p.on_key(key, action) {
+                PaletteOutcome::Stay => {}
+                PaletteOutcome::Close => self.overlay = None,
+                PaletteOutcome::Run(action) => {
+                    self.overlay = None;
+                    self.dispatch(action, ctx);
+                }
+            },
+            None => {}
         }
     }
 
+    /// An action: the app's own (quit, help, tabs, admin dialogs), else the screen's, else
+    /// the fallback for Back and Retry.
     fn dispatch(&mut self, action: Action, ctx: &mut Ctx) {
         match action {
             Action::Quit | Action::ForceQuit => {
@@ -651,10 +809,14 @@ impl App {
                 return;
             }
             Action::Palette => {
-                self.overlay = Some(Overlay::Palette(Palette::new(
-                    self.context(),
-                    self.cfg.read_only,
-                )));
+                let bindings = self
+                    .cfg
+                    .keys
+                    .all(self.context_under_overlay(), self.cfg.read_only)
+                    .into_iter()
+                    .cloned()
+                    .collect();
+                self.overlay = Some(Overlay::Palette(Palette::new(bindings)));
                 return;
             }
             Action::NextTab | Action::PrevTab => {
@@ -671,12 +833,13 @@ impl App {
             }
             Action::ToggleMask => {
                 self.masked = !self.masked;
+                let key = self.cfg.keys.key_of(Context::Global, Action::ToggleMask);
                 ctx.flash(
                     Level::Info,
                     if self.masked {
-                        "Emails and phone numbers are masked (* reveals)"
+                        format!("Emails and phone numbers are masked ({key} reveals)")
                     } else {
-                        "Emails and phone numbers are shown (* masks)"
+                        format!("Emails and phone numbers are shown ({key} masks)")
                     },
                 );
                 return;
@@ -700,14 +863,16 @@ impl App {
             }
             Action::EditUser => return self.start_edit(ctx),
             Action::Diagnose => return self.start_diagnose(ctx),
-            Action::ExportList if self.tab == Tab::Users && self.detail.is_none() => {
+            Action::ExportList if self.current() == ScreenId::Users => {
                 let path = format!("users-{}.csv", self.now.format("%Y-%m-%d"));
-                self.action = Some(Box::new(crate::screens::export_list::ExportList::start(
+                let users = &self.screens.users;
+                let flow = crate::screens::export_list::ExportList::start(
                     path,
-                    self.users.server_filter().map(str::to_owned),
-                    self.users.filtered_ids(),
-                    self.users.total_loaded(),
-                )));
+                    users.server_filter().map(str::to_owned),
+                    users.filtered_ids(),
+                    users.total_loaded(),
+                );
+                self.open_dialog(ctx.next_id, ctx, Box::new(flow));
                 return;
             }
             Action::CreateUser
@@ -719,84 +884,52 @@ impl App {
             | Action::LinksAndCodes
             | Action::ConfirmUser
             | Action::RemoveMfa => return self.start_action(action, ctx),
-            Action::GoUsers => return self.switch_tab(Tab::Users, ctx),
-            Action::GoSession => return self.switch_tab(Tab::Session, ctx),
-            Action::GoOutbox => return self.switch_tab(Tab::Outbox, ctx),
-            Action::GoActivity => return self.switch_tab(Tab::Activity, ctx),
-            Action::GoAudit => return self.switch_tab(Tab::Audit, ctx),
-            Action::GoTools => return self.switch_tab(Tab::Tools, ctx),
-            Action::GoInvites => return self.switch_tab(Tab::Invites, ctx),
-            Action::GoJournal => return self.switch_tab(Tab::Journal, ctx),
             _ => {}
         }
-        let handled = match self.tab {
-            Tab::Users => match self.detail.as_mut() {
-                Some(d) => d.on_action(action, ctx),
-                None => {
-                    if action == Action::Retry
-                        && !matches!(self.users.load_state(), Load::Failed(_))
-                    {
-                        false
-                    } else {
-                        self.users.on_action(action, ctx)
-                    }
-                }
-            },
-            Tab::Session => match self.otp.as_mut() {
-                Some(o) => o.on_action(action, ctx),
-                None => self.login.on_action(action, ctx, self.session.as_ref()),
-            },
-            Tab::Outbox if action == Action::OutboxForUser => {
-                let who = self.users.selected_row().map(|r| {
-                    if r.email.is_empty() {
-                        r.phone.clone()
-                    } else {
-                        r.email.clone()
-                    }
-                });
-                if who.is_none() && self.outbox.only().is_none() {
-                    ctx.flash(Level::Warn, "Select a user in Users (1) first");
-                }
-                self.outbox.toggle_only(who);
-                true
-            }
-            Tab::Outbox => self.outbox.on_action(action, ctx),
-            Tab::Activity => self.activity.on_action(action),
-            Tab::Audit => self.audit.on_action(action, ctx),
-            Tab::Tools => self.tools.on_action(action, ctx, &self.cfg.server),
-            Tab::Invites => self.invites.on_action(action, ctx),
-            Tab::Journal => match (action, self.cfg.journal.clone()) {
-                (Action::Refresh, Some(path)) => {
-                    self.journal.load(path, ctx);
-                    true
-                }
-                _ => self.journal.on_action(action),
-            },
-        };
+        if let Some(t) = TABS.iter().find(|t| t.go == action) {
+            return self.switch_tab(t.tab, ctx);
+        }
+        let current = self.current();
+        let handled = self
+            .run(current, ctx, |s, ctx| s.on_action(action, ctx))
+            .unwrap_or(false);
         if handled {
             return;
         }
         if action == Action::Back {
-            match self.tab {
-                Tab::Users if self.detail.is_some() => self.detail = None,
-                Tab::Session if self.otp.is_some() => self.otp = None,
+            match current {
+                ScreenId::Detail => self.close_detail(),
+                ScreenId::Otp => self.close_otp(),
                 _ => self.flash = None,
             }
         } else if action == Action::Retry {
             // Retry what failed at start-up.
             if matches!(self.health, Some(Err(_))) || matches!(self.settings, Some(Err(_))) {
-                self.health_id = Some(ctx.request(ApiCall::Health));
-                self.settings_id = Some(ctx.request(ApiCall::Settings));
+                self.request(ctx, ApiCall::Health, Owner::Health);
+                self.request(ctx, ApiCall::Settings, Owner::Settings);
             }
-            if matches!(self.users.load_state(), Load::Failed(_)) {
-                self.users.reload(ctx);
+            if matches!(self.screens.users.load_state(), Load::Failed(_)) {
+                self.with(ScreenId::Users, ctx, |s, ctx| s.users.reload(ctx));
             }
         }
     }
 
+    /// Runs `f` on the screens, and records `id` as the owner of what it sent.
+    fn with<R>(
+        &mut self,
+        id: ScreenId,
+        ctx: &mut Ctx,
+        f: impl FnOnce(&mut Screens, &mut Ctx) -> R,
+    ) -> R {
+        let before = ctx.next_id;
+        let out = f(&mut self.screens, ctx);
+        self.claim(before, ctx, Owner::Screen(id));
+        out
+    }
+
     /// "Why can't this user sign in?" for the open or selected user (read-only is fine).
     fn start_diagnose(&mut self, ctx: &mut Ctx) {
-        let target = match (&self.detail, self.users.selected_row()) {
+        let target = match (&self.screens.detail, self.screens.users.selected_row()) {
             (Some(d), _) => Some((d.id, d.user().map(|u| u.email.clone()).unwrap_or_default())),
             (None, Some(row)) => Some((row.id, row.email.clone())),
             _ => None,
@@ -804,9 +937,9 @@ impl App {
         match target.filter(|_| self.tab == Tab::Users) {
             Some((id, email)) => {
                 let settings = self.settings().cloned();
-                self.action = Some(Box::new(crate::screens::diagnose::Diagnose::start(
-                    id, &email, settings, ctx,
-                )));
+                let before = ctx.next_id;
+                let flow = crate::screens::diagnose::Diagnose::start(id, &email, settings, ctx);
+                self.open_dialog(before, ctx, Box::new(flow));
             }
             None => ctx.flash(Level::Warn, "Select a user first"),
         }
@@ -821,7 +954,7 @@ impl App {
         if self.tab != Tab::Users {
             return;
         }
-        let (id, user) = match (&self.detail, self.users.selected_row()) {
+        let (id, user) = match (&self.screens.detail, self.screens.users.selected_row()) {
             (Some(d), _) => (d.id, d.user().cloned()),
             (None, Some(row)) => (row.id, None),
             (None, None) => {
@@ -829,7 +962,9 @@ impl App {
                 return;
             }
         };
-        self.action = Some(Box::new(EditUser::start(id, user, ctx)));
+        let before = ctx.next_id;
+        let flow = EditUser::start(id, user, ctx);
+        self.open_dialog(before, ctx, Box::new(flow));
     }
 
     /// Opens an admin action's dialog on the selected (or open) user.
@@ -849,7 +984,7 @@ impl App {
             Action::ConfirmUser => ActionKind::Confirm,
             _ => ActionKind::Mfa,
         };
-        let target = match (&self.detail, self.users.selected_row()) {
+        let target = match (&self.screens.detail, self.screens.users.selected_row()) {
             (Some(d), _) if self.tab == Tab::Users => match d.user() {
                 Some(u) => Some(Target::from_user(u)),
                 None => {
@@ -865,17 +1000,14 @@ impl App {
             }),
             _ => None,
         };
-        let target = if matches!(kind, ActionKind::Create | ActionKind::Invite) {
-            None
-        } else {
-            target
-        };
-        if target.is_none() && !matches!(kind, ActionKind::Create | ActionKind::Invite) {
+        let creates = matches!(kind, ActionKind::Create | ActionKind::Invite);
+        let target = if creates { None } else { target };
+        if target.is_none() && !creates {
             ctx.flash(Level::Warn, "Select a user first");
             return;
         }
         match UserAction::start(kind, target, self.cfg.production) {
-            Some(a) => self.action = Some(Box::new(a)),
+            Some(a) => self.open_dialog(ctx.next_id, ctx, Box::new(a)),
             None => ctx.flash(Level::Warn, "Nothing to do for this user"),
         }
     }
@@ -886,20 +1018,15 @@ impl App {
     }
 
     fn tabs(&self) -> Vec<Tab> {
-        let mut tabs = vec![Tab::Users, Tab::Session];
-        if self.has_outbox() {
-            tabs.push(Tab::Outbox);
-        }
-        tabs.push(Tab::Activity);
-        tabs.push(Tab::Audit);
-        tabs.push(Tab::Tools);
-        if !self.cfg.read_only {
-            tabs.push(Tab::Invites);
-        }
-        if self.cfg.journal.is_some() {
-            tabs.push(Tab::Journal);
-        }
-        tabs
+        TABS.iter()
+            .map(|t| t.tab)
+            .filter(|t| match t {
+                Tab::Outbox => self.has_outbox(),
+                Tab::Invites => !self.cfg.read_only,
+                Tab::Journal => self.cfg.journal.is_some(),
+                _ => true,
+            })
+            .collect()
     }
 
     fn switch_tab(&mut self, tab: Tab, ctx: &mut Ctx) {
@@ -915,121 +1042,122 @@ impl App {
             return;
         }
         if tab == Tab::Outbox && self.tab != Tab::Outbox {
-            self.outbox.reload(ctx);
+            self.with(ScreenId::Outbox, ctx, |s, ctx| s.outbox.reload(ctx));
         }
-        if tab == Tab::Audit && !self.audit.is_loaded() {
-            self.audit.load(1, ctx);
+        if tab == Tab::Audit && !self.screens.audit.is_loaded() {
+            self.with(ScreenId::Audit, ctx, |s, ctx| s.audit.load(1, ctx));
         }
         if tab == Tab::Journal
             && let Some(path) = self.cfg.journal.clone()
         {
-            self.journal.load(path, ctx);
+            self.with(ScreenId::Journal, ctx, |s, ctx| s.journal.load(path, ctx));
         }
         self.tab = tab;
     }
 
-    /// Applies what screens asked for, and returns the commands for the runner.
-    fn absorb(&mut self, out: CtxOut) -> Vec<Command> {
-        let CtxOut {
-            next_id,
-            mut commands,
-            flash,
-            effects,
-        } = out;
-        self.next_id = self.next_id.max(next_id);
-        if let Some(f) = flash {
+    /// Applies what screens asked for (effects may ask for more), and returns the commands
+    /// for the runner.
+    fn absorb(&mut self, mut ctx: Ctx) -> Vec<Command> {
+        while !ctx.effects.is_empty() {
+            for effect in std::mem::take(&mut ctx.effects) {
+                self.apply(effect, &mut ctx);
+            }
+        }
+        self.next_id = self.next_id.max(ctx.next_id);
+        if let Some(f) = ctx.flash {
             self.flash = Some(f);
         }
-        for effect in effects {
-            let mut ctx = Ctx::new(self.now, self.cfg.read_only, self.next_id);
-            match effect {
-                Effect::OpenUser(id) => {
-                    let summary = self.users.row(id).cloned();
-                    self.detail = Some(DetailScreen::open(id, summary, &mut ctx));
-                }
-                Effect::Back => {
-                    if self.detail.is_some() {
-                        self.detail = None;
-                    } else {
-                        self.otp = None;
-                    }
-                }
-                Effect::OtpEntry {
-                    target,
-                    otp_type,
-                    code,
-                    sent,
-                } => {
-                    let mut screen = OtpScreen::new(target.as_ref(), otp_type, code.as_deref());
-                    if sent {
-                        screen.start_cooldown(self.now);
-                    }
-                    self.otp = Some(screen);
-                    self.tab = Tab::Session;
-                }
-                Effect::SessionStarted(s) => {
-                    self.session = Some(*s);
-                    self.otp = None;
-                    self.tab = Tab::Session;
-                }
-                Effect::SessionRefreshed(s) => self.session = Some(*s),
-                Effect::SessionEnded => self.session = None,
-                Effect::UseServiceKey(key) => {
-                    self.cfg.admin_key_kind = Some(crate::gotrue::ApiKeyKind::of(&key));
-                    ctx.commands.push(Command::SetServiceKey(key));
-                    self.cfg.has_service_key = true;
-                    self.users.reload(&mut ctx);
-                    self.tab = Tab::Users;
-                }
-                Effect::SentSomething => {
-                    if self.has_outbox() {
-                        self.outbox.reload(&mut ctx);
-                    }
-                }
-                Effect::UserChanged(user) => {
-                    self.users.upsert(&user);
-                    if let Some(d) = self.detail.as_mut().filter(|d| d.id == user.id) {
-                        d.set_user(*user);
-                    }
-                    if self.has_outbox() {
-                        self.outbox.reload(&mut ctx);
-                    }
-                }
-                Effect::UserDeleted(id) => {
-                    self.users.remove(id);
-                    if self.detail.as_ref().is_some_and(|d| d.id == id) {
-                        self.detail = None;
-                    }
-                }
-                Effect::UserRefresh(id) => {
-                    if let Some(d) = self.detail.as_mut().filter(|d| d.id == id) {
-                        d.reload(&mut ctx);
-                    }
+        ctx.commands
+    }
+
+    fn apply(&mut self, effect: Effect, ctx: &mut Ctx) {
+        match effect {
+            Effect::OpenUser(id) => {
+                let summary = self.screens.users.row(id).cloned();
+                self.close_detail();
+                self.with(ScreenId::Detail, ctx, |s, ctx| {
+                    s.detail = Some(DetailScreen::open(id, summary, ctx))
+                });
+            }
+            Effect::Back => {
+                if self.screens.detail.is_some() {
+                    self.close_detail();
+                } else {
+                    self.close_otp();
                 }
             }
-            let nested = ctx.finish();
-            self.next_id = self.next_id.max(nested.next_id);
-            if let Some(f) = nested.flash {
-                self.flash = Some(f);
+            Effect::OtpEntry {
+                target,
+                otp_type,
+                code,
+                sent,
+            } => {
+                let mut screen = OtpScreen::new(target.as_ref(), otp_type, code.as_deref());
+                if sent {
+                    screen.start_cooldown(self.now);
+                }
+                self.close_otp();
+                self.screens.otp = Some(screen);
+                self.tab = Tab::Session;
             }
-            commands.extend(nested.commands);
+            Effect::SessionStarted(s) => {
+                self.session = Some(*s);
+                self.close_otp();
+                self.tab = Tab::Session;
+            }
+            Effect::SessionRefreshed(s) => self.session = Some(*s),
+            Effect::SessionEnded => self.session = None,
+            Effect::UseServiceKey(key) => {
+                self.cfg.admin_key_kind = Some(crate::gotrue::ApiKeyKind::of(&key));
+                ctx.commands.push(Command::SetServiceKey(key));
+                self.cfg.has_service_key = true;
+                self.with(ScreenId::Users, ctx, |s, ctx| s.users.reload(ctx));
+                self.tab = Tab::Users;
+            }
+            Effect::SentSomething => {
+                if self.has_outbox() {
+                    self.with(ScreenId::Outbox, ctx, |s, ctx| s.outbox.reload(ctx));
+                }
+            }
+            Effect::UserChanged(user) => {
+                self.screens.users.upsert(&user);
+                if let Some(d) = self.screens.detail.as_mut().filter(|d| d.id == user.id) {
+                    d.set_user(*user);
+                }
+                if self.has_outbox() {
+                    self.with(ScreenId::Outbox, ctx, |s, ctx| s.outbox.reload(ctx));
+                }
+            }
+            Effect::UserDeleted(id) => {
+                self.screens.users.remove(id);
+                if self.screens.detail.as_ref().is_some_and(|d| d.id == id) {
+                    self.close_detail();
+                }
+            }
+            Effect::UserRefresh(id) => {
+                self.with(ScreenId::Detail, ctx, |s, ctx| {
+                    if let Some(d) = s.detail.as_mut().filter(|d| d.id == id) {
+                        d.reload(ctx);
+                    }
+                });
+            }
         }
-        commands
     }
 
     /// Tells list screens how many rows fit, from the terminal size and the same layout
     /// `draw` uses.
     fn sync_page(&mut self) {
         let body = body_area(Rect::new(0, 0, self.size.0, self.size.1));
+        let users = &mut self.screens.users;
         let extra = u16::from(
-            self.users.is_editing()
-                || !self.users.filter_text().is_empty()
-                || self.users.server_filter().is_some(),
-        ) + self.users.status_rows();
+            users.is_editing()
+                || !users.filter_text().is_empty()
+                || users.server_filter().is_some(),
+        ) + users.status_rows();
         // Borders (2) and the header row (1).
         let rows = body.height.saturating_sub(3 + extra);
-        self.users.set_page(rows as usize);
-        if let Some(d) = self.detail.as_mut() {
+        users.set_page(rows as usize);
+        if let Some(d) = self.screens.detail.as_mut() {
             d.set_page(body.height.saturating_sub(2));
         }
     }
@@ -1046,6 +1174,19 @@ impl App {
             Constraint::Length(1),
         ])
         .areas(area);
+        let providers = self
+            .settings()
+            .map(|s| s.enabled_providers())
+            .unwrap_or_default();
+        let view = View {
+            now: self.now,
+            masked: self.masked,
+            read_only: self.cfg.read_only,
+            keys: &self.cfg.keys,
+            session: self.session.as_ref(),
+            server: &self.cfg.server,
+            providers: &providers,
+        };
         self.draw_header(frame, header);
         self.draw_tabs(frame, tabs);
         // An unreachable server is said on every tab, not only where it broke something.
@@ -1053,55 +1194,40 @@ impl App {
             Some(Err(e)) if self.tab != Tab::Users => {
                 let [banner, rest] =
                     Layout::vertical([Constraint::Length(9), Constraint::Fill(1)]).areas(body);
-                self.draw_unreachable(frame, banner, e);
+                self.draw_unreachable(frame, banner, e, &view);
                 rest
             }
             _ => body,
         };
-        match self.tab {
-            Tab::Users => {
-                if let Some(Err(e)) = &self.health
-                    && self.users.total_loaded() == 0
-                {
-                    self.draw_unreachable(frame, body, e);
-                } else if let Some(d) = &self.detail {
-                    d.draw(frame, body, self.now, self.masked);
-                } else if !self.cfg.has_service_key {
-                    self.draw_no_key(frame, body);
-                } else {
-                    self.users.draw(frame, body, self.now, self.masked);
+        let current = self.current();
+        match (&self.health, current) {
+            (Some(Err(e)), ScreenId::Users) if self.screens.users.total_loaded() == 0 => {
+                self.draw_unreachable(frame, body, e, &view)
+            }
+            (_, ScreenId::Users) if !self.cfg.has_service_key => {
+                self.draw_no_key(frame, body, &view)
+            }
+            _ => {
+                if let Some(screen) = self.screens.get(current) {
+                    screen.draw(frame, body, &view);
                 }
             }
-            Tab::Session => match &self.otp {
-                Some(o) => o.draw(frame, body, self.now),
-                None => self
-                    .login
-                    .draw(frame, body, self.now, self.session.as_ref()),
-            },
-            Tab::Outbox => self.outbox.draw(frame, body, self.now, self.masked),
-            Tab::Activity => self.activity.draw(frame, body),
-            Tab::Audit => self.audit.draw(frame, body, self.now),
-            Tab::Tools => {
-                let providers = self
-                    .settings()
-                    .map(|s| s.enabled_providers())
-                    .unwrap_or_default();
-                self.tools
-                    .draw(frame, body, self.now, &self.cfg.server, &providers)
-            }
-            Tab::Invites => self.invites.draw(frame, body),
-            Tab::Journal => self.journal.draw(frame, body, self.now),
         }
         self.draw_footer(frame, footer);
         self.draw_status(frame, status);
         if let Some(a) = &self.action {
-            a.draw(frame, body);
+            a.draw(frame, body, &view);
         }
         match &self.overlay {
-            Some(Overlay::Help { scroll }) => {
-                help::draw(frame, body, self.context(), self.cfg.read_only, *scroll)
-            }
-            Some(Overlay::Palette(p)) => p.draw(frame, body),
+            Some(Overlay::Help { scroll }) => help::draw(
+                frame,
+                body,
+                &self.cfg.keys,
+                self.context_under_overlay(),
+                self.cfg.read_only,
+                *scroll,
+            ),
+            Some(Overlay::Palette(p)) => p.draw(frame, body, &self.cfg.keys),
             Some(Overlay::Profiles { selected }) => self.draw_profiles(frame, body, *selected),
             None => {}
         }
@@ -1163,14 +1289,14 @@ impl App {
 
     fn breadcrumb(&self) -> String {
         match self.tab {
-            Tab::Users => match &self.detail {
+            Tab::Users => match &self.screens.detail {
                 Some(d) => format!(
                     "Users › {}",
                     crate::widgets::mask::mask_label(&d.title(), self.masked)
                 ),
                 None => "Users".into(),
             },
-            Tab::Session => match &self.otp {
+            Tab::Session => match &self.screens.otp {
                 Some(_) => "Session › Enter code".into(),
                 None => "Session".into(),
             },
@@ -1189,16 +1315,8 @@ impl App {
         let compact = full + crumb.chars().count() + 1 > area.width as usize;
         let mut spans = Vec::new();
         for t in self.tabs() {
-            let n = match t {
-                Tab::Users => 1,
-                Tab::Session => 2,
-                Tab::Outbox => 3,
-                Tab::Activity => 4,
-                Tab::Audit => 5,
-                Tab::Tools => 6,
-                Tab::Invites => 7,
-                Tab::Journal => 8,
-            };
+            // The tab's number is the key that goes there.
+            let n = self.cfg.keys.key_of(Context::Global, t.info().go);
             let style = if t == self.tab {
                 theme::selected()
             } else {
@@ -1226,11 +1344,17 @@ impl App {
         let mut spans = Vec::new();
         let context = self.context();
         // `? help` always fits: it is where every other key is.
-        const HELP: &str = "? help";
-        let reserve = if context.is_form() { 0 } else { HELP.len() + 1 };
+        let help = self.cfg.keys.key_of(Context::Global, Action::Help);
+        let reserve = if context.is_form() || help.is_empty() {
+            0
+        } else {
+            help.chars().count() + " help".len() + 1
+        };
         let mut width = reserve;
-        for b in context
-            .all(self.cfg.read_only)
+        for b in self
+            .cfg
+            .keys
+            .all(context, self.cfg.read_only)
             .into_iter()
             .filter(|b| b.hint && b.action != Action::Help)
         {
@@ -1246,7 +1370,7 @@ impl App {
             spans.push(Span::styled(format!(" {desc}  "), theme::dim()));
         }
         if reserve > 0 {
-            spans.push(Span::styled("?", theme::key()));
+            spans.push(Span::styled(help, theme::key()));
             spans.push(Span::styled(" help", theme::dim()));
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -1301,24 +1425,26 @@ impl App {
                 Block::default()
                     .borders(Borders::ALL)
                     .border_style(theme::focused_border())
-                    .title(Span::styled(" Switch profile · Enter ", theme::title())),
+                    .title(Span::styled(
+                        format!(
+                            " Switch profile · {} ",
+                            self.cfg.keys.key_of(Context::Profiles, Action::Submit)
+                        ),
+                        theme::title(),
+                    )),
             ),
             popup,
         );
     }
 
-    fn draw_unreachable(&self, frame: &mut Frame, area: Rect, err: &GoTrueError) {
+    fn draw_unreachable(&self, frame: &mut Frame, area: Rect, err: &GoTrueError, view: &View) {
         let mut lines = panel::error_lines(&format!("Reaching {}", self.cfg.server), err);
         lines.push(Line::raw(""));
-        lines.push(Line::from(vec![
-            Span::styled("r", theme::key()),
-            Span::raw(" retry   "),
-            Span::styled("?", theme::key()),
-            Span::raw(" help   "),
-            Span::styled("P", theme::key()),
-            Span::raw(" switch profile   "),
-            Span::styled("q", theme::key()),
-            Span::raw(" quit"),
+        lines.push(view.hints(&[
+            (Context::Users, Action::Retry, "retry"),
+            (Context::Global, Action::Help, "help"),
+            (Context::Global, Action::SwitchProfile, "switch profile"),
+            (Context::Global, Action::Quit, "quit"),
         ]));
         frame.render_widget(Clear, area);
         frame.render_widget(
@@ -1333,7 +1459,7 @@ impl App {
         );
     }
 
-    fn draw_no_key(&self, frame: &mut Frame, area: Rect) {
+    fn draw_no_key(&self, frame: &mut Frame, area: Rect, view: &View) {
         let lines = vec![
             Line::styled("No service-role key is configured.", theme::warn()),
             Line::raw(""),
@@ -1342,7 +1468,7 @@ impl App {
             Line::raw("  · GOTRUE_SERVICE_ROLE_KEY or SUPABASE_SERVICE_ROLE_KEY, or"),
             Line::from(vec![
                 Span::raw("  · the key entry on the Session tab: press "),
-                Span::styled("2", theme::key()),
+                Span::styled(view.key(Context::Global, Action::GoSession), theme::key()),
                 Span::raw(" (kept in memory only)."),
             ]),
         ];
@@ -1368,21 +1494,8 @@ pub fn body_area(area: Rect) -> Rect {
     body
 }
 
-/// What a `Ctx` collected, once its borrow of the id counter ended.
-pub(crate) struct CtxOut {
-    next_id: u64,
-    commands: Vec<Command>,
-    flash: Option<Flash>,
-    effects: Vec<Effect>,
-}
-
-impl Ctx {
-    pub(crate) fn finish(self) -> CtxOut {
-        CtxOut {
-            next_id: self.next_id,
-            commands: self.commands,
-            flash: self.flash,
-            effects: self.effects,
-        }
-    }
+/// An answer of the wrong kind for the request: a bug, logged, and shown as an error.
+fn unexpected(what: &str, reply: &ApiReply) -> GoTrueError {
+    tracing::error!(request = what, reply = ?std::mem::discriminant(reply), "unexpected answer");
+    GoTrueError::decode(None, format!("unexpected answer to {what}"), b"")
 }

@@ -110,6 +110,9 @@ pub enum Cmd {
     /// version and settings, the clock, TLS and an admin call. Exit status 0 only if the
     /// console can work.
     Doctor,
+    /// Print the keys in force: every context, key, action and description, with the
+    /// config file's `[keys]` bindings applied (the names are those `[keys]` takes).
+    Keys,
     /// Users of the configured server, from the command line.
     Users {
         #[command(subcommand)]

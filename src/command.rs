@@ -211,6 +211,18 @@ pub enum ApiReply {
     Edited(String),
 }
 
+impl ApiReply {
+    /// One of many answers to one request (a users stream's page, an invitation run's
+    /// progress): more follow under the same id.
+    pub fn is_partial(&self) -> bool {
+        match self {
+            ApiReply::UsersBatch(_) => true,
+            ApiReply::InviteProgress(e) => !matches!(e, crate::bulk::InviteEvent::Finished(_)),
+            _ => false,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
     pub id: RequestId,

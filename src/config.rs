@@ -169,6 +169,9 @@ pub struct ConfigFile {
     pub path: PathBuf,
     pub default_profile: Option<String>,
     pub profiles: BTreeMap<String, ProfileConfig>,
+    /// The `[keys.<context>]` bindings, checked: `ConfigFile::keymap` lays them over the
+    /// defaults.
+    pub keys: Vec<crate::keys::KeyOverride>,
 }
 
 #[derive(Deserialize)]
@@ -177,6 +180,16 @@ struct RawFile {
     default_profile: Option<String>,
     #[serde(default)]
     profiles: BTreeMap<String, ProfileConfig>,
+    /// `[keys.users] open = "o"` or `open = ["o", "enter"]`.
+    #[serde(default)]
+    keys: BTreeMap<String, BTreeMap<String, toml::Spanned<KeySpec>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum KeySpec {
+    One(String),
+    Many(Vec<String>),
 }
 
 impl ConfigFile {
@@ -198,11 +211,33 @@ impl ConfigFile {
     /// profile URLs, empty values, a key given in more than one form, and `default_profile`.
     pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
         let raw: RawFile = toml::from_str(text).map_err(|e| parse_error(text, path, &e))?;
+        let mut keys = Vec::new();
+        for (context, actions) in raw.keys {
+            for (action, spec) in actions {
+                let line = text[..spec.span().start.min(text.len())]
+                    .matches('\n')
+                    .count()
+                    + 1;
+                keys.push(crate::keys::KeyOverride {
+                    context: context.clone(),
+                    action,
+                    keys: match spec.into_inner() {
+                        KeySpec::One(k) => vec![k],
+                        KeySpec::Many(ks) => ks,
+                    },
+                    line,
+                });
+            }
+        }
+        // In the file's order, so that a clash names the later line.
+        keys.sort_by_key(|k| k.line);
         let file = ConfigFile {
             path: path.to_owned(),
             default_profile: raw.default_profile,
             profiles: raw.profiles,
+            keys,
         };
+        file.keymap()?;
         for (name, profile) in &file.profiles {
             check_profile(profile).map_err(|problem| ConfigError::Profile {
                 path: file.path.clone(),
@@ -227,6 +262,15 @@ impl ConfigFile {
     /// `$XDG_CONFIG_HOME/gotrue-console/config.toml`, else the platform's config directory.
     pub fn default_path() -> Option<PathBuf> {
         default_path_in(&process_env)
+    }
+
+    /// The keys in force: the defaults with the file's `[keys]` laid over them.
+    pub fn keymap(&self) -> Result<crate::keys::Keymap, ConfigError> {
+        crate::keys::Keymap::with_overrides(&self.keys).map_err(|e| ConfigError::Keys {
+            path: self.path.clone(),
+            line: e.line,
+            problem: e.problem,
+        })
     }
 
     /// Profile names, sorted.
@@ -369,6 +413,14 @@ pub enum ConfigError {
         profile: String,
         problem: ProfileProblem,
     },
+    /// A `[keys]` binding that cannot be: an unknown context, action or key, or two actions
+    /// on one key.
+    #[error("{}, line {line}: {problem}", path.display())]
+    Keys {
+        path: PathBuf,
+        line: usize,
+        problem: String,
+    },
     /// A profile was asked for that is not in the file (or there is no file).
     #[error("{}", unknown_profile_message(name, *from, path, available))]
     UnknownProfile {
@@ -503,6 +555,14 @@ impl Connection {
             mailpit: self.mailpit_url.clone(),
             ..crate::app::AppConfig::default()
         }
+    }
+}
+
+/// The keys in force for the config file at `path` (the defaults when there is none).
+pub fn keymap(path: Option<&Path>) -> Result<crate::keys::Keymap, ConfigError> {
+    match path.map(ConfigFile::load).transpose()?.flatten() {
+        Some(file) => file.keymap(),
+        None => Ok(crate::keys::Keymap::default()),
     }
 }
 

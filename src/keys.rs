@@ -1,6 +1,9 @@
-//! Actions and the key registry. One table per screen maps keys to named actions with a
-//! description, a group and a danger flag; the same table drives dispatch, the footer hints,
-//! the `?` help and the `:` palette, so they can never disagree.
+//! Actions and the keymap. Every screen, dialog step and overlay has a `Context`; each
+//! context's table maps keys to named actions with a description, a group and a danger flag.
+//! The built-in tables below are the defaults; `Keymap::with_overrides` lays the user's
+//! `[keys.<context>]` bindings from `config.toml` over them. The one `Keymap` in force drives
+//! dispatch, the footer hints, the `?` help, the `:` palette, the hints drawn in dialogs, the
+//! tab numbers, and `gotrue-console keys`, so they can never disagree.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::{Deserialize, Serialize};
@@ -88,10 +91,29 @@ pub enum Action {
     OutboxForUser,
     CopyLink,
     ClearOutbox,
+    // the sign-out question
+    ScopeLocal,
+    ScopeGlobal,
+    ScopeOthers,
 }
 
-/// One key, as written in help texts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+impl Action {
+    /// The snake_case name configs and `gotrue-console keys` use.
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_else(|| format!("{self:?}"))
+    }
+
+    /// The action a config names, if any.
+    pub fn from_name(name: &str) -> Option<Action> {
+        serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+    }
+}
+
+/// One key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Key {
     pub code: KeyCode,
     pub mods: KeyModifiers,
@@ -116,6 +138,25 @@ const fn code(code: KeyCode) -> Key {
     }
 }
 
+/// Named keys in the config syntax, with their codes.
+const NAMED: &[(&str, KeyCode)] = &[
+    ("enter", KeyCode::Enter),
+    ("esc", KeyCode::Esc),
+    ("tab", KeyCode::Tab),
+    ("backspace", KeyCode::Backspace),
+    ("delete", KeyCode::Delete),
+    ("insert", KeyCode::Insert),
+    ("up", KeyCode::Up),
+    ("down", KeyCode::Down),
+    ("left", KeyCode::Left),
+    ("right", KeyCode::Right),
+    ("home", KeyCode::Home),
+    ("end", KeyCode::End),
+    ("pgup", KeyCode::PageUp),
+    ("pgdn", KeyCode::PageDown),
+    ("space", KeyCode::Char(' ')),
+];
+
 impl Key {
     pub fn matches(&self, ev: &KeyEvent) -> bool {
         // Shifted letters arrive as uppercase with SHIFT; compare the character only.
@@ -134,6 +175,95 @@ impl Key {
         }
     }
 
+    /// Reads the config syntax: `o`, `O`, `ctrl-o`, `alt-x`, `enter`, `esc`, `tab`,
+    /// `shift-tab`, `f5`, `pgdn`, `up`, `space`, … (case does not matter in names).
+    pub fn parse(spec: &str) -> Result<Key, String> {
+        let bad = || {
+            format!(
+                "`{spec}` is not a key (write e.g. `o`, `O`, `ctrl-o`, `alt-x`, `enter`, `esc`, \
+                 `tab`, `shift-tab`, `f5`, `pgdn`)"
+            )
+        };
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = spec;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let (prefix, m) = if lower.starts_with("ctrl-") {
+                ("ctrl-", KeyModifiers::CONTROL)
+            } else if lower.starts_with("alt-") {
+                ("alt-", KeyModifiers::ALT)
+            } else if lower.starts_with("shift-") {
+                ("shift-", KeyModifiers::SHIFT)
+            } else {
+                break;
+            };
+            if rest.len() == prefix.len() {
+                break;
+            }
+            mods |= m;
+            rest = &rest[prefix.len()..];
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) if !c.is_control() && c != ' ' => {
+                if mods.contains(KeyModifiers::SHIFT) {
+                    mods -= KeyModifiers::SHIFT;
+                    KeyCode::Char(c.to_ascii_uppercase())
+                } else if mods.contains(KeyModifiers::CONTROL) {
+                    KeyCode::Char(c.to_ascii_lowercase())
+                } else {
+                    KeyCode::Char(c)
+                }
+            }
+            _ => {
+                let lower = rest.to_ascii_lowercase();
+                if lower == "tab" && mods.contains(KeyModifiers::SHIFT) {
+                    mods -= KeyModifiers::SHIFT;
+                    KeyCode::BackTab
+                } else if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+                    if !(1..=24).contains(&n) {
+                        return Err(bad());
+                    }
+                    KeyCode::F(n)
+                } else {
+                    NAMED
+                        .iter()
+                        .find(|(name, _)| *name == lower)
+                        .map(|(_, c)| *c)
+                        .ok_or_else(bad)?
+                }
+            }
+        };
+        Ok(Key { code, mods })
+    }
+
+    /// The key in the config syntax (`Key::parse` reads it back).
+    pub fn spec(&self) -> String {
+        let base = match self.code {
+            KeyCode::BackTab => return "shift-tab".into(),
+            KeyCode::Char(' ') => "space".to_owned(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::F(n) => format!("f{n}"),
+            other => NAMED
+                .iter()
+                .find(|(_, c)| *c == other)
+                .map(|(n, _)| (*n).to_owned())
+                .unwrap_or_else(|| format!("{other:?}").to_lowercase()),
+        };
+        let mut out = String::new();
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            out.push_str("ctrl-");
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            out.push_str("alt-");
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            out.push_str("shift-");
+        }
+        out + &base
+    }
+
+    /// The key as help texts write it (`Ctrl-c`, `S-Tab`, `PgDn`, `↑`).
     pub fn label(&self) -> String {
         let base = match self.code {
             KeyCode::Char(' ') => "Space".to_owned(),
@@ -150,21 +280,37 @@ impl Key {
             KeyCode::PageDown => "PgDn".into(),
             KeyCode::Home => "Home".into(),
             KeyCode::End => "End".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::Delete => "Del".into(),
             KeyCode::F(n) => format!("F{n}"),
             other => format!("{other:?}"),
         };
+        let mut out = String::new();
         if self.mods.contains(KeyModifiers::CONTROL) {
-            format!("Ctrl-{base}")
-        } else {
-            base
+            out.push_str("Ctrl-");
         }
+        if self.mods.contains(KeyModifiers::ALT) {
+            out.push_str("Alt-");
+        }
+        out + &base
     }
 }
 
-/// A key binding: the keys, the action, and how help describes it.
+/// A built-in binding (the tables below).
 #[derive(Clone, Copy, Debug)]
+pub struct Def {
+    keys: &'static [Key],
+    action: Action,
+    desc: &'static str,
+    group: &'static str,
+    dangerous: bool,
+    hint: bool,
+}
+
+/// A binding in force: the keys, the action, and how help describes it.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Binding {
-    pub keys: &'static [Key],
+    pub keys: Vec<Key>,
     pub action: Action,
     pub desc: &'static str,
     pub group: &'static str,
@@ -174,6 +320,19 @@ pub struct Binding {
     pub hint: bool,
 }
 
+impl From<&Def> for Binding {
+    fn from(d: &Def) -> Self {
+        Binding {
+            keys: d.keys.to_vec(),
+            action: d.action,
+            desc: d.desc,
+            group: d.group,
+            dangerous: d.dangerous,
+            hint: d.hint,
+        }
+    }
+}
+
 /// A binding that changes data: hidden in read-only mode.
 const fn d(
     keys: &'static [Key],
@@ -181,8 +340,8 @@ const fn d(
     desc: &'static str,
     group: &'static str,
     hint: bool,
-) -> Binding {
-    Binding {
+) -> Def {
+    Def {
         keys,
         action,
         desc,
@@ -198,8 +357,8 @@ const fn b(
     desc: &'static str,
     group: &'static str,
     hint: bool,
-) -> Binding {
-    Binding {
+) -> Def {
+    Def {
         keys,
         action,
         desc,
@@ -211,7 +370,7 @@ const fn b(
 
 /// Keys that work on every screen (unless a text field has the focus).
 #[rustfmt::skip]
-pub const GLOBAL: &[Binding] = &[
+pub const GLOBAL: &[Def] = &[
     b(&[k('?')], Action::Help, "help: every key", "global", true),
     b(&[k(':')], Action::Palette, "command palette", "global", true),
     b(&[k('q')], Action::Quit, "quit", "global", true),
@@ -232,7 +391,7 @@ pub const GLOBAL: &[Binding] = &[
 ];
 
 #[rustfmt::skip]
-const MOVE: &[Binding] = &[
+pub const MOVE: &[Def] = &[
     b(&[k('k'), code(KeyCode::Up)], Action::Up, "up", "move", false),
     b(&[k('j'), code(KeyCode::Down)], Action::Down, "down", "move", false),
     b(&[k('g'), code(KeyCode::Home)], Action::Top, "top", "move", false),
@@ -242,7 +401,7 @@ const MOVE: &[Binding] = &[
 ];
 
 #[rustfmt::skip]
-pub const USERS: &[Binding] = &[
+pub const USERS: &[Def] = &[
     b(&[code(KeyCode::Enter)], Action::Open, "open the user", "users", true),
     b(&[k('/')], Action::Filter, "filter what is loaded (instant)", "users", true),
     b(&[k('f')], Action::ServerFilter, "GoTrue filter: email or name, reloads", "users", true),
@@ -267,7 +426,7 @@ pub const USERS: &[Binding] = &[
 ];
 
 #[rustfmt::skip]
-pub const DETAIL: &[Binding] = &[
+pub const DETAIL: &[Def] = &[
     b(&[k('J')], Action::ToggleRaw, "raw JSON / formatted", "user", true),
     b(&[k('R')], Action::Refresh, "reload", "user", true),
     b(&[k('y')], Action::CopyId, "copy the id", "user", true),
@@ -285,7 +444,7 @@ pub const DETAIL: &[Binding] = &[
 ];
 
 #[rustfmt::skip]
-pub const LOGIN: &[Binding] = &[
+pub const LOGIN: &[Def] = &[
     b(&[k('e'), code(KeyCode::Enter)], Action::Edit, "edit the form", "session", true),
     b(&[k('m'), code(KeyCode::Right)], Action::NextMode, "next: sign in, sign up, magic link, code, key", "session", true),
     b(&[k('M'), code(KeyCode::Left)], Action::PrevMode, "previous mode", "session", false),
@@ -296,7 +455,7 @@ pub const LOGIN: &[Binding] = &[
 
 /// While a form field has the focus: everything else is typing.
 #[rustfmt::skip]
-pub const FORM: &[Binding] = &[
+pub const FORM: &[Def] = &[
     b(&[code(KeyCode::Enter)], Action::Submit, "submit", "form", true),
     b(&[code(KeyCode::Tab), code(KeyCode::Down)], Action::NextField, "next field", "form", true),
     b(&[code(KeyCode::BackTab), code(KeyCode::Up)], Action::PrevField, "previous field", "form", false),
@@ -304,22 +463,76 @@ pub const FORM: &[Binding] = &[
     b(&[ctrl('c')], Action::ForceQuit, "quit", "form", false),
 ];
 
-/// A dialog's question, choice or result (its own line says which keys answer it).
+/// A dialog's choice: an option's own key (shown beside it), or move and Enter.
 #[rustfmt::skip]
-pub const DIALOG: &[Binding] = &[
-    b(&[code(KeyCode::Enter)], Action::Submit, "go on (choose, confirm or close)", "dialog", true),
+pub const CHOOSE: &[Def] = &[
+    b(&[code(KeyCode::Enter)], Action::Submit, "go on (choose the option in the bar)", "dialog", true),
     b(&[code(KeyCode::Esc)], Action::Back, "cancel or close", "dialog", true),
+    b(&[code(KeyCode::Up), k('k')], Action::Up, "previous option", "dialog", false),
+    b(&[code(KeyCode::Down), k('j')], Action::Down, "next option", "dialog", false),
     b(&[ctrl('c')], Action::ForceQuit, "quit", "dialog", false),
+];
+
+/// A dialog's question (what cannot be undone asks to type the target's email instead,
+/// which is a form).
+#[rustfmt::skip]
+pub const CONFIRM: &[Def] = &[
+    b(&[code(KeyCode::Enter), k('y')], Action::Submit, "go on (confirm)", "dialog", true),
+    b(&[code(KeyCode::Esc), k('n')], Action::Back, "cancel or close", "dialog", true),
+    b(&[ctrl('c')], Action::ForceQuit, "quit", "dialog", false),
+];
+
+/// A dialog while its request runs.
+#[rustfmt::skip]
+pub const WORKING: &[Def] = &[
+    b(&[code(KeyCode::Esc)], Action::Back, "close (the request still finishes)", "dialog", true),
+    b(&[ctrl('c')], Action::ForceQuit, "quit", "dialog", false),
+];
+
+/// A dialog's result or failure.
+#[rustfmt::skip]
+pub const RESULT: &[Def] = &[
+    b(&[code(KeyCode::Enter), k('q')], Action::Submit, "go on (close)", "dialog", true),
+    b(&[code(KeyCode::Esc)], Action::Back, "cancel or close", "dialog", true),
+    b(&[k('y')], Action::CopyLink, "copy what the result offers (a link)", "dialog", false),
+    b(&[ctrl('c')], Action::ForceQuit, "quit", "dialog", false),
+];
+
+/// The `?` overlay.
+#[rustfmt::skip]
+pub const HELP: &[Def] = &[
+    b(&[k('j'), code(KeyCode::Down)], Action::Down, "scroll down", "help", true),
+    b(&[k('k'), code(KeyCode::Up)], Action::Up, "scroll up", "help", true),
+    b(&[code(KeyCode::Esc)], Action::Back, "close (any other key too)", "help", true),
+];
+
+/// The `:` palette: typing narrows the list.
+#[rustfmt::skip]
+pub const PALETTE: &[Def] = &[
+    b(&[code(KeyCode::Enter)], Action::Submit, "run the action", "palette", true),
+    b(&[code(KeyCode::Esc)], Action::Back, "close", "palette", true),
+    b(&[code(KeyCode::Up)], Action::Up, "previous action", "palette", false),
+    b(&[code(KeyCode::Down)], Action::Down, "next action", "palette", false),
+    b(&[ctrl('c')], Action::ForceQuit, "quit", "palette", false),
+];
+
+/// The profile switcher (`P`).
+#[rustfmt::skip]
+pub const PROFILES: &[Def] = &[
+    b(&[code(KeyCode::Enter)], Action::Submit, "connect to the profile", "profiles", true),
+    b(&[code(KeyCode::Esc)], Action::Back, "close (any other key too)", "profiles", true),
+    b(&[k('k'), code(KeyCode::Up)], Action::Up, "previous profile", "profiles", false),
+    b(&[k('j'), code(KeyCode::Down)], Action::Down, "next profile", "profiles", false),
 ];
 
 /// The user editor's form adds its own key to the form's.
 #[rustfmt::skip]
-pub const EDIT_USER: &[Binding] = &[
+pub const EDIT_USER: &[Def] = &[
     b(&[ctrl('o')], Action::ExternalEditor, "edit as JSON in $EDITOR", "form", true),
 ];
 
 #[rustfmt::skip]
-pub const OTP: &[Binding] = &[
+pub const OTP: &[Def] = &[
     b(&[k('e'), code(KeyCode::Enter)], Action::Edit, "edit the form", "otp", true),
     b(&[k('t'), code(KeyCode::Right)], Action::NextMode, "next OTP type", "otp", true),
     b(&[k('T'), code(KeyCode::Left)], Action::PrevMode, "previous OTP type", "otp", false),
@@ -327,7 +540,7 @@ pub const OTP: &[Binding] = &[
 ];
 
 #[rustfmt::skip]
-pub const OUTBOX: &[Binding] = &[
+pub const OUTBOX: &[Def] = &[
     b(&[k('v'), code(KeyCode::Enter)], Action::UseMessage, "use it: verify the link (or enter the code)", "outbox", true),
     b(&[k('c')], Action::UseCode, "enter its code on the OTP screen", "outbox", true),
     b(&[k('u')], Action::OutboxForUser, "only the mails of the user selected in Users / everyone's", "outbox", false),
@@ -336,10 +549,25 @@ pub const OUTBOX: &[Binding] = &[
     b(&[k('r')], Action::Retry, "retry after an error", "outbox", false),
 ];
 
-pub const ACTIVITY: &[Binding] = &[];
+pub const ACTIVITY: &[Def] = &[];
 
 #[rustfmt::skip]
-pub const AUDIT: &[Binding] = &[
+pub const JOURNAL: &[Def] = &[
+    b(&[k('R')], Action::Refresh, "reload the journal", "journal", true),
+];
+
+/// The session tab's sign-out question: which sessions end.
+#[rustfmt::skip]
+pub const SIGN_OUT: &[Def] = &[
+    b(&[k('l')], Action::ScopeLocal, "sign out this session", "sign out", true),
+    b(&[k('g')], Action::ScopeGlobal, "sign out everywhere", "sign out", true),
+    b(&[k('o')], Action::ScopeOthers, "sign out the other sessions", "sign out", true),
+    b(&[code(KeyCode::Esc)], Action::Back, "keep the session", "sign out", true),
+    b(&[ctrl('c')], Action::ForceQuit, "quit", "sign out", false),
+];
+
+#[rustfmt::skip]
+pub const AUDIT: &[Def] = &[
     b(&[k('/')], Action::Filter, "GoTrue query: author:, action:, type:", "audit", true),
     b(&[k('x')], Action::ClearFilter, "clear the query", "audit", false),
     b(&[k(']')], Action::NextPage, "next page", "audit", true),
@@ -349,7 +577,7 @@ pub const AUDIT: &[Binding] = &[
 ];
 
 #[rustfmt::skip]
-pub const INVITES: &[Binding] = &[
+pub const INVITES: &[Def] = &[
     b(&[k('o')], Action::OpenFile, "open a CSV of invitations", "invites", true),
     d(&[k('S')], Action::SendInvites, "send the pending invitations", "invites", true),
     d(&[k('F')], Action::RetryFailed, "retry the failed rows", "invites", true),
@@ -358,81 +586,365 @@ pub const INVITES: &[Binding] = &[
 ];
 
 #[rustfmt::skip]
-pub const TOOLS: &[Binding] = &[
+pub const TOOLS: &[Def] = &[
     b(&[k('e'), code(KeyCode::Enter)], Action::Edit, "paste a token or cookie to inspect", "tools", true),
     b(&[k('o')], Action::EditProvider, "build a provider sign-in URL", "tools", true),
     b(&[k('y')], Action::CopyLink, "copy the provider URL", "tools", true),
 ];
 
-/// Which registry applies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Where keys mean something: every screen, dialog step and overlay has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
+    /// Keys on every screen that is not a form.
+    Global,
     Users,
     Detail,
     Login,
+    /// The session tab's question: which sessions to sign out.
+    SignOut,
     Otp,
     Outbox,
     Activity,
     Audit,
     Tools,
     Invites,
+    Journal,
+    /// A text field has the focus: everything that is not bound here is typing.
     Form,
     /// The user editor's form.
     EditUser,
-    /// A dialog that is not a form: a choice, a question, a result.
-    Dialog,
+    /// A dialog's choice.
+    Choose,
+    /// A dialog's yes-or-no question.
+    Confirm,
+    /// A dialog waiting for its answer.
+    Working,
+    /// A dialog's result or failure.
+    Result,
+    /// The `?` overlay.
+    Help,
+    /// The `:` palette.
+    Palette,
+    /// The profile switcher.
+    Profiles,
 }
 
 impl Context {
-    /// The screen's own bindings; lists get the movement keys too.
-    pub fn bindings(self) -> Vec<&'static Binding> {
-        let own: &[Binding] = match self {
+    pub const ALL: [Context; 21] = [
+        Context::Global,
+        Context::Users,
+        Context::Detail,
+        Context::Login,
+        Context::SignOut,
+        Context::Otp,
+        Context::Outbox,
+        Context::Activity,
+        Context::Audit,
+        Context::Tools,
+        Context::Invites,
+        Context::Journal,
+        Context::Form,
+        Context::EditUser,
+        Context::Choose,
+        Context::Confirm,
+        Context::Working,
+        Context::Result,
+        Context::Help,
+        Context::Palette,
+        Context::Profiles,
+    ];
+
+    /// The snake_case name of `[keys.<name>]` and `gotrue-console keys`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Users => "users",
+            Context::Detail => "detail",
+            Context::Login => "login",
+            Context::SignOut => "sign_out",
+            Context::Otp => "otp",
+            Context::Outbox => "outbox",
+            Context::Activity => "activity",
+            Context::Audit => "audit",
+            Context::Tools => "tools",
+            Context::Invites => "invites",
+            Context::Journal => "journal",
+            Context::Form => "form",
+            Context::EditUser => "edit_user",
+            Context::Choose => "choose",
+            Context::Confirm => "confirm",
+            Context::Working => "working",
+            Context::Result => "result",
+            Context::Help => "help",
+            Context::Palette => "palette",
+            Context::Profiles => "profiles",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Context> {
+        Context::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// What the context is, for `gotrue-console keys`.
+    pub fn about(self) -> &'static str {
+        match self {
+            Context::Global => "every screen that is not a form",
+            Context::Users => "the users list",
+            Context::Detail => "a user's page",
+            Context::Login => "the session tab",
+            Context::SignOut => "the session tab's sign-out question",
+            Context::Otp => "the one-time code screen",
+            Context::Outbox => "the outbox",
+            Context::Activity => "the activity tab",
+            Context::Audit => "the audit log",
+            Context::Tools => "the tools tab",
+            Context::Invites => "the invitations tab",
+            Context::Journal => "the operator journal",
+            Context::Form => "a text field with the focus (other keys type)",
+            Context::EditUser => "the user editor's form",
+            Context::Choose => "a dialog's choice (each option's own key works too)",
+            Context::Confirm => "a dialog's question",
+            Context::Working => "a dialog while its request runs",
+            Context::Result => "a dialog's result",
+            Context::Help => "the ? overlay",
+            Context::Palette => "the : palette (other keys type)",
+            Context::Profiles => "the profile switcher",
+        }
+    }
+
+    /// The built-in table; list screens get the movement keys too.
+    fn defaults(self) -> Vec<Binding> {
+        let own: &[Def] = match self {
+            Context::Global => GLOBAL,
             Context::Users => USERS,
             Context::Detail => DETAIL,
             Context::Login => LOGIN,
+            Context::SignOut => SIGN_OUT,
             Context::Otp => OTP,
             Context::Outbox => OUTBOX,
             Context::Activity => ACTIVITY,
             Context::Audit => AUDIT,
             Context::Tools => TOOLS,
             Context::Invites => INVITES,
+            Context::Journal => JOURNAL,
             Context::Form => FORM,
             Context::EditUser => EDIT_USER,
-            Context::Dialog => DIALOG,
+            Context::Choose => CHOOSE,
+            Context::Confirm => CONFIRM,
+            Context::Working => WORKING,
+            Context::Result => RESULT,
+            Context::Help => HELP,
+            Context::Palette => PALETTE,
+            Context::Profiles => PROFILES,
         };
-        let moves = match self {
+        let more: &[Def] = match self {
             Context::Users
             | Context::Detail
             | Context::Outbox
             | Context::Activity
             | Context::Audit
-            | Context::Invites => MOVE,
+            | Context::Invites
+            | Context::Journal => MOVE,
             Context::EditUser => FORM,
             _ => &[],
         };
-        own.iter().chain(moves.iter()).collect()
+        own.iter().chain(more.iter()).map(Binding::from).collect()
     }
 
-    /// Every binding in force here, screen first, then the global ones (except in a form).
-    pub fn all(self, read_only: bool) -> Vec<&'static Binding> {
-        let mut out = self.bindings();
-        if !self.is_form() {
-            out.extend(GLOBAL.iter());
-        }
-        out.retain(|b| !(read_only && b.dangerous));
-        out
-    }
-
-    /// Keys type into a field or answer a dialog: only its own keys act, not the global ones.
+    /// Keys type into a field or answer a question: only its own keys act, not the global
+    /// ones.
     pub fn is_form(self) -> bool {
-        matches!(self, Context::Form | Context::EditUser | Context::Dialog)
+        !matches!(
+            self,
+            Context::Users
+                | Context::Detail
+                | Context::Login
+                | Context::Otp
+                | Context::Outbox
+                | Context::Activity
+                | Context::Audit
+                | Context::Tools
+                | Context::Invites
+                | Context::Journal
+        )
+    }
+}
+
+/// One of the user's bindings: `[keys.<context>] <action> = "key"` (or a list; `[]` unbinds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyOverride {
+    pub context: String,
+    pub action: String,
+    pub keys: Vec<String>,
+    /// The config line it is on, for messages.
+    pub line: usize,
+}
+
+/// A binding that cannot be: which line, and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {problem}")]
+pub struct KeymapError {
+    pub line: usize,
+    pub problem: String,
+}
+
+/// The keys in force: the built-in tables with the user's bindings laid over them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Keymap {
+    /// One table per context, in `Context::ALL` order.
+    tables: Vec<Vec<Binding>>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap {
+            tables: Context::ALL.iter().map(|c| c.defaults()).collect(),
+        }
+    }
+}
+
+impl Keymap {
+    /// The defaults with `overrides` applied, or the first binding that cannot be.
+    pub fn with_overrides(overrides: &[KeyOverride]) -> Result<Keymap, KeymapError> {
+        let mut map = Keymap::default();
+        // Which line last set each (context, action): conflicts name the user's line.
+        let mut lines: Vec<(Context, Action, usize)> = Vec::new();
+        for o in overrides {
+            let err = |problem: String| KeymapError {
+                line: o.line,
+                problem,
+            };
+            let ctx = Context::from_name(&o.context).ok_or_else(|| {
+                err(format!(
+                    "`keys.{}` is not a context (contexts: {})",
+                    o.context,
+                    Context::ALL.map(Context::name).join(", ")
+                ))
+            })?;
+            let table = &mut map.tables[ctx as usize];
+            let action = Action::from_name(&o.action)
+                .filter(|a| table.iter().any(|b| b.action == *a))
+                .ok_or_else(|| {
+                    let known: Vec<String> = table.iter().map(|b| b.action.name()).collect();
+                    err(format!(
+                        "`{}` is not an action of keys.{} (its actions: {})",
+                        o.action,
+                        ctx.name(),
+                        known.join(", ")
+                    ))
+                })?;
+            let keys = o
+                .keys
+                .iter()
+                .map(|s| Key::parse(s).map_err(&err))
+                .collect::<Result<Vec<_>, _>>()?;
+            if let Some(b) = table.iter_mut().find(|b| b.action == action) {
+                b.keys = keys;
+            }
+            lines.retain(|(c, a, _)| !(*c == ctx && *a == action));
+            lines.push((ctx, action, o.line));
+        }
+        for ctx in Context::ALL {
+            if let Some((key, first, second)) = map.clash(ctx) {
+                let line = lines
+                    .iter()
+                    .rev()
+                    .find(|(c, a, _)| {
+                        (*c == ctx || *c == Context::Global) && (*a == first || *a == second)
+                    })
+                    .map_or(0, |(_, _, l)| *l);
+                return Err(KeymapError {
+                    line,
+                    problem: format!(
+                        "`{}` would do two things in keys.{}: {} and {}",
+                        key.spec(),
+                        ctx.name(),
+                        first.name(),
+                        second.name()
+                    ),
+                });
+            }
+        }
+        Ok(map)
     }
 
-    pub fn lookup(self, ev: &KeyEvent, read_only: bool) -> Option<Action> {
-        self.all(read_only)
+    /// A key bound to two actions in one context (with the global keys, outside forms).
+    pub fn clash(&self, ctx: Context) -> Option<(Key, Action, Action)> {
+        let mut seen: Vec<(Key, Action)> = Vec::new();
+        for b in self.all(ctx, false) {
+            for key in &b.keys {
+                match seen.iter().find(|(k, _)| k == key) {
+                    Some((_, other)) if *other != b.action => {
+                        return Some((*key, *other, b.action));
+                    }
+                    Some(_) => {}
+                    None => seen.push((*key, b.action)),
+                }
+            }
+        }
+        None
+    }
+
+    /// The context's own table.
+    pub fn bindings(&self, ctx: Context) -> &[Binding] {
+        &self.tables[ctx as usize]
+    }
+
+    /// Every binding in force in `ctx`: its own first, then the global ones (except in a
+    /// form); read-only hides what changes data.
+    pub fn all(&self, ctx: Context, read_only: bool) -> Vec<&Binding> {
+        let own = self.bindings(ctx).iter();
+        let global: &[Binding] = if ctx.is_form() || ctx == Context::Global {
+            &[]
+        } else {
+            self.bindings(Context::Global)
+        };
+        own.chain(global.iter())
+            .filter(|b| !(read_only && b.dangerous))
+            .filter(|b| !b.keys.is_empty())
+            .collect()
+    }
+
+    pub fn lookup(&self, ctx: Context, ev: &KeyEvent, read_only: bool) -> Option<Action> {
+        self.all(ctx, read_only)
             .into_iter()
             .find(|b| b.keys.iter().any(|key| key.matches(ev)))
             .map(|b| b.action)
+    }
+
+    /// The first key of `action` in `ctx` (or the global table), as help writes it; empty
+    /// when the user unbound it.
+    pub fn key_of(&self, ctx: Context, action: Action) -> String {
+        self.all(ctx, false)
+            .into_iter()
+            .find(|b| b.action == action)
+            .and_then(|b| b.keys.first())
+            .map(Key::label)
+            .unwrap_or_default()
+    }
+
+    /// Every context's keys, actions and descriptions, as `gotrue-console keys` prints them.
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        for ctx in Context::ALL {
+            out.push_str(&format!("[keys.{}]  # {}\n", ctx.name(), ctx.about()));
+            for b in self.bindings(ctx) {
+                let keys = if b.keys.is_empty() {
+                    "(unbound)".to_owned()
+                } else {
+                    b.keys.iter().map(Key::spec).collect::<Vec<_>>().join(", ")
+                };
+                out.push_str(&format!(
+                    "  {:<18} {:<22} {}{}\n",
+                    keys,
+                    b.action.name(),
+                    b.desc,
+                    if b.dangerous { " (changes data)" } else { "" }
+                ));
+            }
+            out.push('\n');
+        }
+        out
     }
 }
 
@@ -454,65 +966,122 @@ mod tests {
         KeyEvent::new(c, m)
     }
 
-    #[test]
-    fn lookup_finds_screen_then_global_keys() {
-        let ev = press(KeyCode::Char('/'), KeyModifiers::NONE);
-        assert_eq!(Context::Users.lookup(&ev, false), Some(Action::Filter));
-        let ev = press(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(Context::Users.lookup(&ev, false), Some(Action::Quit));
-        assert_eq!(Context::Form.lookup(&ev, false), None, "q types in a form");
-        let ev = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(Context::Form.lookup(&ev, false), Some(Action::ForceQuit));
-        let ev = press(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(Context::Users.lookup(&ev, false), Some(Action::Bottom));
-        let ev = press(KeyCode::Down, KeyModifiers::NONE);
-        assert_eq!(Context::Users.lookup(&ev, false), Some(Action::Down));
-    }
-
-    #[test]
-    fn no_key_is_bound_twice_in_one_context() {
-        for ctx in [
-            Context::Users,
-            Context::Detail,
-            Context::Login,
-            Context::Otp,
-            Context::Outbox,
-            Context::Activity,
-            Context::Audit,
-            Context::Tools,
-            Context::Invites,
-            Context::Form,
-            Context::EditUser,
-            Context::Dialog,
-        ] {
-            let all = ctx.all(false);
-            let mut seen: Vec<(Key, Action)> = Vec::new();
-            for b in &all {
-                for key in b.keys {
-                    if let Some((_, other)) = seen.iter().find(|(k, _)| k == key) {
-                        // A screen may take over a global key (Tab in a form), never twice
-                        // within its own table.
-                        let own = ctx.bindings();
-                        let in_own = own.iter().filter(|o| o.keys.contains(key)).count();
-                        assert!(
-                            in_own <= 1,
-                            "{ctx:?}: {} bound to {other:?} and {:?}",
-                            key.label(),
-                            b.action
-                        );
-                    } else {
-                        seen.push((*key, b.action));
-                    }
-                }
-            }
+    fn over(context: &str, action: &str, keys: &[&str], line: usize) -> KeyOverride {
+        KeyOverride {
+            context: context.into(),
+            action: action.into(),
+            keys: keys.iter().map(|s| (*s).to_owned()).collect(),
+            line,
         }
     }
 
     #[test]
-    fn actions_have_serde_names_for_keybinding_configs() {
+    fn lookup_finds_screen_then_global_keys() {
+        let map = Keymap::default();
+        let ev = press(KeyCode::Char('/'), KeyModifiers::NONE);
+        assert_eq!(map.lookup(Context::Users, &ev, false), Some(Action::Filter));
+        let ev = press(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(map.lookup(Context::Users, &ev, false), Some(Action::Quit));
         assert_eq!(
-            serde_json::to_string(&Action::ServerFilter).unwrap(),
-            "\"server_filter\""
+            map.lookup(Context::Form, &ev, false),
+            None,
+            "q types in a form"
+        );
+        let ev = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(
+            map.lookup(Context::Form, &ev, false),
+            Some(Action::ForceQuit)
+        );
+        let ev = press(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(map.lookup(Context::Users, &ev, false), Some(Action::Bottom));
+        let ev = press(KeyCode::Down, KeyModifiers::NONE);
+        assert_eq!(map.lookup(Context::Users, &ev, false), Some(Action::Down));
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        let map = Keymap::default();
+        for ctx in Context::ALL {
+            assert_eq!(map.clash(ctx), None, "{ctx:?}");
+        }
+    }
+
+    #[test]
+    fn key_syntax_reads_back_what_it_writes() {
+        for (spec, key) in [
+            ("o", k('o')),
+            ("O", k('O')),
+            ("shift-o", k('O')),
+            ("ctrl-o", ctrl('o')),
+            ("Ctrl-O", ctrl('o')),
+            ("enter", code(KeyCode::Enter)),
+            ("esc", code(KeyCode::Esc)),
+            ("tab", code(KeyCode::Tab)),
+            ("shift-tab", code(KeyCode::BackTab)),
+            ("f5", code(KeyCode::F(5))),
+            ("pgdn", code(KeyCode::PageDown)),
+            ("space", k(' ')),
+            ("-", k('-')),
+        ] {
+            assert_eq!(Key::parse(spec), Ok(key), "{spec}");
+            assert_eq!(Key::parse(&key.spec()), Ok(key), "{spec} → {}", key.spec());
+        }
+        let alt = Key::parse("alt-x").unwrap();
+        assert!(alt.matches(&press(KeyCode::Char('x'), KeyModifiers::ALT)));
+        assert!(!alt.matches(&press(KeyCode::Char('x'), KeyModifiers::NONE)));
+        for bad in ["", "ctrl-", "f99", "enterr", "ab"] {
+            assert!(Key::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn overrides_rebind_and_unbind() {
+        let map = Keymap::with_overrides(&[
+            over("users", "open", &["o", "enter"], 3),
+            over("global", "quit", &["ctrl-q"], 5),
+            over("users", "copy_email", &[], 6),
+        ])
+        .unwrap();
+        let o = press(KeyCode::Char('o'), KeyModifiers::NONE);
+        assert_eq!(map.lookup(Context::Users, &o, false), Some(Action::Open));
+        let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(map.lookup(Context::Users, &q, false), None);
+        let cq = press(KeyCode::Char('q'), KeyModifiers::CONTROL);
+        assert_eq!(map.lookup(Context::Detail, &cq, false), Some(Action::Quit));
+        let y = press(KeyCode::Char('Y'), KeyModifiers::SHIFT);
+        assert_eq!(map.lookup(Context::Users, &y, false), None, "unbound");
+        assert_eq!(map.key_of(Context::Users, Action::Quit), "Ctrl-q");
+    }
+
+    #[test]
+    fn bad_bindings_name_their_line() {
+        let e = Keymap::with_overrides(&[over("users", "fly", &["f"], 7)]).unwrap_err();
+        assert_eq!(e.line, 7);
+        assert!(
+            e.problem.contains("`fly` is not an action of keys.users"),
+            "{e}"
+        );
+        let e = Keymap::with_overrides(&[over("userz", "open", &["o"], 2)]).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.problem.contains("not a context"), "{e}");
+        let e = Keymap::with_overrides(&[over("users", "open", &["hyper-o"], 4)]).unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(e.problem.contains("`hyper-o` is not a key"), "{e}");
+        // `d` already diagnoses in the users list.
+        let e = Keymap::with_overrides(&[over("users", "open", &["d"], 9)]).unwrap_err();
+        assert_eq!(e.line, 9);
+        assert!(e.problem.contains("two things in keys.users"), "{e}");
+        // A global key may not collide with a screen's either.
+        let e = Keymap::with_overrides(&[over("global", "help", &["/"], 11)]).unwrap_err();
+        assert_eq!(e.line, 11);
+    }
+
+    #[test]
+    fn actions_have_serde_names_for_keybinding_configs() {
+        assert_eq!(Action::ServerFilter.name(), "server_filter");
+        assert_eq!(
+            Action::from_name("server_filter"),
+            Some(Action::ServerFilter)
         );
     }
 }

@@ -39,6 +39,12 @@ fn main() -> Result<()> {
                 doctor(cli.console).await;
                 Ok(())
             }
+            Some(Cmd::Keys) => {
+                let keys = config::keymap(config_path(&cli.console).as_deref())
+                    .map_err(|e| eyre!("{e}"))?;
+                print!("{}", keys.describe());
+                Ok(())
+            }
             Some(Cmd::ServeSsh(args)) => {
                 gotrue_console::logging::init();
                 gotrue_console::term::ssh::run(cli.console, args)
@@ -125,6 +131,8 @@ fn connector(args: &ConsoleArgs, timeout: Duration) -> Connector {
 async fn console(args: ConsoleArgs) -> Result<()> {
     let log = gotrue_console::logging::init();
     tracing::info!(log = ?log, "gotrue-console starting");
+    // A bad `[keys]` binding stops here, naming its line.
+    let keys = config::keymap(config_path(&args).as_deref()).map_err(|e| eyre!("{e}"))?;
     let timeout = args.timeout;
     let profiles = profile_names(&args);
 
@@ -145,6 +153,7 @@ async fn console(args: ConsoleArgs) -> Result<()> {
                 .service_role_key(demo.service_role_key())
         };
         let app = AppConfig {
+            keys: Default::default(),
             server: demo.url().to_owned(),
             profile: Some("demo".into()),
             read_only: args.read_only,
@@ -174,6 +183,7 @@ async fn console(args: ConsoleArgs) -> Result<()> {
 
     let mut app_config = app_config;
     app_config.mask = args.mask;
+    app_config.keys = std::sync::Arc::new(keys);
     // On the machine that serves the console over SSH, its journal is readable here too.
     app_config.journal = gotrue_console::logging::state_dir()
         .map(|d| d.join("ssh-journal.jsonl"))

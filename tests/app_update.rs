@@ -18,6 +18,7 @@ fn now() -> DateTime<Utc> {
 
 fn config() -> AppConfig {
     AppConfig {
+        keys: Default::default(),
         server: "127.0.0.1:9998".into(),
         profile: Some("test".into()),
         has_service_key: true,
@@ -128,6 +129,7 @@ fn start_asks_for_health_settings_and_users() {
 fn without_a_service_key_it_opens_on_the_session_tab_with_the_key_entry() {
     let mut app = App::new(
         AppConfig {
+            keys: Default::default(),
             has_service_key: false,
             admin_key_kind: None,
             ..config()
@@ -652,6 +654,7 @@ fn a_refreshed_session_leaves_the_user_where_they_are() {
 fn every_start_up_warning_is_counted_and_the_first_shown() {
     let mut app = App::new(
         AppConfig {
+            keys: Default::default(),
             warnings: vec![
                 "env GOTRUE_URL is set, but profile `prod` was chosen".into(),
                 "env SUPABASE_SECRET_KEY is set, but profile `prod` was chosen".into(),
@@ -668,6 +671,7 @@ fn every_start_up_warning_is_counted_and_the_first_shown() {
 
     let mut one = App::new(
         AppConfig {
+            keys: Default::default(),
             warnings: vec!["only this".into()],
             ..config()
         },

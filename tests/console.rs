@@ -93,6 +93,7 @@ fn activity_screen_at_both_sizes() {
     for (w, hgt) in [(80u16, 24u16), (120, 40)] {
         let mut app = App::new(
             AppConfig {
+                keys: Default::default(),
                 server: "http://127.0.0.1:9998".into(),
                 has_service_key: true,
                 admin_key_kind: None,
@@ -348,6 +349,7 @@ async fn switching_profile_reconnects_and_reloads() {
         Ok((
             second_client.clone(),
             AppConfig {
+                keys: Default::default(),
                 server: "http://second".into(),
                 profile: Some("second".into()),
                 has_service_key: true,
@@ -363,6 +365,7 @@ async fn switching_profile_reconnects_and_reloads() {
     )
     .unwrap();
     let cfg = AppConfig {
+        keys: Default::default(),
         server: "http://first".into(),
         profile: Some("first".into()),
         has_service_key: true,
@@ -435,6 +438,7 @@ async fn refused_and_non_admin_keys_get_their_own_panels() {
         )
         .unwrap();
         let cfg = AppConfig {
+            keys: Default::default(),
             server: "http://127.0.0.1:9998".into(),
             has_service_key: true,
             admin_key_kind: None,
@@ -657,6 +661,7 @@ async fn read_only_hides_and_refuses_every_change() {
     )
     .unwrap();
     let cfg = AppConfig {
+        keys: Default::default(),
         server: "http://127.0.0.1:9998".into(),
         has_service_key: true,
         admin_key_kind: None,
@@ -1060,6 +1065,7 @@ async fn mask_mode_hides_emails_and_phones_until_revealed() {
     )
     .unwrap();
     let cfg = AppConfig {
+        keys: Default::default(),
         server: "http://127.0.0.1:9998".into(),
         has_service_key: true,
         admin_key_kind: None,
@@ -1125,6 +1131,7 @@ async fn the_operator_journal_is_readable_in_the_console() {
     )
     .unwrap();
     let cfg = AppConfig {
+        keys: Default::default(),
         server: "http://127.0.0.1:9998".into(),
         has_service_key: true,
         admin_key_kind: None,

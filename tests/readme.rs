@@ -1,7 +1,7 @@
 //! The README's key table stays true: every key the registry binds, with its description,
 //! is in it.
 
-use gotrue_console::keys::Context;
+use gotrue_console::keys::{Context, Keymap};
 
 #[test]
 fn readme_key_table_names_every_binding() {
@@ -9,27 +9,14 @@ fn readme_key_table_names_every_binding() {
     let table_start = readme.find("## Keys").expect("a Keys section");
     let table = &readme[table_start..];
     let table = &table[..table.find("\n## ").unwrap_or(table.len())];
-    let contexts = [
-        Context::Users,
-        Context::Detail,
-        Context::Login,
-        Context::Otp,
-        Context::Outbox,
-        Context::Activity,
-        Context::Audit,
-        Context::Tools,
-        Context::Invites,
-        Context::Form,
-        Context::EditUser,
-        Context::Dialog,
-    ];
+    let keys = Keymap::default();
     let mut missing = Vec::new();
-    for ctx in contexts {
-        for b in ctx.all(false) {
+    for ctx in Context::ALL {
+        for b in keys.all(ctx, false) {
             if !table.contains(b.desc) {
                 missing.push(format!("{ctx:?}: `{}`", b.desc));
             }
-            for key in b.keys {
+            for key in &b.keys {
                 let label = key.label();
                 if !table.contains(&format!("`{label}`"))
                     && !table.contains(&format!("{label}`"))

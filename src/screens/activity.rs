@@ -3,6 +3,8 @@
 
 use crate::gotrue::RequestLog;
 use crate::keys::Action;
+use crate::keys::Context;
+use crate::screens::{Ctx, Screen, View};
 use crate::widgets::theme;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -31,8 +33,14 @@ impl ActivityScreen {
     pub fn entries(&self) -> impl Iterator<Item = &RequestLog> {
         self.entries.iter().map(|(_, l)| l)
     }
+}
 
-    pub fn on_action(&mut self, action: Action) -> bool {
+impl Screen for ActivityScreen {
+    fn context(&self) -> Context {
+        Context::Activity
+    }
+
+    fn on_action(&mut self, action: Action, _ctx: &mut Ctx) -> bool {
         let last = self.entries.len().saturating_sub(1);
         match action {
             Action::Up => self.scroll = self.scroll.saturating_sub(1),
@@ -46,7 +54,7 @@ impl ActivityScreen {
         true
     }
 
-    pub fn draw(&self, frame: &mut Frame, area: Rect) {
+    fn draw(&self, frame: &mut Frame, area: Rect, _view: &View) {
         let rows = self.entries.iter().rev().skip(self.scroll).map(|(at, l)| {
             let status = l
                 .status

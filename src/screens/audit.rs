@@ -4,11 +4,12 @@
 use crate::command::{ApiCall, ApiReply, RequestId};
 use crate::gotrue::{AuditEntry, GoTrueError};
 use crate::keys::Action;
+use crate::keys::Context;
 use crate::screens::{Ctx, Level};
+use crate::screens::{Screen, View};
 use crate::widgets::{panel, theme, thousands, time};
-use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::crossterm::event::{Event, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
@@ -58,51 +59,32 @@ impl AuditScreen {
         }));
         self.page = page.max(1);
     }
+}
 
-    pub fn on_reply(
-        &mut self,
-        id: RequestId,
-        result: Result<ApiReply, GoTrueError>,
-        ctx: &mut Ctx,
-    ) {
-        if self.pending != Some(id) {
-            return;
-        }
-        self.pending = None;
-        self.loaded = true;
-        match result {
-            Ok(ApiReply::Audit(page)) => {
-                self.entries = page.entries;
-                self.total = page.total;
-                self.last_page = page.last_page;
-                self.selected = 0;
-                self.error = None;
-            }
-            Ok(_) => {}
-            Err(e) => {
-                ctx.flash(Level::Error, format!("Loading the audit log failed: {e}"));
-                self.error = Some(e);
-            }
+impl Screen for AuditScreen {
+    fn context(&self) -> Context {
+        if self.editing {
+            Context::Form
+        } else {
+            Context::Audit
         }
     }
 
-    pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
-        match key.code {
-            KeyCode::Esc => self.editing = false,
-            KeyCode::Enter => {
-                self.editing = false;
-                let q = self.input.value().trim().to_owned();
-                self.query = (!q.is_empty()).then_some(q);
-                self.load(1, ctx);
-            }
-            _ => {
-                self.input.handle_event(&Event::Key(key));
-            }
-        }
-    }
-
-    pub fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
         let last = self.entries.len().saturating_sub(1);
+        if self.editing {
+            match action {
+                Action::Back => self.editing = false,
+                Action::Submit => {
+                    self.editing = false;
+                    let q = self.input.value().trim().to_owned();
+                    self.query = (!q.is_empty()).then_some(q);
+                    self.load(1, ctx);
+                }
+                _ => return false,
+            }
+            return true;
+        }
         match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Down => self.selected = (self.selected + 1).min(last),
@@ -135,7 +117,34 @@ impl AuditScreen {
         true
     }
 
-    pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>) {
+    fn on_text(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
+        self.input.handle_event(&Event::Key(key));
+    }
+
+    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
+        if self.pending != Some(id) {
+            return;
+        }
+        self.pending = None;
+        self.loaded = true;
+        match result {
+            Ok(ApiReply::Audit(page)) => {
+                self.entries = page.entries;
+                self.total = page.total;
+                self.last_page = page.last_page;
+                self.selected = 0;
+                self.error = None;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                ctx.flash(Level::Error, format!("Loading the audit log failed: {e}"));
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let now = view.now;
         let [query_area, table_area, detail_area] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Fill(1),

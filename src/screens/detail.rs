@@ -4,8 +4,10 @@
 use crate::command::{ApiCall, ApiReply, Command, RequestId};
 use crate::gotrue::{GoTrueError, User, UserId};
 use crate::keys::Action;
+use crate::keys::Context;
 use crate::screens::users::UserRow;
 use crate::screens::{Ctx, Level};
+use crate::screens::{Screen, View};
 use crate::widgets::mask::mask_label;
 use crate::widgets::{panel, theme, time};
 use chrono::{DateTime, Utc};
@@ -86,109 +88,6 @@ impl DetailScreen {
 
     pub fn owns(&self, id: RequestId) -> bool {
         self.pending == Some(id)
-    }
-
-    pub fn on_reply(
-        &mut self,
-        id: RequestId,
-        result: Result<ApiReply, GoTrueError>,
-        ctx: &mut Ctx,
-    ) {
-        if self.pending != Some(id) {
-            return;
-        }
-        self.pending = None;
-        match result {
-            Ok(ApiReply::User(user)) => {
-                self.user = Some(user);
-                self.error = None;
-            }
-            Ok(_) => {}
-            Err(e) => {
-                ctx.flash(Level::Error, format!("Loading the user failed: {e}"));
-                self.error = Some(e);
-            }
-        }
-    }
-
-    pub fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
-        match action {
-            Action::Up => self.scroll = self.scroll.saturating_sub(1),
-            Action::Down => self.scroll = self.scroll.saturating_add(1),
-            Action::PageUp => self.scroll = self.scroll.saturating_sub(self.page),
-            Action::PageDown => self.scroll = self.scroll.saturating_add(self.page),
-            Action::Top => self.scroll = 0,
-            Action::Bottom => self.scroll = u16::MAX / 2,
-            Action::ToggleRaw => {
-                self.raw = !self.raw;
-                self.scroll = 0;
-            }
-            Action::Refresh | Action::Retry => self.reload(ctx),
-            Action::CopyId => {
-                ctx.commands.push(Command::Copy(self.id.to_string()));
-                ctx.flash(Level::Info, format!("Copied the id {}", self.id));
-            }
-            Action::CopyEmail => {
-                let email = self
-                    .user
-                    .as_ref()
-                    .map(|u| u.email.clone())
-                    .or_else(|| self.summary.as_ref().map(|s| s.email.clone()))
-                    .unwrap_or_default();
-                if email.is_empty() {
-                    ctx.flash(Level::Warn, "This user has no email");
-                } else {
-                    ctx.commands.push(Command::Copy(email.clone()));
-                    ctx.flash(Level::Info, format!("Copied {email}"));
-                }
-            }
-            _ => return false,
-        }
-        true
-    }
-
-    pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>, mask: bool) {
-        let mode = if self.raw { "raw JSON" } else { "details" };
-        let block = Block::default().borders(Borders::ALL).title(Span::styled(
-            format!(" {} · {mode} ", mask_label(&self.title(), mask)),
-            theme::title(),
-        ));
-        let mut lines = Vec::new();
-        if let Some(err) = &self.error {
-            lines.extend(panel::error_lines("Loading the user", err));
-            lines.push(Line::from(vec![
-                Span::styled("r", theme::key()),
-                Span::raw(" retry   "),
-                Span::styled("Esc", theme::key()),
-                Span::raw(" back"),
-            ]));
-            lines.push(Line::raw(""));
-        }
-        match (&self.user, self.raw) {
-            (Some(_), true) if mask => {
-                lines.push(Line::styled(
-                    "The raw JSON holds emails and phone numbers: * reveals them first.",
-                    theme::warn(),
-                ));
-            }
-            (Some(user), true) => {
-                let text = serde_json::to_string_pretty(user.as_ref()).unwrap_or_default();
-                lines.extend(text.lines().map(|l| Line::raw(l.to_owned())));
-            }
-            (Some(user), false) => lines.extend(user_lines(user, now, mask)),
-            (None, _) if self.pending.is_some() => {
-                lines.push(Line::styled("Loading…", theme::dim()));
-            }
-            (None, _) => {}
-        }
-        let max_scroll = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
-        frame.render_widget(
-            Paragraph::new(lines)
-                .block(block)
-                .wrap(Wrap { trim: false })
-                .scroll((self.scroll.min(max_scroll), 0)),
-            area,
-        );
     }
 }
 
@@ -370,4 +269,110 @@ fn user_lines(u: &User, now: DateTime<Utc>, mask: bool) -> Vec<Line<'static>> {
         out.extend(json_lines(&u.extra));
     }
     out
+}
+
+impl Screen for DetailScreen {
+    fn context(&self) -> Context {
+        Context::Detail
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        match action {
+            Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::Down => self.scroll = self.scroll.saturating_add(1),
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(self.page),
+            Action::PageDown => self.scroll = self.scroll.saturating_add(self.page),
+            Action::Top => self.scroll = 0,
+            Action::Bottom => self.scroll = u16::MAX / 2,
+            Action::ToggleRaw => {
+                self.raw = !self.raw;
+                self.scroll = 0;
+            }
+            Action::Refresh | Action::Retry => self.reload(ctx),
+            Action::CopyId => {
+                ctx.commands.push(Command::Copy(self.id.to_string()));
+                ctx.flash(Level::Info, format!("Copied the id {}", self.id));
+            }
+            Action::CopyEmail => {
+                let email = self
+                    .user
+                    .as_ref()
+                    .map(|u| u.email.clone())
+                    .or_else(|| self.summary.as_ref().map(|s| s.email.clone()))
+                    .unwrap_or_default();
+                if email.is_empty() {
+                    ctx.flash(Level::Warn, "This user has no email");
+                } else {
+                    ctx.commands.push(Command::Copy(email.clone()));
+                    ctx.flash(Level::Info, format!("Copied {email}"));
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
+        if self.pending != Some(id) {
+            return;
+        }
+        self.pending = None;
+        match result {
+            Ok(ApiReply::User(user)) => {
+                self.user = Some(user);
+                self.error = None;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                ctx.flash(Level::Error, format!("Loading the user failed: {e}"));
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let (now, mask) = (view.now, view.masked);
+        let mode = if self.raw { "raw JSON" } else { "details" };
+        let block = Block::default().borders(Borders::ALL).title(Span::styled(
+            format!(" {} · {mode} ", mask_label(&self.title(), mask)),
+            theme::title(),
+        ));
+        let mut lines = Vec::new();
+        if let Some(err) = &self.error {
+            lines.extend(panel::error_lines("Loading the user", err));
+            lines.push(view.hints(&[
+                (Context::Detail, Action::Retry, "retry"),
+                (Context::Global, Action::Back, "back"),
+            ]));
+            lines.push(Line::raw(""));
+        }
+        match (&self.user, self.raw) {
+            (Some(_), true) if mask => {
+                lines.push(Line::styled(
+                    format!(
+                        "The raw JSON holds emails and phone numbers: {} reveals them first.",
+                        view.key(Context::Global, Action::ToggleMask)
+                    ),
+                    theme::warn(),
+                ));
+            }
+            (Some(user), true) => {
+                let text = serde_json::to_string_pretty(user.as_ref()).unwrap_or_default();
+                lines.extend(text.lines().map(|l| Line::raw(l.to_owned())));
+            }
+            (Some(user), false) => lines.extend(user_lines(user, now, mask)),
+            (None, _) if self.pending.is_some() => {
+                lines.push(Line::styled("Loading…", theme::dim()));
+            }
+            (None, _) => {}
+        }
+        let max_scroll = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(block)
+                .wrap(Wrap { trim: false })
+                .scroll((self.scroll.min(max_scroll), 0)),
+            area,
+        );
+    }
 }

@@ -4,13 +4,12 @@
 
 use crate::command::{ApiCall, ApiReply, RequestId};
 use crate::gotrue::{AuditEntry, FactorStatus, GoTrueError, Settings, User, UserId};
+use crate::keys::Action;
 use crate::screens::dialog::{Dialog, DialogEvent, Flow, Step};
 use crate::screens::{Ctx, Level};
 use crate::widgets::{theme, time};
 use chrono::{DateTime, Duration, Utc};
-use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
-use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
@@ -283,15 +282,11 @@ impl Diagnose {
 }
 
 impl Flow for Diagnose {
-    fn on_key(&mut self, key: KeyEvent, _ctx: &mut Ctx) -> bool {
-        !matches!(self.dialog.on_key(key), DialogEvent::Close)
+    fn on_key(&mut self, key: KeyEvent, action: Option<Action>, _ctx: &mut Ctx) -> bool {
+        !matches!(self.dialog.on_key(key, action), DialogEvent::Close)
     }
 
     fn on_paste(&mut self, _text: &str) {}
-
-    fn owns(&self, id: RequestId) -> bool {
-        self.user_req == Some(id) || self.audit_req == Some(id)
-    }
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
         if self.user_req == Some(id) {
@@ -327,12 +322,8 @@ impl Flow for Diagnose {
         matches!(self.dialog.step, Step::Done { .. })
     }
 
-    fn is_typing(&self) -> bool {
-        false
-    }
-
-    fn draw(&self, frame: &mut Frame, area: Rect) {
-        self.dialog.draw(frame, area);
+    fn dialog(&self) -> &Dialog {
+        &self.dialog
     }
 }
 

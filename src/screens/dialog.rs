@@ -3,39 +3,44 @@
 //! `user_actions` decide what each step means; this only keeps keys and drawing in one place.
 
 use crate::gotrue::GoTrueError;
+use crate::keys::{Action, Context};
+use crate::screens::{Ctx, View};
 use crate::widgets::field::Field;
 use crate::widgets::{centered, panel, theme};
 use ratatui::Frame;
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use tui_input::backend::crossterm::EventHandler;
 
-/// An admin action running in a dialog: the app routes keys, pastes and answers to it.
+/// An admin action running in a dialog: the app routes keys (with the action its step's
+/// context binds them to), pastes and answers to it.
 pub trait Flow: Send {
     /// Returns false when the dialog closed.
-    fn on_key(&mut self, key: KeyEvent, ctx: &mut crate::screens::Ctx) -> bool;
+    fn on_key(&mut self, key: KeyEvent, action: Option<Action>, ctx: &mut Ctx) -> bool;
     fn on_paste(&mut self, text: &str);
-    fn owns(&self, id: crate::command::RequestId) -> bool;
     fn on_reply(
         &mut self,
         id: crate::command::RequestId,
         result: Result<crate::command::ApiReply, GoTrueError>,
-        ctx: &mut crate::screens::Ctx,
+        ctx: &mut Ctx,
     );
     /// A result, a failure or a question is on screen: nothing is running.
     fn is_finished(&self) -> bool;
-    fn is_typing(&self) -> bool;
-    /// The keys in force (footer and help): a form's while typing, else a dialog's.
-    fn context(&self) -> crate::keys::Context {
-        if self.is_typing() {
-            crate::keys::Context::Form
-        } else {
-            crate::keys::Context::Dialog
-        }
+    /// The dialog on screen.
+    fn dialog(&self) -> &Dialog;
+    /// The keys in force (footer and help): those of the dialog's step.
+    fn context(&self) -> Context {
+        self.dialog().context()
     }
-    fn draw(&self, frame: &mut Frame, area: Rect);
+    /// Keys are text for a field (so `q` types rather than quits).
+    fn is_typing(&self) -> bool {
+        matches!(self.context(), Context::Form | Context::EditUser)
+    }
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
+        self.dialog().draw(frame, area, view);
+    }
 }
 
 /// One option of a `Choose` step: a key, what it does, and an id for the flow.
@@ -175,42 +180,56 @@ impl Dialog {
         }
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> DialogEvent {
-        if key.code == KeyCode::Esc {
+    /// The context of the step on screen.
+    pub fn context(&self) -> Context {
+        match &self.step {
+            Step::Choose { .. } => Context::Choose,
+            Step::Form { .. } | Step::Confirm { typed: Some(_), .. } => Context::Form,
+            Step::Confirm { typed: None, .. } => Context::Confirm,
+            Step::Working(_) => Context::Working,
+            Step::Done { .. } => Context::Result,
+        }
+    }
+
+    /// A key, with the action the step's context binds it to (if any).
+    pub fn on_key(&mut self, key: KeyEvent, action: Option<Action>) -> DialogEvent {
+        if action == Some(Action::Back) {
             return DialogEvent::Close;
         }
         match &mut self.step {
             Step::Choose {
                 options, selected, ..
-            } => match key.code {
-                KeyCode::Up | KeyCode::Char('k') => {
+            } => match action {
+                Some(Action::Up) => {
                     *selected = selected.saturating_sub(1);
                     DialogEvent::None
                 }
-                KeyCode::Down | KeyCode::Char('j') => {
+                Some(Action::Down) => {
                     *selected = (*selected + 1).min(options.len().saturating_sub(1));
                     DialogEvent::None
                 }
-                KeyCode::Enter => options
+                Some(Action::Submit) => options
                     .get(*selected)
                     .map(|c| DialogEvent::Chosen(c.id))
                     .unwrap_or(DialogEvent::None),
-                KeyCode::Char(c) => options
-                    .iter()
-                    .find(|o| o.key == c)
-                    .map(|o| DialogEvent::Chosen(o.id))
-                    .unwrap_or(DialogEvent::None),
-                _ => DialogEvent::None,
+                _ => match key.code {
+                    KeyCode::Char(c) => options
+                        .iter()
+                        .find(|o| o.key == c)
+                        .map(|o| DialogEvent::Chosen(o.id))
+                        .unwrap_or(DialogEvent::None),
+                    _ => DialogEvent::None,
+                },
             },
-            Step::Form { fields, focus, .. } => match key.code {
-                KeyCode::Enter => {
+            Step::Form { fields, focus, .. } => match action {
+                Some(Action::Submit) => {
                     DialogEvent::Submitted(fields.iter().map(|f| f.value().to_owned()).collect())
                 }
-                KeyCode::Tab | KeyCode::Down => {
+                Some(Action::NextField) => {
                     *focus = (*focus + 1) % fields.len().max(1);
                     DialogEvent::None
                 }
-                KeyCode::BackTab | KeyCode::Up => {
+                Some(Action::PrevField) => {
                     let n = fields.len().max(1);
                     *focus = (*focus + n - 1) % n;
                     DialogEvent::None
@@ -223,11 +242,10 @@ impl Dialog {
                     DialogEvent::None
                 }
             },
-            Step::Confirm { typed, .. } => match (typed, key.code) {
-                (None, KeyCode::Enter | KeyCode::Char('y')) => DialogEvent::Confirmed,
-                (None, KeyCode::Char('n')) => DialogEvent::Close,
+            Step::Confirm { typed, .. } => match (typed, action) {
+                (None, Some(Action::Submit)) => DialogEvent::Confirmed,
                 (None, _) => DialogEvent::None,
-                (Some((expected, field)), KeyCode::Enter) => {
+                (Some((expected, field)), Some(Action::Submit)) => {
                     if field.value().trim().eq_ignore_ascii_case(expected.trim()) {
                         DialogEvent::Confirmed
                     } else {
@@ -235,6 +253,7 @@ impl Dialog {
                         DialogEvent::None
                     }
                 }
+                (Some(_), Some(Action::NextField | Action::PrevField)) => DialogEvent::None,
                 (Some((_, field)), _) => {
                     field.error = None;
                     field.input.handle_event(&Event::Key(key));
@@ -242,18 +261,18 @@ impl Dialog {
                 }
             },
             Step::Working(_) => DialogEvent::None,
-            Step::Done { copy, .. } => match key.code {
-                KeyCode::Char('y') if !key.modifiers.contains(KeyModifiers::CONTROL) => copy
+            Step::Done { copy, .. } => match action {
+                Some(Action::CopyLink) => copy
                     .clone()
                     .map(DialogEvent::Copy)
                     .unwrap_or(DialogEvent::None),
-                KeyCode::Enter | KeyCode::Char('q') => DialogEvent::Close,
+                Some(Action::Submit) => DialogEvent::Close,
                 _ => DialogEvent::None,
             },
         }
     }
 
-    fn body(&self) -> (Vec<Line<'static>>, Vec<(usize, &Field)>) {
+    fn body(&self, view: &View) -> (Vec<Line<'static>>, Vec<(usize, &Field)>) {
         let mut lines: Vec<Line<'static>> = Vec::new();
         let mut fields = Vec::new();
         match &self.step {
@@ -276,8 +295,15 @@ impl Dialog {
                     });
                 }
                 lines.push(Line::raw(""));
+                let c = Context::Choose;
                 lines.push(Line::styled(
-                    "a key or ↑↓ Enter to choose · Esc cancels",
+                    format!(
+                        "a key or {}{} {} to choose · {} cancels",
+                        view.key(c, Action::Up),
+                        view.key(c, Action::Down),
+                        view.key(c, Action::Submit),
+                        view.key(c, Action::Back)
+                    ),
                     theme::dim(),
                 ));
             }
@@ -291,8 +317,14 @@ impl Dialog {
                     lines.push(Line::raw(""));
                 }
                 lines.push(Line::raw(""));
+                let c = Context::Form;
                 lines.push(Line::styled(
-                    "Enter submits · Tab next field · Esc cancels",
+                    format!(
+                        "{} submits · {} next field · {} cancels",
+                        view.key(c, Action::Submit),
+                        view.key(c, Action::NextField),
+                        view.key(c, Action::Back)
+                    ),
                     theme::dim(),
                 ));
             }
@@ -310,23 +342,47 @@ impl Dialog {
                         ]));
                         fields.push((lines.len(), f));
                         lines.push(Line::raw(""));
-                        lines.push(Line::styled("Enter confirms · Esc cancels", theme::dim()));
+                        let c = Context::Form;
+                        lines.push(Line::styled(
+                            format!(
+                                "{} confirms · {} cancels",
+                                view.key(c, Action::Submit),
+                                view.key(c, Action::Back)
+                            ),
+                            theme::dim(),
+                        ));
                     }
-                    None => lines.push(Line::styled(
-                        "y or Enter confirms · n or Esc cancels",
-                        theme::dim(),
-                    )),
+                    None => {
+                        let c = Context::Confirm;
+                        lines.push(Line::styled(
+                            format!(
+                                "{} confirms · {} cancels",
+                                view.keys_or(c, Action::Submit),
+                                view.keys_or(c, Action::Back)
+                            ),
+                            theme::dim(),
+                        ))
+                    }
                 }
             }
             Step::Working(what) => lines.push(Line::styled(format!("{what}…"), theme::info())),
             Step::Done { lines: done, copy } => {
                 lines.extend(done.iter().cloned());
                 lines.push(Line::raw(""));
+                let c = Context::Result;
+                let close = format!(
+                    "{} or {} closes",
+                    view.key(c, Action::Submit),
+                    view.key(c, Action::Back)
+                );
                 lines.push(Line::styled(
                     if copy.is_some() {
-                        "y copies the link · Enter or Esc closes"
+                        format!(
+                            "{} copies the link · {close}",
+                            view.key(c, Action::CopyLink)
+                        )
                     } else {
-                        "Enter or Esc closes"
+                        close
                     },
                     theme::dim(),
                 ));
@@ -343,8 +399,8 @@ impl Dialog {
         (lines, fields)
     }
 
-    pub fn draw(&self, frame: &mut Frame, area: Rect) {
-        let (lines, fields) = self.body();
+    pub fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let (lines, fields) = self.body(view);
         let width = 76.min(area.width);
         // Long lines (links) wrap: count the rows they take.
         let inner_width = usize::from(width.saturating_sub(2)).max(1);

@@ -10,9 +10,7 @@ use crate::screens::dialog::{Dialog, DialogEvent, Flow, Step};
 use crate::screens::{Ctx, Effect, Level};
 use crate::widgets::field::Field;
 use crate::widgets::theme;
-use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
-use ratatui::layout::Rect;
 use ratatui::text::Line;
 use serde_json::{Map, Value};
 
@@ -211,14 +209,12 @@ impl EditUser {
 }
 
 impl Flow for EditUser {
-    fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> bool {
-        if self.stage == Stage::Form
-            && Context::EditUser.lookup(&key, false) == Some(Action::ExternalEditor)
-        {
+    fn on_key(&mut self, key: KeyEvent, action: Option<Action>, ctx: &mut Ctx) -> bool {
+        if self.stage == Stage::Form && action == Some(Action::ExternalEditor) {
             self.open_editor(ctx);
             return true;
         }
-        match self.dialog.on_key(key) {
+        match self.dialog.on_key(key, action) {
             DialogEvent::Close => {
                 if self.stage == Stage::Confirm {
                     // n / Esc on the preview returns to the form rather than losing it.
@@ -245,10 +241,6 @@ impl Flow for EditUser {
 
     fn on_paste(&mut self, text: &str) {
         self.dialog.on_paste(text);
-    }
-
-    fn owns(&self, id: RequestId) -> bool {
-        self.pending == Some(id)
     }
 
     fn is_finished(&self) -> bool {
@@ -310,19 +302,14 @@ impl Flow for EditUser {
         }
     }
 
-    fn draw(&self, frame: &mut Frame, area: Rect) {
-        self.dialog.draw(frame, area);
-    }
-
-    fn is_typing(&self) -> bool {
-        self.dialog.is_typing()
+    fn dialog(&self) -> &Dialog {
+        &self.dialog
     }
 
     fn context(&self) -> Context {
         match self.stage {
             Stage::Form => Context::EditUser,
-            _ if self.is_typing() => Context::Form,
-            _ => Context::Dialog,
+            _ => self.dialog.context(),
         }
     }
 }

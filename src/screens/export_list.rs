@@ -4,13 +4,12 @@
 use crate::command::{ApiCall, ApiReply, RequestId};
 use crate::export::ExportFormat;
 use crate::gotrue::{GoTrueError, UserId};
+use crate::keys::Action;
 use crate::screens::dialog::{Dialog, DialogEvent, Flow, Step};
 use crate::screens::{Ctx, Level};
 use crate::widgets::field::Field;
 use crate::widgets::{theme, thousands};
-use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
-use ratatui::layout::Rect;
 use ratatui::text::Line;
 use std::path::PathBuf;
 
@@ -58,8 +57,8 @@ impl ExportList {
 }
 
 impl Flow for ExportList {
-    fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> bool {
-        match self.dialog.on_key(key) {
+    fn on_key(&mut self, key: KeyEvent, action: Option<Action>, ctx: &mut Ctx) -> bool {
+        match self.dialog.on_key(key, action) {
             DialogEvent::Close => false,
             DialogEvent::Submitted(values) => {
                 let path = PathBuf::from(values.first().map(|v| v.trim()).unwrap_or_default());
@@ -90,10 +89,6 @@ impl Flow for ExportList {
         self.dialog.on_paste(text);
     }
 
-    fn owns(&self, id: RequestId) -> bool {
-        self.pending == Some(id)
-    }
-
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
         if self.pending != Some(id) {
             return;
@@ -122,11 +117,7 @@ impl Flow for ExportList {
         self.done || (self.pending.is_none() && (self.dialog.error.is_some()))
     }
 
-    fn is_typing(&self) -> bool {
-        self.dialog.is_typing()
-    }
-
-    fn draw(&self, frame: &mut Frame, area: Rect) {
-        self.dialog.draw(frame, area);
+    fn dialog(&self) -> &Dialog {
+        &self.dialog
     }
 }

@@ -1,13 +1,13 @@
 //! `?`: every key in force here, generated from the key registry.
 
-use crate::keys::{Context, keys_label};
+use crate::keys::{Action, Context, Keymap, keys_label};
 use crate::widgets::{centered, theme};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-pub fn lines(context: Context, read_only: bool) -> Vec<Line<'static>> {
+pub fn lines(keys: &Keymap, context: Context, read_only: bool) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     if read_only {
         out.push(Line::styled(
@@ -17,7 +17,7 @@ pub fn lines(context: Context, read_only: bool) -> Vec<Line<'static>> {
         out.push(Line::raw(""));
     }
     let mut group = "";
-    for b in context.all(read_only) {
+    for b in keys.all(context, read_only) {
         if b.group != group {
             if !out.is_empty() && !group.is_empty() {
                 out.push(Line::raw(""));
@@ -33,8 +33,15 @@ pub fn lines(context: Context, read_only: bool) -> Vec<Line<'static>> {
     out
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, context: Context, read_only: bool, scroll: u16) {
-    let lines = lines(context, read_only);
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    keys: &Keymap,
+    context: Context,
+    read_only: bool,
+    scroll: u16,
+) {
+    let lines = lines(keys, context, read_only);
     let height = (lines.len() as u16 + 2).min(area.height);
     let popup = centered(area, 78.min(area.width), height);
     frame.render_widget(Clear, popup);
@@ -45,7 +52,12 @@ pub fn draw(frame: &mut Frame, area: Rect, context: Context, read_only: bool, sc
                     .borders(Borders::ALL)
                     .border_style(theme::focused_border())
                     .title(Span::styled(
-                        " Keys · Esc closes · j/k scroll ",
+                        format!(
+                            " Keys · {} closes · {}/{} scroll ",
+                            keys.key_of(Context::Help, Action::Back),
+                            keys.key_of(Context::Help, Action::Down),
+                            keys.key_of(Context::Help, Action::Up)
+                        ),
                         theme::title(),
                     )),
             )

@@ -7,11 +7,13 @@ use crate::bulk::{InviteBatch, InviteEvent, RowStatus, RunEnd};
 use crate::command::{ApiCall, ApiReply, Command, RequestId};
 use crate::gotrue::GoTrueError;
 use crate::keys::Action;
+use crate::keys::Context;
 use crate::screens::{Ctx, Effect, Level};
+use crate::screens::{Screen, View};
 use crate::widgets::field::Field;
 use crate::widgets::{panel, theme, thousands};
 use ratatui::Frame;
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::crossterm::event::{Event, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -71,6 +73,21 @@ fn status_detail(s: &RowStatus) -> String {
 }
 
 impl InvitesScreen {
+    /// A path was typed at the prompt.
+    fn prompted(&mut self, prompt: Prompt, path: PathBuf, ctx: &mut Ctx) {
+        match prompt {
+            Prompt::OpenCsv => self.read = Some(ctx.request(ApiCall::ReadInvites(path))),
+            Prompt::WriteResults => {
+                if let Some(b) = &self.batch {
+                    self.write = Some(ctx.request(ApiCall::WriteInviteResults {
+                        path,
+                        batch: Box::new(b.clone()),
+                    }));
+                }
+            }
+        }
+    }
+
     pub fn is_editing(&self) -> bool {
         self.prompt.is_some()
     }
@@ -91,70 +108,57 @@ impl InvitesScreen {
         [self.run, self.read, self.write].contains(&Some(id))
     }
 
-    /// A pasted list becomes the batch (unless one is running).
-    pub fn on_paste(&mut self, text: &str, ctx: &mut Ctx) {
-        if let Some((_, f)) = self.prompt.as_mut() {
-            let v = format!("{}{}", f.value(), text.trim());
-            f.set(v);
+    fn send(&mut self, ctx: &mut Ctx) {
+        if self.run.is_some() {
+            ctx.flash(Level::Warn, "Already sending");
             return;
         }
-        if self.run.is_some() {
+        let Some(b) = self.batch.as_mut() else {
+            ctx.flash(Level::Warn, "No batch yet: paste a list or open a CSV (o)");
+            return;
+        };
+        // Rows left "sending" by an interrupted run go back to pending (and stay in doubt).
+        b.interrupted();
+        let jobs = b.to_send();
+        if jobs.is_empty() {
             ctx.flash(
-                Level::Warn,
-                "A batch is being sent: cancel it (C) before pasting another",
+                Level::Info,
+                "Nothing to send: every row is settled (F retries the failed ones)",
             );
             return;
         }
-        let batch = InviteBatch::from_text(text);
-        let c = batch.counts();
-        ctx.flash(
-            Level::Info,
-            format!(
-                "{} rows: {} to send, {} invalid, {} duplicates",
-                c.total(),
-                c.pending,
-                c.invalid,
-                c.duplicate
-            ),
-        );
-        self.batch = Some(batch);
-        self.selected = 0;
+        ctx.flash(Level::Info, format!("Sending {} invitations…", jobs.len()));
         self.last_end = None;
         self.error = None;
+        self.run = Some(ctx.request(ApiCall::RunInvites(jobs)));
     }
+}
 
-    pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
-        let Some((prompt, field)) = self.prompt.as_mut() else {
-            return;
-        };
-        match key.code {
-            KeyCode::Esc => self.prompt = None,
-            KeyCode::Enter => {
-                let path = PathBuf::from(field.value().trim());
-                let prompt = *prompt;
-                self.prompt = None;
-                if path.as_os_str().is_empty() {
-                    return;
-                }
-                match prompt {
-                    Prompt::OpenCsv => self.read = Some(ctx.request(ApiCall::ReadInvites(path))),
-                    Prompt::WriteResults => {
-                        if let Some(b) = &self.batch {
-                            self.write = Some(ctx.request(ApiCall::WriteInviteResults {
-                                path,
-                                batch: Box::new(b.clone()),
-                            }));
-                        }
-                    }
-                }
-            }
-            _ => {
-                field.input.handle_event(&Event::Key(key));
-            }
+impl Screen for InvitesScreen {
+    fn context(&self) -> Context {
+        if self.is_editing() {
+            Context::Form
+        } else {
+            Context::Invites
         }
     }
 
-    pub fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        if let Some((prompt, field)) = self.prompt.as_ref() {
+            match action {
+                Action::Back => self.prompt = None,
+                Action::Submit => {
+                    let path = PathBuf::from(field.value().trim());
+                    let prompt = *prompt;
+                    self.prompt = None;
+                    if !path.as_os_str().is_empty() {
+                        self.prompted(prompt, path, ctx);
+                    }
+                }
+                _ => return false,
+            }
+            return true;
+        }
         let rows = self.batch.as_ref().map_or(0, |b| b.rows.len());
         match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
@@ -201,37 +205,48 @@ impl InvitesScreen {
         true
     }
 
-    fn send(&mut self, ctx: &mut Ctx) {
-        if self.run.is_some() {
-            ctx.flash(Level::Warn, "Already sending");
+    fn on_text(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
+        if let Some((_, field)) = self.prompt.as_mut() {
+            field.input.handle_event(&Event::Key(key));
+        }
+    }
+
+    /// A pasted list becomes the batch (unless one is running).
+    fn on_paste(&mut self, text: &str, ctx: &mut Ctx) {
+        if ctx.read_only {
             return;
         }
-        let Some(b) = self.batch.as_mut() else {
-            ctx.flash(Level::Warn, "No batch yet: paste a list or open a CSV (o)");
+        if let Some((_, f)) = self.prompt.as_mut() {
+            let v = format!("{}{}", f.value(), text.trim());
+            f.set(v);
             return;
-        };
-        // Rows left "sending" by an interrupted run go back to pending (and stay in doubt).
-        b.interrupted();
-        let jobs = b.to_send();
-        if jobs.is_empty() {
+        }
+        if self.run.is_some() {
             ctx.flash(
-                Level::Info,
-                "Nothing to send: every row is settled (F retries the failed ones)",
+                Level::Warn,
+                "A batch is being sent: cancel it (C) before pasting another",
             );
             return;
         }
-        ctx.flash(Level::Info, format!("Sending {} invitations…", jobs.len()));
+        let batch = InviteBatch::from_text(text);
+        let c = batch.counts();
+        ctx.flash(
+            Level::Info,
+            format!(
+                "{} rows: {} to send, {} invalid, {} duplicates",
+                c.total(),
+                c.pending,
+                c.invalid,
+                c.duplicate
+            ),
+        );
+        self.batch = Some(batch);
+        self.selected = 0;
         self.last_end = None;
         self.error = None;
-        self.run = Some(ctx.request(ApiCall::RunInvites(jobs)));
     }
 
-    pub fn on_reply(
-        &mut self,
-        id: RequestId,
-        result: Result<ApiReply, GoTrueError>,
-        ctx: &mut Ctx,
-    ) {
+    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
         if self.read == Some(id) {
             self.read = None;
             match result {
@@ -307,7 +322,7 @@ impl InvitesScreen {
         }
     }
 
-    pub fn draw(&self, frame: &mut Frame, area: Rect) {
+    fn draw(&self, frame: &mut Frame, area: Rect, _view: &View) {
         let [head, table_area, foot] = Layout::vertical([
             Constraint::Length(2),
             Constraint::Fill(1),

@@ -4,10 +4,11 @@
 use crate::command::{ApiCall, ApiReply, RequestId};
 use crate::gotrue::GoTrueError;
 use crate::keys::Action;
+use crate::keys::Context;
 use crate::screens::Ctx;
+use crate::screens::{Screen, View};
 use crate::term::ssh::journal::{JournalEntry, JournalEvent};
 use crate::widgets::{panel, theme, time};
-use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -24,6 +25,8 @@ pub struct JournalScreen {
     error: Option<GoTrueError>,
     loaded: bool,
     selected: usize,
+    /// The journal file, once known (`R` reads it again).
+    path: Option<PathBuf>,
 }
 
 impl JournalScreen {
@@ -40,10 +43,50 @@ impl JournalScreen {
     }
 
     pub fn load(&mut self, path: PathBuf, ctx: &mut Ctx) {
+        self.path = Some(path.clone());
         self.pending = Some(ctx.request(ApiCall::ReadJournal { path, last: LAST }));
     }
+}
 
-    pub fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>) {
+/// The last `last` entries of a journal file, newest first; unreadable lines are skipped.
+pub fn read_last(path: &std::path::Path, last: usize) -> std::io::Result<Vec<JournalEntry>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e),
+    };
+    Ok(text
+        .lines()
+        .rev()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .take(last)
+        .collect())
+}
+
+impl Screen for JournalScreen {
+    fn context(&self) -> Context {
+        Context::Journal
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        let last = self.entries.len().saturating_sub(1);
+        match action {
+            Action::Refresh => match self.path.clone() {
+                Some(path) => self.load(path, ctx),
+                None => return false,
+            },
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.selected = (self.selected + 1).min(last),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = last,
+            Action::PageUp => self.selected = self.selected.saturating_sub(10),
+            Action::PageDown => self.selected = (self.selected + 10).min(last),
+            _ => return false,
+        }
+        true
+    }
+
+    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, _ctx: &mut Ctx) {
         if self.pending != Some(id) {
             return;
         }
@@ -60,21 +103,8 @@ impl JournalScreen {
         }
     }
 
-    pub fn on_action(&mut self, action: Action) -> bool {
-        let last = self.entries.len().saturating_sub(1);
-        match action {
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => self.selected = (self.selected + 1).min(last),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = last,
-            Action::PageUp => self.selected = self.selected.saturating_sub(10),
-            Action::PageDown => self.selected = (self.selected + 10).min(last),
-            _ => return false,
-        }
-        true
-    }
-
-    pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>) {
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let now = view.now;
         let block = Block::default().borders(Borders::ALL).title(Span::styled(
             format!(" Operator journal · last {} entries ", self.entries.len()),
             theme::title(),
@@ -150,19 +180,4 @@ impl JournalScreen {
             area,
         );
     }
-}
-
-/// The last `last` entries of a journal file, newest first; unreadable lines are skipped.
-pub fn read_last(path: &std::path::Path, last: usize) -> std::io::Result<Vec<JournalEntry>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(e),
-    };
-    Ok(text
-        .lines()
-        .rev()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .take(last)
-        .collect())
 }

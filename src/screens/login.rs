@@ -5,15 +5,16 @@ use crate::command::{ApiCall, ApiReply, RequestId};
 use crate::gotrue::ApiKeyKind;
 use crate::gotrue::jwt::decode_unverified;
 use crate::gotrue::{
-    Credential, GoTrueError, OtpType, Secret, Session, SignOutScope, SignUp, SignUpOutcome,
+    Credential, GoTrueError, OtpType, Secret, SignOutScope, SignUp, SignUpOutcome,
 };
 use crate::keys::Action;
+use crate::keys::Context;
 use crate::screens::{Ctx, Effect, Level};
+use crate::screens::{Screen, View};
 use crate::widgets::field::Field;
 use crate::widgets::{panel, theme, time};
-use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::crossterm::event::{Event, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
@@ -109,8 +110,33 @@ impl LoginScreen {
         }
     }
 
+    /// The answer to "sign out which sessions?": any key that is not a scope cancels.
+    fn choose_scope(&mut self, action: impl Into<Option<Action>>, ctx: &mut Ctx) {
+        self.choosing_scope = false;
+        let scope = match action.into() {
+            Some(Action::ScopeLocal) => SignOutScope::Local,
+            Some(Action::ScopeGlobal) => SignOutScope::Global,
+            Some(Action::ScopeOthers) => SignOutScope::Others,
+            _ => {
+                ctx.flash(Level::Info, "Sign-out cancelled");
+                return;
+            }
+        };
+        if let Some(s) = &ctx.session {
+            self.signout_pending = Some(ctx.request(ApiCall::SignOut {
+                access_token: s.access_token.clone(),
+                scope,
+            }));
+        }
+    }
+
     pub fn is_editing(&self) -> bool {
         self.focus.is_some() || self.choosing_scope
+    }
+
+    /// Asking which sessions to sign out.
+    pub fn is_choosing_scope(&self) -> bool {
+        self.choosing_scope
     }
 
     pub fn is_busy(&self) -> bool {
@@ -128,100 +154,6 @@ impl LoginScreen {
 
     pub fn focus_first(&mut self) {
         self.focus = self.mode_fields().first().copied();
-    }
-
-    pub fn on_paste(&mut self, text: &str) {
-        if let Some(f) = self.focus {
-            let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-            let v = format!("{}{}", self.fields[f].value(), clean.trim());
-            self.fields[f].set(v);
-        }
-    }
-
-    /// Keys while a field has the focus, or while choosing a sign-out scope.
-    pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx, session: Option<&Session>) {
-        if self.choosing_scope {
-            self.choosing_scope = false;
-            let scope = match key.code {
-                KeyCode::Char('l') => SignOutScope::Local,
-                KeyCode::Char('g') => SignOutScope::Global,
-                KeyCode::Char('o') => SignOutScope::Others,
-                _ => {
-                    ctx.flash(Level::Info, "Sign-out cancelled");
-                    return;
-                }
-            };
-            if let Some(s) = session {
-                self.signout_pending = Some(ctx.request(ApiCall::SignOut {
-                    access_token: s.access_token.clone(),
-                    scope,
-                }));
-            }
-            return;
-        }
-        let Some(f) = self.focus else { return };
-        self.fields[f].error = None;
-        self.fields[f].input.handle_event(&Event::Key(key));
-    }
-
-    /// Form keys (`Submit`, `NextField`, …) and the screen's own actions.
-    pub fn on_action(&mut self, action: Action, ctx: &mut Ctx, session: Option<&Session>) -> bool {
-        let fields = self.mode_fields();
-        match action {
-            Action::Edit => self.focus = fields.first().copied(),
-            Action::NextField | Action::PrevField => {
-                let pos = self
-                    .focus
-                    .and_then(|f| fields.iter().position(|x| *x == f))
-                    .unwrap_or(0);
-                let n = fields.len();
-                let next = if action == Action::NextField {
-                    (pos + 1) % n
-                } else {
-                    (pos + n - 1) % n
-                };
-                self.focus = Some(fields[next]);
-            }
-            Action::Back if self.focus.is_some() => self.focus = None,
-            Action::Submit => self.submit(ctx),
-            Action::NextMode | Action::PrevMode => {
-                self.mode = self
-                    .mode
-                    .step(if action == Action::NextMode { 1 } else { -1 });
-                self.error = None;
-                self.message = None;
-            }
-            Action::OtpEntry => {
-                let target = self.identifier();
-                ctx.effect(Effect::OtpEntry {
-                    otp_type: match &target {
-                        Some(Credential::Phone(_)) => OtpType::Sms,
-                        _ => OtpType::Email,
-                    },
-                    target,
-                    code: None,
-                    sent: false,
-                });
-            }
-            Action::RefreshSession => match session {
-                Some(s) => {
-                    self.pending = Some((
-                        ctx.request(ApiCall::Refresh {
-                            refresh_token: s.refresh_token.clone(),
-                        }),
-                        Mode::SignIn,
-                    ));
-                    self.refreshing = true;
-                }
-                None => ctx.flash(Level::Warn, "No session to refresh: sign in first"),
-            },
-            Action::SignOut => match session {
-                Some(_) => self.choosing_scope = true,
-                None => ctx.flash(Level::Warn, "Nobody is signed in"),
-            },
-            _ => return false,
-        }
-        true
     }
 
     fn identifier(&self) -> Option<Credential> {
@@ -342,12 +274,285 @@ impl LoginScreen {
         self.pending = Some((ctx.request(call), self.mode));
     }
 
-    pub fn on_reply(
-        &mut self,
-        id: RequestId,
-        result: Result<ApiReply, GoTrueError>,
-        ctx: &mut Ctx,
-    ) {
+    fn draw_form(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(if self.focus.is_some() {
+                theme::focused_border()
+            } else {
+                ratatui::style::Style::new()
+            })
+            .title(Span::styled(" Sign in as a user ", theme::title()));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+
+        let mut tabs = Vec::new();
+        for m in Mode::ALL {
+            let style = if m == self.mode {
+                theme::selected()
+            } else {
+                theme::dim()
+            };
+            tabs.push(Span::styled(format!(" {} ", m.label()), style));
+            tabs.push(Span::raw(" "));
+        }
+        let fields = self.mode_fields();
+        let mut constraints = vec![Constraint::Length(1), Constraint::Length(1)];
+        constraints.extend(fields.iter().map(|_| Constraint::Length(1)));
+        constraints.push(Constraint::Length(1));
+        constraints.push(Constraint::Fill(1));
+        let rows = Layout::vertical(constraints).split(inner);
+        frame.render_widget(Paragraph::new(Line::from(tabs)), rows[0]);
+        for (i, f) in fields.iter().enumerate() {
+            self.fields[*f].draw(frame, rows[2 + i], 15, self.focus == Some(*f));
+        }
+        let mut lines = Vec::new();
+        if self.pending.is_some() {
+            lines.push(Line::styled("Working…", theme::info()));
+        }
+        if let Some(m) = &self.message {
+            lines.push(Line::styled(m.clone(), theme::ok()));
+        }
+        if let Some(e) = &self.error {
+            lines.extend(panel::error_lines(self.mode.label(), e));
+        }
+        if lines.is_empty() {
+            let hint = if self.focus.is_some() {
+                let f = Context::Form;
+                format!(
+                    "{} submits · {} next field · {} stops editing",
+                    view.key(f, Action::Submit),
+                    view.key(f, Action::NextField),
+                    view.key(f, Action::Back)
+                )
+            } else {
+                let l = Context::Login;
+                let modes: Vec<String> = view
+                    .keys
+                    .bindings(l)
+                    .iter()
+                    .find(|b| b.action == Action::NextMode)
+                    .map(|b| b.keys.iter().map(crate::keys::Key::label).collect())
+                    .unwrap_or_default();
+                format!(
+                    "{} edit · {} next mode · {} enter a code",
+                    view.key(l, Action::Edit),
+                    modes.join("/"),
+                    view.key(l, Action::OtpEntry)
+                )
+            };
+            lines.push(Line::styled(hint, theme::dim()));
+        }
+        let last = rows[rows.len() - 1];
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), last);
+    }
+
+    fn draw_session(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let (now, session) = (view.now, view.session);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(" Session ", theme::title()));
+        let mut lines = Vec::new();
+        if self.choosing_scope {
+            let mut spans = vec![Span::styled("Sign out: ", theme::warn())];
+            for (action, label) in [
+                (Action::ScopeLocal, " this session  "),
+                (Action::ScopeGlobal, " all sessions  "),
+                (Action::ScopeOthers, " all others  "),
+                (Action::Back, " cancel"),
+            ] {
+                spans.push(Span::styled(
+                    view.key(Context::SignOut, action),
+                    theme::key(),
+                ));
+                spans.push(Span::raw(label));
+            }
+            lines.push(Line::from(spans));
+        }
+        match session {
+            None => lines.push(Line::styled("Nobody is signed in.", theme::dim())),
+            Some(s) => {
+                let claims = decode_unverified(s.access_token.expose())
+                    .ok()
+                    .map(|d| d.claims);
+                let user = s.user.as_ref();
+                let row = |k: &str, v: String| {
+                    Line::from(vec![
+                        Span::styled(format!("{k:>10}  "), theme::dim()),
+                        Span::raw(v),
+                    ])
+                };
+                lines.push(row(
+                    "user",
+                    user.map(|u| u.display_name()).unwrap_or_else(|| "?".into()),
+                ));
+                if let Some(c) = &claims {
+                    lines.push(row("role", c.role.clone().unwrap_or_default()));
+                    lines.push(row(
+                        "aal",
+                        format!(
+                            "{}  ({})",
+                            c.aal.clone().unwrap_or_default(),
+                            c.amr_methods().join(", ")
+                        ),
+                    ));
+                }
+                match s.seconds_left(now) {
+                    Some(left) if left > 0 => lines.push(Line::from(vec![
+                        Span::styled(format!("{:>10}  ", "expires"), theme::dim()),
+                        Span::styled(
+                            format!("in {}", time::countdown(left)),
+                            if left < 120 {
+                                theme::warn()
+                            } else {
+                                theme::ok()
+                            },
+                        ),
+                        Span::styled("  (refreshed before it expires)", theme::dim()),
+                    ])),
+                    Some(_) => lines.push(row("expires", "expired".into())),
+                    None => {}
+                }
+                lines.push(Line::styled("R refresh now · L sign out", theme::dim()));
+            }
+        }
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(block)
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+    }
+}
+
+fn looks_like_email(v: &str) -> bool {
+    match v.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !v.contains(' ')
+        }
+        None => false,
+    }
+}
+
+/// Empty → no metadata; else a JSON object.
+fn parse_metadata(text: &str) -> Result<Option<Map<String, Value>>, ()> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => Ok(Some(m)),
+        _ => Err(()),
+    }
+}
+
+impl Screen for LoginScreen {
+    fn context(&self) -> Context {
+        if self.choosing_scope {
+            Context::SignOut
+        } else if self.focus.is_some() {
+            Context::Form
+        } else {
+            Context::Login
+        }
+    }
+
+    /// Form keys (`Submit`, `NextField`, …) and the screen's own actions.
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        if self.choosing_scope {
+            self.choose_scope(action, ctx);
+            return true;
+        }
+        // While a field has the focus only the form's keys reach here, and only then.
+        let form_key = matches!(
+            action,
+            Action::Submit | Action::NextField | Action::PrevField
+        );
+        if form_key != self.focus.is_some() && action != Action::Back {
+            return false;
+        }
+        let session = ctx.session.clone();
+        let session = session.as_ref();
+        let fields = self.mode_fields();
+        match action {
+            Action::Edit => self.focus = fields.first().copied(),
+            Action::NextField | Action::PrevField => {
+                let pos = self
+                    .focus
+                    .and_then(|f| fields.iter().position(|x| *x == f))
+                    .unwrap_or(0);
+                let n = fields.len();
+                let next = if action == Action::NextField {
+                    (pos + 1) % n
+                } else {
+                    (pos + n - 1) % n
+                };
+                self.focus = Some(fields[next]);
+            }
+            Action::Back if self.focus.is_some() => self.focus = None,
+            Action::Submit => self.submit(ctx),
+            Action::NextMode | Action::PrevMode => {
+                self.mode = self
+                    .mode
+                    .step(if action == Action::NextMode { 1 } else { -1 });
+                self.error = None;
+                self.message = None;
+            }
+            Action::OtpEntry => {
+                let target = self.identifier();
+                ctx.effect(Effect::OtpEntry {
+                    otp_type: match &target {
+                        Some(Credential::Phone(_)) => OtpType::Sms,
+                        _ => OtpType::Email,
+                    },
+                    target,
+                    code: None,
+                    sent: false,
+                });
+            }
+            Action::RefreshSession => match session {
+                Some(s) => {
+                    self.pending = Some((
+                        ctx.request(ApiCall::Refresh {
+                            refresh_token: s.refresh_token.clone(),
+                        }),
+                        Mode::SignIn,
+                    ));
+                    self.refreshing = true;
+                }
+                None => ctx.flash(Level::Warn, "No session to refresh: sign in first"),
+            },
+            Action::SignOut => match session {
+                Some(_) => self.choosing_scope = true,
+                None => ctx.flash(Level::Warn, "Nobody is signed in"),
+            },
+            _ => return false,
+        }
+        true
+    }
+
+    fn on_text(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        if self.choosing_scope {
+            self.choose_scope(None, ctx);
+            return;
+        }
+        let Some(f) = self.focus else { return };
+        self.fields[f].error = None;
+        self.fields[f].input.handle_event(&Event::Key(key));
+    }
+
+    fn on_paste(&mut self, text: &str, _ctx: &mut Ctx) {
+        if let Some(f) = self.focus {
+            let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+            let v = format!("{}{}", self.fields[f].value(), clean.trim());
+            self.fields[f].set(v);
+        }
+    }
+
+    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
         if self.signout_pending == Some(id) {
             self.signout_pending = None;
             match result {
@@ -442,176 +647,13 @@ impl LoginScreen {
         }
     }
 
-    pub fn draw(
-        &self,
-        frame: &mut Frame,
-        area: Rect,
-        now: DateTime<Utc>,
-        session: Option<&Session>,
-    ) {
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
         let [form_area, session_area] = if area.width >= 100 {
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area)
         } else {
             Layout::vertical([Constraint::Fill(1), Constraint::Length(8)]).areas(area)
         };
-        self.draw_form(frame, form_area);
-        self.draw_session(frame, session_area, now, session);
-    }
-
-    fn draw_form(&self, frame: &mut Frame, area: Rect) {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(if self.focus.is_some() {
-                theme::focused_border()
-            } else {
-                ratatui::style::Style::new()
-            })
-            .title(Span::styled(" Sign in as a user ", theme::title()));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-
-        let mut tabs = Vec::new();
-        for m in Mode::ALL {
-            let style = if m == self.mode {
-                theme::selected()
-            } else {
-                theme::dim()
-            };
-            tabs.push(Span::styled(format!(" {} ", m.label()), style));
-            tabs.push(Span::raw(" "));
-        }
-        let fields = self.mode_fields();
-        let mut constraints = vec![Constraint::Length(1), Constraint::Length(1)];
-        constraints.extend(fields.iter().map(|_| Constraint::Length(1)));
-        constraints.push(Constraint::Length(1));
-        constraints.push(Constraint::Fill(1));
-        let rows = Layout::vertical(constraints).split(inner);
-        frame.render_widget(Paragraph::new(Line::from(tabs)), rows[0]);
-        for (i, f) in fields.iter().enumerate() {
-            self.fields[*f].draw(frame, rows[2 + i], 15, self.focus == Some(*f));
-        }
-        let mut lines = Vec::new();
-        if self.pending.is_some() {
-            lines.push(Line::styled("Working…", theme::info()));
-        }
-        if let Some(m) = &self.message {
-            lines.push(Line::styled(m.clone(), theme::ok()));
-        }
-        if let Some(e) = &self.error {
-            lines.extend(panel::error_lines(self.mode.label(), e));
-        }
-        if lines.is_empty() {
-            let hint = if self.focus.is_some() {
-                "Enter submits · Tab next field · Esc stops editing"
-            } else {
-                "e edit · m/→ next mode · o enter a code"
-            };
-            lines.push(Line::styled(hint, theme::dim()));
-        }
-        let last = rows[rows.len() - 1];
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), last);
-    }
-
-    fn draw_session(
-        &self,
-        frame: &mut Frame,
-        area: Rect,
-        now: DateTime<Utc>,
-        session: Option<&Session>,
-    ) {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(" Session ", theme::title()));
-        let mut lines = Vec::new();
-        if self.choosing_scope {
-            lines.push(Line::from(vec![
-                Span::styled("Sign out: ", theme::warn()),
-                Span::styled("l", theme::key()),
-                Span::raw(" this session  "),
-                Span::styled("g", theme::key()),
-                Span::raw(" all sessions  "),
-                Span::styled("o", theme::key()),
-                Span::raw(" all others  "),
-                Span::styled("Esc", theme::key()),
-                Span::raw(" cancel"),
-            ]));
-        }
-        match session {
-            None => lines.push(Line::styled("Nobody is signed in.", theme::dim())),
-            Some(s) => {
-                let claims = decode_unverified(s.access_token.expose())
-                    .ok()
-                    .map(|d| d.claims);
-                let user = s.user.as_ref();
-                let row = |k: &str, v: String| {
-                    Line::from(vec![
-                        Span::styled(format!("{k:>10}  "), theme::dim()),
-                        Span::raw(v),
-                    ])
-                };
-                lines.push(row(
-                    "user",
-                    user.map(|u| u.display_name()).unwrap_or_else(|| "?".into()),
-                ));
-                if let Some(c) = &claims {
-                    lines.push(row("role", c.role.clone().unwrap_or_default()));
-                    lines.push(row(
-                        "aal",
-                        format!(
-                            "{}  ({})",
-                            c.aal.clone().unwrap_or_default(),
-                            c.amr_methods().join(", ")
-                        ),
-                    ));
-                }
-                match s.seconds_left(now) {
-                    Some(left) if left > 0 => lines.push(Line::from(vec![
-                        Span::styled(format!("{:>10}  ", "expires"), theme::dim()),
-                        Span::styled(
-                            format!("in {}", time::countdown(left)),
-                            if left < 120 {
-                                theme::warn()
-                            } else {
-                                theme::ok()
-                            },
-                        ),
-                        Span::styled("  (refreshed before it expires)", theme::dim()),
-                    ])),
-                    Some(_) => lines.push(row("expires", "expired".into())),
-                    None => {}
-                }
-                lines.push(Line::styled("R refresh now · L sign out", theme::dim()));
-            }
-        }
-        frame.render_widget(
-            Paragraph::new(lines)
-                .block(block)
-                .wrap(Wrap { trim: false }),
-            area,
-        );
-    }
-}
-
-fn looks_like_email(v: &str) -> bool {
-    match v.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !v.contains(' ')
-        }
-        None => false,
-    }
-}
-
-/// Empty → no metadata; else a JSON object.
-fn parse_metadata(text: &str) -> Result<Option<Map<String, Value>>, ()> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(m)) => Ok(Some(m)),
-        _ => Err(()),
+        self.draw_form(frame, form_area, view);
+        self.draw_session(frame, session_area, view);
     }
 }

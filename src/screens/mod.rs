@@ -1,5 +1,9 @@
 //! One module per screen: its state, its update and its draw. `update` functions are pure
 //! (no I/O, no clock: time comes in `Ctx::now`); `draw` only reads.
+//!
+//! Every screen implements [`Screen`]; every dialog implements [`dialog::Flow`]. The app
+//! looks the key up in the screen's [`Context`] and hands it the [`Action`], routes each
+//! answer to the screen that sent the request, and draws it with one [`View`].
 
 pub mod activity;
 pub mod audit;
@@ -19,9 +23,82 @@ pub mod tools;
 pub mod user_actions;
 pub mod users;
 
-use crate::command::{ApiCall, Command, RequestId};
-use crate::gotrue::{Credential, OtpType, Session, UserId};
+use crate::command::{ApiCall, ApiReply, Command, RequestId};
+use crate::gotrue::{Credential, GoTrueError, OtpType, Session, UserId};
+use crate::keys::{Action, Context, Keymap};
 use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+
+/// A screen of a tab: the app asks it for its key context, hands it the actions the keymap
+/// found there, its typing, its pastes and the answers to its own requests, and draws it.
+pub trait Screen {
+    /// The keys in force on it now (`Context::Form` while a field has the focus).
+    fn context(&self) -> Context;
+    /// An action of its context, a global one it takes over, or one the palette ran.
+    /// `false`: not its own; the app's fallback applies (Back, Retry), else nothing.
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool;
+    /// A key no binding took while its context is a form: typing.
+    fn on_text(&mut self, _key: KeyEvent, _ctx: &mut Ctx) {}
+    fn on_paste(&mut self, _text: &str, _ctx: &mut Ctx) {}
+    /// An answer to a request it sent (the app routes by request id).
+    fn on_reply(&mut self, _id: RequestId, _result: Result<ApiReply, GoTrueError>, _ctx: &mut Ctx) {
+    }
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View);
+}
+
+/// What every draw reads besides its own state: one props struct.
+pub struct View<'a> {
+    pub now: DateTime<Utc>,
+    /// Emails and phone numbers masked.
+    pub masked: bool,
+    pub read_only: bool,
+    /// The keys in force, for the hints a screen draws.
+    pub keys: &'a Keymap,
+    pub session: Option<&'a Session>,
+    pub server: &'a str,
+    /// What `/settings` enables.
+    pub providers: &'a [&'a str],
+}
+
+impl View<'_> {
+    /// `r retry   Esc back`: each action's first key and what it does, for panels.
+    pub fn hints(&self, items: &[(Context, Action, &str)]) -> ratatui::text::Line<'static> {
+        use ratatui::text::Span;
+        let mut spans = Vec::new();
+        for (ctx, action, label) in items {
+            let key = self.key(*ctx, *action);
+            if key.is_empty() {
+                continue;
+            }
+            if !spans.is_empty() {
+                spans.push(Span::raw("   "));
+            }
+            spans.push(Span::styled(key, crate::widgets::theme::key()));
+            spans.push(Span::raw(format!(" {label}")));
+        }
+        ratatui::text::Line::from(spans)
+    }
+
+    /// The first key of `action` in `ctx`, as help writes it.
+    pub fn key(&self, ctx: Context, action: Action) -> String {
+        self.keys.key_of(ctx, action)
+    }
+
+    /// Every key of `action` in `ctx`, single characters first: `y or Enter`.
+    pub fn keys_or(&self, ctx: Context, action: Action) -> String {
+        let mut keys: Vec<String> = self
+            .keys
+            .all(ctx, false)
+            .into_iter()
+            .find(|b| b.action == action)
+            .map(|b| b.keys.iter().map(crate::keys::Key::label).collect())
+            .unwrap_or_default();
+        keys.sort_by_key(|k| k.chars().count() > 1);
+        keys.join(" or ")
+    }
+}
 
 /// How loud a status-line message is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +154,14 @@ pub struct Ctx {
     pub commands: Vec<Command>,
     pub flash: Option<Flash>,
     pub effects: Vec<Effect>,
+    /// The user session the console holds, if any (read-only here: `Effect`s change it).
+    pub session: Option<Session>,
+    /// The server's URL.
+    pub server: String,
+    /// The email (or phone) of the user selected in Users, if any.
+    pub selected_user: Option<String>,
+    /// The keys in force, for messages that name one.
+    pub keys: std::sync::Arc<Keymap>,
 }
 
 impl Ctx {
@@ -88,6 +173,10 @@ impl Ctx {
             commands: Vec::new(),
             flash: None,
             effects: Vec::new(),
+            session: None,
+            server: String::new(),
+            selected_user: None,
+            keys: Default::default(),
         }
     }
 

@@ -6,7 +6,9 @@ use crate::gotrue::{
     Credential, GoTrueError, OtpType, ResendType, Secret, Verification, VerifyOutcome,
 };
 use crate::keys::Action;
+use crate::keys::Context;
 use crate::screens::{Ctx, Effect, Level};
+use crate::screens::{Screen, View};
 use crate::widgets::field::Field;
 use crate::widgets::{panel, theme};
 use chrono::{DateTime, Duration, Utc};
@@ -79,20 +81,6 @@ impl OtpScreen {
         self.cooldown_until = Some(now + Duration::seconds(DEFAULT_COOLDOWN_SECS));
     }
 
-    pub fn on_paste(&mut self, text: &str) {
-        if let Some(f) = self.focus {
-            let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-            let v = format!("{}{}", self.fields[f].value(), clean.trim());
-            self.fields[f].set(v);
-        }
-    }
-
-    pub fn on_key(&mut self, key: KeyEvent) {
-        let Some(f) = self.focus else { return };
-        self.fields[f].error = None;
-        self.fields[f].input.handle_event(&Event::Key(key));
-    }
-
     fn target(&self) -> Option<Credential> {
         let v = self.fields[TARGET].value().trim();
         (!v.is_empty()).then(|| {
@@ -102,35 +90,6 @@ impl OtpScreen {
                 Credential::guess(v)
             }
         })
-    }
-
-    pub fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
-        match action {
-            Action::Edit => self.focus = Some(CODE),
-            Action::NextField | Action::PrevField => {
-                self.focus = Some(if self.focus == Some(TARGET) {
-                    CODE
-                } else {
-                    TARGET
-                });
-            }
-            Action::Back if self.focus.is_some() => self.focus = None,
-            Action::NextMode | Action::PrevMode => {
-                let all = OtpType::ALL;
-                let i = all.iter().position(|t| *t == self.otp_type).unwrap_or(0);
-                let n = all.len();
-                let j = if action == Action::NextMode {
-                    (i + 1) % n
-                } else {
-                    (i + n - 1) % n
-                };
-                self.otp_type = all[j];
-            }
-            Action::Submit => self.verify(ctx),
-            Action::Resend => self.resend(ctx),
-            _ => return false,
-        }
-        true
     }
 
     fn verify(&mut self, ctx: &mut Ctx) {
@@ -211,13 +170,82 @@ impl OtpScreen {
         };
         self.resend_pending = Some(ctx.request(call));
     }
+}
 
-    pub fn on_reply(
-        &mut self,
-        id: RequestId,
-        result: Result<ApiReply, GoTrueError>,
-        ctx: &mut Ctx,
-    ) {
+/// "…you can only request this after 42 seconds." → 42.
+pub fn wait_seconds(err: &GoTrueError) -> Option<i64> {
+    if err.kind != crate::gotrue::ErrorKind::RateLimited {
+        return None;
+    }
+    let words: Vec<&str> = err.message.split_whitespace().collect();
+    words
+        .windows(2)
+        .find(|w| w[1].starts_with("second"))
+        .and_then(|w| w[0].parse().ok())
+        .or(Some(DEFAULT_COOLDOWN_SECS))
+}
+
+impl Screen for OtpScreen {
+    fn context(&self) -> Context {
+        if self.is_editing() {
+            Context::Form
+        } else {
+            Context::Otp
+        }
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        // While a field has the focus only the form's keys reach here, and only then.
+        let form_key = matches!(
+            action,
+            Action::Submit | Action::NextField | Action::PrevField
+        );
+        if form_key != self.focus.is_some() && action != Action::Back {
+            return false;
+        }
+        match action {
+            Action::Edit => self.focus = Some(CODE),
+            Action::NextField | Action::PrevField => {
+                self.focus = Some(if self.focus == Some(TARGET) {
+                    CODE
+                } else {
+                    TARGET
+                });
+            }
+            Action::Back if self.focus.is_some() => self.focus = None,
+            Action::NextMode | Action::PrevMode => {
+                let all = OtpType::ALL;
+                let i = all.iter().position(|t| *t == self.otp_type).unwrap_or(0);
+                let n = all.len();
+                let j = if action == Action::NextMode {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
+                self.otp_type = all[j];
+            }
+            Action::Submit => self.verify(ctx),
+            Action::Resend => self.resend(ctx),
+            _ => return false,
+        }
+        true
+    }
+
+    fn on_text(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
+        let Some(f) = self.focus else { return };
+        self.fields[f].error = None;
+        self.fields[f].input.handle_event(&Event::Key(key));
+    }
+
+    fn on_paste(&mut self, text: &str, _ctx: &mut Ctx) {
+        if let Some(f) = self.focus {
+            let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+            let v = format!("{}{}", self.fields[f].value(), clean.trim());
+            self.fields[f].set(v);
+        }
+    }
+
+    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
         if self.resend_pending == Some(id) {
             self.resend_pending = None;
             match result {
@@ -261,7 +289,8 @@ impl OtpScreen {
         }
     }
 
-    pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>) {
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let now = view.now;
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(if self.focus.is_some() {
@@ -320,17 +349,4 @@ impl OtpScreen {
         }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), rows[5]);
     }
-}
-
-/// "…you can only request this after 42 seconds." → 42.
-pub fn wait_seconds(err: &GoTrueError) -> Option<i64> {
-    if err.kind != crate::gotrue::ErrorKind::RateLimited {
-        return None;
-    }
-    let words: Vec<&str> = err.message.split_whitespace().collect();
-    words
-        .windows(2)
-        .find(|w| w[1].starts_with("second"))
-        .and_then(|w| w[0].parse().ok())
-        .or(Some(DEFAULT_COOLDOWN_SECS))
 }

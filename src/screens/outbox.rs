@@ -5,9 +5,10 @@
 use crate::command::{ApiCall, ApiReply, Command, RequestId};
 use crate::gotrue::{Credential, GoTrueError, OtpType, OutboxMessage, Secret, Verification};
 use crate::keys::Action;
+use crate::keys::Context;
 use crate::screens::{Ctx, Effect, Level};
+use crate::screens::{Screen, View};
 use crate::widgets::{panel, theme, time, truncate};
-use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -123,75 +124,6 @@ impl OutboxScreen {
         self.visible().get(self.selected).copied()
     }
 
-    pub fn on_reply(
-        &mut self,
-        id: RequestId,
-        result: Result<ApiReply, GoTrueError>,
-        ctx: &mut Ctx,
-    ) {
-        if self.verify_pending == Some(id) {
-            self.verify_pending = None;
-            match result {
-                Ok(ApiReply::Verified(crate::gotrue::VerifyOutcome::Session(s))) => {
-                    ctx.flash(Level::Info, "Link verified: signed in (Session tab)");
-                    ctx.effect(Effect::SessionStarted(s));
-                }
-                Ok(ApiReply::Verified(crate::gotrue::VerifyOutcome::Accepted { message })) => {
-                    ctx.flash(Level::Info, message);
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    ctx.flash(Level::Error, format!("Verifying the link failed: {e}"));
-                    self.error = Some(e);
-                }
-            }
-            return;
-        }
-        if self.pending != Some(id) {
-            return;
-        }
-        self.pending = None;
-        match result {
-            Ok(ApiReply::Outbox(mut list)) => {
-                let keep = self.selected().map(|m| m.id);
-                // Newest first: by time where messages have one (Mailpit's ids are hashes).
-                list.sort_by_key(|m| std::cmp::Reverse((m.at, m.id)));
-                self.messages = list;
-                self.selected = keep
-                    .and_then(|id| self.visible().iter().position(|m| m.id == id))
-                    .unwrap_or(0);
-                self.error = None;
-                self.loaded = true;
-            }
-            Ok(_) => {}
-            Err(e) => self.error = Some(e),
-        }
-    }
-
-    pub fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
-        let last = self.visible().len().saturating_sub(1);
-        match action {
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => self.selected = (self.selected + 1).min(last),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = last,
-            Action::PageUp => self.selected = self.selected.saturating_sub(10),
-            Action::PageDown => self.selected = (self.selected + 10).min(last),
-            Action::Refresh | Action::Retry => self.reload(ctx),
-            Action::CopyLink => match self.selected().and_then(|m| m.link.clone()) {
-                Some(link) => {
-                    ctx.commands.push(Command::Copy(link));
-                    ctx.flash(Level::Info, "Copied the link");
-                }
-                None => ctx.flash(Level::Warn, "This message has no link"),
-            },
-            Action::UseMessage => self.use_message(ctx, false),
-            Action::UseCode => self.use_message(ctx, true),
-            _ => return false,
-        }
-        true
-    }
-
     /// Finishes the message's flow: a link is verified at once; a code (or any code, when
     /// `code_first`) opens the OTP entry filled in.
     fn use_message(&mut self, ctx: &mut Ctx, code_first: bool) {
@@ -232,8 +164,87 @@ impl OutboxScreen {
             None => ctx.flash(Level::Warn, "This message has no link or code to use"),
         }
     }
+}
 
-    pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>, mask: bool) {
+impl Screen for OutboxScreen {
+    fn context(&self) -> Context {
+        Context::Outbox
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        let last = self.visible().len().saturating_sub(1);
+        match action {
+            Action::OutboxForUser => {
+                let who = ctx.selected_user.clone();
+                if who.is_none() && self.only().is_none() {
+                    let key = ctx.keys.key_of(Context::Global, Action::GoUsers);
+                    ctx.flash(Level::Warn, format!("Select a user in Users ({key}) first"));
+                }
+                self.toggle_only(who);
+            }
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.selected = (self.selected + 1).min(last),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = last,
+            Action::PageUp => self.selected = self.selected.saturating_sub(10),
+            Action::PageDown => self.selected = (self.selected + 10).min(last),
+            Action::Refresh | Action::Retry => self.reload(ctx),
+            Action::CopyLink => match self.selected().and_then(|m| m.link.clone()) {
+                Some(link) => {
+                    ctx.commands.push(Command::Copy(link));
+                    ctx.flash(Level::Info, "Copied the link");
+                }
+                None => ctx.flash(Level::Warn, "This message has no link"),
+            },
+            Action::UseMessage => self.use_message(ctx, false),
+            Action::UseCode => self.use_message(ctx, true),
+            _ => return false,
+        }
+        true
+    }
+
+    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
+        if self.verify_pending == Some(id) {
+            self.verify_pending = None;
+            match result {
+                Ok(ApiReply::Verified(crate::gotrue::VerifyOutcome::Session(s))) => {
+                    ctx.flash(Level::Info, "Link verified: signed in (Session tab)");
+                    ctx.effect(Effect::SessionStarted(s));
+                }
+                Ok(ApiReply::Verified(crate::gotrue::VerifyOutcome::Accepted { message })) => {
+                    ctx.flash(Level::Info, message);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    ctx.flash(Level::Error, format!("Verifying the link failed: {e}"));
+                    self.error = Some(e);
+                }
+            }
+            return;
+        }
+        if self.pending != Some(id) {
+            return;
+        }
+        self.pending = None;
+        match result {
+            Ok(ApiReply::Outbox(mut list)) => {
+                let keep = self.selected().map(|m| m.id);
+                // Newest first: by time where messages have one (Mailpit's ids are hashes).
+                list.sort_by_key(|m| std::cmp::Reverse((m.at, m.id)));
+                self.messages = list;
+                self.selected = keep
+                    .and_then(|id| self.visible().iter().position(|m| m.id == id))
+                    .unwrap_or(0);
+                self.error = None;
+                self.loaded = true;
+            }
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let (now, mask) = (view.now, view.masked);
         let [list_area, body_area] =
             Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(area);
         let visible = self.visible();

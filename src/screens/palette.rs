@@ -1,9 +1,9 @@
 //! `:`: every action in force here, searchable by name; Enter runs it.
 
-use crate::keys::{Action, Binding, Context, keys_label};
+use crate::keys::{Action, Binding, Context, Keymap, keys_label};
 use crate::widgets::{centered, theme};
 use ratatui::Frame;
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::crossterm::event::{Event, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
@@ -11,8 +11,8 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 pub struct Palette {
-    context: Context,
-    read_only: bool,
+    /// The bindings in force under the palette (read-only already applied).
+    bindings: Vec<Binding>,
     input: Input,
     selected: usize,
 }
@@ -24,21 +24,19 @@ pub enum PaletteOutcome {
 }
 
 impl Palette {
-    pub fn new(context: Context, read_only: bool) -> Self {
+    pub fn new(bindings: Vec<Binding>) -> Self {
         Self {
-            context,
-            read_only,
+            bindings,
             input: Input::default(),
             selected: 0,
         }
     }
 
     /// Matching bindings (navigation keys left out: they are not commands).
-    pub fn matches(&self) -> Vec<&'static Binding> {
+    pub fn matches(&self) -> Vec<&Binding> {
         let needle = self.input.value().to_lowercase();
-        self.context
-            .all(self.read_only)
-            .into_iter()
+        self.bindings
+            .iter()
             .filter(|b| !matches!(b.action, Action::Palette | Action::Back))
             .filter(|b| {
                 needle.is_empty()
@@ -48,18 +46,19 @@ impl Palette {
             .collect()
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> PaletteOutcome {
-        match key.code {
-            KeyCode::Esc => PaletteOutcome::Close,
-            KeyCode::Enter => match self.matches().get(self.selected) {
+    /// A key, with the action the palette's context binds it to; the rest is typing.
+    pub fn on_key(&mut self, key: KeyEvent, action: Option<Action>) -> PaletteOutcome {
+        match action {
+            Some(Action::Back) => PaletteOutcome::Close,
+            Some(Action::Submit) => match self.matches().get(self.selected) {
                 Some(b) => PaletteOutcome::Run(b.action),
                 None => PaletteOutcome::Stay,
             },
-            KeyCode::Up => {
+            Some(Action::Up) => {
                 self.selected = self.selected.saturating_sub(1);
                 PaletteOutcome::Stay
             }
-            KeyCode::Down => {
+            Some(Action::Down) => {
                 let n = self.matches().len();
                 self.selected = (self.selected + 1).min(n.saturating_sub(1));
                 PaletteOutcome::Stay
@@ -72,7 +71,7 @@ impl Palette {
         }
     }
 
-    pub fn draw(&self, frame: &mut Frame, area: Rect) {
+    pub fn draw(&self, frame: &mut Frame, area: Rect, keys: &Keymap) {
         let matches = self.matches();
         let height = (matches.len() as u16 + 4).clamp(6, area.height);
         let popup = centered(area, 64.min(area.width), height);
@@ -81,7 +80,11 @@ impl Palette {
             .borders(Borders::ALL)
             .border_style(theme::focused_border())
             .title(Span::styled(
-                " Command palette · Enter runs · Esc closes ",
+                format!(
+                    " Command palette · {} runs · {} closes ",
+                    keys.key_of(Context::Palette, Action::Submit),
+                    keys.key_of(Context::Palette, Action::Back)
+                ),
                 theme::title(),
             ));
         let inner = block.inner(popup);

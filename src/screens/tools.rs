@@ -8,12 +8,14 @@ use crate::gotrue::jwt::{DecodedJwt, SignatureCheck, decode_unverified};
 use crate::gotrue::token_input::parse_token_input;
 use crate::gotrue::{BaseUrl, GoTrueError, ProviderUrl, Secret, TokenLookup};
 use crate::keys::Action;
+use crate::keys::Context;
 use crate::screens::{Ctx, Level};
+use crate::screens::{Screen, View};
 use crate::widgets::field::Field;
 use crate::widgets::{panel, theme, time};
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use ratatui::Frame;
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::crossterm::event::{Event, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
@@ -76,30 +78,6 @@ impl ToolsScreen {
         self.lookup.as_ref()
     }
 
-    pub fn on_paste(&mut self, text: &str) {
-        if let Some(f) = self.focus {
-            let clean: String = text.chars().filter(|c| *c != '\n' && *c != '\r').collect();
-            let v = format!("{}{}", self.fields[f].value(), clean.trim());
-            self.fields[f].set(v);
-        }
-    }
-
-    pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
-        let Some(f) = self.focus else { return };
-        match key.code {
-            KeyCode::Esc => self.focus = None,
-            KeyCode::Tab | KeyCode::Down => self.focus = Some((f + 1) % self.fields.len()),
-            KeyCode::BackTab | KeyCode::Up => {
-                self.focus = Some((f + self.fields.len() - 1) % self.fields.len())
-            }
-            KeyCode::Enter if f == TOKEN => self.inspect(ctx),
-            KeyCode::Enter => self.focus = None,
-            _ => {
-                self.fields[f].input.handle_event(&Event::Key(key));
-            }
-        }
-    }
-
     /// Decodes what was pasted at once, and asks GoTrue for the user behind it.
     fn inspect(&mut self, ctx: &mut Ctx) {
         let text = self.fields[TOKEN].value().trim().to_owned();
@@ -126,32 +104,6 @@ impl ToolsScreen {
         }
     }
 
-    pub fn on_reply(
-        &mut self,
-        id: RequestId,
-        result: Result<ApiReply, GoTrueError>,
-        _ctx: &mut Ctx,
-    ) {
-        if self.signature_pending == Some(id) {
-            self.signature_pending = None;
-            self.signature = match result {
-                Ok(ApiReply::Signature(c)) => Some(Ok(c)),
-                Ok(_) => None,
-                Err(e) => Some(Err(e)),
-            };
-            return;
-        }
-        if self.pending != Some(id) {
-            return;
-        }
-        self.pending = None;
-        self.lookup = Some(match result {
-            Ok(ApiReply::TokenUser(l)) => Ok(l),
-            Ok(_) => return,
-            Err(e) => Err(e),
-        });
-    }
-
     fn provider_request(&self) -> ProviderUrl {
         let v = |i: usize| self.fields[i].value().trim().to_owned();
         let params = url::form_urlencoded::parse(v(PARAMS).as_bytes())
@@ -176,37 +128,8 @@ impl ToolsScreen {
         Some(provider_url(&base, &req))
     }
 
-    pub fn on_action(&mut self, action: Action, ctx: &mut Ctx, server: &str) -> bool {
-        match action {
-            Action::Edit => self.focus = Some(TOKEN),
-            Action::EditProvider => self.focus = Some(PROVIDER),
-            Action::CopyLink => match self.provider_url(server) {
-                Some(url) => {
-                    ctx.commands.push(Command::Copy(url));
-                    ctx.flash(Level::Info, "Copied the provider URL");
-                }
-                None => ctx.flash(Level::Warn, "Type a provider first (P)"),
-            },
-            _ => return false,
-        }
-        true
-    }
-
-    pub fn draw(
-        &self,
-        frame: &mut Frame,
-        area: Rect,
-        now: DateTime<Utc>,
-        server: &str,
-        providers: &[&str],
-    ) {
-        let [token_area, provider_area] =
-            Layout::vertical([Constraint::Fill(3), Constraint::Length(9)]).areas(area);
-        self.draw_token(frame, token_area, now);
-        self.draw_provider(frame, provider_area, server, providers);
-    }
-
-    fn draw_token(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>) {
+    fn draw_token(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let now = view.now;
         let block = Block::default()
             .borders(Borders::ALL)
             .title(Span::styled(" Token inspector ", theme::title()));
@@ -218,7 +141,11 @@ impl ToolsScreen {
         let mut lines = Vec::new();
         match &self.decoded {
             None => lines.push(Line::styled(
-                "e, paste, Enter: the token's claims, expiry and user. It stays masked.",
+                format!(
+                    "{}, paste, {}: the token's claims, expiry and user. It stays masked.",
+                    view.key(Context::Tools, Action::Edit),
+                    view.key(Context::Form, Action::Submit)
+                ),
                 theme::dim(),
             )),
             Some(Err(e)) => lines.push(Line::styled(e.clone(), theme::warn())),
@@ -364,5 +291,91 @@ impl ToolsScreen {
             Paragraph::new(Line::styled(url, theme::info())).wrap(Wrap { trim: false }),
             rows[5],
         );
+    }
+}
+
+impl Screen for ToolsScreen {
+    fn context(&self) -> Context {
+        if self.is_editing() {
+            Context::Form
+        } else {
+            Context::Tools
+        }
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        if let Some(f) = self.focus {
+            let n = self.fields.len();
+            match action {
+                Action::Back => self.focus = None,
+                Action::NextField => self.focus = Some((f + 1) % n),
+                Action::PrevField => self.focus = Some((f + n - 1) % n),
+                Action::Submit if f == TOKEN => self.inspect(ctx),
+                Action::Submit => self.focus = None,
+                _ => return false,
+            }
+            return true;
+        }
+        let server = ctx.server.clone();
+        let server = server.as_str();
+        match action {
+            Action::Edit => self.focus = Some(TOKEN),
+            Action::EditProvider => self.focus = Some(PROVIDER),
+            Action::CopyLink => match self.provider_url(server) {
+                Some(url) => {
+                    ctx.commands.push(Command::Copy(url));
+                    ctx.flash(Level::Info, "Copied the provider URL");
+                }
+                None => {
+                    let key = ctx.keys.key_of(Context::Tools, Action::EditProvider);
+                    ctx.flash(Level::Warn, format!("Type a provider first ({key})"))
+                }
+            },
+            _ => return false,
+        }
+        true
+    }
+
+    fn on_text(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
+        if let Some(f) = self.focus {
+            self.fields[f].input.handle_event(&Event::Key(key));
+        }
+    }
+
+    fn on_paste(&mut self, text: &str, _ctx: &mut Ctx) {
+        if let Some(f) = self.focus {
+            let clean: String = text.chars().filter(|c| *c != '\n' && *c != '\r').collect();
+            let v = format!("{}{}", self.fields[f].value(), clean.trim());
+            self.fields[f].set(v);
+        }
+    }
+
+    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, _ctx: &mut Ctx) {
+        if self.signature_pending == Some(id) {
+            self.signature_pending = None;
+            self.signature = match result {
+                Ok(ApiReply::Signature(c)) => Some(Ok(c)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            };
+            return;
+        }
+        if self.pending != Some(id) {
+            return;
+        }
+        self.pending = None;
+        self.lookup = Some(match result {
+            Ok(ApiReply::TokenUser(l)) => Ok(l),
+            Ok(_) => return,
+            Err(e) => Err(e),
+        });
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let (_now, server, providers) = (view.now, view.server, view.providers);
+        let [token_area, provider_area] =
+            Layout::vertical([Constraint::Fill(3), Constraint::Length(9)]).areas(area);
+        self.draw_token(frame, token_area, view);
+        self.draw_provider(frame, provider_area, server, providers);
     }
 }

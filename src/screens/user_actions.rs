@@ -8,14 +8,13 @@ use crate::gotrue::{
     AdminUserAttributes, BanDuration, Credential, ErrorKind, Factor, GenerateLinkRequest,
     GoTrueError, LinkType, ResendType, Secret, User, UserId,
 };
+use crate::keys::Action;
 use crate::screens::dialog::{Choice, Dialog, DialogEvent, Flow, Step};
 use crate::screens::{Ctx, Effect, Level};
 use crate::widgets::field::Field;
 use crate::widgets::{theme, time};
 use chrono::{DateTime, NaiveDate, Utc};
-use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
-use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use serde_json::{Map, Value};
 use std::time::Duration;
@@ -357,17 +356,13 @@ impl UserAction {
         self.dialog.is_typing()
     }
 
-    pub fn draw(&self, frame: &mut Frame, area: Rect) {
-        self.dialog.draw(frame, area);
-    }
-
     fn label(&self) -> String {
         self.target.as_ref().map(Target::label).unwrap_or_default()
     }
 
     /// Returns false when the dialog closed.
-    pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> bool {
-        match self.dialog.on_key(key) {
+    pub fn on_key(&mut self, key: KeyEvent, action: Option<Action>, ctx: &mut Ctx) -> bool {
+        match self.dialog.on_key(key, action) {
             DialogEvent::None => true,
             DialogEvent::Close => {
                 if self.stage == Stage::Working {
@@ -886,14 +881,11 @@ impl UserAction {
 }
 
 impl Flow for UserAction {
-    fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) -> bool {
-        UserAction::on_key(self, key, ctx)
+    fn on_key(&mut self, key: KeyEvent, action: Option<Action>, ctx: &mut Ctx) -> bool {
+        UserAction::on_key(self, key, action, ctx)
     }
     fn on_paste(&mut self, text: &str) {
         UserAction::on_paste(self, text)
-    }
-    fn owns(&self, id: RequestId) -> bool {
-        UserAction::owns(self, id)
     }
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
         UserAction::on_reply(self, id, result, ctx)
@@ -901,11 +893,8 @@ impl Flow for UserAction {
     fn is_finished(&self) -> bool {
         UserAction::is_finished(self)
     }
-    fn is_typing(&self) -> bool {
-        UserAction::is_typing(self)
-    }
-    fn draw(&self, frame: &mut Frame, area: Rect) {
-        UserAction::draw(self, frame, area)
+    fn dialog(&self) -> &Dialog {
+        &self.dialog
     }
 }
 

@@ -5,12 +5,14 @@
 use crate::command::{ApiCall, ApiReply, Command, RequestId};
 use crate::gotrue::{ErrorKind, GoTrueError, User, UserId, UsersBatch};
 use crate::keys::Action;
+use crate::keys::Context;
 use crate::screens::{Ctx, Effect, Level};
+use crate::screens::{Screen, View};
 use crate::widgets::mask::mask_label;
 use crate::widgets::{panel, theme, thousands, time, truncate};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -319,38 +321,6 @@ impl UsersScreen {
         self.pending == Some(id)
     }
 
-    pub fn on_reply(
-        &mut self,
-        id: RequestId,
-        result: Result<ApiReply, GoTrueError>,
-        ctx: &mut Ctx,
-    ) {
-        if self.pending != Some(id) {
-            return;
-        }
-        match result {
-            Ok(ApiReply::UsersBatch(batch)) => self.add_batch(batch),
-            Ok(ApiReply::UsersDone) => {
-                self.pending = None;
-                if self.replace_on_next {
-                    // The reload found nobody: the old rows are gone.
-                    self.add_batch(UsersBatch {
-                        users: Vec::new(),
-                        loaded: 0,
-                        total: Some(0),
-                    });
-                }
-                self.load = Load::Done;
-            }
-            Ok(_) => {}
-            Err(e) => {
-                self.pending = None;
-                ctx.flash(Level::Error, format!("Loading users failed: {e}"));
-                self.load = Load::Failed(e);
-            }
-        }
-    }
-
     fn add_batch(&mut self, batch: UsersBatch) {
         if self.replace_on_next {
             self.replace_on_next = false;
@@ -509,27 +479,35 @@ impl UsersScreen {
         self.scroll_into_view();
     }
 
-    /// Typing into the focused filter field.
-    pub fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
-        let Some(editing) = self.editing else { return };
-        match (editing, key.code) {
-            (_, KeyCode::Esc) => {
+    /// A form action while a filter field has the focus: Enter (or ↓ from the instant
+    /// filter) keeps it, Esc drops the instant filter's text.
+    fn field_action(&mut self, editing: Editing, action: Action, ctx: &mut Ctx) -> bool {
+        match (editing, action) {
+            (_, Action::Back) => {
                 if editing == Editing::Filter {
                     self.filter.reset();
                     self.refilter();
                 }
                 self.editing = None;
             }
-            (Editing::Filter, KeyCode::Enter) | (Editing::Filter, KeyCode::Down) => {
+            (Editing::Filter, Action::Submit | Action::NextField) => {
                 self.editing = None;
             }
-            (Editing::ServerFilter, KeyCode::Enter) => {
+            (Editing::ServerFilter, Action::Submit) => {
                 self.editing = None;
                 let text = self.server_input.value().trim().to_owned();
                 self.server_filter = (!text.is_empty()).then_some(text);
                 self.reload(ctx);
             }
-            (Editing::Filter, _) => {
+            _ => return false,
+        }
+        true
+    }
+
+    /// Typing into the focused filter field.
+    fn type_key(&mut self, key: KeyEvent) {
+        match self.editing {
+            Some(Editing::Filter) => {
                 let before = self.filter.value().trim().to_lowercase();
                 let raw_before = self.filter.value().to_owned();
                 self.filter
@@ -541,85 +519,12 @@ impl UsersScreen {
                     }
                 }
             }
-            (Editing::ServerFilter, _) => {
+            Some(Editing::ServerFilter) => {
                 self.server_input
                     .handle_event(&ratatui::crossterm::event::Event::Key(key));
             }
-        }
-    }
-
-    pub fn on_paste(&mut self, text: &str) {
-        let text: String = text.chars().filter(|c| !c.is_control()).collect();
-        match self.editing {
-            Some(Editing::Filter) => {
-                let v = format!("{}{}", self.filter.value(), text);
-                self.filter = Input::new(v);
-                self.refilter();
-            }
-            Some(Editing::ServerFilter) => {
-                let v = format!("{}{}", self.server_input.value(), text);
-                self.server_input = Input::new(v);
-            }
             None => {}
         }
-    }
-
-    /// Returns false when the action is not this screen's.
-    pub fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
-        match action {
-            Action::Up => self.move_to(self.selected.saturating_sub(1)),
-            Action::Down => self.move_to(self.selected + 1),
-            Action::Top => self.move_to(0),
-            Action::Bottom => self.move_to(usize::MAX),
-            Action::PageUp => self.move_to(self.selected.saturating_sub(self.page)),
-            Action::PageDown => self.move_to(self.selected.saturating_add(self.page)),
-            Action::Open => match self.selected_row() {
-                Some(row) => ctx.effect(Effect::OpenUser(row.id)),
-                None => ctx.flash(Level::Warn, "No user selected"),
-            },
-            Action::Filter => self.editing = Some(Editing::Filter),
-            Action::ServerFilter => {
-                self.server_input = Input::new(self.server_filter.clone().unwrap_or_default());
-                self.editing = Some(Editing::ServerFilter);
-            }
-            Action::ClearFilter => {
-                self.filter.reset();
-                if self.server_filter.take().is_some() {
-                    self.reload(ctx);
-                } else {
-                    self.refilter();
-                }
-            }
-            Action::Sort => {
-                self.sort = self.sort.next();
-                self.descending = self.sort != SortKey::Email;
-                self.resort();
-                ctx.flash(Level::Info, format!("Sorted by {}", self.sort_label()));
-            }
-            Action::ReverseSort => {
-                self.descending = !self.descending;
-                self.resort();
-                ctx.flash(Level::Info, format!("Sorted by {}", self.sort_label()));
-            }
-            Action::Refresh | Action::Retry => self.reload(ctx),
-            Action::CopyId => match self.selected_row() {
-                Some(row) => {
-                    ctx.commands.push(Command::Copy(row.id.to_string()));
-                    ctx.flash(Level::Info, format!("Copied the id of {}", row.label()));
-                }
-                None => ctx.flash(Level::Warn, "No user selected"),
-            },
-            Action::CopyEmail => match self.selected_row() {
-                Some(row) if !row.email.is_empty() => {
-                    ctx.commands.push(Command::Copy(row.email.clone()));
-                    ctx.flash(Level::Info, format!("Copied {}", row.email));
-                }
-                Some(_) => ctx.flash(Level::Warn, "This user has no email"),
-                None => ctx.flash(Level::Warn, "No user selected"),
-            },
-            _ => return false,
-        }
-        true
     }
 
     fn sort_label(&self) -> String {
@@ -663,194 +568,6 @@ impl UsersScreen {
             _ if self.stale_error().is_some() => 2,
             _ => 0,
         }
-    }
-
-    pub fn draw(&self, frame: &mut Frame, area: Rect, now: DateTime<Utc>, mask: bool) {
-        let loading = matches!(self.load, Load::Loading { .. });
-        let show_filter = self.editing.is_some()
-            || !self.filter.value().is_empty()
-            || self.server_filter.is_some();
-        let stale = self.stale_error();
-        let [filter_area, gauge_area, table_area] = Layout::vertical([
-            Constraint::Length(u16::from(show_filter)),
-            Constraint::Length(self.status_rows()),
-            Constraint::Fill(1),
-        ])
-        .areas(area);
-        if let Some(err) = stale {
-            let lines = vec![
-                Line::from(vec![
-                    Span::styled("Loading users failed: ", theme::danger()),
-                    Span::styled(err.to_string(), theme::danger()),
-                ]),
-                Line::from(vec![
-                    Span::styled(
-                        format!(
-                            "Showing the {} users loaded before it.  ",
-                            thousands(self.rows.len() as u64)
-                        ),
-                        theme::dim(),
-                    ),
-                    Span::styled("r", theme::key()),
-                    Span::raw(" retry  "),
-                    Span::styled(panel::advice(err).unwrap_or_default(), theme::info()),
-                ]),
-            ];
-            frame.render_widget(Paragraph::new(lines), gauge_area);
-        }
-
-        if show_filter {
-            self.draw_filter(frame, filter_area);
-        }
-        if let Load::Loading { loaded, total } = self.load {
-            let ratio = match total {
-                Some(t) if t > 0 => (loaded as f64 / t as f64).clamp(0.0, 1.0),
-                _ => 0.0,
-            };
-            let label = match total {
-                Some(t) => format!("loading {} of {}", thousands(loaded), thousands(t)),
-                None => format!("loading… {}", thousands(loaded)),
-            };
-            frame.render_widget(
-                Gauge::default()
-                    .gauge_style(theme::info())
-                    .ratio(ratio)
-                    .label(label),
-                gauge_area,
-            );
-        }
-
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(self.title(), theme::title()));
-        if let Load::Failed(err) = &self.load
-            && self.rows.is_empty()
-        {
-            // Each way of failing has its own panel: the title says which.
-            let title = match (err.kind, err.code.as_deref()) {
-                (_, Some("not_admin")) => " Not an admin key ",
-                (_, Some("bad_jwt" | "no_authorization" | "no_service_role_key")) => {
-                    " The service-role key was refused "
-                }
-                (ErrorKind::Transport, _) => " Server unreachable ",
-                (ErrorKind::RateLimited, _) => " Rate limited ",
-                _ => " Loading users failed ",
-            };
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme::danger())
-                .title(Span::styled(title, theme::danger()));
-            let mut lines = panel::error_lines("Loading users", err);
-            lines.push(Line::raw(""));
-            lines.push(Line::from(vec![
-                Span::styled("r", theme::key()),
-                Span::raw(" retry   "),
-                Span::styled("2", theme::key()),
-                Span::raw(" session   "),
-                Span::styled("q", theme::key()),
-                Span::raw(" quit"),
-            ]));
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .block(block)
-                    .wrap(Wrap { trim: false }),
-                table_area,
-            );
-            return;
-        }
-        if self.view.is_empty() {
-            let text = if loading {
-                "Loading users…"
-            } else if !self.rows.is_empty() {
-                "No loaded user matches the filter (x clears it)"
-            } else if self.server_filter.is_some() {
-                "GoTrue found no user for this filter (x clears it)"
-            } else {
-                "No users yet"
-            };
-            frame.render_widget(
-                Paragraph::new(Line::styled(text, theme::dim())).block(block),
-                table_area,
-            );
-            return;
-        }
-
-        let wide = table_area.width >= 110;
-        let mid = table_area.width >= 96;
-        let mut header = vec!["Email / phone"];
-        let mut widths = vec![Constraint::Fill(1)];
-        if wide {
-            header.push("Phone");
-            widths.push(Constraint::Length(14));
-        }
-        header.push("Providers");
-        widths.push(Constraint::Length(if mid { 15 } else { 11 }));
-        if mid {
-            header.push("Conf");
-            widths.push(Constraint::Length(4));
-        }
-        header.extend(["Last sign-in", "Created", "Status"]);
-        widths.extend([
-            Constraint::Length(12),
-            Constraint::Length(10),
-            Constraint::Length(if mid { 20 } else { 13 }),
-        ]);
-
-        let end = (self.offset + self.page).min(self.view.len());
-        let rows = self.view[self.offset..end]
-            .iter()
-            .enumerate()
-            .map(|(i, idx)| {
-                let r = &self.rows[*idx as usize];
-                // With a phone column, the first one is for the email alone.
-                let first = if wide && r.email.is_empty() && !r.phone.is_empty() {
-                    Cell::from(Span::styled("—", theme::dim()))
-                } else {
-                    Cell::from(mask_label(&r.label(), mask))
-                };
-                let mut cells = vec![first];
-                if wide {
-                    cells.push(Cell::from(if r.phone.is_empty() {
-                        String::new()
-                    } else {
-                        mask_label(&format!("+{}", r.phone), mask)
-                    }));
-                }
-                cells.push(Cell::from(truncate(
-                    &r.providers,
-                    if mid { 15 } else { 11 },
-                )));
-                if mid {
-                    cells.push(if r.confirmed() {
-                        Cell::from(Span::styled("✓", theme::ok()))
-                    } else {
-                        Cell::from(Span::styled("✗", theme::warn()))
-                    });
-                }
-                cells.push(Cell::from(
-                    r.last_sign_in
-                        .map(|t| time::relative(t, now))
-                        .unwrap_or_else(|| "never".into()),
-                ));
-                cells.push(Cell::from(r.created.map(time::date).unwrap_or_default()));
-                let status: Vec<Span> = r
-                    .status(now)
-                    .into_iter()
-                    .flat_map(|(word, style)| [Span::styled(word, style), Span::raw(" ")])
-                    .collect();
-                cells.push(Cell::from(Line::from(status)));
-                let row = Row::new(cells);
-                if self.offset + i == self.selected {
-                    row.style(theme::selected())
-                } else {
-                    row
-                }
-            });
-        let table = Table::new(rows, widths)
-            .header(Row::new(header).style(theme::title()))
-            .block(block)
-            .column_spacing(1);
-        frame.render_widget(table, table_area);
     }
 
     fn draw_filter(&self, frame: &mut Frame, area: Rect) {
@@ -1002,6 +719,312 @@ fn merge(a: Vec<u32>, b: Vec<u32>, cmp: impl Fn(u32, u32) -> Ordering) -> Vec<u3
     out.extend_from_slice(&a[i..]);
     out.extend_from_slice(&b[j..]);
     out
+}
+
+impl Screen for UsersScreen {
+    fn context(&self) -> Context {
+        if self.is_editing() {
+            Context::Form
+        } else {
+            Context::Users
+        }
+    }
+
+    fn on_text(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
+        self.type_key(key);
+    }
+
+    fn on_paste(&mut self, text: &str, _ctx: &mut Ctx) {
+        let text: String = text.chars().filter(|c| !c.is_control()).collect();
+        match self.editing {
+            Some(Editing::Filter) => {
+                let v = format!("{}{}", self.filter.value(), text);
+                self.filter = Input::new(v);
+                self.refilter();
+            }
+            Some(Editing::ServerFilter) => {
+                let v = format!("{}{}", self.server_input.value(), text);
+                self.server_input = Input::new(v);
+            }
+            None => {}
+        }
+    }
+
+    /// Returns false when the action is not this screen's.
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        if let Some(editing) = self.editing {
+            return self.field_action(editing, action, ctx);
+        }
+        match action {
+            // Retry is for a failed load; otherwise the app's (server health) applies.
+            Action::Retry if !matches!(self.load, Load::Failed(_)) => return false,
+            Action::Up => self.move_to(self.selected.saturating_sub(1)),
+            Action::Down => self.move_to(self.selected + 1),
+            Action::Top => self.move_to(0),
+            Action::Bottom => self.move_to(usize::MAX),
+            Action::PageUp => self.move_to(self.selected.saturating_sub(self.page)),
+            Action::PageDown => self.move_to(self.selected.saturating_add(self.page)),
+            Action::Open => match self.selected_row() {
+                Some(row) => ctx.effect(Effect::OpenUser(row.id)),
+                None => ctx.flash(Level::Warn, "No user selected"),
+            },
+            Action::Filter => self.editing = Some(Editing::Filter),
+            Action::ServerFilter => {
+                self.server_input = Input::new(self.server_filter.clone().unwrap_or_default());
+                self.editing = Some(Editing::ServerFilter);
+            }
+            Action::ClearFilter => {
+                self.filter.reset();
+                if self.server_filter.take().is_some() {
+                    self.reload(ctx);
+                } else {
+                    self.refilter();
+                }
+            }
+            Action::Sort => {
+                self.sort = self.sort.next();
+                self.descending = self.sort != SortKey::Email;
+                self.resort();
+                ctx.flash(Level::Info, format!("Sorted by {}", self.sort_label()));
+            }
+            Action::ReverseSort => {
+                self.descending = !self.descending;
+                self.resort();
+                ctx.flash(Level::Info, format!("Sorted by {}", self.sort_label()));
+            }
+            Action::Refresh | Action::Retry => self.reload(ctx),
+            Action::CopyId => match self.selected_row() {
+                Some(row) => {
+                    ctx.commands.push(Command::Copy(row.id.to_string()));
+                    ctx.flash(Level::Info, format!("Copied the id of {}", row.label()));
+                }
+                None => ctx.flash(Level::Warn, "No user selected"),
+            },
+            Action::CopyEmail => match self.selected_row() {
+                Some(row) if !row.email.is_empty() => {
+                    ctx.commands.push(Command::Copy(row.email.clone()));
+                    ctx.flash(Level::Info, format!("Copied {}", row.email));
+                }
+                Some(_) => ctx.flash(Level::Warn, "This user has no email"),
+                None => ctx.flash(Level::Warn, "No user selected"),
+            },
+            _ => return false,
+        }
+        true
+    }
+
+    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
+        if self.pending != Some(id) {
+            return;
+        }
+        match result {
+            Ok(ApiReply::UsersBatch(batch)) => self.add_batch(batch),
+            Ok(ApiReply::UsersDone) => {
+                self.pending = None;
+                if self.replace_on_next {
+                    // The reload found nobody: the old rows are gone.
+                    self.add_batch(UsersBatch {
+                        users: Vec::new(),
+                        loaded: 0,
+                        total: Some(0),
+                    });
+                }
+                self.load = Load::Done;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.pending = None;
+                ctx.flash(Level::Error, format!("Loading users failed: {e}"));
+                self.load = Load::Failed(e);
+            }
+        }
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let (now, mask) = (view.now, view.masked);
+        let loading = matches!(self.load, Load::Loading { .. });
+        let show_filter = self.editing.is_some()
+            || !self.filter.value().is_empty()
+            || self.server_filter.is_some();
+        let stale = self.stale_error();
+        let [filter_area, gauge_area, table_area] = Layout::vertical([
+            Constraint::Length(u16::from(show_filter)),
+            Constraint::Length(self.status_rows()),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
+        if let Some(err) = stale {
+            let lines = vec![
+                Line::from(vec![
+                    Span::styled("Loading users failed: ", theme::danger()),
+                    Span::styled(err.to_string(), theme::danger()),
+                ]),
+                Line::from(vec![
+                    Span::styled(
+                        format!(
+                            "Showing the {} users loaded before it.  ",
+                            thousands(self.rows.len() as u64)
+                        ),
+                        theme::dim(),
+                    ),
+                    Span::styled(view.key(Context::Users, Action::Retry), theme::key()),
+                    Span::raw(" retry  "),
+                    Span::styled(panel::advice(err).unwrap_or_default(), theme::info()),
+                ]),
+            ];
+            frame.render_widget(Paragraph::new(lines), gauge_area);
+        }
+
+        if show_filter {
+            self.draw_filter(frame, filter_area);
+        }
+        if let Load::Loading { loaded, total } = self.load {
+            let ratio = match total {
+                Some(t) if t > 0 => (loaded as f64 / t as f64).clamp(0.0, 1.0),
+                _ => 0.0,
+            };
+            let label = match total {
+                Some(t) => format!("loading {} of {}", thousands(loaded), thousands(t)),
+                None => format!("loading… {}", thousands(loaded)),
+            };
+            frame.render_widget(
+                Gauge::default()
+                    .gauge_style(theme::info())
+                    .ratio(ratio)
+                    .label(label),
+                gauge_area,
+            );
+        }
+
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(self.title(), theme::title()));
+        if let Load::Failed(err) = &self.load
+            && self.rows.is_empty()
+        {
+            // Each way of failing has its own panel: the title says which.
+            let title = match (err.kind, err.code.as_deref()) {
+                (_, Some("not_admin")) => " Not an admin key ",
+                (_, Some("bad_jwt" | "no_authorization" | "no_service_role_key")) => {
+                    " The service-role key was refused "
+                }
+                (ErrorKind::Transport, _) => " Server unreachable ",
+                (ErrorKind::RateLimited, _) => " Rate limited ",
+                _ => " Loading users failed ",
+            };
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme::danger())
+                .title(Span::styled(title, theme::danger()));
+            let mut lines = panel::error_lines("Loading users", err);
+            lines.push(Line::raw(""));
+            lines.push(view.hints(&[
+                (Context::Users, Action::Retry, "retry"),
+                (Context::Global, Action::GoSession, "session"),
+                (Context::Global, Action::Quit, "quit"),
+            ]));
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .block(block)
+                    .wrap(Wrap { trim: false }),
+                table_area,
+            );
+            return;
+        }
+        if self.view.is_empty() {
+            let text = if loading {
+                "Loading users…"
+            } else if !self.rows.is_empty() {
+                "No loaded user matches the filter (x clears it)"
+            } else if self.server_filter.is_some() {
+                "GoTrue found no user for this filter (x clears it)"
+            } else {
+                "No users yet"
+            };
+            frame.render_widget(
+                Paragraph::new(Line::styled(text, theme::dim())).block(block),
+                table_area,
+            );
+            return;
+        }
+
+        let wide = table_area.width >= 110;
+        let mid = table_area.width >= 96;
+        let mut header = vec!["Email / phone"];
+        let mut widths = vec![Constraint::Fill(1)];
+        if wide {
+            header.push("Phone");
+            widths.push(Constraint::Length(14));
+        }
+        header.push("Providers");
+        widths.push(Constraint::Length(if mid { 15 } else { 11 }));
+        if mid {
+            header.push("Conf");
+            widths.push(Constraint::Length(4));
+        }
+        header.extend(["Last sign-in", "Created", "Status"]);
+        widths.extend([
+            Constraint::Length(12),
+            Constraint::Length(10),
+            Constraint::Length(if mid { 20 } else { 13 }),
+        ]);
+
+        let end = (self.offset + self.page).min(self.view.len());
+        let rows = self.view[self.offset..end]
+            .iter()
+            .enumerate()
+            .map(|(i, idx)| {
+                let r = &self.rows[*idx as usize];
+                // With a phone column, the first one is for the email alone.
+                let first = if wide && r.email.is_empty() && !r.phone.is_empty() {
+                    Cell::from(Span::styled("—", theme::dim()))
+                } else {
+                    Cell::from(mask_label(&r.label(), mask))
+                };
+                let mut cells = vec![first];
+                if wide {
+                    cells.push(Cell::from(if r.phone.is_empty() {
+                        String::new()
+                    } else {
+                        mask_label(&format!("+{}", r.phone), mask)
+                    }));
+                }
+                cells.push(Cell::from(truncate(
+                    &r.providers,
+                    if mid { 15 } else { 11 },
+                )));
+                if mid {
+                    cells.push(if r.confirmed() {
+                        Cell::from(Span::styled("✓", theme::ok()))
+                    } else {
+                        Cell::from(Span::styled("✗", theme::warn()))
+                    });
+                }
+                cells.push(Cell::from(
+                    r.last_sign_in
+                        .map(|t| time::relative(t, now))
+                        .unwrap_or_else(|| "never".into()),
+                ));
+                cells.push(Cell::from(r.created.map(time::date).unwrap_or_default()));
+                let status: Vec<Span> = r
+                    .status(now)
+                    .into_iter()
+                    .flat_map(|(word, style)| [Span::styled(word, style), Span::raw(" ")])
+                    .collect();
+                cells.push(Cell::from(Line::from(status)));
+                let row = Row::new(cells);
+                if self.offset + i == self.selected {
+                    row.style(theme::selected())
+                } else {
+                    row
+                }
+            });
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(theme::title()))
+            .block(block)
+            .column_spacing(1);
+        frame.render_widget(table, table_area);
+    }
 }
 
 #[cfg(test)]

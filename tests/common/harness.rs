@@ -55,6 +55,7 @@ impl Harness {
         ))
         .unwrap();
         let cfg = AppConfig {
+            keys: Default::default(),
             // Fixed, so snapshots do not depend on the port.
             server: "http://127.0.0.1:9998".into(),
             profile: Some("demo".into()),

@@ -464,8 +464,15 @@ pub async fn serve_config(
         }
         let client = conn.client_config(timeout);
         // Warnings were printed above, for the operator; sessions start clean.
+        // The config file's `[keys]` apply to every session.
+        let path = console
+            .config
+            .clone()
+            .or_else(config::ConfigFile::default_path);
+        let keys = config::keymap(path.as_deref()).map_err(|e| e.to_string())?;
         let app = AppConfig {
             warnings: Vec::new(),
+            keys: Arc::new(keys),
             ..conn.app_config()
         };
         Target::Server {
