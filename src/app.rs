@@ -6,7 +6,7 @@
 //! the context in force, and records which screen sent each request so that its answer goes
 //! straight back there.
 
-use crate::command::{ApiCall, ApiReply, Command, Outcome, RequestId};
+use crate::command::{ApiCall, ApiReply, Command, Outcome, RequestId, TaskOutcome};
 use crate::gotrue::{GoTrueError, Health, RequestLog, Session, Settings};
 use crate::input::Input;
 use crate::keys::{Action, Context, Keymap};
@@ -66,6 +66,8 @@ pub struct AppConfig {
 pub enum Msg {
     Input(Input),
     Outcome(Outcome),
+    /// A local task finished (a file, the editor).
+    Task(TaskOutcome),
     /// A request finished (for the activity panel).
     Activity(RequestLog),
     /// The time now. Sent before other messages and when a wake-up is due.
@@ -350,8 +352,8 @@ impl App {
 
     /// Queues an app request (health, settings, refresh).
     fn request(&mut self, ctx: &mut Ctx, call: ApiCall, owner: Owner) {
-        let id = ctx.request(call);
-        self.owners.insert(id, owner);
+        let pending = ctx.send::<ApiReply>(call);
+        self.owners.insert(pending.id(), owner);
     }
 
     /// Forgets what `owner` waits for: it closed, and its answers have nowhere to go.
@@ -583,6 +585,7 @@ impl App {
                 Vec::new()
             }
             Msg::Outcome(outcome) => self.on_outcome(outcome),
+            Msg::Task(outcome) => self.on_task(outcome),
             Msg::Input(input) => self.on_input(input),
             Msg::Reconnected(Ok(cfg)) => self.reconnected(cfg),
             Msg::Reconnected(Err(why)) => {
@@ -660,9 +663,7 @@ impl App {
                 match result {
                     // In the background: the session goes on, the user stays where they are.
                     Ok(ApiReply::Session(s)) => ctx.effect(Effect::SessionRefreshed(s)),
-                    Ok(other) => {
-                        unexpected("refresh session", &other);
-                    }
+                    Ok(other) => crate::command::bug("refresh session", &other),
                     Err(e) => {
                         self.refresh_failed_for = self
                             .session
@@ -682,6 +683,28 @@ impl App {
             Owner::Screen(screen) => {
                 self.run(screen, &mut ctx, |s, ctx| s.on_reply(id, result, ctx));
             }
+        }
+        self.absorb(ctx)
+    }
+
+    /// A local task's answer goes to whoever sent it, like a GoTrue answer.
+    fn on_task(&mut self, TaskOutcome { id, result }: TaskOutcome) -> Vec<Command> {
+        let Some(owner) = self.owners.remove(&id) else {
+            return Vec::new();
+        };
+        let mut ctx = self.ctx();
+        match owner {
+            Owner::Dialog => {
+                let before = ctx.next_id;
+                if let Some(a) = self.action.as_mut() {
+                    a.on_task(id, result, &mut ctx);
+                }
+                self.claim(before, &ctx, Owner::Dialog);
+            }
+            Owner::Screen(screen) => {
+                self.run(screen, &mut ctx, |s, ctx| s.on_task(id, result, ctx));
+            }
+            other => crate::command::bug("an app request", &other),
         }
         self.absorb(ctx)
     }
@@ -1496,6 +1519,6 @@ pub fn body_area(area: Rect) -> Rect {
 
 /// An answer of the wrong kind for the request: a bug, logged, and shown as an error.
 fn unexpected(what: &str, reply: &ApiReply) -> GoTrueError {
-    tracing::error!(request = what, reply = ?std::mem::discriminant(reply), "unexpected answer");
-    GoTrueError::decode(None, format!("unexpected answer to {what}"), b"")
+    crate::command::bug(what, reply);
+    <GoTrueError as crate::command::Unexpected>::unexpected(what)
 }

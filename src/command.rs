@@ -26,15 +26,108 @@ pub enum Command {
     /// Connect to another profile of the config file; the answer comes back as
     /// `Msg::Reconnected`.
     SwitchProfile(String),
-    /// Hand `text` to the user's `$VISUAL`/`$EDITOR` in a file `*.{extension}`, with the
-    /// console suspended; the edited text comes back as `ApiReply::Edited` under `id`. Only
-    /// a local terminal can do it; elsewhere the answer is an error.
+    /// Work on this machine (files, the editor); the answer comes back as `Msg::Task`.
+    Task(RequestId, Task),
+    Quit,
+}
+
+/// Work on this machine, apart from GoTrue's calls: its failures are this machine's
+/// (`TaskError`), never dressed as GoTrue's.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Task {
+    /// The newest `last` entries of the operator journal (the server's own file).
+    ReadJournal {
+        path: std::path::PathBuf,
+        last: usize,
+    },
+    /// Reads a CSV of invitations (email plus metadata columns).
+    ReadInvites(std::path::PathBuf),
+    /// Writes a batch's per-row results as CSV.
+    WriteInviteResults {
+        path: std::path::PathBuf,
+        batch: Box<crate::bulk::InviteBatch>,
+    },
+    /// Writes the users GoTrue's `filter` finds (and, when set, only those ids: the console's
+    /// instant filter) to a file, through `FILE.partial` so a failure leaves no half file.
+    Export {
+        path: std::path::PathBuf,
+        format: crate::export::ExportFormat,
+        filter: Option<String>,
+        ids: Option<Vec<UserId>>,
+    },
+    /// Hands `text` to the user's `$VISUAL`/`$EDITOR` in a file `*.{extension}`, with the
+    /// console suspended; the edited text comes back as `TaskReply::Edited`. Only a local
+    /// terminal can do it; elsewhere the answer is `TaskError::Refused`.
     EditText {
-        id: RequestId,
         text: String,
         extension: &'static str,
     },
-    Quit,
+}
+
+impl Task {
+    /// A short name for status messages.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Task::ReadJournal { .. } => "read the journal",
+            Task::ReadInvites(_) => "read the invitations",
+            Task::WriteInviteResults { .. } => "write the results",
+            Task::Export { .. } => "export users",
+            Task::EditText { .. } => "edit in $EDITOR",
+        }
+    }
+}
+
+/// A local task's answer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TaskReply {
+    Journal(Vec<crate::term::ssh::journal::JournalEntry>),
+    InvitesRead(Box<crate::bulk::InviteBatch>),
+    /// A file was written (an export, a batch's results): how many rows, and where.
+    Written {
+        count: u64,
+        path: std::path::PathBuf,
+    },
+    /// The text as the editor left it.
+    Edited(String),
+}
+
+/// Why a local task failed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum TaskError {
+    /// A file could not be read or written.
+    #[error("{message}")]
+    File {
+        path: std::path::PathBuf,
+        message: String,
+    },
+    /// GoTrue failed on the way (an export's pages).
+    #[error("{0}")]
+    GoTrue(GoTrueError),
+    /// This terminal cannot do it (no editor over SSH), or the server's gate refused it.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl TaskError {
+    pub fn file(path: &std::path::Path, message: impl std::fmt::Display) -> Self {
+        TaskError::File {
+            path: path.to_owned(),
+            message: message.to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskOutcome {
+    pub id: RequestId,
+    pub result: Result<TaskReply, TaskError>,
+}
+
+/// What comes back from the worker: a GoTrue answer or a local task's.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Answer {
+    Api(Outcome),
+    Task(TaskOutcome),
 }
 
 /// GoTrue calls the console makes.
@@ -108,29 +201,9 @@ pub enum ApiCall {
     LookupToken(Secret),
     /// A pasted token's signature, against the server's JWKS.
     CheckSignature(Secret),
-    /// The newest `last` entries of the operator journal (the server's own file).
-    ReadJournal {
-        path: std::path::PathBuf,
-        last: usize,
-    },
-    /// Reads a CSV of invitations (email plus metadata columns).
-    ReadInvites(std::path::PathBuf),
     /// Sends the pending rows' invitations: many `InviteProgress` replies, the last one
     /// `Finished`. Cancelling stops new sends; rows in flight come back as pending.
     RunInvites(Vec<crate::bulk::InviteJob>),
-    /// Writes a batch's per-row results as CSV.
-    WriteInviteResults {
-        path: std::path::PathBuf,
-        batch: Box<crate::bulk::InviteBatch>,
-    },
-    /// Writes the users GoTrue's `filter` finds (and, when set, only those ids: the console's
-    /// instant filter) to a file, through `path.partial` so a failure leaves no half file.
-    Export {
-        path: std::path::PathBuf,
-        format: crate::export::ExportFormat,
-        filter: Option<String>,
-        ids: Option<Vec<UserId>>,
-    },
 }
 
 impl ApiCall {
@@ -161,11 +234,7 @@ impl ApiCall {
             ApiCall::Audit { .. } => "load the audit log",
             ApiCall::LookupToken(_) => "look up the token",
             ApiCall::CheckSignature(_) => "check the token's signature",
-            ApiCall::Export { .. } => "export users",
-            ApiCall::ReadInvites(_) => "read the invitations",
-            ApiCall::ReadJournal { .. } => "read the journal",
             ApiCall::RunInvites(_) => "send invitations",
-            ApiCall::WriteInviteResults { .. } => "write the results",
         }
     }
 }
@@ -200,15 +269,7 @@ pub enum ApiReply {
     Audit(Box<crate::gotrue::AuditPage>),
     TokenUser(Box<crate::gotrue::TokenLookup>),
     Signature(crate::gotrue::jwt::SignatureCheck),
-    Journal(Vec<crate::term::ssh::journal::JournalEntry>),
-    InvitesRead(Box<crate::bulk::InviteBatch>),
     InviteProgress(crate::bulk::InviteEvent),
-    Exported {
-        count: u64,
-        path: std::path::PathBuf,
-    },
-    /// The text as the editor left it (`Command::EditText`).
-    Edited(String),
 }
 
 impl ApiReply {
@@ -223,8 +284,210 @@ impl ApiReply {
     }
 }
 
+/// A GoTrue call's answer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
     pub id: RequestId,
     pub result: Result<ApiReply, GoTrueError>,
+}
+
+/// A request in flight whose answer is a `T`: the type is fixed where the request is sent
+/// (`ctx.send` / `ctx.task` infer it from the field that keeps the `Pending`).
+#[derive(Debug)]
+pub struct Pending<T> {
+    id: RequestId,
+    what: &'static str,
+    _reply: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Pending<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Pending<T> {}
+
+impl<T> PartialEq for Pending<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl<T> Pending<T> {
+    pub(crate) fn new(id: RequestId, what: &'static str) -> Self {
+        Pending {
+            id,
+            what,
+            _reply: std::marker::PhantomData,
+        }
+    }
+
+    pub fn id(&self) -> RequestId {
+        self.id
+    }
+
+    /// Whether `id` answers this request.
+    pub fn is(&self, id: RequestId) -> bool {
+        self.id == id
+    }
+
+    /// The answer as a `T`. An answer of another kind is a bug: logged, and an error.
+    pub fn read<R, E>(&self, result: Result<R, E>) -> Result<T, E>
+    where
+        T: FromReply<R>,
+        R: std::fmt::Debug,
+        E: Unexpected,
+    {
+        result.and_then(|r| {
+            T::from_reply(r).map_err(|other| {
+                tracing::error!(request = self.what, reply = ?other, "unexpected answer (a bug)");
+                E::unexpected(self.what)
+            })
+        })
+    }
+}
+
+/// Whether `id` answers the request in `slot`.
+pub fn answers<T>(slot: &Option<Pending<T>>, id: RequestId) -> bool {
+    slot.is_some_and(|p| p.is(id))
+}
+
+/// An answer of one kind, taken out of the reply enum.
+pub trait FromReply<R>: Sized {
+    /// `Err` gives the reply back when it is of another kind.
+    fn from_reply(reply: R) -> Result<Self, R>;
+}
+
+/// Any answer: for a request whose answer depends on what was sent (a sign-in or a
+/// sign-up); the match on it ends in `bug` rather than dropping the rest.
+impl FromReply<ApiReply> for ApiReply {
+    fn from_reply(reply: ApiReply) -> Result<Self, ApiReply> {
+        Ok(reply)
+    }
+}
+
+/// The error an unexpected answer turns into.
+pub trait Unexpected {
+    fn unexpected(what: &str) -> Self;
+}
+
+impl Unexpected for GoTrueError {
+    fn unexpected(what: &str) -> Self {
+        GoTrueError::local(
+            crate::gotrue::ErrorKind::Decode,
+            Some("unexpected_answer"),
+            format!("unexpected answer to {what} (a bug in gotrue-console; see the log)"),
+        )
+    }
+}
+
+impl Unexpected for TaskError {
+    fn unexpected(what: &str) -> Self {
+        TaskError::Refused(format!(
+            "unexpected answer to {what} (a bug in gotrue-console; see the log)"
+        ))
+    }
+}
+
+/// An answer a screen has no use for where it came: a bug, logged (and not silently
+/// dropped).
+pub fn bug(what: &str, reply: &impl std::fmt::Debug) {
+    tracing::error!(request = what, reply = ?reply, "unexpected answer (a bug)");
+}
+
+macro_rules! from_reply {
+    ($enum:ident { $($ty:ty => $variant:ident($bind:ident) => $val:expr),* $(,)? }) => {
+        $(
+            impl FromReply<$enum> for $ty {
+                fn from_reply(reply: $enum) -> Result<Self, $enum> {
+                    match reply {
+                        $enum::$variant($bind) => Ok($val),
+                        other => Err(other),
+                    }
+                }
+            }
+        )*
+    };
+}
+
+from_reply!(ApiReply {
+    Box<User> => User(u) => u,
+    Box<crate::gotrue::AuditPage> => Audit(p) => p,
+    Vec<OutboxMessage> => Outbox(m) => m,
+    VerifyOutcome => Verified(v) => v,
+    Box<crate::gotrue::TokenLookup> => TokenUser(t) => t,
+    crate::gotrue::jwt::SignatureCheck => Signature(s) => s,
+    crate::bulk::InviteEvent => InviteProgress(e) => e,
+    Box<Session> => Session(s) => s,
+});
+
+from_reply!(TaskReply {
+    Vec<crate::term::ssh::journal::JournalEntry> => Journal(j) => j,
+    Box<crate::bulk::InviteBatch> => InvitesRead(b) => b,
+    String => Edited(t) => t,
+});
+
+/// A file written by a task: how many rows, and where.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Written {
+    pub count: u64,
+    pub path: std::path::PathBuf,
+}
+
+impl FromReply<TaskReply> for Written {
+    fn from_reply(reply: TaskReply) -> Result<Self, TaskReply> {
+        match reply {
+            TaskReply::Written { count, path } => Ok(Written { count, path }),
+            other => Err(other),
+        }
+    }
+}
+
+/// A page of the users stream, or its end.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UsersPage {
+    Batch(UsersBatch),
+    Done,
+}
+
+impl FromReply<ApiReply> for UsersPage {
+    fn from_reply(reply: ApiReply) -> Result<Self, ApiReply> {
+        match reply {
+            ApiReply::UsersBatch(b) => Ok(UsersPage::Batch(b)),
+            ApiReply::UsersDone => Ok(UsersPage::Done),
+            other => Err(other),
+        }
+    }
+}
+
+/// A user created or changed, with the password the worker generated (if it did).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Saved {
+    pub user: Box<User>,
+    pub password: Option<Secret>,
+}
+
+impl FromReply<ApiReply> for Saved {
+    fn from_reply(reply: ApiReply) -> Result<Self, ApiReply> {
+        match reply {
+            ApiReply::UserSaved { user, password } => Ok(Saved { user, password }),
+            other => Err(other),
+        }
+    }
+}
+
+/// A request that answers only "done" (a mail sent, a sign-out, a delete).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sent {
+    pub message_id: Option<String>,
+}
+
+impl FromReply<ApiReply> for Sent {
+    fn from_reply(reply: ApiReply) -> Result<Self, ApiReply> {
+        match reply {
+            ApiReply::Sent { message_id } => Ok(Sent { message_id }),
+            ApiReply::SignedOut | ApiReply::Done => Ok(Sent { message_id: None }),
+            other => Err(other),
+        }
+    }
 }

@@ -92,6 +92,11 @@ pub enum ExportError {
     GoTrue(GoTrueError),
     /// The output could not be written.
     Write(io::Error),
+    /// A file of the export could not be created, written or renamed.
+    File {
+        path: std::path::PathBuf,
+        source: io::Error,
+    },
 }
 
 impl fmt::Display for ExportError {
@@ -100,6 +105,9 @@ impl fmt::Display for ExportError {
             // GoTrue's own words: status, code, message.
             ExportError::GoTrue(e) => e.fmt(f),
             ExportError::Write(e) => write!(f, "cannot write the export: {e}"),
+            ExportError::File { path, source } => {
+                write!(f, "cannot write {}: {source}", path.display())
+            }
         }
     }
 }
@@ -109,6 +117,7 @@ impl std::error::Error for ExportError {
         match self {
             ExportError::GoTrue(e) => Some(e),
             ExportError::Write(e) => Some(e),
+            ExportError::File { source, .. } => Some(source),
         }
     }
 }
@@ -219,6 +228,72 @@ pub async fn export_users<W: Write>(
         return export_ndjson_as_sent(client, opts, out, progress).await;
     }
     export_users_where(client, opts, out, |_| true, progress).await
+}
+
+/// The one way an export reaches a file, for the command line and the console alike: the
+/// users (only those in `keep`, when given) go to `FILE.partial`, which is flushed to disk
+/// and then renamed to `path`. A failure, or the future dropped on the way (Ctrl-C), leaves
+/// no file behind: neither a half export under the real name nor the partial one.
+pub async fn export_to_file(
+    client: &GoTrueClient,
+    opts: ExportOptions,
+    path: &Path,
+    keep: Option<std::collections::HashSet<crate::gotrue::UserId>>,
+    progress: impl FnMut(u64, Option<u64>),
+) -> Result<u64, ExportError> {
+    let partial = PartialFile::new(path);
+    let cannot = |e: io::Error| ExportError::File {
+        path: path.to_owned(),
+        source: e,
+    };
+    let mut file = std::fs::File::create(&partial.path).map_err(|e| ExportError::File {
+        path: partial.path.clone(),
+        source: e,
+    })?;
+    let count = match keep {
+        None => export_users(client, opts, &mut file, progress).await,
+        Some(ids) => {
+            export_users_where(client, opts, &mut file, |u| ids.contains(&u.id), progress).await
+        }
+    }
+    .map_err(|e| match e {
+        ExportError::Write(e) => cannot(e),
+        other => other,
+    })?;
+    file.sync_all().map_err(cannot)?;
+    drop(file);
+    std::fs::rename(&partial.path, path).map_err(cannot)?;
+    partial.keep();
+    Ok(count)
+}
+
+/// `FILE.partial` beside `FILE`, removed when dropped unless kept (renamed into place).
+struct PartialFile {
+    path: std::path::PathBuf,
+    done: bool,
+}
+
+impl PartialFile {
+    fn new(path: &Path) -> Self {
+        let mut partial = path.as_os_str().to_owned();
+        partial.push(".partial");
+        PartialFile {
+            path: partial.into(),
+            done: false,
+        }
+    }
+
+    fn keep(mut self) {
+        self.done = true;
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 fn all_users(opts: ExportOptions) -> AllUsers {

@@ -11,7 +11,7 @@ use gotrue_console::gotrue::{BaseUrl, ClientConfig, GoTrueClient};
 use gotrue_console::term::Connector;
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -257,8 +257,20 @@ async fn users_export(console: ConsoleArgs, args: ExportArgs) {
             None => interrupted(),
         },
         Some(path) => {
-            let count = export_to_file(&client, opts, path, &mut progress).await;
-            (count, path.display().to_string())
+            // The one export path the console uses too: FILE.partial, fsynced, renamed;
+            // Ctrl-C drops it, which removes the partial file.
+            let outcome = tokio::select! {
+                r = gotrue_console::export::export_to_file(
+                    &client, opts, path, None, |n, t| progress.show(n, t)
+                ) => Some(r),
+                _ = tokio::signal::ctrl_c() => None,
+            };
+            progress.clear();
+            match outcome {
+                Some(Ok(count)) => (count, path.display().to_string()),
+                Some(Err(e)) => fail(e),
+                None => interrupted(),
+            }
         }
     };
     eprintln!(
@@ -282,36 +294,6 @@ async fn run_export(
     };
     progress.clear();
     outcome
-}
-
-/// Exports into `path.partial`, then renames it to `path`; removes it on any failure.
-async fn export_to_file(
-    client: &GoTrueClient,
-    opts: ExportOptions,
-    path: &Path,
-    progress: &mut Progress,
-) -> u64 {
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    let mut file = std::fs::File::create(&partial)
-        .unwrap_or_else(|e| fail(format!("cannot create {}: {e}", partial.display())));
-    let finished = match run_export(client, opts, &mut file, progress).await {
-        Some(Ok(count)) => file
-            .sync_all()
-            .and_then(|()| std::fs::rename(&partial, path))
-            .map(|()| count)
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
-        Some(Err(e)) => Err(e.to_string()),
-        None => {
-            let _ = std::fs::remove_file(&partial);
-            interrupted()
-        }
-    };
-    finished.unwrap_or_else(|message| {
-        let _ = std::fs::remove_file(&partial);
-        fail(message)
-    })
 }
 
 /// `exported 12,000 / 100,300 users` on stderr, redrawn in place a few times a second, and

@@ -1,7 +1,9 @@
 //! Runs GoTrue calls off the UI: each `ApiCall` on its own tokio task, each answer sent back
 //! tagged with its request id. The interface never waits on the network.
 
-use crate::command::{ApiCall, ApiReply, Outcome, RequestId};
+use crate::command::{
+    Answer, ApiCall, ApiReply, Outcome, RequestId, Task, TaskError, TaskOutcome, TaskReply,
+};
 use crate::gotrue::{AdminUserAttributes, AllUsers, GoTrueClient, GoTrueError, Secret};
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -12,14 +14,14 @@ pub struct Worker {
     client: GoTrueClient,
     /// Where the Outbox comes from when it is not the demo server's: Mailpit.
     mailpit: Option<crate::mailpit::MailpitClient>,
-    out: UnboundedSender<Outcome>,
+    out: UnboundedSender<Answer>,
     running: HashMap<RequestId, AbortHandle>,
     /// How bulk invitations are paced and retried.
     invite_options: crate::bulk::InviteOptions,
 }
 
 impl Worker {
-    pub fn new(client: GoTrueClient, out: UnboundedSender<Outcome>) -> Self {
+    pub fn new(client: GoTrueClient, out: UnboundedSender<Answer>) -> Self {
         Self {
             client,
             mailpit: None,
@@ -59,7 +61,7 @@ impl Worker {
         let handle = tokio::spawn(async move {
             if let (ApiCall::Outbox, Some(mailpit)) = (&call, &mailpit) {
                 let result = mailpit.messages().await.map(ApiReply::Outbox);
-                let _ = out.send(Outcome { id, result });
+                let _ = out.send(Answer::Api(Outcome { id, result }));
                 return;
             }
             if let ApiCall::LoadUsers { filter } = call {
@@ -71,7 +73,20 @@ impl Worker {
                 return;
             }
             let result = run(&client, call).await;
-            let _ = out.send(Outcome { id, result });
+            let _ = out.send(Answer::Api(Outcome { id, result }));
+        });
+        self.running.insert(id, handle.abort_handle());
+    }
+
+    /// Starts a local task (a file, an export); its answer arrives on the outcome channel.
+    /// The editor is not here: the driver runs it, with the terminal.
+    pub fn task(&mut self, id: RequestId, task: Task) {
+        self.running.retain(|_, handle| !handle.is_finished());
+        let client = self.client.clone();
+        let out = self.out.clone();
+        let handle = tokio::spawn(async move {
+            let result = run_task(&client, task).await;
+            let _ = out.send(Answer::Task(TaskOutcome { id, result }));
         });
         self.running.insert(id, handle.abort_handle());
     }
@@ -97,7 +112,7 @@ async fn run_invites(
     jobs: Vec<crate::bulk::InviteJob>,
     opts: crate::bulk::InviteOptions,
     id: RequestId,
-    out: UnboundedSender<Outcome>,
+    out: UnboundedSender<Answer>,
 ) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let runner =
@@ -115,10 +130,10 @@ async fn run_invites(
         tokio::spawn(async move {
             while let Some(ev) = rx.recv().await {
                 if out
-                    .send(Outcome {
+                    .send(Answer::Api(Outcome {
                         id,
                         result: Ok(ApiReply::InviteProgress(ev)),
-                    })
+                    }))
                     .is_err()
                 {
                     return;
@@ -135,7 +150,7 @@ async fn stream_users(
     client: &GoTrueClient,
     filter: Option<String>,
     id: RequestId,
-    out: &UnboundedSender<Outcome>,
+    out: &UnboundedSender<Answer>,
 ) {
     let opts = AllUsers {
         filter,
@@ -145,14 +160,14 @@ async fn stream_users(
     while let Some(item) = stream.next().await {
         let failed = item.is_err();
         let result = item.map(ApiReply::UsersBatch);
-        if out.send(Outcome { id, result }).is_err() || failed {
+        if out.send(Answer::Api(Outcome { id, result })).is_err() || failed {
             return;
         }
     }
-    let _ = out.send(Outcome {
+    let _ = out.send(Answer::Api(Outcome {
         id,
         result: Ok(ApiReply::UsersDone),
-    });
+    }));
 }
 
 async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueError> {
@@ -261,34 +276,6 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
         }
         // Sent through `run_invites` in `spawn`; nothing to do alone.
         ApiCall::RunInvites(_) => ApiReply::Done,
-        ApiCall::ReadJournal { path, last } => ApiReply::Journal(
-            crate::screens::journal::read_last(&path, last)
-                .map_err(|e| local_error(format!("cannot read {}: {e}", path.display())))?,
-        ),
-        ApiCall::ReadInvites(path) => {
-            let file = std::fs::File::open(&path)
-                .map_err(|e| local_error(format!("cannot read {}: {e}", path.display())))?;
-            let batch = crate::bulk::InviteBatch::from_csv(std::io::BufReader::new(file))
-                .map_err(|e| local_error(format!("{}: {e}", path.display())))?;
-            ApiReply::InvitesRead(Box::new(batch))
-        }
-        ApiCall::WriteInviteResults { path, batch } => {
-            let file = std::fs::File::create(&path)
-                .map_err(|e| local_error(format!("cannot write {}: {e}", path.display())))?;
-            batch
-                .results_csv(file)
-                .map_err(|e| local_error(format!("{}: {e}", path.display())))?;
-            ApiReply::Exported {
-                count: batch.rows.len() as u64,
-                path,
-            }
-        }
-        ApiCall::Export {
-            path,
-            format,
-            filter,
-            ids,
-        } => export_to_file(client, path, format, filter, ids).await?,
         ApiCall::Invite {
             email,
             data,
@@ -304,50 +291,75 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
     })
 }
 
-async fn export_to_file(
-    client: &GoTrueClient,
-    path: std::path::PathBuf,
-    format: crate::export::ExportFormat,
-    filter: Option<String>,
-    ids: Option<Vec<crate::gotrue::UserId>>,
-) -> Result<ApiReply, GoTrueError> {
-    use crate::export::{ExportError, ExportOptions, export_users_where};
-    let io_error = |e: std::io::Error| local_error(format!("cannot write {}: {e}", path.display()));
-    let partial = path.with_extension(format!(
-        "{}.partial",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("out")
-    ));
-    let file = std::fs::File::create(&partial).map_err(io_error)?;
-    let keep: Option<std::collections::HashSet<_>> = ids.map(|v| v.into_iter().collect());
-    let opts = ExportOptions {
-        format,
-        filter,
-        ..ExportOptions::default()
+/// Local work, off the UI thread: files are read and written on a blocking thread.
+async fn run_task(client: &GoTrueClient, task: Task) -> Result<TaskReply, TaskError> {
+    let blocking = |f: Box<dyn FnOnce() -> Result<TaskReply, TaskError> + Send>| async move {
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| TaskError::Refused(format!("the task stopped: {e}")))?
     };
-    let result = export_users_where(
-        client,
-        opts,
-        file,
-        |u| keep.as_ref().is_none_or(|k| k.contains(&u.id)),
-        |_, _| {},
-    )
-    .await;
-    match result {
-        Ok(count) => {
-            std::fs::rename(&partial, &path).map_err(io_error)?;
-            Ok(ApiReply::Exported { count, path })
+    match task {
+        Task::ReadJournal { path, last } => {
+            blocking(Box::new(move || {
+                crate::screens::journal::read_last(&path, last)
+                    .map(TaskReply::Journal)
+                    .map_err(|e| {
+                        TaskError::file(&path, format!("cannot read {}: {e}", path.display()))
+                    })
+            }))
+            .await
         }
-        Err(e) => {
-            let _ = std::fs::remove_file(&partial);
-            Err(match e {
-                ExportError::GoTrue(e) => e,
-                ExportError::Write(e) => io_error(e),
-            })
+        Task::ReadInvites(path) => {
+            blocking(Box::new(move || {
+                let file = std::fs::File::open(&path).map_err(|e| {
+                    TaskError::file(&path, format!("cannot read {}: {e}", path.display()))
+                })?;
+                crate::bulk::InviteBatch::from_csv(std::io::BufReader::new(file))
+                    .map(|b| TaskReply::InvitesRead(Box::new(b)))
+                    .map_err(|e| TaskError::file(&path, format!("{}: {e}", path.display())))
+            }))
+            .await
         }
+        Task::WriteInviteResults { path, batch } => {
+            blocking(Box::new(move || {
+                let cannot = |e: &dyn std::fmt::Display| {
+                    TaskError::file(&path, format!("cannot write {}: {e}", path.display()))
+                };
+                let file = std::fs::File::create(&path).map_err(|e| cannot(&e))?;
+                batch.results_csv(file).map_err(|e| cannot(&e))?;
+                Ok(TaskReply::Written {
+                    count: batch.rows.len() as u64,
+                    path: path.clone(),
+                })
+            }))
+            .await
+        }
+        Task::Export {
+            path,
+            format,
+            filter,
+            ids,
+        } => {
+            let opts = crate::export::ExportOptions {
+                format,
+                filter,
+                ..crate::export::ExportOptions::default()
+            };
+            let keep = ids.map(|v| v.into_iter().collect());
+            match crate::export::export_to_file(client, opts, &path, keep, |_, _| {}).await {
+                Ok(count) => Ok(TaskReply::Written { count, path }),
+                Err(crate::export::ExportError::GoTrue(e)) => Err(TaskError::GoTrue(e)),
+                Err(e) => Err(TaskError::file(&path, e)),
+            }
+        }
+        // The driver runs the editor, which needs the terminal.
+        Task::EditText { .. } => Err(TaskError::Refused(
+            "An external editor is only available in a local terminal".into(),
+        )),
     }
 }
 
-/// A failure on this machine (a file), shown like GoTrue's errors.
+/// Input the call cannot use (a pasted token that is not one), said like GoTrue's errors.
 fn local_error(message: String) -> GoTrueError {
     GoTrueError::local(crate::gotrue::ErrorKind::Validation, None, message)
 }

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use gotrue_console::app::{App, AppConfig, Msg, Tab};
-use gotrue_console::command::{ApiCall, ApiReply, Command, Outcome, RequestId};
+use gotrue_console::command::{
+    ApiCall, ApiReply, Command, Outcome, RequestId, Task, TaskError, TaskOutcome, TaskReply,
+};
 use gotrue_console::gotrue::{GoTrueError, Session, User, UsersBatch};
 use gotrue_console::input::Input;
 use gotrue_console::keys::Context;
@@ -513,11 +515,7 @@ fn screen(app: &App) -> String {
 fn edit_text_request(cmds: &[Command]) -> (RequestId, String) {
     cmds.iter()
         .find_map(|c| match c {
-            Command::EditText {
-                id,
-                text,
-                extension,
-            } => {
+            Command::Task(id, Task::EditText { text, extension }) => {
                 assert_eq!(*extension, "json");
                 Some((*id, text.clone()))
             }
@@ -566,9 +564,9 @@ fn the_editor_gets_the_fields_as_json_and_a_bad_edit_or_no_editor_keeps_the_form
     // Text that is not JSON: the form is back as it was, with the reason; Ctrl-O reopens
     // exactly the text that came back.
     let broken = "{\n  \"email\": \"c@example.com\",\n".to_owned();
-    app.update(Msg::Outcome(Outcome {
+    app.update(Msg::Task(TaskOutcome {
         id,
-        result: Ok(ApiReply::Edited(broken.clone())),
+        result: Ok(TaskReply::Edited(broken.clone())),
     }));
     let s = screen(&app);
     assert!(s.contains("not JSON"), "{s}");
@@ -581,12 +579,10 @@ fn the_editor_gets_the_fields_as_json_and_a_bad_edit_or_no_editor_keeps_the_form
     assert_eq!(text, broken);
 
     // No editor here (over SSH): the error shows and the form stays.
-    app.update(Msg::Outcome(Outcome {
+    app.update(Msg::Task(TaskOutcome {
         id,
-        result: Err(GoTrueError::local(
-            gotrue_console::gotrue::ErrorKind::Validation,
-            Some("editor_unavailable"),
-            "An external editor is only available in a local terminal",
+        result: Err(TaskError::Refused(
+            "An external editor is only available in a local terminal".into(),
         )),
     }));
     let s = screen(&app);
@@ -597,9 +593,9 @@ fn the_editor_gets_the_fields_as_json_and_a_bad_edit_or_no_editor_keeps_the_form
     let (id, text) = edit_text_request(&ctrl(&mut app, 'o'));
     assert_eq!(text, broken, "the broken text is offered until it is fixed");
     let fixed = r#"{"email": "c2@example.com", "user_metadata": {"plan": "pro"}}"#;
-    let cmds = app.update(Msg::Outcome(Outcome {
+    let cmds = app.update(Msg::Task(TaskOutcome {
         id,
-        result: Ok(ApiReply::Edited(fixed.into())),
+        result: Ok(TaskReply::Edited(fixed.into())),
     }));
     assert!(
         api_calls(&cmds)
@@ -680,4 +676,42 @@ fn every_start_up_warning_is_counted_and_the_first_shown() {
     );
     one.start();
     assert_eq!(one.flash().expect("a flash").text, "only this");
+}
+
+/// An answer goes to the screen that asked, wherever the user went meanwhile; an answer to
+/// a screen that closed is dropped; an answer of the wrong kind is an error on screen (a
+/// logged bug), never silently dropped.
+#[test]
+fn answers_go_to_whoever_asked_and_a_wrong_kind_is_an_error() {
+    let (mut app, _) = loaded_app();
+    let open = api_calls(&press(&mut app, KeyCode::Enter));
+    let (get, _) = open[0].clone();
+    // Off to the activity tab: the user's answer still reaches the user page.
+    press(&mut app, KeyCode::Char('4'));
+    app.update(Msg::Outcome(Outcome {
+        id: get,
+        result: Ok(ApiReply::User(Box::new(user(3, "c@example.com")))),
+    }));
+    press(&mut app, KeyCode::Char('1'));
+    assert!(app.detail().and_then(|d| d.user()).is_some());
+
+    // R reloads; the page closes before the answer: it goes nowhere.
+    let reload = api_calls(&press(&mut app, KeyCode::Char('R')));
+    press(&mut app, KeyCode::Esc);
+    assert!(app.detail().is_none());
+    app.update(Msg::Outcome(Outcome {
+        id: reload[0].0,
+        result: Ok(ApiReply::User(Box::new(user(3, "changed@example.com")))),
+    }));
+    assert!(app.detail().is_none(), "a closed page does not come back");
+    assert_eq!(selected_email(&app), "c@example.com");
+
+    // An answer of the wrong kind for a user read: the page says so.
+    let open = api_calls(&press(&mut app, KeyCode::Enter));
+    app.update(Msg::Outcome(Outcome {
+        id: open[0].0,
+        result: Ok(ApiReply::Done),
+    }));
+    let s = screen(&app);
+    assert!(s.contains("unexpected answer to load user"), "{s}");
 }

@@ -1,7 +1,8 @@
 //! GoTrue's audit log (`/admin/audit`): who did what, newest first, page by page, narrowed by
 //! GoTrue's own `author:`, `action:` or `type:` queries.
 
-use crate::command::{ApiCall, ApiReply, RequestId};
+use crate::command::{ApiCall, ApiReply, Pending, RequestId};
+use crate::gotrue::AuditPage;
 use crate::gotrue::{AuditEntry, GoTrueError};
 use crate::keys::Action;
 use crate::keys::Context;
@@ -29,7 +30,7 @@ pub struct AuditScreen {
     input: Input,
     editing: bool,
     selected: usize,
-    pending: Option<RequestId>,
+    pending: Option<Pending<Box<AuditPage>>>,
     error: Option<GoTrueError>,
     loaded: bool,
 }
@@ -47,12 +48,8 @@ impl AuditScreen {
         self.editing
     }
 
-    pub fn owns(&self, id: RequestId) -> bool {
-        self.pending == Some(id)
-    }
-
     pub fn load(&mut self, page: u32, ctx: &mut Ctx) {
-        self.pending = Some(ctx.request(ApiCall::Audit {
+        self.pending = Some(ctx.send(ApiCall::Audit {
             page: page.max(1),
             per_page: PER_PAGE,
             query: self.query.clone(),
@@ -122,20 +119,19 @@ impl Screen for AuditScreen {
     }
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
-        if self.pending != Some(id) {
+        let Some(pending) = self.pending.filter(|p| p.is(id)) else {
             return;
-        }
+        };
         self.pending = None;
         self.loaded = true;
-        match result {
-            Ok(ApiReply::Audit(page)) => {
+        match pending.read(result) {
+            Ok(page) => {
                 self.entries = page.entries;
                 self.total = page.total;
                 self.last_page = page.last_page;
                 self.selected = 0;
                 self.error = None;
             }
-            Ok(_) => {}
             Err(e) => {
                 ctx.flash(Level::Error, format!("Loading the audit log failed: {e}"));
                 self.error = Some(e);

@@ -1,7 +1,7 @@
 //! One user: every field, identities, MFA factors, metadata as pretty JSON, timestamps
 //! relative and absolute, and the raw JSON the server sent.
 
-use crate::command::{ApiCall, ApiReply, Command, RequestId};
+use crate::command::{ApiCall, ApiReply, Command, Pending, RequestId};
 use crate::gotrue::{GoTrueError, User, UserId};
 use crate::keys::Action;
 use crate::keys::Context;
@@ -23,7 +23,7 @@ pub struct DetailScreen {
     summary: Option<UserRow>,
     user: Option<Box<User>>,
     error: Option<GoTrueError>,
-    pending: Option<RequestId>,
+    pending: Option<Pending<Box<User>>>,
     raw: bool,
     scroll: u16,
     page: u16,
@@ -82,12 +82,8 @@ impl DetailScreen {
     }
 
     pub fn reload(&mut self, ctx: &mut Ctx) {
-        self.pending = Some(ctx.request(ApiCall::GetUser(self.id)));
+        self.pending = Some(ctx.send(ApiCall::GetUser(self.id)));
         self.error = None;
-    }
-
-    pub fn owns(&self, id: RequestId) -> bool {
-        self.pending == Some(id)
     }
 }
 
@@ -313,16 +309,15 @@ impl Screen for DetailScreen {
     }
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
-        if self.pending != Some(id) {
+        let Some(pending) = self.pending.filter(|p| p.is(id)) else {
             return;
-        }
+        };
         self.pending = None;
-        match result {
-            Ok(ApiReply::User(user)) => {
+        match pending.read(result) {
+            Ok(user) => {
                 self.user = Some(user);
                 self.error = None;
             }
-            Ok(_) => {}
             Err(e) => {
                 ctx.flash(Level::Error, format!("Loading the user failed: {e}"));
                 self.error = Some(e);

@@ -2,7 +2,7 @@
 //! ban, deletion, identities against the providers enabled in `/settings`, MFA factors, the
 //! user's recent audit entries, and recent sends (the per-user send rate limit).
 
-use crate::command::{ApiCall, ApiReply, RequestId};
+use crate::command::{ApiCall, ApiReply, Pending, RequestId};
 use crate::gotrue::{AuditEntry, FactorStatus, GoTrueError, Settings, User, UserId};
 use crate::keys::Action;
 use crate::screens::dialog::{Dialog, DialogEvent, Flow, Step};
@@ -214,18 +214,18 @@ pub struct Diagnose {
     settings: Option<Settings>,
     user: Option<User>,
     audit: Option<Vec<AuditEntry>>,
-    user_req: Option<RequestId>,
-    audit_req: Option<RequestId>,
+    user_req: Option<Pending<Box<User>>>,
+    audit_req: Option<Pending<Box<crate::gotrue::AuditPage>>>,
     now: DateTime<Utc>,
     dialog: Dialog,
 }
 
 impl Diagnose {
     pub fn start(id: UserId, email: &str, settings: Option<Settings>, ctx: &mut Ctx) -> Self {
-        let user_req = Some(ctx.request(ApiCall::GetUser(id)));
+        let user_req = Some(ctx.send(ApiCall::GetUser(id)));
         // The audit log's author: query matches the actor's email (or phone).
         let audit_req = (!email.is_empty()).then(|| {
-            ctx.request(ApiCall::Audit {
+            ctx.send(ApiCall::Audit {
                 page: 1,
                 per_page: 20,
                 query: Some(format!("author:{email}")),
@@ -289,11 +289,10 @@ impl Flow for Diagnose {
     fn on_paste(&mut self, _text: &str) {}
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
-        if self.user_req == Some(id) {
+        if let Some(req) = self.user_req.filter(|p| p.is(id)) {
             self.user_req = None;
-            match result {
-                Ok(ApiReply::User(u)) => self.user = Some(*u),
-                Ok(_) => {}
+            match req.read(result) {
+                Ok(u) => self.user = Some(*u),
                 Err(e) => {
                     ctx.flash(Level::Error, format!("Diagnose: {e}"));
                     self.dialog.set_step(Step::Done {
@@ -307,13 +306,10 @@ impl Flow for Diagnose {
                     return;
                 }
             }
-        } else if self.audit_req == Some(id) {
+        } else if let Some(req) = self.audit_req.filter(|p| p.is(id)) {
             self.audit_req = None;
             // Without the audit log the verdict still stands on the user alone.
-            self.audit = Some(match result {
-                Ok(ApiReply::Audit(page)) => page.entries,
-                _ => Vec::new(),
-            });
+            self.audit = Some(req.read(result).map(|p| p.entries).unwrap_or_default());
         }
         self.show();
     }

@@ -20,12 +20,24 @@ pub trait Flow: Send {
     /// Returns false when the dialog closed.
     fn on_key(&mut self, key: KeyEvent, action: Option<Action>, ctx: &mut Ctx) -> bool;
     fn on_paste(&mut self, text: &str);
+    /// An answer to a GoTrue call it sent (the app routes by request id).
     fn on_reply(
         &mut self,
-        id: crate::command::RequestId,
+        _id: crate::command::RequestId,
         result: Result<crate::command::ApiReply, GoTrueError>,
-        ctx: &mut Ctx,
-    );
+        _ctx: &mut Ctx,
+    ) {
+        crate::command::bug("a dialog that sends no GoTrue call", &result);
+    }
+    /// An answer to a local task it sent (a file, the editor).
+    fn on_task(
+        &mut self,
+        _id: crate::command::RequestId,
+        result: Result<crate::command::TaskReply, crate::command::TaskError>,
+        _ctx: &mut Ctx,
+    ) {
+        crate::command::bug("a dialog that sends no local task", &result);
+    }
     /// A result, a failure or a question is on screen: nothing is running.
     fn is_finished(&self) -> bool;
     /// The dialog on screen.

@@ -3,7 +3,7 @@
 //! the user is read again: if someone else changed it meanwhile (`updated_at` moved), the
 //! dialog shows what changed and asks before overwriting (the lost-update guard).
 
-use crate::command::{ApiCall, ApiReply, RequestId};
+use crate::command::{ApiCall, ApiReply, Pending, RequestId, Saved, Task, TaskError, TaskReply};
 use crate::gotrue::{AdminUserAttributes, GoTrueError, Secret, User, UserId};
 use crate::keys::{Action, Context};
 use crate::screens::dialog::{Dialog, DialogEvent, Flow, Step};
@@ -43,7 +43,11 @@ pub struct EditUser {
     attrs: Option<AdminUserAttributes>,
     dialog: Dialog,
     stage: Stage,
-    pending: Option<RequestId>,
+    /// The user, read to open the form or again before the preview.
+    pending: Option<Pending<Box<User>>>,
+    /// `$EDITOR` at work.
+    editor: Option<Pending<String>>,
+    saving: Option<Pending<Saved>>,
     /// The editor's text when it could not be read back: the next Ctrl-O reopens it, so a
     /// typo in the JSON loses nothing.
     draft: Option<String>,
@@ -60,11 +64,13 @@ impl EditUser {
             dialog: Dialog::new("Edit user", Step::Working("Loading the user".into())),
             stage: Stage::Loading,
             pending: None,
+            editor: None,
+            saving: None,
             draft: None,
         };
         match user {
             Some(u) => s.show_form(u),
-            None => s.pending = Some(ctx.request(ApiCall::GetUser(id))),
+            None => s.pending = Some(ctx.send(ApiCall::GetUser(id))),
         }
         s
     }
@@ -139,9 +145,22 @@ impl EditUser {
                 self.stage = Stage::Rereading;
                 self.dialog
                     .set_step(Step::Working("Checking for changes made meanwhile".into()));
-                self.pending = Some(ctx.request(ApiCall::GetUser(self.id)));
+                self.pending = Some(ctx.send(ApiCall::GetUser(self.id)));
             }
         }
+    }
+
+    /// Saving (or reading the user again) failed: back to the form, as typed.
+    fn failed(&mut self, stage: Stage, e: GoTrueError, ctx: &mut Ctx) {
+        ctx.flash(Level::Error, format!("Saving failed: {e}"));
+        // Sent but unanswered: the next Enter reads the user again first, and the
+        // preview shows the change if it was made.
+        let note = (stage == Stage::Saving && e.may_have_been_applied()).then(|| {
+            "No whole answer came back: the change may have been saved. Enter reads \
+             the user again and shows what changed before saving."
+                .to_owned()
+        });
+        self.back_to_form(note, Some(e));
     }
 
     /// Hands the fields to `$EDITOR` as one JSON document (the password stays in the form).
@@ -159,7 +178,10 @@ impl EditUser {
             "Editing in $EDITOR: save and quit it to come back (the password stays in the form)"
                 .into(),
         ));
-        self.pending = Some(ctx.edit_text(text, "json"));
+        self.editor = Some(ctx.task(Task::EditText {
+            text,
+            extension: "json",
+        }));
     }
 
     /// The editor's text back: into the form, then on to the preview as if submitted.
@@ -231,7 +253,7 @@ impl Flow for EditUser {
                 if let Some(attrs) = self.attrs.clone() {
                     self.stage = Stage::Saving;
                     self.dialog.set_step(Step::Working("Saving".into()));
-                    self.pending = Some(ctx.request(ApiCall::UpdateUser(self.id, Box::new(attrs))));
+                    self.saving = Some(ctx.send(ApiCall::UpdateUser(self.id, Box::new(attrs))));
                 }
                 true
             }
@@ -252,53 +274,56 @@ impl Flow for EditUser {
     }
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
-        if self.pending != Some(id) {
-            return;
+        if let Some(pending) = self.pending.filter(|p| p.is(id)) {
+            self.pending = None;
+            match (self.stage.clone(), pending.read(result)) {
+                (Stage::Loading, Ok(u)) => self.show_form(*u),
+                (Stage::Rereading, Ok(u)) => self.preview(&u),
+                (Stage::Loading, Err(e)) => {
+                    self.stage = Stage::Done;
+                    self.dialog.set_step(Step::Done {
+                        lines: vec![Line::styled(
+                            "The user could not be loaded.",
+                            theme::danger(),
+                        )],
+                        copy: None,
+                    });
+                    self.dialog.error = Some(e);
+                }
+                (stage, Err(e)) => self.failed(stage, e, ctx),
+                (stage, Ok(u)) => crate::command::bug(&format!("edit user ({stage:?})"), &u.id),
+            }
+        } else if let Some(saving) = self.saving.filter(|p| p.is(id)) {
+            self.saving = None;
+            match saving.read(result) {
+                Ok(Saved { user, .. }) => {
+                    let name = user.display_name();
+                    let (_, diff) = self
+                        .original
+                        .as_ref()
+                        .and_then(|o| changes(o, &self.values).ok())
+                        .unwrap_or_default();
+                    let mut lines = vec![Line::styled(format!("Saved {name}:"), theme::ok())];
+                    lines.extend(diff.into_iter().map(|l| Line::raw(format!("  {l}"))));
+                    self.stage = Stage::Done;
+                    self.dialog.set_step(Step::Done { lines, copy: None });
+                    ctx.flash(Level::Info, format!("Saved {name}"));
+                    ctx.effect(Effect::UserChanged(user));
+                }
+                Err(e) => self.failed(Stage::Saving, e, ctx),
+            }
         }
-        self.pending = None;
-        match (self.stage.clone(), result) {
-            (Stage::Loading, Ok(ApiReply::User(u))) => self.show_form(*u),
-            (Stage::Editor, Ok(ApiReply::Edited(text))) => self.edited(text, ctx),
-            (Stage::Rereading, Ok(ApiReply::User(u))) => self.preview(&u),
-            (Stage::Saving, Ok(ApiReply::UserSaved { user, .. })) => {
-                let name = user.display_name();
-                let (_, diff) = self
-                    .original
-                    .as_ref()
-                    .and_then(|o| changes(o, &self.values).ok())
-                    .unwrap_or_default();
-                let mut lines = vec![Line::styled(format!("Saved {name}:"), theme::ok())];
-                lines.extend(diff.into_iter().map(|l| Line::raw(format!("  {l}"))));
-                self.stage = Stage::Done;
-                self.dialog.set_step(Step::Done { lines, copy: None });
-                ctx.flash(Level::Info, format!("Saved {name}"));
-                ctx.effect(Effect::UserChanged(user));
-            }
-            (Stage::Loading, Err(e)) => {
-                self.stage = Stage::Done;
-                self.dialog.set_step(Step::Done {
-                    lines: vec![Line::styled(
-                        "The user could not be loaded.",
-                        theme::danger(),
-                    )],
-                    copy: None,
-                });
-                self.dialog.error = Some(e);
-            }
+    }
+
+    fn on_task(&mut self, id: RequestId, result: Result<TaskReply, TaskError>, ctx: &mut Ctx) {
+        let Some(editor) = self.editor.filter(|p| p.is(id)) else {
+            return;
+        };
+        self.editor = None;
+        match editor.read(result) {
+            Ok(text) => self.edited(text, ctx),
             // Not GoTrue's refusal: the editor's own reason, as a note under the form.
-            (Stage::Editor, Err(e)) => self.back_to_form(Some(e.message), None),
-            (stage, Err(e)) => {
-                ctx.flash(Level::Error, format!("Saving failed: {e}"));
-                // Sent but unanswered: the next Enter reads the user again first, and the
-                // preview shows the change if it was made.
-                let note = (stage == Stage::Saving && e.may_have_been_applied()).then(|| {
-                    "No whole answer came back: the change may have been saved. Enter reads \
-                     the user again and shows what changed before saving."
-                        .to_owned()
-                });
-                self.back_to_form(note, Some(e));
-            }
-            _ => {}
+            Err(e) => self.back_to_form(Some(e.to_string()), None),
         }
     }
 

@@ -1,9 +1,9 @@
 //! Exporting the users list as it is filtered: GoTrue's filter is sent again, the instant
 //! filter is applied to what comes back, and the file is written through `FILE.partial`.
 
-use crate::command::{ApiCall, ApiReply, RequestId};
+use crate::command::{Pending, RequestId, Task, TaskError, TaskReply, Written};
 use crate::export::ExportFormat;
-use crate::gotrue::{GoTrueError, UserId};
+use crate::gotrue::UserId;
 use crate::keys::Action;
 use crate::screens::dialog::{Dialog, DialogEvent, Flow, Step};
 use crate::screens::{Ctx, Level};
@@ -17,7 +17,7 @@ pub struct ExportList {
     filter: Option<String>,
     ids: Option<Vec<UserId>>,
     dialog: Dialog,
-    pending: Option<RequestId>,
+    pending: Option<Pending<Written>>,
     done: bool,
 }
 
@@ -66,7 +66,7 @@ impl Flow for ExportList {
                     Some(format) if self.pending.is_none() => {
                         self.dialog.note = Some("Writing…".into());
                         self.dialog.error = None;
-                        self.pending = Some(ctx.request(ApiCall::Export {
+                        self.pending = Some(ctx.task(Task::Export {
                             path,
                             format,
                             filter: self.filter.clone(),
@@ -89,13 +89,13 @@ impl Flow for ExportList {
         self.dialog.on_paste(text);
     }
 
-    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
-        if self.pending != Some(id) {
+    fn on_task(&mut self, id: RequestId, result: Result<TaskReply, TaskError>, ctx: &mut Ctx) {
+        let Some(pending) = self.pending.filter(|p| p.is(id)) else {
             return;
-        }
+        };
         self.pending = None;
-        match result {
-            Ok(ApiReply::Exported { count, path }) => {
+        match pending.read(result) {
+            Ok(Written { count, path }) => {
                 let text = format!("Wrote {} users to {}", thousands(count), path.display());
                 ctx.flash(Level::Info, text.clone());
                 self.done = true;
@@ -104,17 +104,22 @@ impl Flow for ExportList {
                     copy: None,
                 });
             }
-            Ok(_) => {}
-            Err(e) => {
-                // The form stays, as typed.
+            // GoTrue's words in the panel; this machine's as a note. The form stays, as typed.
+            Err(TaskError::GoTrue(e)) => {
                 self.dialog.note = None;
                 self.dialog.error = Some(e);
+            }
+            Err(e) => {
+                self.dialog.error = None;
+                self.dialog.note = Some(e.to_string());
             }
         }
     }
 
     fn is_finished(&self) -> bool {
-        self.done || (self.pending.is_none() && (self.dialog.error.is_some()))
+        self.done
+            || (self.pending.is_none()
+                && (self.dialog.error.is_some() || self.dialog.note.is_some()))
     }
 
     fn dialog(&self) -> &Dialog {

@@ -4,7 +4,9 @@
 //! again (the batch model refuses to move a settled row).
 
 use crate::bulk::{InviteBatch, InviteEvent, RowStatus, RunEnd};
-use crate::command::{ApiCall, ApiReply, Command, RequestId};
+use crate::command::{
+    ApiCall, ApiReply, Command, Pending, RequestId, Task, TaskError, TaskReply, Written,
+};
 use crate::gotrue::GoTrueError;
 use crate::keys::Action;
 use crate::keys::Context;
@@ -30,12 +32,13 @@ enum Prompt {
 #[derive(Default)]
 pub struct InvitesScreen {
     batch: Option<InviteBatch>,
-    run: Option<RequestId>,
-    read: Option<RequestId>,
-    write: Option<RequestId>,
+    run: Option<Pending<InviteEvent>>,
+    read: Option<Pending<Box<InviteBatch>>>,
+    write: Option<Pending<Written>>,
     prompt: Option<(Prompt, Field)>,
     last_end: Option<RunEnd>,
-    error: Option<GoTrueError>,
+    /// The last failure: a file of this machine, or GoTrue stopping a run.
+    error: Option<TaskError>,
     selected: usize,
 }
 
@@ -76,10 +79,10 @@ impl InvitesScreen {
     /// A path was typed at the prompt.
     fn prompted(&mut self, prompt: Prompt, path: PathBuf, ctx: &mut Ctx) {
         match prompt {
-            Prompt::OpenCsv => self.read = Some(ctx.request(ApiCall::ReadInvites(path))),
+            Prompt::OpenCsv => self.read = Some(ctx.task(Task::ReadInvites(path))),
             Prompt::WriteResults => {
                 if let Some(b) = &self.batch {
-                    self.write = Some(ctx.request(ApiCall::WriteInviteResults {
+                    self.write = Some(ctx.task(Task::WriteInviteResults {
                         path,
                         batch: Box::new(b.clone()),
                     }));
@@ -104,10 +107,6 @@ impl InvitesScreen {
         self.last_end.as_ref()
     }
 
-    pub fn owns(&self, id: RequestId) -> bool {
-        [self.run, self.read, self.write].contains(&Some(id))
-    }
-
     fn send(&mut self, ctx: &mut Ctx) {
         if self.run.is_some() {
             ctx.flash(Level::Warn, "Already sending");
@@ -130,7 +129,7 @@ impl InvitesScreen {
         ctx.flash(Level::Info, format!("Sending {} invitations…", jobs.len()));
         self.last_end = None;
         self.error = None;
-        self.run = Some(ctx.request(ApiCall::RunInvites(jobs)));
+        self.run = Some(ctx.send(ApiCall::RunInvites(jobs)));
     }
 }
 
@@ -194,8 +193,8 @@ impl Screen for InvitesScreen {
                 }
             }
             Action::CancelRun => match self.run {
-                Some(id) => {
-                    ctx.commands.push(Command::Cancel(id));
+                Some(run) => {
+                    ctx.commands.push(Command::Cancel(run.id()));
                     ctx.flash(Level::Warn, "Cancelling: rows in flight go back to pending");
                 }
                 None => ctx.flash(Level::Info, "Nothing is being sent"),
@@ -246,11 +245,11 @@ impl Screen for InvitesScreen {
         self.error = None;
     }
 
-    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
-        if self.read == Some(id) {
+    fn on_task(&mut self, id: RequestId, result: Result<TaskReply, TaskError>, ctx: &mut Ctx) {
+        if let Some(read) = self.read.filter(|p| p.is(id)) {
             self.read = None;
-            match result {
-                Ok(ApiReply::InvitesRead(b)) => {
+            match read.read(result) {
+                Ok(b) => {
                     let c = b.counts();
                     ctx.flash(
                         Level::Info,
@@ -260,28 +259,26 @@ impl Screen for InvitesScreen {
                     self.selected = 0;
                     self.error = None;
                 }
-                Ok(_) => {}
                 Err(e) => self.error = Some(e),
             }
-            return;
-        }
-        if self.write == Some(id) {
+        } else if let Some(write) = self.write.filter(|p| p.is(id)) {
             self.write = None;
-            match result {
-                Ok(ApiReply::Exported { count, path }) => ctx.flash(
+            match write.read(result) {
+                Ok(Written { count, path }) => ctx.flash(
                     Level::Info,
                     format!("Wrote {count} rows to {}", path.display()),
                 ),
-                Ok(_) => {}
                 Err(e) => self.error = Some(e),
             }
-            return;
         }
-        if self.run != Some(id) {
+    }
+
+    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
+        let Some(run) = self.run.filter(|p| p.is(id)) else {
             return;
-        }
-        match result {
-            Ok(ApiReply::InviteProgress(ev)) => {
+        };
+        match run.read(result) {
+            Ok(ev) => {
                 if let Some(b) = self.batch.as_mut() {
                     b.apply(&ev);
                 }
@@ -314,10 +311,9 @@ impl Screen for InvitesScreen {
                     ctx.effect(Effect::SentSomething);
                 }
             }
-            Ok(_) => {}
             Err(e) => {
                 self.run = None;
-                self.error = Some(e);
+                self.error = Some(TaskError::GoTrue(e));
             }
         }
     }
@@ -424,7 +420,8 @@ impl Screen for InvitesScreen {
             f.draw(frame, Rect::new(foot.x, foot.y, foot.width, 1), 12, true);
         } else if let Some(e) = &self.error {
             frame.render_widget(
-                Paragraph::new(panel::error_lines("Invitations", e)).wrap(Wrap { trim: false }),
+                Paragraph::new(panel::task_error_lines("Invitations", e))
+                    .wrap(Wrap { trim: false }),
                 foot,
             );
         }

@@ -1,8 +1,7 @@
 //! The operator journal of `serve-ssh`: who connected with which key, and every change they
 //! asked for, newest first.
 
-use crate::command::{ApiCall, ApiReply, RequestId};
-use crate::gotrue::GoTrueError;
+use crate::command::{Pending, RequestId, Task, TaskError, TaskReply};
 use crate::keys::Action;
 use crate::keys::Context;
 use crate::screens::Ctx;
@@ -21,8 +20,8 @@ pub const LAST: usize = 500;
 #[derive(Default)]
 pub struct JournalScreen {
     entries: Vec<JournalEntry>,
-    pending: Option<RequestId>,
-    error: Option<GoTrueError>,
+    pending: Option<Pending<Vec<JournalEntry>>>,
+    error: Option<TaskError>,
     loaded: bool,
     selected: usize,
     /// The journal file, once known (`R` reads it again).
@@ -38,13 +37,9 @@ impl JournalScreen {
         &self.entries
     }
 
-    pub fn owns(&self, id: RequestId) -> bool {
-        self.pending == Some(id)
-    }
-
     pub fn load(&mut self, path: PathBuf, ctx: &mut Ctx) {
         self.path = Some(path.clone());
-        self.pending = Some(ctx.request(ApiCall::ReadJournal { path, last: LAST }));
+        self.pending = Some(ctx.task(Task::ReadJournal { path, last: LAST }));
     }
 }
 
@@ -86,19 +81,18 @@ impl Screen for JournalScreen {
         true
     }
 
-    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, _ctx: &mut Ctx) {
-        if self.pending != Some(id) {
+    fn on_task(&mut self, id: RequestId, result: Result<TaskReply, TaskError>, _ctx: &mut Ctx) {
+        let Some(pending) = self.pending.filter(|p| p.is(id)) else {
             return;
-        }
+        };
         self.pending = None;
         self.loaded = true;
-        match result {
-            Ok(ApiReply::Journal(entries)) => {
+        match pending.read(result) {
+            Ok(entries) => {
                 self.entries = entries;
                 self.error = None;
                 self.selected = 0;
             }
-            Ok(_) => {}
             Err(e) => self.error = Some(e),
         }
     }
@@ -111,7 +105,7 @@ impl Screen for JournalScreen {
         ));
         if let Some(e) = &self.error {
             frame.render_widget(
-                Paragraph::new(panel::error_lines("Reading the journal", e))
+                Paragraph::new(panel::task_error_lines("Reading the journal", e))
                     .block(block)
                     .wrap(Wrap { trim: false }),
                 area,

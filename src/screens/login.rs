@@ -1,7 +1,7 @@
 //! Signing in as a user (to try what users see), signing up, magic links, OTPs, the current
 //! session with its countdown, and the service-role key entry when none is configured.
 
-use crate::command::{ApiCall, ApiReply, RequestId};
+use crate::command::{ApiCall, ApiReply, Pending, RequestId, Sent};
 use crate::gotrue::ApiKeyKind;
 use crate::gotrue::jwt::decode_unverified;
 use crate::gotrue::{
@@ -66,11 +66,13 @@ pub struct LoginScreen {
     pub mode: Mode,
     fields: [Field; 4],
     focus: Option<usize>,
-    pending: Option<(RequestId, Mode)>,
+    /// The form's request and the mode it was sent in: its answer depends on the mode
+    /// (a session, a sign-up, a mail sent), so it is read as any answer.
+    pending: Option<(Pending<ApiReply>, Mode)>,
     error: Option<GoTrueError>,
     message: Option<String>,
     choosing_scope: bool,
-    signout_pending: Option<RequestId>,
+    signout_pending: Option<Pending<Sent>>,
     /// The pending request is a refresh (`R`): new tokens, the same session.
     refreshing: bool,
 }
@@ -123,7 +125,7 @@ impl LoginScreen {
             }
         };
         if let Some(s) = &ctx.session {
-            self.signout_pending = Some(ctx.request(ApiCall::SignOut {
+            self.signout_pending = Some(ctx.send(ApiCall::SignOut {
                 access_token: s.access_token.clone(),
                 scope,
             }));
@@ -141,10 +143,6 @@ impl LoginScreen {
 
     pub fn is_busy(&self) -> bool {
         self.pending.is_some() || self.signout_pending.is_some()
-    }
-
-    pub fn owns(&self, id: RequestId) -> bool {
-        self.pending.is_some_and(|(p, _)| p == id) || self.signout_pending == Some(id)
     }
 
     /// Fills the identifier (from the outbox or the OTP screen).
@@ -271,7 +269,7 @@ impl LoginScreen {
             }
         };
         self.focus = None;
-        self.pending = Some((ctx.request(call), self.mode));
+        self.pending = Some((ctx.send(call), self.mode));
     }
 
     fn draw_form(&self, frame: &mut Frame, area: Rect, view: &View) {
@@ -516,7 +514,7 @@ impl Screen for LoginScreen {
             Action::RefreshSession => match session {
                 Some(s) => {
                     self.pending = Some((
-                        ctx.request(ApiCall::Refresh {
+                        ctx.send(ApiCall::Refresh {
                             refresh_token: s.refresh_token.clone(),
                         }),
                         Mode::SignIn,
@@ -553,10 +551,10 @@ impl Screen for LoginScreen {
     }
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
-        if self.signout_pending == Some(id) {
+        if let Some(signout) = self.signout_pending.filter(|p| p.is(id)) {
             self.signout_pending = None;
-            match result {
-                Ok(_) => {
+            match signout.read(result) {
+                Ok(Sent { .. }) => {
                     ctx.effect(Effect::SessionEnded);
                     ctx.flash(Level::Info, "Signed out");
                 }
@@ -571,15 +569,12 @@ impl Screen for LoginScreen {
             }
             return;
         }
-        let Some((pending, mode)) = self.pending else {
+        let Some((pending, mode)) = self.pending.filter(|(p, _)| p.is(id)) else {
             return;
         };
-        if pending != id {
-            return;
-        }
         self.pending = None;
         let refreshing = std::mem::take(&mut self.refreshing);
-        match result {
+        match pending.read(result) {
             Ok(ApiReply::Session(s)) if refreshing => {
                 ctx.flash(Level::Info, "Session refreshed: new tokens");
                 ctx.effect(Effect::SessionRefreshed(s));
@@ -626,7 +621,7 @@ impl Screen for LoginScreen {
                 }
                 ctx.effect(Effect::SentSomething);
             }
-            Ok(_) => {}
+            Ok(other) => crate::command::bug(mode.label(), &other),
             Err(e) => {
                 match e.code.as_deref() {
                     Some("weak_password") | Some("same_password") => {

@@ -23,7 +23,7 @@ pub mod tools;
 pub mod user_actions;
 pub mod users;
 
-use crate::command::{ApiCall, ApiReply, Command, RequestId};
+use crate::command::{ApiCall, ApiReply, Command, Pending, RequestId, Task, TaskError, TaskReply};
 use crate::gotrue::{Credential, GoTrueError, OtpType, Session, UserId};
 use crate::keys::{Action, Context, Keymap};
 use chrono::{DateTime, Utc};
@@ -44,6 +44,10 @@ pub trait Screen {
     fn on_paste(&mut self, _text: &str, _ctx: &mut Ctx) {}
     /// An answer to a request it sent (the app routes by request id).
     fn on_reply(&mut self, _id: RequestId, _result: Result<ApiReply, GoTrueError>, _ctx: &mut Ctx) {
+    }
+    /// An answer to a local task it sent (a file, the editor).
+    fn on_task(&mut self, _id: RequestId, result: Result<TaskReply, TaskError>, _ctx: &mut Ctx) {
+        crate::command::bug("a screen that sends no local task", &result);
     }
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View);
 }
@@ -180,25 +184,25 @@ impl Ctx {
         }
     }
 
-    /// Queues a GoTrue call and returns its id.
-    pub fn request(&mut self, call: ApiCall) -> RequestId {
+    fn next(&mut self) -> RequestId {
         self.next_id += 1;
-        let id = RequestId(self.next_id);
-        self.commands.push(Command::Api(id, call));
-        id
+        RequestId(self.next_id)
     }
 
-    /// Asks for `text` to be edited in the user's `$EDITOR` (a file named `*.{extension}`);
-    /// the edited text comes back as `ApiReply::Edited` under the returned id.
-    pub fn edit_text(&mut self, text: String, extension: &'static str) -> RequestId {
-        self.next_id += 1;
-        let id = RequestId(self.next_id);
-        self.commands.push(Command::EditText {
-            id,
-            text,
-            extension,
-        });
-        id
+    /// Queues a GoTrue call; its answer will be read as a `T`.
+    pub fn send<T>(&mut self, call: ApiCall) -> Pending<T> {
+        let id = self.next();
+        let pending = Pending::new(id, call.label());
+        self.commands.push(Command::Api(id, call));
+        pending
+    }
+
+    /// Queues work on this machine (a file, the editor); its answer will be read as a `T`.
+    pub fn task<T>(&mut self, task: Task) -> Pending<T> {
+        let id = self.next();
+        let pending = Pending::new(id, task.label());
+        self.commands.push(Command::Task(id, task));
+        pending
     }
 
     pub fn flash(&mut self, level: Level, text: impl Into<String>) {

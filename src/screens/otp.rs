@@ -1,7 +1,7 @@
 //! Entering a one-time code: the address it went to, the code, its type; resend with a
 //! cooldown; plain words for wrong, expired and rate-limited codes.
 
-use crate::command::{ApiCall, ApiReply, RequestId};
+use crate::command::{ApiCall, ApiReply, Pending, RequestId, Sent};
 use crate::gotrue::{
     Credential, GoTrueError, OtpType, ResendType, Secret, Verification, VerifyOutcome,
 };
@@ -29,8 +29,8 @@ pub struct OtpScreen {
     fields: [Field; 2],
     pub otp_type: OtpType,
     focus: Option<usize>,
-    verify_pending: Option<RequestId>,
-    resend_pending: Option<RequestId>,
+    verify_pending: Option<Pending<VerifyOutcome>>,
+    resend_pending: Option<Pending<Sent>>,
     cooldown_until: Option<DateTime<Utc>>,
     error: Option<GoTrueError>,
     message: Option<String>,
@@ -63,10 +63,6 @@ impl OtpScreen {
 
     pub fn is_editing(&self) -> bool {
         self.focus.is_some()
-    }
-
-    pub fn owns(&self, id: RequestId) -> bool {
-        self.verify_pending == Some(id) || self.resend_pending == Some(id)
     }
 
     /// Seconds until a resend is allowed, while counting down.
@@ -120,7 +116,7 @@ impl OtpScreen {
         self.error = None;
         self.message = None;
         self.focus = None;
-        self.verify_pending = Some(ctx.request(ApiCall::Verify(Verification::Token {
+        self.verify_pending = Some(ctx.send(ApiCall::Verify(Verification::Token {
             target,
             token: Secret::new(code),
             otp_type: self.otp_type,
@@ -168,7 +164,7 @@ impl OtpScreen {
                 return;
             }
         };
-        self.resend_pending = Some(ctx.request(call));
+        self.resend_pending = Some(ctx.send(call));
     }
 }
 
@@ -246,10 +242,10 @@ impl Screen for OtpScreen {
     }
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
-        if self.resend_pending == Some(id) {
+        if let Some(resend) = self.resend_pending.filter(|p| p.is(id)) {
             self.resend_pending = None;
-            match result {
-                Ok(_) => {
+            match resend.read(result) {
+                Ok(Sent { .. }) => {
                     self.start_cooldown(ctx.now);
                     self.message = Some("A new code is on its way.".into());
                     ctx.effect(Effect::SentSomething);
@@ -264,21 +260,20 @@ impl Screen for OtpScreen {
             }
             return;
         }
-        if self.verify_pending != Some(id) {
+        let Some(verify) = self.verify_pending.filter(|p| p.is(id)) else {
             return;
-        }
+        };
         self.verify_pending = None;
-        match result {
-            Ok(ApiReply::Verified(VerifyOutcome::Session(s))) => {
+        match verify.read(result) {
+            Ok(VerifyOutcome::Session(s)) => {
                 self.fields[CODE].set("");
                 self.message = Some("Code accepted: signed in.".into());
                 ctx.flash(Level::Info, "Code accepted");
                 ctx.effect(Effect::SessionStarted(s));
             }
-            Ok(ApiReply::Verified(VerifyOutcome::Accepted { message })) => {
+            Ok(VerifyOutcome::Accepted { message }) => {
                 self.message = Some(message);
             }
-            Ok(_) => {}
             Err(e) => {
                 if e.code.as_deref() == Some("otp_expired") {
                     self.fields[CODE].error = Some("wrong or expired".into());

@@ -2,7 +2,7 @@
 //! caught (a local stack's, `--mailpit`), so a magic link or OTP flow can be finished on
 //! screen, for everyone or for one user.
 
-use crate::command::{ApiCall, ApiReply, Command, RequestId};
+use crate::command::{ApiCall, ApiReply, Command, Pending, RequestId};
 use crate::gotrue::{Credential, GoTrueError, OtpType, OutboxMessage, Secret, Verification};
 use crate::keys::Action;
 use crate::keys::Context;
@@ -18,8 +18,8 @@ pub struct OutboxScreen {
     /// Newest first.
     messages: Vec<OutboxMessage>,
     selected: usize,
-    pending: Option<RequestId>,
-    verify_pending: Option<RequestId>,
+    pending: Option<Pending<Vec<OutboxMessage>>>,
+    verify_pending: Option<Pending<crate::gotrue::VerifyOutcome>>,
     error: Option<GoTrueError>,
     loaded: bool,
     /// Only the messages to this address or phone (the user selected in Users).
@@ -105,7 +105,7 @@ impl OutboxScreen {
     }
 
     pub fn reload(&mut self, ctx: &mut Ctx) {
-        self.pending = Some(ctx.request(ApiCall::Outbox));
+        self.pending = Some(ctx.send(ApiCall::Outbox));
     }
 
     pub fn is_loaded(&self) -> bool {
@@ -114,10 +114,6 @@ impl OutboxScreen {
 
     pub fn messages(&self) -> &[OutboxMessage] {
         &self.messages
-    }
-
-    pub fn owns(&self, id: RequestId) -> bool {
-        self.pending == Some(id) || self.verify_pending == Some(id)
     }
 
     fn selected(&self) -> Option<&OutboxMessage> {
@@ -156,7 +152,7 @@ impl OutboxScreen {
         }
         match m.link.as_deref().and_then(link_token) {
             Some((token, otp_type)) => {
-                self.verify_pending = Some(ctx.request(ApiCall::Verify(Verification::TokenHash {
+                self.verify_pending = Some(ctx.send(ApiCall::Verify(Verification::TokenHash {
                     token_hash: Secret::new(token),
                     otp_type,
                 })));
@@ -204,17 +200,16 @@ impl Screen for OutboxScreen {
     }
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
-        if self.verify_pending == Some(id) {
+        if let Some(pending) = self.verify_pending.filter(|p| p.is(id)) {
             self.verify_pending = None;
-            match result {
-                Ok(ApiReply::Verified(crate::gotrue::VerifyOutcome::Session(s))) => {
+            match pending.read(result) {
+                Ok(crate::gotrue::VerifyOutcome::Session(s)) => {
                     ctx.flash(Level::Info, "Link verified: signed in (Session tab)");
                     ctx.effect(Effect::SessionStarted(s));
                 }
-                Ok(ApiReply::Verified(crate::gotrue::VerifyOutcome::Accepted { message })) => {
+                Ok(crate::gotrue::VerifyOutcome::Accepted { message }) => {
                     ctx.flash(Level::Info, message);
                 }
-                Ok(_) => {}
                 Err(e) => {
                     ctx.flash(Level::Error, format!("Verifying the link failed: {e}"));
                     self.error = Some(e);
@@ -222,12 +217,12 @@ impl Screen for OutboxScreen {
             }
             return;
         }
-        if self.pending != Some(id) {
+        let Some(pending) = self.pending.filter(|p| p.is(id)) else {
             return;
-        }
+        };
         self.pending = None;
-        match result {
-            Ok(ApiReply::Outbox(mut list)) => {
+        match pending.read(result) {
+            Ok(mut list) => {
                 let keep = self.selected().map(|m| m.id);
                 // Newest first: by time where messages have one (Mailpit's ids are hashes).
                 list.sort_by_key(|m| std::cmp::Reverse((m.at, m.id)));
@@ -238,7 +233,6 @@ impl Screen for OutboxScreen {
                 self.error = None;
                 self.loaded = true;
             }
-            Ok(_) => {}
             Err(e) => self.error = Some(e),
         }
     }

@@ -2,7 +2,7 @@
 //! cookie: see its header, claims and expiry, and the user it belongs to, refreshed when
 //! expired) and the provider sign-in URL builder.
 
-use crate::command::{ApiCall, ApiReply, Command, RequestId};
+use crate::command::{ApiCall, ApiReply, Command, Pending, RequestId};
 use crate::gotrue::auth::provider_url;
 use crate::gotrue::jwt::{DecodedJwt, SignatureCheck, decode_unverified};
 use crate::gotrue::token_input::parse_token_input;
@@ -33,10 +33,10 @@ pub struct ToolsScreen {
     /// What the pasted text decoded to, locally (no request).
     decoded: Option<Result<DecodedJwt, String>>,
     lookup: Option<Result<Box<TokenLookup>, GoTrueError>>,
-    pending: Option<RequestId>,
+    pending: Option<Pending<Box<TokenLookup>>>,
     /// The signature against the server's JWKS.
     signature: Option<Result<SignatureCheck, GoTrueError>>,
-    signature_pending: Option<RequestId>,
+    signature_pending: Option<Pending<SignatureCheck>>,
 }
 
 impl Default for ToolsScreen {
@@ -66,10 +66,6 @@ impl ToolsScreen {
         self.focus.is_some()
     }
 
-    pub fn owns(&self, id: RequestId) -> bool {
-        self.pending == Some(id) || self.signature_pending == Some(id)
-    }
-
     pub fn signature(&self) -> Option<&Result<SignatureCheck, GoTrueError>> {
         self.signature.as_ref()
     }
@@ -95,9 +91,9 @@ impl ToolsScreen {
         if let Ok(t) = &parsed {
             if t.access_token.is_some() {
                 self.signature_pending =
-                    Some(ctx.request(ApiCall::CheckSignature(Secret::new(text.clone()))));
+                    Some(ctx.send(ApiCall::CheckSignature(Secret::new(text.clone()))));
             }
-            self.pending = Some(ctx.request(ApiCall::LookupToken(Secret::new(text))));
+            self.pending = Some(ctx.send(ApiCall::LookupToken(Secret::new(text))));
             self.focus = None;
         } else {
             ctx.flash(Level::Warn, "Nothing to look up in what was pasted");
@@ -351,24 +347,15 @@ impl Screen for ToolsScreen {
     }
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, _ctx: &mut Ctx) {
-        if self.signature_pending == Some(id) {
+        if let Some(pending) = self.signature_pending.filter(|p| p.is(id)) {
             self.signature_pending = None;
-            self.signature = match result {
-                Ok(ApiReply::Signature(c)) => Some(Ok(c)),
-                Ok(_) => None,
-                Err(e) => Some(Err(e)),
-            };
+            self.signature = Some(pending.read(result));
             return;
         }
-        if self.pending != Some(id) {
-            return;
+        if let Some(pending) = self.pending.filter(|p| p.is(id)) {
+            self.pending = None;
+            self.lookup = Some(pending.read(result));
         }
-        self.pending = None;
-        self.lookup = Some(match result {
-            Ok(ApiReply::TokenUser(l)) => Ok(l),
-            Ok(_) => return,
-            Err(e) => Err(e),
-        });
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {

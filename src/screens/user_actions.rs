@@ -3,7 +3,7 @@
 //! that names the user and what changed; a failure keeps what was typed and shows GoTrue's
 //! code and message.
 
-use crate::command::{ApiCall, ApiReply, Command, RequestId};
+use crate::command::{ApiCall, ApiReply, Command, Pending, RequestId};
 use crate::gotrue::{
     AdminUserAttributes, BanDuration, Credential, ErrorKind, Factor, GenerateLinkRequest,
     GoTrueError, LinkType, ResendType, Secret, User, UserId,
@@ -119,7 +119,8 @@ pub struct UserAction {
     target: Option<Target>,
     pub dialog: Dialog,
     stage: Stage,
-    pending: Vec<RequestId>,
+    /// What it sent: each action's answer has its own kind, read as any answer.
+    pending: Vec<Pending<ApiReply>>,
     production: bool,
 }
 
@@ -338,10 +339,6 @@ impl UserAction {
         })
     }
 
-    pub fn owns(&self, id: RequestId) -> bool {
-        self.pending.contains(&id)
-    }
-
     /// Whether the action has ended (a result or a failure is on screen), for tests and
     /// for the loop's idea of "busy".
     pub fn is_finished(&self) -> bool {
@@ -397,7 +394,7 @@ impl UserAction {
 
     fn request(&mut self, call: ApiCall, ctx: &mut Ctx) {
         let what = call.label().to_owned();
-        self.pending.push(ctx.request(call));
+        self.pending.push(ctx.send(call));
         if matches!(self.stage, Stage::CreateForm | Stage::InviteForm) {
             // The form stays on screen (and keeps its input if GoTrue refuses it).
             self.dialog.error = None;
@@ -707,7 +704,7 @@ impl UserAction {
             ),
             Stage::ConfirmMfa(ids) => {
                 for factor_id in ids {
-                    self.pending.push(ctx.request(ApiCall::DeleteFactor {
+                    self.pending.push(ctx.send(ApiCall::DeleteFactor {
                         user_id: t.id,
                         factor_id,
                     }));
@@ -726,12 +723,12 @@ impl UserAction {
         result: Result<ApiReply, GoTrueError>,
         ctx: &mut Ctx,
     ) {
-        let Some(pos) = self.pending.iter().position(|p| *p == id) else {
+        let Some(pos) = self.pending.iter().position(|p| p.is(id)) else {
             return;
         };
-        self.pending.remove(pos);
+        let pending = self.pending.remove(pos);
         let label = self.label();
-        match result {
+        match pending.read(result) {
             Err(e) => self.failed(e, ctx),
             Ok(ApiReply::UserSaved { user, password }) => {
                 let name = user.display_name();
@@ -806,7 +803,7 @@ impl UserAction {
                 ];
                 self.finish(lines, Some(url));
             }
-            Ok(_) => {}
+            Ok(other) => crate::command::bug(&format!("{:?}", self.kind), &other),
         }
     }
 

@@ -2,7 +2,7 @@
 //! loaded, GoTrue's own filter, sorting, and a selection kept by id across reloads. Only the
 //! visible rows are drawn, so 100,000 users scroll as fast as 100.
 
-use crate::command::{ApiCall, ApiReply, Command, RequestId};
+use crate::command::{ApiCall, ApiReply, Command, Pending, RequestId, UsersPage};
 use crate::gotrue::{ErrorKind, GoTrueError, User, UserId, UsersBatch};
 use crate::keys::Action;
 use crate::keys::Context;
@@ -156,7 +156,7 @@ pub struct UsersScreen {
     /// Rows that fit on screen; set from the terminal size.
     page: usize,
     load: Load,
-    pending: Option<RequestId>,
+    pending: Option<Pending<UsersPage>>,
     /// The first batch of a reload replaces the rows (until then the old ones stay).
     replace_on_next: bool,
     /// The selected user, kept across reloads and re-sorts.
@@ -303,22 +303,17 @@ impl UsersScreen {
     /// Starts (or restarts) loading every user.
     pub fn reload(&mut self, ctx: &mut Ctx) {
         if let Some(old) = self.pending.take() {
-            ctx.commands.push(Command::Cancel(old));
+            ctx.commands.push(Command::Cancel(old.id()));
         }
         self.keep = self.selected_row().map(|r| r.id).or(self.keep);
-        let id = ctx.request(ApiCall::LoadUsers {
+        self.pending = Some(ctx.send(ApiCall::LoadUsers {
             filter: self.server_filter.clone(),
-        });
-        self.pending = Some(id);
+        }));
         self.replace_on_next = true;
         self.load = Load::Loading {
             loaded: 0,
             total: None,
         };
-    }
-
-    pub fn owns(&self, id: RequestId) -> bool {
-        self.pending == Some(id)
     }
 
     fn add_batch(&mut self, batch: UsersBatch) {
@@ -814,12 +809,12 @@ impl Screen for UsersScreen {
     }
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
-        if self.pending != Some(id) {
+        let Some(pending) = self.pending.filter(|p| p.is(id)) else {
             return;
-        }
-        match result {
-            Ok(ApiReply::UsersBatch(batch)) => self.add_batch(batch),
-            Ok(ApiReply::UsersDone) => {
+        };
+        match pending.read(result) {
+            Ok(UsersPage::Batch(batch)) => self.add_batch(batch),
+            Ok(UsersPage::Done) => {
                 self.pending = None;
                 if self.replace_on_next {
                     // The reload found nobody: the old rows are gone.
@@ -831,7 +826,6 @@ impl Screen for UsersScreen {
                 }
                 self.load = Load::Done;
             }
-            Ok(_) => {}
             Err(e) => {
                 self.pending = None;
                 ctx.flash(Level::Error, format!("Loading users failed: {e}"));

@@ -6,8 +6,8 @@ pub mod local;
 pub mod ssh;
 
 use crate::app::{App, AppConfig, Msg};
-use crate::command::{ApiReply, Command, Outcome};
-use crate::gotrue::{ErrorKind, GoTrueClient, GoTrueError, RequestLog, Secret};
+use crate::command::{Answer, Command, Outcome, Task, TaskError, TaskOutcome, TaskReply};
+use crate::gotrue::{GoTrueClient, GoTrueError, RequestLog, Secret};
 use crate::input::Input;
 use crate::worker::Worker;
 use chrono::{DateTime, Utc};
@@ -70,9 +70,9 @@ type ConnectResult = Result<(GoTrueClient, AppConfig), String>;
 pub struct Driver {
     app: App,
     worker: Worker,
-    outcomes: mpsc::UnboundedReceiver<Outcome>,
-    /// Answers for refused calls, through the same channel as the worker's.
-    refused: mpsc::UnboundedSender<Outcome>,
+    outcomes: mpsc::UnboundedReceiver<Answer>,
+    /// Answers for refused calls and the editor, through the same channel as the worker's.
+    refused: mpsc::UnboundedSender<Answer>,
     logs: mpsc::UnboundedReceiver<RequestLog>,
     connections_tx: mpsc::UnboundedSender<ConnectResult>,
     connections: mpsc::UnboundedReceiver<ConnectResult>,
@@ -86,7 +86,7 @@ pub struct Driver {
 
 impl Driver {
     pub fn new(app: App, client: GoTrueClient, env: Environment) -> Self {
-        let (out_tx, outcomes) = mpsc::unbounded_channel::<Outcome>();
+        let (out_tx, outcomes) = mpsc::unbounded_channel::<Answer>();
         let (log_tx, logs) = mpsc::unbounded_channel::<RequestLog>();
         let observer: crate::gotrue::RequestObserver = Arc::new(move |log: &RequestLog| {
             let _ = log_tx.send(log.clone());
@@ -180,7 +180,7 @@ impl Driver {
         tokio::select! {
             input = inputs.next() => input.map(Msg::Input),
             Some(connected) = self.connections.recv() => Some(self.connected(connected)),
-            Some(outcome) = self.outcomes.recv() => Some(Msg::Outcome(outcome)),
+            Some(answer) = self.outcomes.recv() => Some(answer_msg(answer)),
             Some(log) = self.logs.recv() => Some(Msg::Activity(log)),
             _ = async { match sleep { Some(s) => s.await, None => std::future::pending().await } } => {
                 Some(Msg::Clock((self.env.now)()))
@@ -191,8 +191,8 @@ impl Driver {
     /// Handles every answer already waiting, without blocking. True if there were any.
     pub fn drain(&mut self) -> bool {
         let mut any = false;
-        while let Ok(o) = self.outcomes.try_recv() {
-            self.handle(Msg::Outcome(o));
+        while let Ok(a) = self.outcomes.try_recv() {
+            self.handle(answer_msg(a));
             any = true;
         }
         while let Ok(l) = self.logs.try_recv() {
@@ -205,7 +205,7 @@ impl Driver {
     /// Waits for the next answer from the worker and handles it (tests).
     pub async fn handle_next_outcome(&mut self) -> bool {
         tokio::select! {
-            Some(outcome) = self.outcomes.recv() => { self.handle(Msg::Outcome(outcome)); true }
+            Some(answer) = self.outcomes.recv() => { self.handle(answer_msg(answer)); true }
             Some(log) = self.logs.recv() => { self.handle(Msg::Activity(log)); true }
             Some(connected) = self.connections.recv() => {
                 let msg = self.connected(connected);
@@ -231,49 +231,53 @@ impl Driver {
             if let Some(gate) = &mut self.gate
                 && let Err(refusal) = gate(&command)
             {
-                if let Command::Api(id, _) | Command::EditText { id, .. } = command {
-                    let _ = self.refused.send(Outcome {
+                let answer = match command {
+                    Command::Api(id, _) => Answer::Api(Outcome {
                         id,
                         result: Err(refusal),
-                    });
-                }
+                    }),
+                    Command::Task(id, _) => Answer::Task(TaskOutcome {
+                        id,
+                        result: Err(TaskError::Refused(refusal.message)),
+                    }),
+                    _ => continue,
+                };
+                let _ = self.refused.send(answer);
                 continue;
             }
-            if let Command::SwitchProfile(name) = command {
-                self.switch_profile(name);
-            } else if let Command::EditText {
-                id,
-                text,
-                extension,
-            } = command
-            {
-                let result = self.edit_text(&text, extension);
-                let _ = self.refused.send(Outcome { id, result });
-            } else if run_commands(
-                vec![command],
-                &mut self.worker,
-                &mut self.env,
-                &self.observer,
-            ) {
-                self.quit = true;
+            match command {
+                Command::SwitchProfile(name) => self.switch_profile(name),
+                Command::Task(id, Task::EditText { text, extension }) => {
+                    let result = self.edit_text(&text, extension);
+                    let _ = self.refused.send(Answer::Task(TaskOutcome { id, result }));
+                }
+                command => {
+                    if run_commands(
+                        vec![command],
+                        &mut self.worker,
+                        &mut self.env,
+                        &self.observer,
+                    ) {
+                        self.quit = true;
+                    }
+                }
             }
         }
     }
 
     /// Runs the editor (blocking: the console is suspended until it exits).
-    fn edit_text(&mut self, text: &str, extension: &str) -> Result<ApiReply, GoTrueError> {
+    fn edit_text(&mut self, text: &str, extension: &str) -> Result<TaskReply, TaskError> {
         let Some(editor) = self.env.editor.as_mut() else {
-            return Err(GoTrueError::local(
-                ErrorKind::Validation,
-                Some("editor_unavailable"),
+            return Err(TaskError::Refused(
                 "An external editor is only available in a local terminal (not over SSH): \
-                 use the form",
+                 use the form"
+                    .into(),
             ));
         };
         self.repaint = true;
         editor(text, extension)
-            .map(ApiReply::Edited)
-            .map_err(|why| GoTrueError::local(ErrorKind::Validation, Some("editor_failed"), why))
+            .map(TaskReply::Edited)
+            .map_err(|why| TaskError::Refused(format!("The editor failed: {why}")))
     }
 
     fn switch_profile(&mut self, name: String) {
@@ -285,6 +289,13 @@ impl Driver {
         tokio::task::spawn_blocking(move || {
             let _ = tx.send(connect(&name));
         });
+    }
+}
+
+fn answer_msg(answer: Answer) -> Msg {
+    match answer {
+        Answer::Api(o) => Msg::Outcome(o),
+        Answer::Task(t) => Msg::Task(t),
     }
 }
 
@@ -340,6 +351,7 @@ fn run_commands(
     for command in commands {
         match command {
             Command::Api(id, call) => worker.spawn(id, call),
+            Command::Task(id, task) => worker.task(id, task),
             Command::Cancel(id) => worker.cancel(id),
             Command::Copy(text) => (env.clipboard)(&text),
             Command::SetServiceKey(key) => {
@@ -354,7 +366,7 @@ fn run_commands(
             }
             Command::Quit => return true,
             // Handled by the driver, which owns the channel for the answer.
-            Command::SwitchProfile(_) | Command::EditText { .. } => {}
+            Command::SwitchProfile(_) => {}
         }
     }
     false

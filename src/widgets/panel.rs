@@ -92,3 +92,16 @@ pub fn error_lines(what: &str, err: &GoTrueError) -> Vec<Line<'static>> {
     }
     lines
 }
+
+/// The lines of an error panel for local work: GoTrue's words when GoTrue failed on the
+/// way, else this machine's reason.
+pub fn task_error_lines(what: &str, err: &crate::command::TaskError) -> Vec<Line<'static>> {
+    use crate::command::TaskError;
+    match err {
+        TaskError::GoTrue(e) => error_lines(what, e),
+        TaskError::File { message, .. } | TaskError::Refused(message) => vec![
+            Line::styled(format!("{what} failed:"), theme::danger()),
+            Line::raw(message.clone()),
+        ],
+    }
+}

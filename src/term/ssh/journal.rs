@@ -141,7 +141,6 @@ pub fn is_mutating(call: &ApiCall) -> bool {
             | ApiCall::GetUser(_)
             | ApiCall::Outbox
             | ApiCall::Audit { .. }
-            | ApiCall::ReadJournal { .. }
             // The console's own session, kept alive in the background.
             | ApiCall::Refresh { .. }
     )
@@ -174,15 +173,18 @@ pub fn allowed_over_ssh(call: &ApiCall) -> bool {
             | ApiCall::GenerateLink(_)
             | ApiCall::DeleteFactor { .. }
             | ApiCall::Invite { .. }
-            // Sends invitations through GoTrue; the pasted list is in the app's memory. Reading
-            // or writing a CSV (ReadInvites, WriteInviteResults) touches the server's files:
-            // not allowed.
+            // Sends invitations through GoTrue; the pasted list is in the app's memory.
             | ApiCall::RunInvites(_)
-            // The server's own journal file, whose path the server set (never typed).
-            | ApiCall::ReadJournal { .. }
             | ApiCall::Audit { .. }
             | ApiCall::LookupToken(_)
     )
+}
+
+/// Whether a local task may run for a remote user: only reading the server's own journal,
+/// whose path the server set (never typed). Reading or writing a CSV, an export or an editor
+/// would act on the server's own machine.
+pub fn task_allowed_over_ssh(task: &crate::command::Task) -> bool {
+    matches!(task, crate::command::Task::ReadJournal { .. })
 }
 
 /// Whom a call is about, when it names someone (never a secret).

@@ -6,7 +6,7 @@ use super::journal::{JournalEntry, JournalEvent, allowed_over_ssh, is_mutating, 
 use super::keys::KeyGrant;
 use super::{Shared, Target};
 use crate::app::{App, AppConfig, Msg};
-use crate::command::{ApiCall, Command};
+use crate::command::{ApiCall, Command, Task};
 use crate::demo::{DemoConfig, DemoServer};
 use crate::gotrue::{BaseUrl, ClientConfig, ErrorKind, GoTrueClient, GoTrueError};
 use crate::input::Input;
@@ -332,16 +332,38 @@ fn command_gate(
     allowed: fn(&ApiCall) -> bool,
 ) -> CommandGate {
     Box::new(move |command: &Command| {
-        if let Command::EditText { .. } = command {
-            // An editor on the server's machine is a shell on it: never for a remote user.
-            return Err(GoTrueError::local(
-                ErrorKind::Validation,
-                Some("not_available_over_ssh"),
-                "An external editor is not available over SSH: use the form",
-            ));
-        }
-        let Command::Api(_, call) = command else {
-            return Ok(());
+        let call = match command {
+            Command::Task(_, task) if super::journal::task_allowed_over_ssh(task) => {
+                return Ok(());
+            }
+            Command::Task(_, task) => {
+                let mut e = JournalEntry::new(
+                    &session,
+                    &grant.fingerprint,
+                    &grant.comment,
+                    JournalEvent::Action,
+                );
+                e.action = Some(task.label().to_owned());
+                e.reason = Some("refused: not available over SSH".into());
+                shared.journal.write(&e);
+                tracing::warn!(session, action = task.label(), "refused over ssh");
+                return Err(GoTrueError::local(
+                    ErrorKind::Validation,
+                    Some("not_available_over_ssh"),
+                    match task {
+                        // An editor on the server's machine is a shell on it.
+                        Task::EditText { .. } => {
+                            "An external editor is not available over SSH: use the form".into()
+                        }
+                        _ => format!(
+                            "{} is not available over SSH: it would use the server's own files",
+                            task.label()
+                        ),
+                    },
+                ));
+            }
+            Command::Api(_, call) => call,
+            _ => return Ok(()),
         };
         let permitted = allowed(call);
         if permitted && !is_mutating(call) {
@@ -876,13 +898,35 @@ mod tests {
     fn the_external_editor_is_refused_over_ssh_even_where_calls_are_allowed() {
         let dir = temp_dir();
         let mut gate = command_gate(shared(&dir), "s1".into(), grant(), |_| true);
-        let refused = gate(&Command::EditText {
-            id: crate::command::RequestId(3),
-            text: "{}".into(),
-            extension: "json",
-        })
+        let refused = gate(&Command::Task(
+            crate::command::RequestId(3),
+            Task::EditText {
+                text: "{}".into(),
+                extension: "json",
+            },
+        ))
         .expect_err("refused");
         assert_eq!(refused.code.as_deref(), Some("not_available_over_ssh"));
+        let refused = gate(&Command::Task(
+            crate::command::RequestId(4),
+            Task::ReadInvites("/etc/passwd".into()),
+        ))
+        .expect_err("refused");
+        assert!(
+            refused.to_string().contains("server's own files"),
+            "{refused}"
+        );
+        assert!(
+            gate(&Command::Task(
+                crate::command::RequestId(5),
+                Task::ReadJournal {
+                    path: "/var/lib/journal.jsonl".into(),
+                    last: 10
+                },
+            ))
+            .is_ok(),
+            "the server's own journal"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
