@@ -1180,6 +1180,17 @@ impl App {
         // Borders (2) and the header row (1).
         let rows = body.height.saturating_sub(3 + extra);
         users.set_page(rows as usize);
+        for id in [
+            ScreenId::Outbox,
+            ScreenId::Activity,
+            ScreenId::Audit,
+            ScreenId::Invites,
+            ScreenId::Journal,
+        ] {
+            if let Some(s) = self.screens.get_mut(id) {
+                s.set_area(body);
+            }
+        }
         if let Some(d) = self.screens.detail.as_mut() {
             d.set_page(body.height.saturating_sub(2));
         }

@@ -73,16 +73,21 @@ pub struct User {
     pub extra: Map<String, Value>,
 }
 
+/// Email, else `+phone`, else the id: how a user is named in messages, lists and dialogs.
+pub fn user_label(id: &UserId, email: &str, phone: &str) -> String {
+    if !email.is_empty() {
+        email.to_owned()
+    } else if !phone.is_empty() {
+        format!("+{phone}")
+    } else {
+        id.to_string()
+    }
+}
+
 impl User {
     /// Email, else `+phone`, else the id: how a user is named in messages.
     pub fn display_name(&self) -> String {
-        if !self.email.is_empty() {
-            self.email.clone()
-        } else if !self.phone.is_empty() {
-            format!("+{}", self.phone)
-        } else {
-            self.id.to_string()
-        }
+        user_label(&self.id, &self.email, &self.phone)
     }
 
     /// `user_metadata.full_name` or `name`, when set.

@@ -19,7 +19,8 @@ const KEEP: usize = 1000;
 #[derive(Default)]
 pub struct ActivityScreen {
     entries: VecDeque<(DateTime<Utc>, RequestLog)>,
-    scroll: usize,
+    /// Its selection is the first row shown: a log scrolls, nothing is selected.
+    cursor: crate::widgets::list::ListCursor,
 }
 
 impl ActivityScreen {
@@ -36,44 +37,45 @@ impl ActivityScreen {
 }
 
 impl Screen for ActivityScreen {
+    fn set_area(&mut self, area: Rect) {
+        // Borders and the header row.
+        let rows = area.height.saturating_sub(3) as usize;
+        self.cursor.set_page(rows, self.entries.len());
+    }
+
     fn context(&self) -> Context {
         Context::Activity
     }
 
     fn on_action(&mut self, action: Action, _ctx: &mut Ctx) -> bool {
-        let last = self.entries.len().saturating_sub(1);
-        match action {
-            Action::Up => self.scroll = self.scroll.saturating_sub(1),
-            Action::Down => self.scroll = (self.scroll + 1).min(last),
-            Action::Top => self.scroll = 0,
-            Action::Bottom => self.scroll = last,
-            Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
-            Action::PageDown => self.scroll = (self.scroll + 10).min(last),
-            _ => return false,
-        }
-        true
+        self.cursor.on_action(action, self.entries.len())
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, _view: &View) {
-        let rows = self.entries.iter().rev().skip(self.scroll).map(|(at, l)| {
-            let status = l
-                .status
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "—".into());
-            let style = match l.status {
-                Some(s) if s < 400 => theme::ok(),
-                Some(429) => theme::warn(),
-                _ => theme::danger(),
-            };
-            Row::new(vec![
-                ratatui::widgets::Cell::from(at.format("%H:%M:%S").to_string()),
-                ratatui::widgets::Cell::from(l.method.clone()),
-                ratatui::widgets::Cell::from(l.path.clone()),
-                ratatui::widgets::Cell::from(Span::styled(status, style)),
-                ratatui::widgets::Cell::from(format!("{} ms", l.latency.as_millis())),
-                ratatui::widgets::Cell::from(l.code.clone().unwrap_or_default()),
-            ])
-        });
+        let rows = self
+            .entries
+            .iter()
+            .rev()
+            .skip(self.cursor.selected())
+            .map(|(at, l)| {
+                let status = l
+                    .status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "—".into());
+                let style = match l.status {
+                    Some(s) if s < 400 => theme::ok(),
+                    Some(429) => theme::warn(),
+                    _ => theme::danger(),
+                };
+                Row::new(vec![
+                    ratatui::widgets::Cell::from(at.format("%H:%M:%S").to_string()),
+                    ratatui::widgets::Cell::from(l.method.clone()),
+                    ratatui::widgets::Cell::from(l.path.clone()),
+                    ratatui::widgets::Cell::from(Span::styled(status, style)),
+                    ratatui::widgets::Cell::from(format!("{} ms", l.latency.as_millis())),
+                    ratatui::widgets::Cell::from(l.code.clone().unwrap_or_default()),
+                ])
+            });
         let title = format!(" Activity · {} requests ", self.entries.len());
         let table = Table::new(
             rows,

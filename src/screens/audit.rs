@@ -29,7 +29,7 @@ pub struct AuditScreen {
     query: Option<String>,
     input: Input,
     editing: bool,
-    selected: usize,
+    cursor: crate::widgets::list::ListCursor,
     pending: Option<Pending<Box<AuditPage>>>,
     error: Option<GoTrueError>,
     loaded: bool,
@@ -58,7 +58,27 @@ impl AuditScreen {
     }
 }
 
+/// The query line, the table, the entry: one layout for drawing and for paging.
+fn areas(area: Rect) -> [Rect; 3] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(6),
+    ])
+    .areas(area)
+}
+
+/// Rows of a bordered table with a header that fit in `area`.
+fn rows_fit(area: Rect) -> usize {
+    area.height.saturating_sub(3) as usize
+}
+
 impl Screen for AuditScreen {
+    fn set_area(&mut self, area: Rect) {
+        self.cursor
+            .set_page(rows_fit(areas(area)[1]), self.entries.len());
+    }
+
     fn context(&self) -> Context {
         if self.editing {
             Context::Form
@@ -68,7 +88,6 @@ impl Screen for AuditScreen {
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
-        let last = self.entries.len().saturating_sub(1);
         if self.editing {
             match action {
                 Action::Back => self.editing = false,
@@ -82,19 +101,19 @@ impl Screen for AuditScreen {
             }
             return true;
         }
+        // PgUp/PgDn move a screenful like every list; ] and [ turn GoTrue's pages.
+        if self.cursor.on_action(action, self.entries.len()) {
+            return true;
+        }
         match action {
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => self.selected = (self.selected + 1).min(last),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = last,
-            Action::PageDown | Action::NextPage => {
+            Action::NextPage => {
                 if self.last_page.is_none_or(|l| self.page < l) {
                     self.load(self.page + 1, ctx);
                 } else {
                     ctx.flash(Level::Info, "That is the last page");
                 }
             }
-            Action::PageUp | Action::PrevPage => {
+            Action::PrevPage => {
                 if self.page > 1 {
                     self.load(self.page - 1, ctx);
                 }
@@ -129,7 +148,7 @@ impl Screen for AuditScreen {
                 self.entries = page.entries;
                 self.total = page.total;
                 self.last_page = page.last_page;
-                self.selected = 0;
+                self.cursor.reset();
                 self.error = None;
             }
             Err(e) => {
@@ -141,12 +160,7 @@ impl Screen for AuditScreen {
 
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
         let now = view.now;
-        let [query_area, table_area, detail_area] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(6),
-        ])
-        .areas(area);
+        let [query_area, table_area, detail_area] = areas(area);
         let q = if self.editing {
             self.input.value().to_owned()
         } else {
@@ -191,26 +205,21 @@ impl Screen for AuditScreen {
         let block = Block::default()
             .borders(Borders::ALL)
             .title(Span::styled(title, theme::title()));
-        if let Some(e) = &self.error {
-            frame.render_widget(
-                Paragraph::new(panel::error_lines("Loading the audit log", e))
-                    .block(block)
-                    .wrap(Wrap { trim: false }),
-                table_area,
-            );
-        } else if self.entries.is_empty() {
-            let text = if self.loaded {
-                "No entries."
-            } else {
-                "Loading…"
-            };
-            frame.render_widget(
-                Paragraph::new(Line::styled(text, theme::dim())).block(block),
-                table_area,
-            );
+        let state = match &self.error {
+            Some(err) => Some(panel::LoadState::Failed {
+                what: "Loading the audit log",
+                err,
+                hints: view.hints(&[(Context::Audit, Action::Retry, "retry")]),
+            }),
+            None if !self.entries.is_empty() => None,
+            None if self.loaded => Some(panel::LoadState::Empty("No entries.")),
+            None => Some(panel::LoadState::Loading("Loading…")),
+        };
+        if let Some(state) = state {
+            panel::draw_load_state(frame, table_area, block, state);
         } else {
-            let fit = table_area.height.saturating_sub(3) as usize;
-            let offset = self.selected.saturating_sub(fit.saturating_sub(1));
+            let fit = rows_fit(table_area);
+            let offset = self.cursor.offset(fit);
             let wide = table_area.width >= 100;
             let rows = self
                 .entries
@@ -231,7 +240,7 @@ impl Screen for AuditScreen {
                         cells.push(e.ip_address.clone().unwrap_or_default());
                     }
                     let row = Row::new(cells);
-                    if i == self.selected {
+                    if i == self.cursor.selected() {
                         row.style(theme::selected())
                     } else {
                         row
@@ -254,7 +263,7 @@ impl Screen for AuditScreen {
             frame.render_widget(table, table_area);
         }
         let mut lines = Vec::new();
-        if let Some(e) = self.entries.get(self.selected) {
+        if let Some(e) = self.entries.get(self.cursor.selected()) {
             if let Some(t) = e.created_at {
                 lines.push(Line::raw(format!(
                     "{} · {}",

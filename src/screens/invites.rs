@@ -39,7 +39,7 @@ pub struct InvitesScreen {
     last_end: Option<RunEnd>,
     /// The last failure: a file of this machine, or GoTrue stopping a run.
     error: Option<TaskError>,
-    selected: usize,
+    cursor: crate::widgets::list::ListCursor,
 }
 
 fn status_style(s: &RowStatus) -> Style {
@@ -76,6 +76,20 @@ fn status_detail(s: &RowStatus) -> String {
 }
 
 impl InvitesScreen {
+    /// The counts, the table, the prompt or error: one layout for drawing and for paging.
+    fn areas(&self, area: Rect) -> [Rect; 3] {
+        Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Fill(1),
+            Constraint::Length(if self.prompt.is_some() || self.error.is_some() {
+                4
+            } else {
+                1
+            }),
+        ])
+        .areas(area)
+    }
+
     /// A path was typed at the prompt.
     fn prompted(&mut self, prompt: Prompt, path: PathBuf, ctx: &mut Ctx) {
         match prompt {
@@ -133,7 +147,17 @@ impl InvitesScreen {
     }
 }
 
+/// Rows of a bordered table with a header that fit in `area`.
+fn rows_fit(area: Rect) -> usize {
+    area.height.saturating_sub(3) as usize
+}
+
 impl Screen for InvitesScreen {
+    fn set_area(&mut self, area: Rect) {
+        let rows = self.batch.as_ref().map_or(0, |b| b.rows.len());
+        self.cursor.set_page(rows_fit(self.areas(area)[1]), rows);
+    }
+
     fn context(&self) -> Context {
         if self.is_editing() {
             Context::Form
@@ -159,13 +183,10 @@ impl Screen for InvitesScreen {
             return true;
         }
         let rows = self.batch.as_ref().map_or(0, |b| b.rows.len());
+        if self.cursor.on_action(action, rows) {
+            return true;
+        }
         match action {
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => self.selected = (self.selected + 1).min(rows.saturating_sub(1)),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = rows.saturating_sub(1),
-            Action::PageUp => self.selected = self.selected.saturating_sub(10),
-            Action::PageDown => self.selected = (self.selected + 10).min(rows.saturating_sub(1)),
             Action::OpenFile => {
                 let mut f = Field::new("CSV file").placeholder("people.csv");
                 f.set("");
@@ -240,7 +261,7 @@ impl Screen for InvitesScreen {
             ),
         );
         self.batch = Some(batch);
-        self.selected = 0;
+        self.cursor.reset();
         self.last_end = None;
         self.error = None;
     }
@@ -256,7 +277,7 @@ impl Screen for InvitesScreen {
                         format!("{} rows read: {} to send", c.total(), c.pending),
                     );
                     self.batch = Some(*b);
-                    self.selected = 0;
+                    self.cursor.reset();
                     self.error = None;
                 }
                 Err(e) => self.error = Some(e),
@@ -319,16 +340,7 @@ impl Screen for InvitesScreen {
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, _view: &View) {
-        let [head, table_area, foot] = Layout::vertical([
-            Constraint::Length(2),
-            Constraint::Fill(1),
-            Constraint::Length(if self.prompt.is_some() || self.error.is_some() {
-                4
-            } else {
-                1
-            }),
-        ])
-        .areas(area);
+        let [head, table_area, foot] = self.areas(area);
         let counts = self
             .batch
             .as_ref()
@@ -383,8 +395,8 @@ impl Screen for InvitesScreen {
                 table_area,
             ),
             Some(b) => {
-                let fit = table_area.height.saturating_sub(3) as usize;
-                let offset = self.selected.saturating_sub(fit.saturating_sub(1));
+                let fit = rows_fit(table_area);
+                let offset = self.cursor.offset(fit);
                 let rows = b.rows.iter().enumerate().skip(offset).take(fit.max(1)).map(|(i, r)| {
                     let row = Row::new(vec![
                         ratatui::widgets::Cell::from(r.line.to_string()),
@@ -395,7 +407,7 @@ impl Screen for InvitesScreen {
                         )),
                         ratatui::widgets::Cell::from(status_detail(&r.status)),
                     ]);
-                    if i == self.selected { row.style(theme::selected()) } else { row }
+                    if i == self.cursor.selected() { row.style(theme::selected()) } else { row }
                 });
                 frame.render_widget(
                     Table::new(

@@ -10,8 +10,8 @@ use crate::term::ssh::journal::{JournalEntry, JournalEvent};
 use crate::widgets::{panel, theme, time};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Row, Table};
 use std::path::PathBuf;
 
 /// Entries read at most (the newest).
@@ -23,7 +23,7 @@ pub struct JournalScreen {
     pending: Option<Pending<Vec<JournalEntry>>>,
     error: Option<TaskError>,
     loaded: bool,
-    selected: usize,
+    cursor: crate::widgets::list::ListCursor,
     /// The journal file, once known (`R` reads it again).
     path: Option<PathBuf>,
 }
@@ -58,24 +58,29 @@ pub fn read_last(path: &std::path::Path, last: usize) -> std::io::Result<Vec<Jou
         .collect())
 }
 
+/// Rows of a bordered table with a header that fit in `area`.
+fn rows_fit(area: Rect) -> usize {
+    area.height.saturating_sub(3) as usize
+}
+
 impl Screen for JournalScreen {
+    fn set_area(&mut self, area: Rect) {
+        self.cursor.set_page(rows_fit(area), self.entries.len());
+    }
+
     fn context(&self) -> Context {
         Context::Journal
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
-        let last = self.entries.len().saturating_sub(1);
+        if self.cursor.on_action(action, self.entries.len()) {
+            return true;
+        }
         match action {
             Action::Refresh => match self.path.clone() {
                 Some(path) => self.load(path, ctx),
                 None => return false,
             },
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => self.selected = (self.selected + 1).min(last),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = last,
-            Action::PageUp => self.selected = self.selected.saturating_sub(10),
-            Action::PageDown => self.selected = (self.selected + 10).min(last),
             _ => return false,
         }
         true
@@ -91,7 +96,7 @@ impl Screen for JournalScreen {
             Ok(entries) => {
                 self.entries = entries;
                 self.error = None;
-                self.selected = 0;
+                self.cursor.reset();
             }
             Err(e) => self.error = Some(e),
         }
@@ -103,29 +108,22 @@ impl Screen for JournalScreen {
             format!(" Operator journal · last {} entries ", self.entries.len()),
             theme::title(),
         ));
-        if let Some(e) = &self.error {
-            frame.render_widget(
-                Paragraph::new(panel::task_error_lines("Reading the journal", e))
-                    .block(block)
-                    .wrap(Wrap { trim: false }),
-                area,
-            );
+        let state = match &self.error {
+            Some(err) => Some(panel::LoadState::TaskFailed {
+                what: "Reading the journal",
+                err,
+                hints: view.hints(&[(Context::Journal, Action::Refresh, "reload")]),
+            }),
+            None if !self.entries.is_empty() => None,
+            None if self.loaded => Some(panel::LoadState::Empty("Nothing journaled yet.")),
+            None => Some(panel::LoadState::Loading("Loading…")),
+        };
+        if let Some(state) = state {
+            panel::draw_load_state(frame, area, block, state);
             return;
         }
-        if self.entries.is_empty() {
-            let text = if self.loaded {
-                "Nothing journaled yet."
-            } else {
-                "Loading…"
-            };
-            frame.render_widget(
-                Paragraph::new(Line::styled(text, theme::dim())).block(block),
-                area,
-            );
-            return;
-        }
-        let fit = area.height.saturating_sub(3) as usize;
-        let offset = self.selected.saturating_sub(fit.saturating_sub(1));
+        let fit = rows_fit(area);
+        let offset = self.cursor.offset(fit);
         let rows = self
             .entries
             .iter()
@@ -153,7 +151,7 @@ impl Screen for JournalScreen {
                     e.session.chars().take(8).collect(),
                     what,
                 ]);
-                if i == self.selected {
+                if i == self.cursor.selected() {
                     row.style(theme::selected())
                 } else {
                     row

@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
 pub struct OutboxScreen {
     /// Newest first.
     messages: Vec<OutboxMessage>,
-    selected: usize,
+    cursor: crate::widgets::list::ListCursor,
     pending: Option<Pending<Vec<OutboxMessage>>>,
     verify_pending: Option<Pending<crate::gotrue::VerifyOutcome>>,
     error: Option<GoTrueError>,
@@ -68,7 +68,7 @@ impl OutboxScreen {
     pub fn from_source(source: &'static str) -> Self {
         OutboxScreen {
             messages: Vec::new(),
-            selected: 0,
+            cursor: Default::default(),
             pending: None,
             verify_pending: None,
             error: None,
@@ -85,7 +85,7 @@ impl OutboxScreen {
             (Some(_), _) | (None, None) => None,
             (None, Some(w)) => Some(w.to_lowercase()),
         };
-        self.selected = 0;
+        self.cursor.reset();
     }
 
     pub fn only(&self) -> Option<&str> {
@@ -117,7 +117,7 @@ impl OutboxScreen {
     }
 
     fn selected(&self) -> Option<&OutboxMessage> {
-        self.visible().get(self.selected).copied()
+        self.visible().get(self.cursor.selected()).copied()
     }
 
     /// Finishes the message's flow: a link is verified at once; a code (or any code, when
@@ -162,13 +162,31 @@ impl OutboxScreen {
     }
 }
 
+/// The list above, the message below: one layout for drawing and for paging.
+fn areas(area: Rect) -> [Rect; 2] {
+    Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(area)
+}
+
+/// Rows of a bordered table with a header that fit in `area`.
+fn rows_fit(area: Rect) -> usize {
+    area.height.saturating_sub(3) as usize
+}
+
 impl Screen for OutboxScreen {
+    fn set_area(&mut self, area: Rect) {
+        let len = self.visible().len();
+        self.cursor.set_page(rows_fit(areas(area)[0]), len);
+    }
+
     fn context(&self) -> Context {
         Context::Outbox
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
-        let last = self.visible().len().saturating_sub(1);
+        let len = self.visible().len();
+        if self.cursor.on_action(action, len) {
+            return true;
+        }
         match action {
             Action::OutboxForUser => {
                 let who = ctx.selected_user.clone();
@@ -178,12 +196,6 @@ impl Screen for OutboxScreen {
                 }
                 self.toggle_only(who);
             }
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => self.selected = (self.selected + 1).min(last),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = last,
-            Action::PageUp => self.selected = self.selected.saturating_sub(10),
-            Action::PageDown => self.selected = (self.selected + 10).min(last),
             Action::Refresh | Action::Retry => self.reload(ctx),
             Action::CopyLink => match self.selected().and_then(|m| m.link.clone()) {
                 Some(link) => {
@@ -227,9 +239,11 @@ impl Screen for OutboxScreen {
                 // Newest first: by time where messages have one (Mailpit's ids are hashes).
                 list.sort_by_key(|m| std::cmp::Reverse((m.at, m.id)));
                 self.messages = list;
-                self.selected = keep
+                let pos = keep
                     .and_then(|id| self.visible().iter().position(|m| m.id == id))
                     .unwrap_or(0);
+                let len = self.visible().len();
+                self.cursor.select(pos, len);
                 self.error = None;
                 self.loaded = true;
             }
@@ -239,8 +253,7 @@ impl Screen for OutboxScreen {
 
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
         let (now, mask) = (view.now, view.masked);
-        let [list_area, body_area] =
-            Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(area);
+        let [list_area, body_area] = areas(area);
         let visible = self.visible();
         let title = match &self.only {
             None => format!(" Outbox · {} · {} messages ", self.source, visible.len()),
@@ -255,28 +268,26 @@ impl Screen for OutboxScreen {
         let block = Block::default()
             .borders(Borders::ALL)
             .title(Span::styled(title, theme::title()));
-        if let Some(e) = &self.error {
-            frame.render_widget(
-                Paragraph::new(panel::error_lines("Loading the outbox", e))
-                    .block(block)
-                    .wrap(Wrap { trim: false }),
-                list_area,
-            );
-        } else if visible.is_empty() {
-            let text = if !self.loaded {
-                "Loading…"
-            } else if self.only.is_some() {
-                "Nothing sent to this user yet. u shows everyone's."
-            } else {
-                "Nothing sent yet. Sign-ups, magic links, codes and invites land here."
-            };
-            frame.render_widget(
-                Paragraph::new(Line::styled(text, theme::dim())).block(block),
-                list_area,
-            );
+        let u = view.key(Context::Outbox, Action::OutboxForUser);
+        let only_empty = format!("Nothing sent to this user yet. {u} shows everyone's.");
+        let state = match &self.error {
+            Some(err) => Some(panel::LoadState::Failed {
+                what: "Loading the outbox",
+                err,
+                hints: view.hints(&[(Context::Outbox, Action::Retry, "retry")]),
+            }),
+            None if !visible.is_empty() => None,
+            None if !self.loaded => Some(panel::LoadState::Loading("Loading…")),
+            None if self.only.is_some() => Some(panel::LoadState::Empty(&only_empty)),
+            None => Some(panel::LoadState::Empty(
+                "Nothing sent yet. Sign-ups, magic links, codes and invites land here.",
+            )),
+        };
+        if let Some(state) = state {
+            panel::draw_load_state(frame, list_area, block, state);
         } else {
-            let rows_fit = list_area.height.saturating_sub(3) as usize;
-            let offset = self.selected.saturating_sub(rows_fit.saturating_sub(1));
+            let rows_fit = rows_fit(list_area);
+            let offset = self.cursor.offset(rows_fit);
             let rows = visible
                 .iter()
                 .enumerate()
@@ -289,7 +300,7 @@ impl Screen for OutboxScreen {
                         crate::widgets::mask::mask_label(&m.to, mask),
                         m.subject.clone(),
                     ]);
-                    if i == self.selected {
+                    if i == self.cursor.selected() {
                         row.style(theme::selected())
                     } else {
                         row

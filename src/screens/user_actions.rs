@@ -54,13 +54,7 @@ impl Target {
     }
 
     pub fn label(&self) -> String {
-        if !self.email.is_empty() {
-            self.email.clone()
-        } else if !self.phone.is_empty() {
-            format!("+{}", self.phone)
-        } else {
-            self.id.to_string()
-        }
+        crate::gotrue::user_label(&self.id, &self.email, &self.phone)
     }
 }
 

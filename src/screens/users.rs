@@ -3,11 +3,12 @@
 //! visible rows are drawn, so 100,000 users scroll as fast as 100.
 
 use crate::command::{ApiCall, ApiReply, Command, Pending, RequestId, UsersPage};
-use crate::gotrue::{ErrorKind, GoTrueError, User, UserId, UsersBatch};
+use crate::gotrue::{GoTrueError, User, UserId, UsersBatch};
 use crate::keys::Action;
 use crate::keys::Context;
 use crate::screens::{Ctx, Effect, Level};
 use crate::screens::{Screen, View};
+use crate::widgets::list::ListCursor;
 use crate::widgets::mask::mask_label;
 use crate::widgets::{panel, theme, thousands, time, truncate};
 use chrono::{DateTime, Utc};
@@ -16,7 +17,7 @@ use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use tui_input::Input;
@@ -65,13 +66,7 @@ impl UserRow {
 
     /// Email, else `+phone`, else the id.
     pub fn label(&self) -> String {
-        if !self.email.is_empty() {
-            self.email.clone()
-        } else if !self.phone.is_empty() {
-            format!("+{}", self.phone)
-        } else {
-            self.id.to_string()
-        }
+        crate::gotrue::user_label(&self.id, &self.email, &self.phone)
     }
 
     fn confirmed(&self) -> bool {
@@ -151,10 +146,8 @@ pub struct UsersScreen {
     editing: Option<Editing>,
     sort: SortKey,
     descending: bool,
-    selected: usize,
-    offset: usize,
-    /// Rows that fit on screen; set from the terminal size.
-    page: usize,
+    /// The selection and the first row shown; a page is the rows that fit.
+    cursor: ListCursor,
     load: Load,
     pending: Option<Pending<UsersPage>>,
     /// The first batch of a reload replaces the rows (until then the old ones stay).
@@ -184,9 +177,7 @@ impl Default for UsersScreen {
             editing: None,
             sort: SortKey::Created,
             descending: true,
-            selected: 0,
-            offset: 0,
-            page: 10,
+            cursor: ListCursor::default(),
             load: Load::Idle,
             pending: None,
             replace_on_next: false,
@@ -224,7 +215,7 @@ impl UsersScreen {
     }
 
     pub fn selected_row(&self) -> Option<&UserRow> {
-        let idx = *self.view.get(self.selected)?;
+        let idx = *self.view.get(self.cursor.selected())?;
         self.rows.get(idx as usize)
     }
 
@@ -268,8 +259,8 @@ impl UsersScreen {
             .or_else(|| {
                 let next = self
                     .view
-                    .get(self.selected + 1)
-                    .or(self.view.get(self.selected.wrapping_sub(1)));
+                    .get(self.cursor.selected() + 1)
+                    .or(self.view.get(self.cursor.selected().wrapping_sub(1)));
                 next.and_then(|i| self.rows.get(*i as usize)).map(|r| r.id)
             });
         self.rows.remove(gone as usize);
@@ -296,8 +287,7 @@ impl UsersScreen {
     }
 
     pub fn set_page(&mut self, rows: usize) {
-        self.page = rows.max(1);
-        self.scroll_into_view();
+        self.cursor.set_page(rows, self.view.len());
     }
 
     /// Starts (or restarts) loading every user.
@@ -440,16 +430,16 @@ impl UsersScreen {
                 search(&self.order)
             }
         };
+        let mut pos = self.cursor.selected();
         if let Some(id) = keep {
-            if let Some(pos) = self.position_of(id) {
-                self.selected = pos;
+            if let Some(found) = self.position_of(id) {
+                pos = found;
                 self.keep = None;
             } else {
                 self.keep = Some(id);
             }
         }
-        self.selected = self.selected.min(self.view.len().saturating_sub(1));
-        self.scroll_into_view();
+        self.cursor.select(pos, self.view.len());
     }
 
     fn position_of(&self, id: UserId) -> Option<usize> {
@@ -457,21 +447,10 @@ impl UsersScreen {
         self.view.iter().position(|i| *i == idx)
     }
 
-    fn scroll_into_view(&mut self) {
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + self.page {
-            self.offset = self.selected + 1 - self.page;
-        }
-        let max_offset = self.view.len().saturating_sub(self.page);
-        self.offset = self.offset.min(max_offset);
-    }
-
     fn move_to(&mut self, pos: usize) {
         self.chosen = true;
-        self.selected = pos.min(self.view.len().saturating_sub(1));
+        self.cursor.select(pos, self.view.len());
         self.keep = None;
-        self.scroll_into_view();
     }
 
     /// A form action while a filter field has the focus: Enter (or ↓ from the instant
@@ -536,8 +515,9 @@ impl UsersScreen {
         let range = if shown == 0 {
             "0".to_owned()
         } else {
-            let last = (self.offset + self.page).min(shown);
-            format!("{}–{}", self.offset + 1, last)
+            let offset = self.cursor.offset(self.cursor.page());
+            let last = (offset + self.cursor.page()).min(shown);
+            format!("{}–{}", offset + 1, last)
         };
         let mut title = format!(" Users [{range} of {}]", thousands(shown as u64));
         if shown != self.rows.len() {
@@ -753,12 +733,16 @@ impl Screen for UsersScreen {
         match action {
             // Retry is for a failed load; otherwise the app's (server health) applies.
             Action::Retry if !matches!(self.load, Load::Failed(_)) => return false,
-            Action::Up => self.move_to(self.selected.saturating_sub(1)),
-            Action::Down => self.move_to(self.selected + 1),
-            Action::Top => self.move_to(0),
-            Action::Bottom => self.move_to(usize::MAX),
-            Action::PageUp => self.move_to(self.selected.saturating_sub(self.page)),
-            Action::PageDown => self.move_to(self.selected.saturating_add(self.page)),
+            Action::Up
+            | Action::Down
+            | Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown => {
+                if let Some(pos) = self.cursor.target(action, self.view.len()) {
+                    self.move_to(pos);
+                }
+            }
             Action::Open => match self.selected_row() {
                 Some(row) => ctx.effect(Effect::OpenUser(row.id)),
                 None => ctx.flash(Level::Warn, "No user selected"),
@@ -893,52 +877,29 @@ impl Screen for UsersScreen {
         let block = Block::default()
             .borders(Borders::ALL)
             .title(Span::styled(self.title(), theme::title()));
-        if let Load::Failed(err) = &self.load
-            && self.rows.is_empty()
-        {
-            // Each way of failing has its own panel: the title says which.
-            let title = match (err.kind, err.code.as_deref()) {
-                (_, Some("not_admin")) => " Not an admin key ",
-                (_, Some("bad_jwt" | "no_authorization" | "no_service_role_key")) => {
-                    " The service-role key was refused "
-                }
-                (ErrorKind::Transport, _) => " Server unreachable ",
-                (ErrorKind::RateLimited, _) => " Rate limited ",
-                _ => " Loading users failed ",
-            };
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme::danger())
-                .title(Span::styled(title, theme::danger()));
-            let mut lines = panel::error_lines("Loading users", err);
-            lines.push(Line::raw(""));
-            lines.push(view.hints(&[
-                (Context::Users, Action::Retry, "retry"),
-                (Context::Global, Action::GoSession, "session"),
-                (Context::Global, Action::Quit, "quit"),
-            ]));
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .block(block)
-                    .wrap(Wrap { trim: false }),
-                table_area,
-            );
-            return;
-        }
-        if self.view.is_empty() {
-            let text = if loading {
-                "Loading users…"
-            } else if !self.rows.is_empty() {
-                "No loaded user matches the filter (x clears it)"
-            } else if self.server_filter.is_some() {
-                "GoTrue found no user for this filter (x clears it)"
-            } else {
-                "No users yet"
-            };
-            frame.render_widget(
-                Paragraph::new(Line::styled(text, theme::dim())).block(block),
-                table_area,
-            );
+        // Nothing to show: the shared block says why (each way of failing in its title).
+        let state = match &self.load {
+            Load::Failed(err) if self.rows.is_empty() => Some(panel::LoadState::Failed {
+                what: "Loading users",
+                err,
+                hints: view.hints(&[
+                    (Context::Users, Action::Retry, "retry"),
+                    (Context::Global, Action::GoSession, "session"),
+                    (Context::Global, Action::Quit, "quit"),
+                ]),
+            }),
+            _ if !self.view.is_empty() => None,
+            _ if loading => Some(panel::LoadState::Loading("Loading users…")),
+            _ if !self.rows.is_empty() => Some(panel::LoadState::Empty(
+                "No loaded user matches the filter (x clears it)",
+            )),
+            _ if self.server_filter.is_some() => Some(panel::LoadState::Empty(
+                "GoTrue found no user for this filter (x clears it)",
+            )),
+            _ => Some(panel::LoadState::Empty("No users yet")),
+        };
+        if let Some(state) = state {
+            panel::draw_load_state(frame, table_area, block, state);
             return;
         }
 
@@ -963,56 +924,54 @@ impl Screen for UsersScreen {
             Constraint::Length(if mid { 20 } else { 13 }),
         ]);
 
-        let end = (self.offset + self.page).min(self.view.len());
-        let rows = self.view[self.offset..end]
-            .iter()
-            .enumerate()
-            .map(|(i, idx)| {
-                let r = &self.rows[*idx as usize];
-                // With a phone column, the first one is for the email alone.
-                let first = if wide && r.email.is_empty() && !r.phone.is_empty() {
-                    Cell::from(Span::styled("—", theme::dim()))
+        let offset = self.cursor.offset(self.cursor.page());
+        let end = (offset + self.cursor.page()).min(self.view.len());
+        let rows = self.view[offset..end].iter().enumerate().map(|(i, idx)| {
+            let r = &self.rows[*idx as usize];
+            // With a phone column, the first one is for the email alone.
+            let first = if wide && r.email.is_empty() && !r.phone.is_empty() {
+                Cell::from(Span::styled("—", theme::dim()))
+            } else {
+                Cell::from(mask_label(&r.label(), mask))
+            };
+            let mut cells = vec![first];
+            if wide {
+                cells.push(Cell::from(if r.phone.is_empty() {
+                    String::new()
                 } else {
-                    Cell::from(mask_label(&r.label(), mask))
-                };
-                let mut cells = vec![first];
-                if wide {
-                    cells.push(Cell::from(if r.phone.is_empty() {
-                        String::new()
-                    } else {
-                        mask_label(&format!("+{}", r.phone), mask)
-                    }));
-                }
-                cells.push(Cell::from(truncate(
-                    &r.providers,
-                    if mid { 15 } else { 11 },
-                )));
-                if mid {
-                    cells.push(if r.confirmed() {
-                        Cell::from(Span::styled("✓", theme::ok()))
-                    } else {
-                        Cell::from(Span::styled("✗", theme::warn()))
-                    });
-                }
-                cells.push(Cell::from(
-                    r.last_sign_in
-                        .map(|t| time::relative(t, now))
-                        .unwrap_or_else(|| "never".into()),
-                ));
-                cells.push(Cell::from(r.created.map(time::date).unwrap_or_default()));
-                let status: Vec<Span> = r
-                    .status(now)
-                    .into_iter()
-                    .flat_map(|(word, style)| [Span::styled(word, style), Span::raw(" ")])
-                    .collect();
-                cells.push(Cell::from(Line::from(status)));
-                let row = Row::new(cells);
-                if self.offset + i == self.selected {
-                    row.style(theme::selected())
+                    mask_label(&format!("+{}", r.phone), mask)
+                }));
+            }
+            cells.push(Cell::from(truncate(
+                &r.providers,
+                if mid { 15 } else { 11 },
+            )));
+            if mid {
+                cells.push(if r.confirmed() {
+                    Cell::from(Span::styled("✓", theme::ok()))
                 } else {
-                    row
-                }
-            });
+                    Cell::from(Span::styled("✗", theme::warn()))
+                });
+            }
+            cells.push(Cell::from(
+                r.last_sign_in
+                    .map(|t| time::relative(t, now))
+                    .unwrap_or_else(|| "never".into()),
+            ));
+            cells.push(Cell::from(r.created.map(time::date).unwrap_or_default()));
+            let status: Vec<Span> = r
+                .status(now)
+                .into_iter()
+                .flat_map(|(word, style)| [Span::styled(word, style), Span::raw(" ")])
+                .collect();
+            cells.push(Cell::from(Line::from(status)));
+            let row = Row::new(cells);
+            if offset + i == self.cursor.selected() {
+                row.style(theme::selected())
+            } else {
+                row
+            }
+        });
         let table = Table::new(rows, widths)
             .header(Row::new(header).style(theme::title()))
             .block(block)

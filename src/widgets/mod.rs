@@ -1,6 +1,7 @@
 //! Shared drawing pieces.
 
 pub mod field;
+pub mod list;
 pub mod mask;
 pub mod panel;
 pub mod theme;

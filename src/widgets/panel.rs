@@ -105,3 +105,73 @@ pub fn task_error_lines(what: &str, err: &crate::command::TaskError) -> Vec<Line
         ],
     }
 }
+
+/// What a list shows when it has no rows to show: one block for every list.
+pub enum LoadState<'a> {
+    Loading(&'a str),
+    Empty(&'a str),
+    /// GoTrue (or the transport) failed: the title names the kind (forbidden, a refused key,
+    /// unreachable, rate limited), the body GoTrue's words, then the keys that go on.
+    Failed {
+        what: &'a str,
+        err: &'a GoTrueError,
+        hints: Line<'static>,
+    },
+    /// A failure on this machine (a file), or GoTrue's on the way.
+    TaskFailed {
+        what: &'a str,
+        err: &'a crate::command::TaskError,
+        hints: Line<'static>,
+    },
+}
+
+/// The title of a failure's panel: which way it failed.
+pub fn failure_title(what: &str, err: &GoTrueError) -> String {
+    match (err.kind, err.code.as_deref()) {
+        (_, Some("not_admin")) => " Not an admin key ".into(),
+        (_, Some("bad_jwt" | "no_authorization" | "no_service_role_key")) => {
+            " The service-role key was refused ".into()
+        }
+        (crate::gotrue::ErrorKind::Transport, _) => " Server unreachable ".into(),
+        (crate::gotrue::ErrorKind::RateLimited, _) => " Rate limited ".into(),
+        _ => format!(" {what} failed "),
+    }
+}
+
+/// Draws `state` in `area`: loading and empty in `block`, a failure in a danger-coloured
+/// block of its own.
+pub fn draw_load_state(
+    frame: &mut ratatui::Frame,
+    area: ratatui::layout::Rect,
+    block: ratatui::widgets::Block<'static>,
+    state: LoadState,
+) {
+    use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+    let failed = |title: String, mut lines: Vec<Line<'static>>, hints: Line<'static>| {
+        lines.push(Line::raw(""));
+        lines.push(hints);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme::danger())
+            .title(Span::styled(title, theme::danger()));
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+    };
+    let widget = match state {
+        LoadState::Loading(text) | LoadState::Empty(text) => {
+            Paragraph::new(Line::styled(text.to_owned(), theme::dim())).block(block)
+        }
+        LoadState::Failed { what, err, hints } => {
+            failed(failure_title(what, err), error_lines(what, err), hints)
+        }
+        LoadState::TaskFailed { what, err, hints } => {
+            let title = match err {
+                crate::command::TaskError::GoTrue(e) => failure_title(what, e),
+                _ => format!(" {what} failed "),
+            };
+            failed(title, task_error_lines(what, err), hints)
+        }
+    };
+    frame.render_widget(widget, area);
+}
