@@ -4,11 +4,11 @@
 //! Part of `cargo bench` (a release build); prints one line per figure, with its target.
 
 use futures::StreamExt;
-use gotrue_console::app::{App, AppConfig, Msg};
+use gotrue_console::console::app::{App, AppConfig, Msg};
+use gotrue_console::console::input::Input;
+use gotrue_console::console::screens::users::Load;
 use gotrue_console::demo::{DemoConfig, DemoServer, FaultConfig};
 use gotrue_console::gotrue::{BaseUrl, ClientConfig, GoTrueClient};
-use gotrue_console::input::Input;
-use gotrue_console::screens::users::Load;
 use gotrue_console::term::{Driver, Environment};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

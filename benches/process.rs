@@ -5,7 +5,7 @@
 //! `users export` side by side with @supabase/auth-js paging through `listUsers`.
 //! Part of `cargo bench`; prints one line per figure, with its target.
 
-use gotrue_console::widgets::thousands;
+use gotrue_console::console::widgets::thousands;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Command-line definitions.
 
 use crate::demo::DemoServerArgs;
-use crate::export::ExportFormat;
+use crate::ops::export::ExportFormat;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -105,7 +105,7 @@ pub enum Cmd {
     DemoServer(DemoServerArgs),
     /// Serve the console over SSH: every session gets its own console on this server's
     /// profile (or its own demo data with --demo); staff need only their SSH key.
-    ServeSsh(crate::term::ssh::ServeSshArgs),
+    ServeSsh(ServeSshArgs),
     /// Check the connection: where each setting came from, the key kinds, the URL, GoTrue's
     /// version and settings, the clock, TLS and an admin call. Exit status 0 only if the
     /// console can work.
@@ -163,4 +163,43 @@ impl ConsoleArgs {
             insecure_tls: self.insecure,
         }
     }
+}
+
+/// `gotrue-console serve-ssh`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeSshArgs {
+    /// Where to listen (`127.0.0.1:0` picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:2222")]
+    pub listen: std::net::SocketAddr,
+    /// OpenSSH authorized_keys file: the keys that may connect, read again at every
+    /// attempt. A key's comment or options can make it read-only
+    /// (`gotrue-console:read-only`, `environment="GOTRUE_CONSOLE_ROLE=read-only"`) or masked
+    /// (`gotrue-console:mask`, `environment="GOTRUE_CONSOLE_MASK=1"`).
+    #[arg(long, value_name = "FILE")]
+    pub authorized_keys: std::path::PathBuf,
+    /// The server's private host key; an Ed25519 key is made there (mode 0600) when there
+    /// is none [default: $XDG_STATE_HOME/gotrue-console/ssh_host_ed25519_key].
+    #[arg(long, value_name = "FILE")]
+    pub host_key: Option<std::path::PathBuf>,
+    /// Give every session a fresh demo server of its own instead of the profile's server.
+    #[arg(long)]
+    pub demo: bool,
+    /// With --demo: synthetic users added to each session's seed users.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "demo")]
+    pub demo_users: usize,
+    /// Consoles open at once; one more is told so and closed.
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
+    pub max_sessions: usize,
+    /// A console without a key press for this long is closed (`90s`, `30m`, `2h`).
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = crate::duration::parse_flag)]
+    pub idle_timeout: std::time::Duration,
+    /// The operator journal, JSON lines: every session and every change, with the SSH key
+    /// [default: $XDG_STATE_HOME/gotrue-console/ssh-journal.jsonl].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<std::path::PathBuf>,
+    /// Mask emails and phone numbers in every session (`a••@example.com`), for screen
+    /// shares and public demos.
+    #[arg(long)]
+    pub mask: bool,
 }

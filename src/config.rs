@@ -171,7 +171,7 @@ pub struct ConfigFile {
     pub profiles: BTreeMap<String, ProfileConfig>,
     /// The `[keys.<context>]` bindings, checked: `ConfigFile::keymap` lays them over the
     /// defaults.
-    pub keys: Vec<crate::keys::KeyOverride>,
+    pub keys: Vec<crate::console::keys::KeyOverride>,
 }
 
 #[derive(Deserialize)]
@@ -218,7 +218,7 @@ impl ConfigFile {
                     .matches('\n')
                     .count()
                     + 1;
-                keys.push(crate::keys::KeyOverride {
+                keys.push(crate::console::keys::KeyOverride {
                     context: context.clone(),
                     action,
                     keys: match spec.into_inner() {
@@ -265,8 +265,8 @@ impl ConfigFile {
     }
 
     /// The keys in force: the defaults with the file's `[keys]` laid over them.
-    pub fn keymap(&self) -> Result<crate::keys::Keymap, ConfigError> {
-        crate::keys::Keymap::with_overrides(&self.keys).map_err(|e| ConfigError::Keys {
+    pub fn keymap(&self) -> Result<crate::console::keys::Keymap, ConfigError> {
+        crate::console::keys::Keymap::with_overrides(&self.keys).map_err(|e| ConfigError::Keys {
             path: self.path.clone(),
             line: e.line,
             problem: e.problem,
@@ -539,8 +539,8 @@ impl Connection {
     }
 
     /// What the console shows of this connection (never a key).
-    pub fn app_config(&self) -> crate::app::AppConfig {
-        crate::app::AppConfig {
+    pub fn app_config(&self) -> crate::console::app::AppConfig {
+        crate::console::app::AppConfig {
             server: self.url.to_string(),
             profile: self.profile.clone(),
             read_only: self.read_only,
@@ -553,16 +553,16 @@ impl Connection {
             warnings: self.warnings.clone(),
             insecure_tls: self.insecure_tls,
             mailpit: self.mailpit_url.clone(),
-            ..crate::app::AppConfig::default()
+            ..crate::console::app::AppConfig::default()
         }
     }
 }
 
 /// The keys in force for the config file at `path` (the defaults when there is none).
-pub fn keymap(path: Option<&Path>) -> Result<crate::keys::Keymap, ConfigError> {
+pub fn keymap(path: Option<&Path>) -> Result<crate::console::keys::Keymap, ConfigError> {
     match path.map(ConfigFile::load).transpose()?.flatten() {
         Some(file) => file.keymap(),
-        None => Ok(crate::keys::Keymap::default()),
+        None => Ok(crate::console::keys::Keymap::default()),
     }
 }
 

@@ -250,7 +250,7 @@ async fn admin_check(conn: &Connection, client: &GoTrueClient) -> Check {
             match page.total {
                 Some(n) => format!(
                     "listing users works ({} users)",
-                    crate::widgets::thousands(n)
+                    crate::console::widgets::thousands(n)
                 ),
                 None => "listing users works".to_owned(),
             },

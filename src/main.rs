@@ -2,12 +2,12 @@
 
 use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, eyre};
-use gotrue_console::app::{App, AppConfig};
 use gotrue_console::cli::{Cli, Cmd, ConsoleArgs, ExportArgs, UsersCmd};
 use gotrue_console::config::{self, ConfigFile, Connection, ConsoleOverrides};
+use gotrue_console::console::app::{App, AppConfig};
 use gotrue_console::demo::{DemoConfig, DemoServer};
-use gotrue_console::export::{ExportError, ExportFormat, ExportOptions, export_users};
 use gotrue_console::gotrue::{BaseUrl, ClientConfig, GoTrueClient};
+use gotrue_console::ops::export::{ExportError, ExportFormat, ExportOptions, export_users};
 use gotrue_console::term::Connector;
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
@@ -260,7 +260,7 @@ async fn users_export(console: ConsoleArgs, args: ExportArgs) {
             // The one export path the console uses too: FILE.partial, fsynced, renamed;
             // Ctrl-C drops it, which removes the partial file.
             let outcome = tokio::select! {
-                r = gotrue_console::export::export_to_file(
+                r = gotrue_console::ops::export::export_to_file(
                     &client, opts, path, None, |n, t| progress.show(n, t)
                 ) => Some(r),
                 _ = tokio::signal::ctrl_c() => None,
@@ -275,7 +275,7 @@ async fn users_export(console: ConsoleArgs, args: ExportArgs) {
     };
     eprintln!(
         "exported {} {} to {to} in {:.1} s",
-        gotrue_console::widgets::thousands(count),
+        gotrue_console::console::widgets::thousands(count),
         if count == 1 { "user" } else { "users" },
         started.elapsed().as_secs_f64()
     );
@@ -321,13 +321,13 @@ impl Progress {
         }
         self.last = Some(Instant::now());
         let of = total
-            .map(|t| format!(" / {}", gotrue_console::widgets::thousands(t)))
+            .map(|t| format!(" / {}", gotrue_console::console::widgets::thousands(t)))
             .unwrap_or_default();
         let mut err = std::io::stderr().lock();
         let _ = write!(
             err,
             "\r\x1b[Kexported {}{of} users",
-            gotrue_console::widgets::thousands(loaded)
+            gotrue_console::console::widgets::thousands(loaded)
         );
         let _ = err.flush();
         self.drawn = true;

@@ -1,14 +1,14 @@
 //! `App::update` alone: a message in, state and commands out. No terminal, no network.
 
 use chrono::{DateTime, Duration, Utc};
-use gotrue_console::app::{App, AppConfig, Msg, Tab};
-use gotrue_console::command::{
+use gotrue_console::console::app::{App, AppConfig, Msg, Tab};
+use gotrue_console::console::command::{
     ApiCall, ApiReply, Command, Outcome, RequestId, Task, TaskError, TaskOutcome, TaskReply,
 };
+use gotrue_console::console::input::Input;
+use gotrue_console::console::keys::Context;
+use gotrue_console::console::screens::users::Load;
 use gotrue_console::gotrue::{GoTrueError, Session, User, UsersBatch};
-use gotrue_console::input::Input;
-use gotrue_console::keys::Context;
-use gotrue_console::screens::users::Load;
 use ratatui::crossterm::event::KeyCode;
 use serde_json::json;
 

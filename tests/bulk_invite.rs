@@ -5,11 +5,11 @@
 mod common;
 
 use chrono::{Duration as TimeDelta, Utc};
-use gotrue_console::bulk::{
-    InviteBatch, InviteEvent, InviteOptions, RowStatus, RunEnd, run_invites,
-};
 use gotrue_console::demo::{DemoConfig, DemoServer, FaultConfig, OutboxKind};
 use gotrue_console::gotrue::{GoTrueClient, ListUsers, RequestLog, User};
+use gotrue_console::ops::bulk::{
+    InviteBatch, InviteEvent, InviteOptions, RowStatus, RunEnd, run_invites,
+};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};

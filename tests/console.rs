@@ -5,12 +5,12 @@
 mod common;
 
 use common::harness::{Harness, api, now, open_ada, select, until_dialog_done};
-use gotrue_console::app::{App, AppConfig, Msg, Tab};
+use gotrue_console::console::app::{App, AppConfig, Msg, Tab};
+use gotrue_console::console::input::Input;
+use gotrue_console::console::keys::Context;
+use gotrue_console::console::screens::users::Load;
 use gotrue_console::demo::{DemoConfig, DemoServer};
 use gotrue_console::gotrue::{BaseUrl, ClientConfig, GoTrueClient};
-use gotrue_console::input::Input;
-use gotrue_console::keys::Context;
-use gotrue_console::screens::users::Load;
 use gotrue_console::term::{Driver, Environment};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -309,7 +309,7 @@ async fn a_hundred_thousand_users_load_and_scroll() {
     let last = h.app().users().selected_row().map(|r| r.id);
     assert!(h.screen().contains(&format!(
         "of {}]",
-        gotrue_console::widgets::thousands(total as u64)
+        gotrue_console::console::widgets::thousands(total as u64)
     )));
     h.char('g');
     assert_ne!(h.app().users().selected_row().map(|r| r.id), last);
@@ -1100,7 +1100,7 @@ async fn mask_mode_hides_emails_and_phones_until_revealed() {
 
 #[tokio::test]
 async fn the_operator_journal_is_readable_in_the_console() {
-    use gotrue_console::term::ssh::journal::{JournalEntry, JournalEvent};
+    use gotrue_console::ops::journal::{JournalEntry, JournalEvent};
     let path = std::env::temp_dir().join(format!("gc-journal-{}.jsonl", uuid::Uuid::new_v4()));
     let mut start = JournalEntry::new(
         "s1-abcdef",
@@ -1181,12 +1181,13 @@ async fn the_external_editor_changes_a_user_through_the_preview() {
     h.key(KeyCode::Tab);
     h.key(KeyCode::Tab);
     h.text("Typed-Only-Here-42");
-    h.driver.handle(gotrue_console::app::Msg::Input(Input::Key(
-        ratatui::crossterm::event::KeyEvent::new(
-            KeyCode::Char('o'),
-            ratatui::crossterm::event::KeyModifiers::CONTROL,
-        ),
-    )));
+    h.driver
+        .handle(gotrue_console::console::app::Msg::Input(Input::Key(
+            ratatui::crossterm::event::KeyEvent::new(
+                KeyCode::Char('o'),
+                ratatui::crossterm::event::KeyModifiers::CONTROL,
+            ),
+        )));
     h.until("the preview", |app| {
         app.action().is_some_and(|a| a.is_finished())
     })

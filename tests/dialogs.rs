@@ -5,8 +5,8 @@
 mod common;
 
 use common::harness::{Harness, select, snapshot};
-use gotrue_console::app::Msg;
-use gotrue_console::input::Input;
+use gotrue_console::console::app::Msg;
+use gotrue_console::console::input::Input;
 use ratatui::crossterm::event::KeyCode;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];

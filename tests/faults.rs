@@ -11,13 +11,13 @@
 mod common;
 
 use common::harness::{Harness, api, open_ada, select};
-use gotrue_console::app::{App, Msg, Tab};
-use gotrue_console::bulk::{InviteOptions, RowStatus, RunEnd};
+use gotrue_console::console::app::{App, Msg, Tab};
+use gotrue_console::console::input::Input;
+use gotrue_console::console::keys::Context;
+use gotrue_console::console::screens::users::Load;
 use gotrue_console::demo::{DemoConfig, FaultConfig, OutboxKind};
 use gotrue_console::gotrue::{AdminUserAttributes, ListUsers, User};
-use gotrue_console::input::Input;
-use gotrue_console::keys::Context;
-use gotrue_console::screens::users::Load;
+use gotrue_console::ops::bulk::{InviteOptions, RowStatus, RunEnd};
 use ratatui::crossterm::event::KeyCode;
 use std::collections::HashMap;
 use std::fmt::Write as _;

@@ -12,11 +12,11 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use gotrue_console::bulk::{InviteBatch, RowStatus, email_problem, normalize_email};
+use gotrue_console::console::input::Input;
 use gotrue_console::gotrue::jwt::{Claims, decode_unverified, looks_like_jwt};
 use gotrue_console::gotrue::token_input::parse_token_input;
 use gotrue_console::gotrue::{ErrorKind, GoTrueError};
-use gotrue_console::input::Input;
+use gotrue_console::ops::bulk::{InviteBatch, RowStatus, email_problem, normalize_email};
 use gotrue_console::term::input_parser::InputParser;
 use proptest::prelude::*;
 use proptest::sample::select;

@@ -5,13 +5,13 @@
 mod common;
 
 use common::harness::Harness;
-use gotrue_console::app::AppConfig;
+use gotrue_console::console::app::AppConfig;
+use gotrue_console::console::screens::users::Load;
 use gotrue_console::demo::{DemoConfig, DemoServer};
 use gotrue_console::gotrue::{
     AdminUserAttributes, ApiKeyKind, BaseUrl, ClientConfig, Credential, ErrorKind, GoTrueClient,
     ListUsers, Secret,
 };
-use gotrue_console::screens::users::Load;
 use reqwest::StatusCode;
 use serde_json::Value;
 

@@ -3,25 +3,25 @@
 //! binding names its line; `gotrue-console keys` prints the map in force.
 
 use chrono::{DateTime, Utc};
-use gotrue_console::app::{App, AppConfig, Msg};
-use gotrue_console::command::Command;
 use gotrue_console::config::{ConfigError, ConfigFile};
+use gotrue_console::console::app::{App, AppConfig, Msg};
+use gotrue_console::console::command::Command;
+use gotrue_console::console::input::Input;
+use gotrue_console::console::keys::{Action, Context, Keymap};
+use gotrue_console::console::screens::activity::ActivityScreen;
+use gotrue_console::console::screens::audit::AuditScreen;
+use gotrue_console::console::screens::detail::DetailScreen;
+use gotrue_console::console::screens::dialog::{Choice, Dialog, DialogEvent, Step};
+use gotrue_console::console::screens::invites::InvitesScreen;
+use gotrue_console::console::screens::journal::JournalScreen;
+use gotrue_console::console::screens::login::LoginScreen;
+use gotrue_console::console::screens::otp::OtpScreen;
+use gotrue_console::console::screens::outbox::OutboxScreen;
+use gotrue_console::console::screens::tools::ToolsScreen;
+use gotrue_console::console::screens::users::UsersScreen;
+use gotrue_console::console::screens::{Ctx, Screen};
+use gotrue_console::console::widgets::field::Field;
 use gotrue_console::gotrue::{OtpType, UserId};
-use gotrue_console::input::Input;
-use gotrue_console::keys::{Action, Context, Keymap};
-use gotrue_console::screens::activity::ActivityScreen;
-use gotrue_console::screens::audit::AuditScreen;
-use gotrue_console::screens::detail::DetailScreen;
-use gotrue_console::screens::dialog::{Choice, Dialog, DialogEvent, Step};
-use gotrue_console::screens::invites::InvitesScreen;
-use gotrue_console::screens::journal::JournalScreen;
-use gotrue_console::screens::login::LoginScreen;
-use gotrue_console::screens::otp::OtpScreen;
-use gotrue_console::screens::outbox::OutboxScreen;
-use gotrue_console::screens::tools::ToolsScreen;
-use gotrue_console::screens::users::UsersScreen;
-use gotrue_console::screens::{Ctx, Screen};
-use gotrue_console::widgets::field::Field;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::Path;
 use std::sync::Arc;
@@ -352,7 +352,7 @@ fn rebound_keys_work_and_show_in_the_footer_help_and_tabs() {
 
     // z goes to the Session tab.
     app.update(Msg::Input(Input::key(KeyCode::Char('z'))));
-    assert_eq!(app.tab(), gotrue_console::app::Tab::Session);
+    assert_eq!(app.tab(), gotrue_console::console::app::Tab::Session);
 }
 
 /// Quit can be moved off `q`; Ctrl-c always quits.

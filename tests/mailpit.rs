@@ -8,7 +8,7 @@
 mod common;
 
 use common::harness::Harness;
-use gotrue_console::app::AppConfig;
+use gotrue_console::console::app::AppConfig;
 use gotrue_console::demo::{DemoConfig, DemoServer};
 use gotrue_console::gotrue::{GoTrueClient, OutboxMessage};
 use gotrue_console::mailpit::MailpitClient;

@@ -1,7 +1,7 @@
 //! The README's key table stays true: every key the registry binds, with its description,
 //! is in it.
 
-use gotrue_console::keys::{Context, Keymap};
+use gotrue_console::console::keys::{Context, Keymap};
 
 #[test]
 fn readme_key_table_names_every_binding() {

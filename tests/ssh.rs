@@ -4,7 +4,7 @@
 //! terminal, a stranger's key is refused, a killed client leaves the others served, and the
 //! limits and the journal hold.
 
-use gotrue_console::term::ssh::journal::{JournalEntry, JournalEvent};
+use gotrue_console::ops::journal::{JournalEntry, JournalEvent};
 use gotrue_console::term::ssh::{AUTH_DELAY, ServeConfig, SshServer, Target};
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
 use std::io::{Read, Write};

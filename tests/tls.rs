@@ -2,7 +2,7 @@
 //! way around that for a test server. A TLS front (rustls, a self-signed certificate) is put
 //! before the demo server, as a reverse proxy would be.
 
-use gotrue_console::app::{App, AppConfig};
+use gotrue_console::console::app::{App, AppConfig};
 use gotrue_console::demo::{DemoConfig, DemoServer};
 use gotrue_console::gotrue::{BaseUrl, ClientConfig, ErrorKind, GoTrueClient, ListUsers};
 use std::sync::Arc;

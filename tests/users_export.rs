@@ -1,11 +1,11 @@
 //! `gotrue-console users export`: the real binary against the demo server running in this
-//! process, and the CSV / NDJSON writers of `gotrue_console::export` on their own.
+//! process, and the CSV / NDJSON writers of `gotrue_console::ops::export` on their own.
 
 mod common;
 
 use gotrue_console::demo::{DemoConfig, DemoServer, FaultConfig};
-use gotrue_console::export::{CSV_COLUMNS, ExportFormat, csv_header, write_rows};
 use gotrue_console::gotrue::{BaseUrl, ClientConfig, GoTrueClient, ListUsers, User};
+use gotrue_console::ops::export::{CSV_COLUMNS, ExportFormat, csv_header, write_rows};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -191,7 +191,7 @@ async fn exports_the_seeded_demo_as_csv_on_stdout() {
     assert!(
         stderr(&out).contains(&format!(
             "exported {} users to stdout",
-            gotrue_console::widgets::thousands(total)
+            gotrue_console::console::widgets::thousands(total)
         )),
         "the summary line: {}",
         stderr(&out)

@@ -12,7 +12,7 @@
 //! - Keys come out as crossterm's `KeyEvent`s, as the local terminal gives them (uppercase
 //!   letters carry SHIFT, Shift-Tab is `BackTab`, Ctrl-letters are `Char` + CONTROL).
 
-use crate::input::Input;
+use crate::console::input::Input;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
 use termwiz::input::{InputEvent, KeyCode as Tw, Modifiers};

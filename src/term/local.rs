@@ -1,9 +1,9 @@
 //! The local terminal: raw mode, alternate screen, bracketed paste, input from a reader
 //! thread, and a restore on every way out (quit, error, panic, SIGTERM, SIGHUP).
 
-use crate::app::App;
+use crate::console::app::App;
+use crate::console::input::Input;
 use crate::gotrue::GoTrueClient;
-use crate::input::Input;
 use crate::term::{Connector, Environment, osc52, run_app};
 use ratatui::crossterm::cursor::Show;
 use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, KeyCode};

@@ -5,11 +5,11 @@ pub mod input_parser;
 pub mod local;
 pub mod ssh;
 
-use crate::app::{App, AppConfig, Msg};
-use crate::command::{Answer, Command, Outcome, Task, TaskError, TaskOutcome, TaskReply};
+use crate::console::app::{App, AppConfig, Msg};
+use crate::console::command::{Answer, Command, Outcome, Task, TaskError, TaskOutcome, TaskReply};
+use crate::console::input::Input;
+use crate::console::worker::Worker;
 use crate::gotrue::{GoTrueClient, GoTrueError, RequestLog, Secret};
-use crate::input::Input;
-use crate::worker::Worker;
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
@@ -127,7 +127,7 @@ impl Driver {
     }
 
     /// Paces and retries bulk invitations with `opts` instead of the defaults.
-    pub fn set_invite_options(&mut self, opts: crate::bulk::InviteOptions) {
+    pub fn set_invite_options(&mut self, opts: crate::ops::bulk::InviteOptions) {
         self.worker.set_invite_options(opts);
     }
 

@@ -3,11 +3,11 @@
 //! types them; waits are for conditions (an answer arrives and the app changes), never sleeps.
 
 use chrono::{DateTime, Utc};
-use gotrue_console::app::{App, AppConfig, Msg};
+use gotrue_console::console::app::{App, AppConfig, Msg};
+use gotrue_console::console::input::Input;
+use gotrue_console::console::screens::users::Load;
 use gotrue_console::demo::{DemoConfig, DemoServer};
 use gotrue_console::gotrue::{BaseUrl, ClientConfig, GoTrueClient};
-use gotrue_console::input::Input;
-use gotrue_console::screens::users::Load;
 use gotrue_console::term::{Driver, Environment};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

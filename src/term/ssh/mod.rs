@@ -11,19 +11,19 @@
 //! - Limits: `--max-sessions` consoles at once, `--idle-timeout` without a key press.
 //! - Journal: every session and every request that changes data ([`journal`]).
 
-pub mod journal;
 pub mod keys;
+pub mod policy;
 /// Masking lives with the drawing code; re-exported here where the SSH options name it.
-pub use crate::widgets::mask;
+pub use crate::console::widgets::mask;
 pub mod session;
 
 pub use mask::{mask_email, mask_phone};
 
-use crate::app::AppConfig;
-use crate::cli::ConsoleArgs;
+use crate::cli::{ConsoleArgs, ServeSshArgs};
 use crate::config;
+use crate::console::app::AppConfig;
 use crate::gotrue::ClientConfig;
-use journal::Journal;
+use crate::ops::journal::Journal;
 use keys::KeyGrant;
 use russh::keys::PrivateKey;
 use russh::server::{Auth, Handler, Msg, PublicKeyOffer, Session, VerifiedPublicKey};
@@ -44,45 +44,6 @@ pub const MAX_AUTH_ATTEMPTS: usize = 6;
 pub const LOGIN_GRACE: Duration = Duration::from_secs(60);
 /// Connections not yet authenticated at once (OpenSSH's `MaxStartups`); more are dropped.
 pub const MAX_STARTUPS: usize = 32;
-
-/// `gotrue-console serve-ssh`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ServeSshArgs {
-    /// Where to listen (`127.0.0.1:0` picks a free port).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:2222")]
-    pub listen: SocketAddr,
-    /// OpenSSH authorized_keys file: the keys that may connect, read again at every
-    /// attempt. A key's comment or options can make it read-only
-    /// (`gotrue-console:read-only`, `environment="GOTRUE_CONSOLE_ROLE=read-only"`) or masked
-    /// (`gotrue-console:mask`, `environment="GOTRUE_CONSOLE_MASK=1"`).
-    #[arg(long, value_name = "FILE")]
-    pub authorized_keys: PathBuf,
-    /// The server's private host key; an Ed25519 key is made there (mode 0600) when there
-    /// is none [default: $XDG_STATE_HOME/gotrue-console/ssh_host_ed25519_key].
-    #[arg(long, value_name = "FILE")]
-    pub host_key: Option<PathBuf>,
-    /// Give every session a fresh demo server of its own instead of the profile's server.
-    #[arg(long)]
-    pub demo: bool,
-    /// With --demo: synthetic users added to each session's seed users.
-    #[arg(long, value_name = "N", default_value_t = 0, requires = "demo")]
-    pub demo_users: usize,
-    /// Consoles open at once; one more is told so and closed.
-    #[arg(long, value_name = "N", default_value_t = 16,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
-    pub max_sessions: usize,
-    /// A console without a key press for this long is closed (`90s`, `30m`, `2h`).
-    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = crate::duration::parse_flag)]
-    pub idle_timeout: Duration,
-    /// The operator journal, JSON lines: every session and every change, with the SSH key
-    /// [default: $XDG_STATE_HOME/gotrue-console/ssh-journal.jsonl].
-    #[arg(long, value_name = "FILE")]
-    pub journal: Option<PathBuf>,
-    /// Mask emails and phone numbers in every session (`a••@example.com`), for screen
-    /// shares and public demos.
-    #[arg(long)]
-    pub mask: bool,
-}
 
 /// What each session's console talks to.
 #[derive(Clone, Debug)]

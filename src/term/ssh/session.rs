@@ -2,14 +2,15 @@
 //! client's bytes into inputs, draw into the channel, and restore the client's terminal
 //! however the console ends (quit, disconnect, idle, shutdown, or a panic).
 
-use super::journal::{JournalEntry, JournalEvent, allowed_over_ssh, is_mutating, target};
 use super::keys::KeyGrant;
+use super::policy::{allowed_over_ssh, is_mutating, target};
 use super::{Shared, Target};
-use crate::app::{App, AppConfig, Msg};
-use crate::command::{ApiCall, Command, Task};
+use crate::console::app::{App, AppConfig, Msg};
+use crate::console::command::{ApiCall, Command, Task};
+use crate::console::input::Input;
 use crate::demo::{DemoConfig, DemoServer};
 use crate::gotrue::{BaseUrl, ClientConfig, ErrorKind, GoTrueClient, GoTrueError};
-use crate::input::Input;
+use crate::ops::journal::{JournalEntry, JournalEvent};
 use crate::term::input_parser::InputParser;
 use crate::term::{CommandGate, Driver, Environment, osc52};
 use futures::future::BoxFuture;
@@ -333,7 +334,7 @@ fn command_gate(
 ) -> CommandGate {
     Box::new(move |command: &Command| {
         let call = match command {
-            Command::Task(_, task) if super::journal::task_allowed_over_ssh(task) => {
+            Command::Task(_, task) if super::policy::task_allowed_over_ssh(task) => {
                 return Ok(());
             }
             Command::Task(_, task) => {
@@ -823,7 +824,7 @@ mod tests {
                 extra_users: 0,
                 timeout: Duration::from_secs(1),
             },
-            journal: super::super::journal::Journal::open(&dir.join("journal.jsonl")).unwrap(),
+            journal: crate::ops::journal::Journal::open(&dir.join("journal.jsonl")).unwrap(),
             slots: Arc::new(tokio::sync::Semaphore::new(1)),
             startups: Arc::new(tokio::sync::Semaphore::new(1)),
             shutdown,
@@ -857,7 +858,7 @@ mod tests {
     fn the_gate_journals_changes_and_lets_gotrue_calls_through() {
         let dir = temp_dir();
         let mut gate = command_gate(shared(&dir), "s1".into(), grant(), allowed_over_ssh);
-        let id = crate::command::RequestId(1);
+        let id = crate::console::command::RequestId(1);
         assert!(gate(&Command::Api(id, ApiCall::Health)).is_ok());
         assert!(gate(&Command::Quit).is_ok());
         assert!(journal(&dir).is_empty(), "reads are not journaled");
@@ -878,8 +879,11 @@ mod tests {
     fn a_call_not_allowed_over_ssh_is_refused_and_journaled() {
         let dir = temp_dir();
         let mut gate = command_gate(shared(&dir), "s1".into(), grant(), |_| false);
-        let refused = gate(&Command::Api(crate::command::RequestId(7), ApiCall::Outbox))
-            .expect_err("refused");
+        let refused = gate(&Command::Api(
+            crate::console::command::RequestId(7),
+            ApiCall::Outbox,
+        ))
+        .expect_err("refused");
         assert_eq!(refused.code.as_deref(), Some("not_available_over_ssh"));
         assert!(
             refused.to_string().contains("not available over SSH"),
@@ -899,7 +903,7 @@ mod tests {
         let dir = temp_dir();
         let mut gate = command_gate(shared(&dir), "s1".into(), grant(), |_| true);
         let refused = gate(&Command::Task(
-            crate::command::RequestId(3),
+            crate::console::command::RequestId(3),
             Task::EditText {
                 text: "{}".into(),
                 extension: "json",
@@ -908,7 +912,7 @@ mod tests {
         .expect_err("refused");
         assert_eq!(refused.code.as_deref(), Some("not_available_over_ssh"));
         let refused = gate(&Command::Task(
-            crate::command::RequestId(4),
+            crate::console::command::RequestId(4),
             Task::ReadInvites("/etc/passwd".into()),
         ))
         .expect_err("refused");
@@ -918,7 +922,7 @@ mod tests {
         );
         assert!(
             gate(&Command::Task(
-                crate::command::RequestId(5),
+                crate::console::command::RequestId(5),
                 Task::ReadJournal {
                     path: "/var/lib/journal.jsonl".into(),
                     last: 10

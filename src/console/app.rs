@@ -1,0 +1,1536 @@
+//! The console's whole behaviour: tabs, screens, global keys, and the routing of inputs and
+//! answers. `App::update` is pure: a message in, state changed and commands out. No I/O, no
+//! clock reads (time arrives as `Msg::Clock`), so it is tested without a terminal or network.
+//!
+//! The app holds the screens (see `screens!` below), looks every key up in the keymap for
+//! the context in force, and records which screen sent each request so that its answer goes
+//! straight back there.
+
+use crate::console::command::{ApiCall, ApiReply, Command, Outcome, RequestId, TaskOutcome};
+use crate::console::input::Input;
+use crate::console::keys::{Action, Context, Keymap};
+use crate::console::screens::activity::ActivityScreen;
+use crate::console::screens::audit::AuditScreen;
+use crate::console::screens::detail::DetailScreen;
+use crate::console::screens::dialog::Flow;
+use crate::console::screens::edit_user::EditUser;
+use crate::console::screens::invites::InvitesScreen;
+use crate::console::screens::journal::JournalScreen;
+use crate::console::screens::login::LoginScreen;
+use crate::console::screens::otp::OtpScreen;
+use crate::console::screens::outbox::OutboxScreen;
+use crate::console::screens::palette::{Palette, PaletteOutcome};
+use crate::console::screens::tools::ToolsScreen;
+use crate::console::screens::user_actions::{ActionKind, Target, UserAction};
+use crate::console::screens::users::{Load, UsersScreen};
+use crate::console::screens::{Ctx, Effect, Flash, Level, Screen, View, help};
+use crate::console::widgets::{panel, theme};
+use crate::gotrue::{GoTrueError, Health, RequestLog, Session, Settings};
+use chrono::{DateTime, Duration, Utc};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use std::collections::HashMap;
+
+/// What the app knows about where it is connected (shown in the header; never a key).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AppConfig {
+    pub server: String,
+    pub profile: Option<String>,
+    pub read_only: bool,
+    pub production: bool,
+    pub demo: bool,
+    pub has_service_key: bool,
+    /// What kind of admin key it is, for the header (`secret key`, `service_role JWT`); a
+    /// key of unknown kind reads `service_role`.
+    pub admin_key_kind: Option<crate::gotrue::ApiKeyKind>,
+    /// Start-up warnings (config permissions, …), shown once.
+    pub warnings: Vec<String>,
+    /// TLS certificates are not checked: the header says so for as long as it lasts.
+    pub insecure_tls: bool,
+    /// Profiles of the config file, for the in-console switch.
+    pub profiles: Vec<String>,
+    /// Hide emails and phone numbers until revealed (screen shares, public demos).
+    pub mask: bool,
+    /// The `serve-ssh` operator journal, when there is one to read.
+    pub journal: Option<std::path::PathBuf>,
+    /// A Mailpit whose messages are the Outbox (a local stack's, or `--mailpit URL`).
+    pub mailpit: Option<String>,
+    /// The keys in force: the defaults with the config's `[keys]` laid over them.
+    pub keys: std::sync::Arc<Keymap>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    Input(Input),
+    Outcome(Outcome),
+    /// A local task finished (a file, the editor).
+    Task(TaskOutcome),
+    /// A request finished (for the activity panel).
+    Activity(RequestLog),
+    /// The time now. Sent before other messages and when a wake-up is due.
+    Clock(DateTime<Utc>),
+    /// A profile switch finished: connected (the worker already uses the new client), or
+    /// why not.
+    Reconnected(Result<AppConfig, String>),
+}
+
+/// The screens the app holds: each tab's own (always there) and the sub-screens opened over
+/// a tab (the user page over Users, the code entry over Session). The macro gives the
+/// `ScreenId`s and the one place that turns an id into the screen, for keys, answers and
+/// drawing alike. Adding a screen: its file, its line here, and its line in `TABS` (for a
+/// tab) or where it opens (for a sub-screen).
+macro_rules! screens {
+    (
+        tabs { $($tid:ident => $field:ident: $ty:ty),* $(,)? }
+        subs { $($sid:ident => $sfield:ident: $sty:ty),* $(,)? }
+    ) => {
+        /// Which screen: where an answer goes, which screen is on top.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ScreenId { $($tid,)* $($sid,)* }
+
+        struct Screens {
+            $($field: $ty,)*
+            $($sfield: Option<$sty>,)*
+        }
+
+        impl Screens {
+            fn get(&self, id: ScreenId) -> Option<&dyn Screen> {
+                match id {
+                    $(ScreenId::$tid => Some(&self.$field),)*
+                    $(ScreenId::$sid => self.$sfield.as_ref().map(|s| s as &dyn Screen),)*
+                }
+            }
+
+            fn get_mut(&mut self, id: ScreenId) -> Option<&mut dyn Screen> {
+                match id {
+                    $(ScreenId::$tid => Some(&mut self.$field),)*
+                    $(ScreenId::$sid => self.$sfield.as_mut().map(|s| s as &mut dyn Screen),)*
+                }
+            }
+        }
+    };
+}
+
+screens! {
+    tabs {
+        Users => users: UsersScreen,
+        Login => login: LoginScreen,
+        Outbox => outbox: OutboxScreen,
+        Activity => activity: ActivityScreen,
+        Audit => audit: AuditScreen,
+        Tools => tools: ToolsScreen,
+        Invites => invites: InvitesScreen,
+        Journal => journal: JournalScreen,
+    }
+    subs {
+        Detail => detail: DetailScreen,
+        Otp => otp: OtpScreen,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Users,
+    Session,
+    Outbox,
+    Activity,
+    Audit,
+    Tools,
+    Invites,
+    Journal,
+}
+
+/// One tab: its label, the action that goes there (its key is the tab's number), its screen,
+/// and the sub-screen that may stand over it.
+struct TabInfo {
+    tab: Tab,
+    label: &'static str,
+    go: Action,
+    screen: ScreenId,
+    sub: Option<ScreenId>,
+}
+
+const TABS: &[TabInfo] = &[
+    TabInfo {
+        tab: Tab::Users,
+        label: "Users",
+        go: Action::GoUsers,
+        screen: ScreenId::Users,
+        sub: Some(ScreenId::Detail),
+    },
+    TabInfo {
+        tab: Tab::Session,
+        label: "Session",
+        go: Action::GoSession,
+        screen: ScreenId::Login,
+        sub: Some(ScreenId::Otp),
+    },
+    TabInfo {
+        tab: Tab::Outbox,
+        label: "Outbox",
+        go: Action::GoOutbox,
+        screen: ScreenId::Outbox,
+        sub: None,
+    },
+    TabInfo {
+        tab: Tab::Activity,
+        label: "Activity",
+        go: Action::GoActivity,
+        screen: ScreenId::Activity,
+        sub: None,
+    },
+    TabInfo {
+        tab: Tab::Audit,
+        label: "Audit",
+        go: Action::GoAudit,
+        screen: ScreenId::Audit,
+        sub: None,
+    },
+    TabInfo {
+        tab: Tab::Tools,
+        label: "Tools",
+        go: Action::GoTools,
+        screen: ScreenId::Tools,
+        sub: None,
+    },
+    TabInfo {
+        tab: Tab::Invites,
+        label: "Invites",
+        go: Action::GoInvites,
+        screen: ScreenId::Invites,
+        sub: None,
+    },
+    TabInfo {
+        tab: Tab::Journal,
+        label: "Journal",
+        go: Action::GoJournal,
+        screen: ScreenId::Journal,
+        sub: None,
+    },
+];
+
+impl Tab {
+    fn info(self) -> &'static TabInfo {
+        TABS.iter().find(|t| t.tab == self).unwrap_or(&TABS[0])
+    }
+
+    fn label(self) -> &'static str {
+        self.info().label
+    }
+}
+
+/// Who sent a request: its answer goes there and nowhere else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Owner {
+    Screen(ScreenId),
+    /// The dialog open now (closing it forgets its requests).
+    Dialog,
+    Health,
+    Settings,
+    /// The background refresh of the user session.
+    Refresh,
+}
+
+enum Overlay {
+    Help { scroll: u16 },
+    Palette(Palette),
+    Profiles { selected: usize },
+}
+
+/// Refresh a user session this long before it expires.
+const REFRESH_MARGIN_SECS: i64 = 60;
+
+pub struct App {
+    cfg: AppConfig,
+    now: DateTime<Utc>,
+    size: (u16, u16),
+    tab: Tab,
+    screens: Screens,
+    overlay: Option<Overlay>,
+    /// An admin action's dialog, over whatever screen it started from.
+    action: Option<Box<dyn Flow>>,
+    flash: Option<Flash>,
+    health: Option<Result<Health, GoTrueError>>,
+    settings: Option<Result<Settings, GoTrueError>>,
+    session: Option<Session>,
+    /// Who waits for each request in flight.
+    owners: HashMap<RequestId, Owner>,
+    refreshing: bool,
+    /// The session whose background refresh failed: not retried in a loop.
+    refresh_failed_for: Option<String>,
+    next_id: u64,
+    quit: bool,
+    /// Emails and phones masked now (starts as `cfg.mask`; `*` toggles it).
+    masked: bool,
+}
+
+impl App {
+    pub fn new(cfg: AppConfig, now: DateTime<Utc>, size: (u16, u16)) -> Self {
+        let screens = Screens {
+            users: UsersScreen::default(),
+            login: LoginScreen::new(cfg.has_service_key),
+            outbox: OutboxScreen::from_source(if cfg.mailpit.is_some() {
+                "Mailpit"
+            } else {
+                "demo server"
+            }),
+            activity: ActivityScreen::default(),
+            audit: AuditScreen::default(),
+            tools: ToolsScreen::default(),
+            invites: InvitesScreen::default(),
+            journal: JournalScreen::default(),
+            detail: None,
+            otp: None,
+        };
+        let tab = if cfg.has_service_key {
+            Tab::Users
+        } else {
+            Tab::Session
+        };
+        let masked = cfg.mask;
+        let mut app = Self {
+            cfg,
+            now,
+            size,
+            tab,
+            screens,
+            overlay: None,
+            action: None,
+            flash: None,
+            health: None,
+            settings: None,
+            session: None,
+            owners: HashMap::new(),
+            refreshing: false,
+            refresh_failed_for: None,
+            next_id: 0,
+            quit: false,
+            masked,
+        };
+        app.sync_page();
+        app
+    }
+
+    /// A context for one message: the clock, the id counter, and what screens may read.
+    fn ctx(&self) -> Ctx {
+        let mut ctx = Ctx::new(self.now, self.cfg.read_only, self.next_id);
+        ctx.session = self.session.clone();
+        ctx.server = self.cfg.server.clone();
+        ctx.keys = self.cfg.keys.clone();
+        ctx.selected_user = self.screens.users.selected_row().map(|r| {
+            if r.email.is_empty() {
+                r.phone.clone()
+            } else {
+                r.email.clone()
+            }
+        });
+        ctx
+    }
+
+    /// Runs `f` on a screen and records it as the owner of the requests it sent.
+    fn run<R>(
+        &mut self,
+        id: ScreenId,
+        ctx: &mut Ctx,
+        f: impl FnOnce(&mut dyn Screen, &mut Ctx) -> R,
+    ) -> Option<R> {
+        let before = ctx.next_id;
+        let out = self.screens.get_mut(id).map(|s| f(s, ctx));
+        self.claim(before, ctx, Owner::Screen(id));
+        out
+    }
+
+    /// The requests `ctx` queued since `before` are `owner`'s.
+    fn claim(&mut self, before: u64, ctx: &Ctx, owner: Owner) {
+        for n in before + 1..=ctx.next_id {
+            self.owners.insert(RequestId(n), owner);
+        }
+    }
+
+    /// Queues an app request (health, settings, refresh).
+    fn request(&mut self, ctx: &mut Ctx, call: ApiCall, owner: Owner) {
+        let pending = ctx.send::<ApiReply>(call);
+        self.owners.insert(pending.id(), owner);
+    }
+
+    /// Forgets what `owner` waits for: it closed, and its answers have nowhere to go.
+    fn forget(&mut self, owner: Owner) {
+        self.owners.retain(|_, o| *o != owner);
+    }
+
+    fn open_dialog(&mut self, before: u64, ctx: &Ctx, flow: Box<dyn Flow>) {
+        self.forget(Owner::Dialog);
+        self.action = Some(flow);
+        self.claim(before, ctx, Owner::Dialog);
+    }
+
+    fn close_dialog(&mut self) {
+        self.forget(Owner::Dialog);
+        self.action = None;
+    }
+
+    fn close_detail(&mut self) {
+        self.forget(Owner::Screen(ScreenId::Detail));
+        self.screens.detail = None;
+    }
+
+    fn close_otp(&mut self) {
+        self.forget(Owner::Screen(ScreenId::Otp));
+        self.screens.otp = None;
+    }
+
+    /// GoTrue answered under `/auth/v1` of the URL given (a Supabase API URL): talk to it
+    /// there, say so, and ask again what was asked of the bare URL.
+    fn moved_to(&mut self, health: Health, base: crate::gotrue::BaseUrl) -> Vec<Command> {
+        let mut ctx = self.ctx();
+        ctx.commands.push(Command::UseBaseUrl(base.clone()));
+        ctx.flash(
+            Level::Info,
+            format!("Auth answers under /auth/v1 at this URL: using {base}"),
+        );
+        self.cfg.server = base.to_string();
+        self.health = Some(Ok(health));
+        self.request(&mut ctx, ApiCall::Settings, Owner::Settings);
+        self.load_first(&mut ctx);
+        self.absorb(ctx)
+    }
+
+    /// Users (with a service key) and the outbox (when there is one).
+    fn load_first(&mut self, ctx: &mut Ctx) {
+        if self.cfg.has_service_key {
+            self.with(ScreenId::Users, ctx, |s, ctx| s.users.reload(ctx));
+        }
+        if self.has_outbox() {
+            self.with(ScreenId::Outbox, ctx, |s, ctx| s.outbox.reload(ctx));
+        }
+    }
+
+    /// The first requests: server health and settings, then users (with a service key) and
+    /// the outbox (on the demo server).
+    pub fn start(&mut self) -> Vec<Command> {
+        let mut ctx = self.ctx();
+        self.request(&mut ctx, ApiCall::Health, Owner::Health);
+        self.request(&mut ctx, ApiCall::Settings, Owner::Settings);
+        self.load_first(&mut ctx);
+        match self.cfg.warnings.as_slice() {
+            [] => {}
+            [w] => ctx.flash(Level::Warn, w.clone()),
+            [w, rest @ ..] => ctx.flash(
+                Level::Warn,
+                format!(
+                    "{w} (+{} more: gotrue-console doctor lists them all)",
+                    rest.len()
+                ),
+            ),
+        }
+        self.absorb(ctx)
+    }
+
+    pub fn is_masked(&self) -> bool {
+        self.masked
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.cfg
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    pub fn users(&self) -> &UsersScreen {
+        &self.screens.users
+    }
+
+    pub fn detail(&self) -> Option<&DetailScreen> {
+        self.screens.detail.as_ref()
+    }
+
+    pub fn otp(&self) -> Option<&OtpScreen> {
+        self.screens.otp.as_ref()
+    }
+
+    pub fn outbox(&self) -> &OutboxScreen {
+        &self.screens.outbox
+    }
+
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    pub fn flash(&self) -> Option<&Flash> {
+        self.flash.as_ref()
+    }
+
+    pub fn activity(&self) -> &ActivityScreen {
+        &self.screens.activity
+    }
+
+    pub fn audit(&self) -> &AuditScreen {
+        &self.screens.audit
+    }
+
+    pub fn tools(&self) -> &ToolsScreen {
+        &self.screens.tools
+    }
+
+    pub fn invites(&self) -> &InvitesScreen {
+        &self.screens.invites
+    }
+
+    pub fn journal(&self) -> &JournalScreen {
+        &self.screens.journal
+    }
+
+    pub fn health(&self) -> Option<&Result<Health, GoTrueError>> {
+        self.health.as_ref()
+    }
+
+    pub fn settings(&self) -> Option<&Settings> {
+        self.settings.as_ref().and_then(|s| s.as_ref().ok())
+    }
+
+    pub fn overlay_open(&self) -> bool {
+        self.overlay.is_some()
+    }
+
+    /// The open admin action, if any.
+    pub fn action(&self) -> Option<&dyn Flow> {
+        self.action.as_deref()
+    }
+
+    /// The keys in force.
+    pub fn keys(&self) -> &Keymap {
+        &self.cfg.keys
+    }
+
+    /// The screen on top of the current tab.
+    fn current(&self) -> ScreenId {
+        let info = self.tab.info();
+        match info.sub {
+            Some(sub) if self.screens.get(sub).is_some() => sub,
+            _ => info.screen,
+        }
+    }
+
+    /// The context keys go to now: an overlay's, the dialog's step's, or the screen's.
+    pub fn context(&self) -> Context {
+        match &self.overlay {
+            Some(Overlay::Help { .. }) => Context::Help,
+            Some(Overlay::Palette(_)) => Context::Palette,
+            Some(Overlay::Profiles { .. }) => Context::Profiles,
+            None => self.context_under_overlay(),
+        }
+    }
+
+    /// The context under the overlays: what `?` and `:` list.
+    fn context_under_overlay(&self) -> Context {
+        if let Some(a) = &self.action {
+            return a.context();
+        }
+        self.screens
+            .get(self.current())
+            .map_or(Context::Global, |s| s.context())
+    }
+
+    /// When the app next needs a `Clock` message though nothing happens: a flash to clear, a
+    /// countdown on screen, a session to refresh. `None`: sleep until input arrives.
+    pub fn next_wakeup(&self) -> Option<DateTime<Utc>> {
+        let mut at: Option<DateTime<Utc>> = self.flash.as_ref().map(|f| f.until);
+        let mut consider = |t: DateTime<Utc>| at = Some(at.map_or(t, |a| a.min(t)));
+        let countdown_visible = self.tab == Tab::Session
+            && (self.session.is_some()
+                || self
+                    .screens
+                    .otp
+                    .as_ref()
+                    .is_some_and(|o| o.cooldown_left(self.now).is_some()));
+        if countdown_visible {
+            consider(self.now + Duration::seconds(1));
+        }
+        if let Some(due) = self.refresh_due_at() {
+            consider(due.max(self.now));
+        }
+        at
+    }
+
+    fn refresh_due_at(&self) -> Option<DateTime<Utc>> {
+        let s = self.session.as_ref()?;
+        if self.refreshing || self.refresh_failed_for.as_deref() == Some(s.refresh_token.expose()) {
+            return None;
+        }
+        let expires = DateTime::from_timestamp(s.expires_at?, 0)?;
+        let margin = REFRESH_MARGIN_SECS.min(s.expires_in / 2).max(1);
+        Some(expires - Duration::seconds(margin))
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Command> {
+        match msg {
+            Msg::Clock(now) => {
+                self.now = now;
+                if self.flash.as_ref().is_some_and(|f| f.until <= now) {
+                    self.flash = None;
+                }
+                self.maybe_refresh_session()
+            }
+            Msg::Activity(log) => {
+                self.screens.activity.push(self.now, log);
+                Vec::new()
+            }
+            Msg::Outcome(outcome) => self.on_outcome(outcome),
+            Msg::Task(outcome) => self.on_task(outcome),
+            Msg::Input(input) => self.on_input(input),
+            Msg::Reconnected(Ok(cfg)) => self.reconnected(cfg),
+            Msg::Reconnected(Err(why)) => {
+                self.flash = Some(Flash {
+                    level: Level::Error,
+                    text: format!("Switching profile failed: {why}"),
+                    until: self.now + Duration::seconds(10),
+                });
+                Vec::new()
+            }
+        }
+    }
+
+    /// A new connection: everything about the old server goes, the activity log stays.
+    fn reconnected(&mut self, mut cfg: AppConfig) -> Vec<Command> {
+        // The keys are the console's, not the profile's.
+        cfg.keys = std::mem::take(&mut self.cfg.keys);
+        let name = cfg.profile.clone().unwrap_or_else(|| cfg.server.clone());
+        let activity = std::mem::take(&mut self.screens.activity);
+        // A screen share stays masked across a profile switch.
+        let masked = self.masked;
+        *self = App::new(cfg, self.now, self.size);
+        self.screens.activity = activity;
+        self.masked = masked || self.cfg.mask;
+        let commands = self.start();
+        if self.flash.is_none() {
+            self.flash = Some(Flash {
+                level: Level::Info,
+                text: format!("Connected to {name}"),
+                until: self.now + Duration::seconds(4),
+            });
+        }
+        commands
+    }
+
+    fn maybe_refresh_session(&mut self) -> Vec<Command> {
+        let due = self.refresh_due_at().is_some_and(|d| d <= self.now);
+        let Some(s) = self.session.as_ref().filter(|_| due) else {
+            return Vec::new();
+        };
+        let refresh_token = s.refresh_token.clone();
+        let mut ctx = self.ctx();
+        self.refreshing = true;
+        self.request(&mut ctx, ApiCall::Refresh { refresh_token }, Owner::Refresh);
+        self.absorb(ctx)
+    }
+
+    /// An answer goes to whoever sent the request; one nobody waits for any more (its
+    /// screen or dialog closed) is dropped by id.
+    fn on_outcome(&mut self, Outcome { id, result }: Outcome) -> Vec<Command> {
+        let Some(owner) = self.owners.get(&id).copied() else {
+            return Vec::new();
+        };
+        // A stream (users, invitations) answers many times under one id.
+        if !result.as_ref().is_ok_and(ApiReply::is_partial) {
+            self.owners.remove(&id);
+        }
+        let mut ctx = self.ctx();
+        match owner {
+            Owner::Health => match result {
+                Ok(ApiReply::HealthAt(h, base)) => return self.moved_to(h, base),
+                Ok(ApiReply::Health(h)) => self.health = Some(Ok(h)),
+                Ok(other) => self.health = Some(Err(unexpected("health", &other))),
+                Err(e) => self.health = Some(Err(e)),
+            },
+            Owner::Settings => {
+                self.settings = Some(match result {
+                    Ok(ApiReply::Settings(s)) => Ok(*s),
+                    Ok(other) => Err(unexpected("settings", &other)),
+                    Err(e) => Err(e),
+                })
+            }
+            Owner::Refresh => {
+                self.refreshing = false;
+                match result {
+                    // In the background: the session goes on, the user stays where they are.
+                    Ok(ApiReply::Session(s)) => ctx.effect(Effect::SessionRefreshed(s)),
+                    Ok(other) => crate::console::command::bug("refresh session", &other),
+                    Err(e) => {
+                        self.refresh_failed_for = self
+                            .session
+                            .as_ref()
+                            .map(|s| s.refresh_token.expose().to_owned());
+                        ctx.flash(Level::Error, format!("Refreshing the session failed: {e}"));
+                    }
+                }
+            }
+            Owner::Dialog => {
+                let before = ctx.next_id;
+                if let Some(a) = self.action.as_mut() {
+                    a.on_reply(id, result, &mut ctx);
+                }
+                self.claim(before, &ctx, Owner::Dialog);
+            }
+            Owner::Screen(screen) => {
+                self.run(screen, &mut ctx, |s, ctx| s.on_reply(id, result, ctx));
+            }
+        }
+        self.absorb(ctx)
+    }
+
+    /// A local task's answer goes to whoever sent it, like a GoTrue answer.
+    fn on_task(&mut self, TaskOutcome { id, result }: TaskOutcome) -> Vec<Command> {
+        let Some(owner) = self.owners.remove(&id) else {
+            return Vec::new();
+        };
+        let mut ctx = self.ctx();
+        match owner {
+            Owner::Dialog => {
+                let before = ctx.next_id;
+                if let Some(a) = self.action.as_mut() {
+                    a.on_task(id, result, &mut ctx);
+                }
+                self.claim(before, &ctx, Owner::Dialog);
+            }
+            Owner::Screen(screen) => {
+                self.run(screen, &mut ctx, |s, ctx| s.on_task(id, result, ctx));
+            }
+            other => crate::console::command::bug("an app request", &other),
+        }
+        self.absorb(ctx)
+    }
+
+    fn on_input(&mut self, input: Input) -> Vec<Command> {
+        let mut ctx = self.ctx();
+        match input {
+            Input::Resize { width, height } => {
+                self.size = (width, height);
+            }
+            Input::Paste(text) if self.action.is_some() => {
+                if let Some(a) = self.action.as_mut() {
+                    a.on_paste(&text);
+                }
+            }
+            Input::Paste(text) => {
+                let current = self.current();
+                self.run(current, &mut ctx, |s, ctx| s.on_paste(&text, ctx));
+            }
+            Input::ScrollUp => {
+                self.dispatch(Action::Up, &mut ctx);
+            }
+            Input::ScrollDown => {
+                self.dispatch(Action::Down, &mut ctx);
+            }
+            Input::Key(key) => self.on_key(key, &mut ctx),
+        }
+        let commands = self.absorb(ctx);
+        self.sync_page();
+        commands
+    }
+
+    fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        // Ctrl-C quits from anywhere, whatever the keymap says.
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            ctx.commands.push(Command::Quit);
+            return;
+        }
+        let context = self.context();
+        let action = self.cfg.keys.lookup(context, &key, self.cfg.read_only);
+        if action == Some(Action::ForceQuit) {
+            self.quit = true;
+            ctx.commands.push(Command::Quit);
+            return;
+        }
+        if self.overlay.is_some() {
+            self.overlay_key(key, action, ctx);
+            return;
+        }
+        if let Some(a) = self.action.as_mut() {
+            let before = ctx.next_id;
+            let open = a.on_key(key, action, ctx);
+            self.claim(before, ctx, Owner::Dialog);
+            if !open {
+                self.close_dialog();
+            }
+            return;
+        }
+        match action {
+            Some(action) => self.dispatch(action, ctx),
+            // In a form, what no binding takes is typing.
+            None if context.is_form() => {
+                let current = self.current();
+                self.run(current, ctx, |s, ctx| s.on_text(key, ctx));
+            }
+            None => {
+                if let KeyCode::Char(c) = key.code
+                    && !key.modifiers.contains(KeyModifiers::CONTROL)
+                {
+                    ctx.flash(
+                        Level::Info,
+                        format!("`{c}` does nothing here: ? lists the keys"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn overlay_key(&mut self, key: KeyEvent, action: Option<Action>, ctx: &mut Ctx) {
+        match self.overlay.as_mut() {
+            Some(Overlay::Help { scroll }) => match action {
+                Some(Action::Down) => *scroll = scroll.saturating_add(1),
+                Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+                _ => self.overlay = None,
+            },
+            Some(Overlay::Profiles { selected }) => {
+                let n = self.cfg.profiles.len();
+                match action {
+                    Some(Action::Down) => *selected = (*selected + 1).min(n.saturating_sub(1)),
+                    Some(Action::Up) => *selected = selected.saturating_sub(1),
+                    Some(Action::Submit) => {
+                        if let Some(name) = self.cfg.profiles.get(*selected).cloned() {
+                            ctx.flash(Level::Info, format!("Connecting to profile {name}…"));
+                            ctx.commands.push(Command::SwitchProfile(name));
+                        }
+                        self.overlay = None;
+                    }
+                    _ => self.overlay = None,
+                }
+            }
+            Some(Overlay::Palette(p)) => match p.on_key(key, action) {
+                PaletteOutcome::Stay => {}
+                PaletteOutcome::Close => self.overlay = None,
+                PaletteOutcome::Run(action) => {
+                    self.overlay = None;
+                    self.dispatch(action, ctx);
+                }
+            },
+            None => {}
+        }
+    }
+
+    /// An action: the app's own (quit, help, tabs, admin dialogs), else the screen's, else
+    /// the fallback for Back and Retry.
+    fn dispatch(&mut self, action: Action, ctx: &mut Ctx) {
+        match action {
+            Action::Quit | Action::ForceQuit => {
+                self.quit = true;
+                ctx.commands.push(Command::Quit);
+                return;
+            }
+            Action::Help => {
+                self.overlay = Some(Overlay::Help { scroll: 0 });
+                return;
+            }
+            Action::Palette => {
+                let bindings = self
+                    .cfg
+                    .keys
+                    .all(self.context_under_overlay(), self.cfg.read_only)
+                    .into_iter()
+                    .cloned()
+                    .collect();
+                self.overlay = Some(Overlay::Palette(Palette::new(bindings)));
+                return;
+            }
+            Action::NextTab | Action::PrevTab => {
+                let tabs = self.tabs();
+                let i = tabs.iter().position(|t| *t == self.tab).unwrap_or(0);
+                let n = tabs.len();
+                let j = if action == Action::NextTab {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
+                self.switch_tab(tabs[j], ctx);
+                return;
+            }
+            Action::ToggleMask => {
+                self.masked = !self.masked;
+                let key = self.cfg.keys.key_of(Context::Global, Action::ToggleMask);
+                ctx.flash(
+                    Level::Info,
+                    if self.masked {
+                        format!("Emails and phone numbers are masked ({key} reveals)")
+                    } else {
+                        format!("Emails and phone numbers are shown ({key} masks)")
+                    },
+                );
+                return;
+            }
+            Action::SwitchProfile => {
+                if self.cfg.profiles.is_empty() {
+                    ctx.flash(
+                        Level::Info,
+                        "No profiles: add some to ~/.config/gotrue-console/config.toml",
+                    );
+                } else {
+                    let current = self
+                        .cfg
+                        .profiles
+                        .iter()
+                        .position(|p| Some(p) == self.cfg.profile.as_ref())
+                        .unwrap_or(0);
+                    self.overlay = Some(Overlay::Profiles { selected: current });
+                }
+                return;
+            }
+            Action::EditUser => return self.start_edit(ctx),
+            Action::Diagnose => return self.start_diagnose(ctx),
+            Action::ExportList if self.current() == ScreenId::Users => {
+                let path = format!("users-{}.csv", self.now.format("%Y-%m-%d"));
+                let users = &self.screens.users;
+                let flow = crate::console::screens::export_list::ExportList::start(
+                    path,
+                    users.server_filter().map(str::to_owned),
+                    users.filtered_ids(),
+                    users.total_loaded(),
+                );
+                self.open_dialog(ctx.next_id, ctx, Box::new(flow));
+                return;
+            }
+            Action::CreateUser
+            | Action::InviteUser
+            | Action::BanUser
+            | Action::UnbanUser
+            | Action::DeleteUser
+            | Action::PasswordHelp
+            | Action::LinksAndCodes
+            | Action::ConfirmUser
+            | Action::RemoveMfa => return self.start_action(action, ctx),
+            _ => {}
+        }
+        if let Some(t) = TABS.iter().find(|t| t.go == action) {
+            return self.switch_tab(t.tab, ctx);
+        }
+        let current = self.current();
+        let handled = self
+            .run(current, ctx, |s, ctx| s.on_action(action, ctx))
+            .unwrap_or(false);
+        if handled {
+            return;
+        }
+        if action == Action::Back {
+            match current {
+                ScreenId::Detail => self.close_detail(),
+                ScreenId::Otp => self.close_otp(),
+                _ => self.flash = None,
+            }
+        } else if action == Action::Retry {
+            // Retry what failed at start-up.
+            if matches!(self.health, Some(Err(_))) || matches!(self.settings, Some(Err(_))) {
+                self.request(ctx, ApiCall::Health, Owner::Health);
+                self.request(ctx, ApiCall::Settings, Owner::Settings);
+            }
+            if matches!(self.screens.users.load_state(), Load::Failed(_)) {
+                self.with(ScreenId::Users, ctx, |s, ctx| s.users.reload(ctx));
+            }
+        }
+    }
+
+    /// Runs `f` on the screens, and records `id` as the owner of what it sent.
+    fn with<R>(
+        &mut self,
+        id: ScreenId,
+        ctx: &mut Ctx,
+        f: impl FnOnce(&mut Screens, &mut Ctx) -> R,
+    ) -> R {
+        let before = ctx.next_id;
+        let out = f(&mut self.screens, ctx);
+        self.claim(before, ctx, Owner::Screen(id));
+        out
+    }
+
+    /// "Why can't this user sign in?" for the open or selected user (read-only is fine).
+    fn start_diagnose(&mut self, ctx: &mut Ctx) {
+        let target = match (&self.screens.detail, self.screens.users.selected_row()) {
+            (Some(d), _) => Some((d.id, d.user().map(|u| u.email.clone()).unwrap_or_default())),
+            (None, Some(row)) => Some((row.id, row.email.clone())),
+            _ => None,
+        };
+        match target.filter(|_| self.tab == Tab::Users) {
+            Some((id, email)) => {
+                let settings = self.settings().cloned();
+                let before = ctx.next_id;
+                let flow =
+                    crate::console::screens::diagnose::Diagnose::start(id, &email, settings, ctx);
+                self.open_dialog(before, ctx, Box::new(flow));
+            }
+            None => ctx.flash(Level::Warn, "Select a user first"),
+        }
+    }
+
+    /// Opens the edit dialog on the open user, or loads the selected one first.
+    fn start_edit(&mut self, ctx: &mut Ctx) {
+        if self.cfg.read_only {
+            ctx.flash(Level::Warn, "Read-only profile: nothing can be changed");
+            return;
+        }
+        if self.tab != Tab::Users {
+            return;
+        }
+        let (id, user) = match (&self.screens.detail, self.screens.users.selected_row()) {
+            (Some(d), _) => (d.id, d.user().cloned()),
+            (None, Some(row)) => (row.id, None),
+            (None, None) => {
+                ctx.flash(Level::Warn, "Select a user first");
+                return;
+            }
+        };
+        let before = ctx.next_id;
+        let flow = EditUser::start(id, user, ctx);
+        self.open_dialog(before, ctx, Box::new(flow));
+    }
+
+    /// Opens an admin action's dialog on the selected (or open) user.
+    fn start_action(&mut self, action: Action, ctx: &mut Ctx) {
+        if self.cfg.read_only {
+            ctx.flash(Level::Warn, "Read-only profile: nothing can be changed");
+            return;
+        }
+        let kind = match action {
+            Action::CreateUser => ActionKind::Create,
+            Action::InviteUser => ActionKind::Invite,
+            Action::BanUser => ActionKind::Ban,
+            Action::UnbanUser => ActionKind::Unban,
+            Action::DeleteUser => ActionKind::Delete,
+            Action::PasswordHelp => ActionKind::Password,
+            Action::LinksAndCodes => ActionKind::Links,
+            Action::ConfirmUser => ActionKind::Confirm,
+            _ => ActionKind::Mfa,
+        };
+        let target = match (&self.screens.detail, self.screens.users.selected_row()) {
+            (Some(d), _) if self.tab == Tab::Users => match d.user() {
+                Some(u) => Some(Target::from_user(u)),
+                None => {
+                    ctx.flash(Level::Warn, "The user is still loading");
+                    return;
+                }
+            },
+            (None, Some(row)) if self.tab == Tab::Users => Some(Target {
+                id: row.id,
+                email: row.email.clone(),
+                phone: row.phone.clone(),
+                factors: Vec::new(),
+            }),
+            _ => None,
+        };
+        let creates = matches!(kind, ActionKind::Create | ActionKind::Invite);
+        let target = if creates { None } else { target };
+        if target.is_none() && !creates {
+            ctx.flash(Level::Warn, "Select a user first");
+            return;
+        }
+        match UserAction::start(kind, target, self.cfg.production) {
+            Some(a) => self.open_dialog(ctx.next_id, ctx, Box::new(a)),
+            None => ctx.flash(Level::Warn, "Nothing to do for this user"),
+        }
+    }
+
+    /// Whether there is an Outbox to show: the demo server's, or Mailpit's.
+    fn has_outbox(&self) -> bool {
+        self.cfg.demo || self.cfg.mailpit.is_some()
+    }
+
+    fn tabs(&self) -> Vec<Tab> {
+        TABS.iter()
+            .map(|t| t.tab)
+            .filter(|t| match t {
+                Tab::Outbox => self.has_outbox(),
+                Tab::Invites => !self.cfg.read_only,
+                Tab::Journal => self.cfg.journal.is_some(),
+                _ => true,
+            })
+            .collect()
+    }
+
+    fn switch_tab(&mut self, tab: Tab, ctx: &mut Ctx) {
+        if !self.tabs().contains(&tab) {
+            ctx.flash(
+                Level::Info,
+                if tab == Tab::Outbox {
+                    "The outbox is the demo server's (--demo) or Mailpit's (--mailpit URL, --supabase-local)"
+                } else {
+                    "Not in a read-only profile"
+                },
+            );
+            return;
+        }
+        if tab == Tab::Outbox && self.tab != Tab::Outbox {
+            self.with(ScreenId::Outbox, ctx, |s, ctx| s.outbox.reload(ctx));
+        }
+        if tab == Tab::Audit && !self.screens.audit.is_loaded() {
+            self.with(ScreenId::Audit, ctx, |s, ctx| s.audit.load(1, ctx));
+        }
+        if tab == Tab::Journal
+            && let Some(path) = self.cfg.journal.clone()
+        {
+            self.with(ScreenId::Journal, ctx, |s, ctx| s.journal.load(path, ctx));
+        }
+        self.tab = tab;
+    }
+
+    /// Applies what screens asked for (effects may ask for more), and returns the commands
+    /// for the runner.
+    fn absorb(&mut self, mut ctx: Ctx) -> Vec<Command> {
+        while !ctx.effects.is_empty() {
+            for effect in std::mem::take(&mut ctx.effects) {
+                self.apply(effect, &mut ctx);
+            }
+        }
+        self.next_id = self.next_id.max(ctx.next_id);
+        if let Some(f) = ctx.flash {
+            self.flash = Some(f);
+        }
+        ctx.commands
+    }
+
+    fn apply(&mut self, effect: Effect, ctx: &mut Ctx) {
+        match effect {
+            Effect::OpenUser(id) => {
+                let summary = self.screens.users.row(id).cloned();
+                self.close_detail();
+                self.with(ScreenId::Detail, ctx, |s, ctx| {
+                    s.detail = Some(DetailScreen::open(id, summary, ctx))
+                });
+            }
+            Effect::Back => {
+                if self.screens.detail.is_some() {
+                    self.close_detail();
+                } else {
+                    self.close_otp();
+                }
+            }
+            Effect::OtpEntry {
+                target,
+                otp_type,
+                code,
+                sent,
+            } => {
+                let mut screen = OtpScreen::new(target.as_ref(), otp_type, code.as_deref());
+                if sent {
+                    screen.start_cooldown(self.now);
+                }
+                self.close_otp();
+                self.screens.otp = Some(screen);
+                self.tab = Tab::Session;
+            }
+            Effect::SessionStarted(s) => {
+                self.session = Some(*s);
+                self.close_otp();
+                self.tab = Tab::Session;
+            }
+            Effect::SessionRefreshed(s) => self.session = Some(*s),
+            Effect::SessionEnded => self.session = None,
+            Effect::UseServiceKey(key) => {
+                self.cfg.admin_key_kind = Some(crate::gotrue::ApiKeyKind::of(&key));
+                ctx.commands.push(Command::SetServiceKey(key));
+                self.cfg.has_service_key = true;
+                self.with(ScreenId::Users, ctx, |s, ctx| s.users.reload(ctx));
+                self.tab = Tab::Users;
+            }
+            Effect::SentSomething => {
+                if self.has_outbox() {
+                    self.with(ScreenId::Outbox, ctx, |s, ctx| s.outbox.reload(ctx));
+                }
+            }
+            Effect::UserChanged(user) => {
+                self.screens.users.upsert(&user);
+                if let Some(d) = self.screens.detail.as_mut().filter(|d| d.id == user.id) {
+                    d.set_user(*user);
+                }
+                if self.has_outbox() {
+                    self.with(ScreenId::Outbox, ctx, |s, ctx| s.outbox.reload(ctx));
+                }
+            }
+            Effect::UserDeleted(id) => {
+                self.screens.users.remove(id);
+                if self.screens.detail.as_ref().is_some_and(|d| d.id == id) {
+                    self.close_detail();
+                }
+            }
+            Effect::UserRefresh(id) => {
+                self.with(ScreenId::Detail, ctx, |s, ctx| {
+                    if let Some(d) = s.detail.as_mut().filter(|d| d.id == id) {
+                        d.reload(ctx);
+                    }
+                });
+            }
+        }
+    }
+
+    /// Tells list screens how many rows fit, from the terminal size and the same layout
+    /// `draw` uses.
+    fn sync_page(&mut self) {
+        let body = body_area(Rect::new(0, 0, self.size.0, self.size.1));
+        let users = &mut self.screens.users;
+        let extra = u16::from(
+            users.is_editing()
+                || !users.filter_text().is_empty()
+                || users.server_filter().is_some(),
+        ) + users.status_rows();
+        // Borders (2) and the header row (1).
+        let rows = body.height.saturating_sub(3 + extra);
+        users.set_page(rows as usize);
+        for id in [
+            ScreenId::Outbox,
+            ScreenId::Activity,
+            ScreenId::Audit,
+            ScreenId::Invites,
+            ScreenId::Journal,
+        ] {
+            if let Some(s) = self.screens.get_mut(id) {
+                s.set_area(body);
+            }
+        }
+        if let Some(d) = self.screens.detail.as_mut() {
+            d.set_page(body.height.saturating_sub(2));
+        }
+    }
+
+    // ---- drawing ----------------------------------------------------------------------
+
+    pub fn draw(&self, frame: &mut Frame) {
+        let area = frame.area();
+        let [header, tabs, body, footer, status] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let providers = self
+            .settings()
+            .map(|s| s.enabled_providers())
+            .unwrap_or_default();
+        let view = View {
+            now: self.now,
+            masked: self.masked,
+            read_only: self.cfg.read_only,
+            keys: &self.cfg.keys,
+            session: self.session.as_ref(),
+            server: &self.cfg.server,
+            providers: &providers,
+        };
+        self.draw_header(frame, header);
+        self.draw_tabs(frame, tabs);
+        // An unreachable server is said on every tab, not only where it broke something.
+        let body = match &self.health {
+            Some(Err(e)) if self.tab != Tab::Users => {
+                let [banner, rest] =
+                    Layout::vertical([Constraint::Length(9), Constraint::Fill(1)]).areas(body);
+                self.draw_unreachable(frame, banner, e, &view);
+                rest
+            }
+            _ => body,
+        };
+        let current = self.current();
+        match (&self.health, current) {
+            (Some(Err(e)), ScreenId::Users) if self.screens.users.total_loaded() == 0 => {
+                self.draw_unreachable(frame, body, e, &view)
+            }
+            (_, ScreenId::Users) if !self.cfg.has_service_key => {
+                self.draw_no_key(frame, body, &view)
+            }
+            _ => {
+                if let Some(screen) = self.screens.get(current) {
+                    screen.draw(frame, body, &view);
+                }
+            }
+        }
+        self.draw_footer(frame, footer);
+        self.draw_status(frame, status);
+        if let Some(a) = &self.action {
+            a.draw(frame, body, &view);
+        }
+        match &self.overlay {
+            Some(Overlay::Help { scroll }) => help::draw(
+                frame,
+                body,
+                &self.cfg.keys,
+                self.context_under_overlay(),
+                self.cfg.read_only,
+                *scroll,
+            ),
+            Some(Overlay::Palette(p)) => p.draw(frame, body, &self.cfg.keys),
+            Some(Overlay::Profiles { selected }) => self.draw_profiles(frame, body, *selected),
+            None => {}
+        }
+    }
+
+    fn draw_header(&self, frame: &mut Frame, area: Rect) {
+        let base = if self.cfg.production {
+            theme::production()
+        } else {
+            theme::header()
+        };
+        let bold = base.add_modifier(ratatui::style::Modifier::BOLD);
+        let mut spans = vec![Span::styled(" gotrue-console ", bold)];
+        if self.cfg.production {
+            spans.push(Span::styled(" ▲ PRODUCTION ▲ ", theme::production()));
+        }
+        if self.cfg.demo {
+            spans.push(Span::styled(" DEMO ", theme::demo()));
+        }
+        if self.cfg.read_only {
+            spans.push(Span::styled(" READ-ONLY ", theme::demo()));
+        }
+        if self.cfg.insecure_tls {
+            spans.push(Span::styled(" INSECURE TLS ", theme::production()));
+        }
+        let server = self
+            .cfg
+            .server
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        spans.push(Span::raw(format!(" {server}")));
+        let (dot, dot_style) = match &self.health {
+            None => (" … ".to_owned(), theme::dim()),
+            Some(Ok(h)) => (format!(" ● {} ", h.version), theme::ok()),
+            Some(Err(_)) => (" ● unreachable ".to_owned(), theme::danger()),
+        };
+        spans.push(Span::styled(dot, dot_style));
+        if let Some(p) = &self.cfg.profile {
+            spans.push(Span::styled("│ ", theme::dim()));
+            spans.push(Span::raw(format!("{p} ")));
+        }
+        spans.push(Span::styled("│ ", theme::dim()));
+        spans.push(Span::raw(
+            match (&self.cfg.admin_key_kind, self.cfg.has_service_key) {
+                (_, false) => "no admin key".to_owned(),
+                (Some(kind), true) => kind.to_string(),
+                (None, true) => "service_role".to_owned(),
+            },
+        ));
+        if let Some(user) = self.session.as_ref().and_then(|s| s.user.as_ref()) {
+            spans.push(Span::styled(" + ", theme::dim()));
+            spans.push(Span::raw(crate::console::widgets::mask::mask_label(
+                &user.display_name(),
+                self.masked,
+            )));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn breadcrumb(&self) -> String {
+        match self.tab {
+            Tab::Users => match &self.screens.detail {
+                Some(d) => format!(
+                    "Users › {}",
+                    crate::console::widgets::mask::mask_label(&d.title(), self.masked)
+                ),
+                None => "Users".into(),
+            },
+            Tab::Session => match &self.screens.otp {
+                Some(_) => "Session › Enter code".into(),
+                None => "Session".into(),
+            },
+            t => t.label().into(),
+        }
+    }
+
+    fn draw_tabs(&self, frame: &mut Frame, area: Rect) {
+        let crumb = self.breadcrumb();
+        let full: usize = self
+            .tabs()
+            .iter()
+            .map(|t| t.label().chars().count() + 5)
+            .sum();
+        // Tight? Other tabs show only their number; the breadcrumb keeps its room.
+        let compact = full + crumb.chars().count() + 1 > area.width as usize;
+        let mut spans = Vec::new();
+        for t in self.tabs() {
+            // The tab's number is the key that goes there.
+            let n = self.cfg.keys.key_of(Context::Global, t.info().go);
+            let style = if t == self.tab {
+                theme::selected()
+            } else {
+                theme::dim()
+            };
+            let text = if compact && t != self.tab {
+                format!(" {n} ")
+            } else {
+                format!(" {n} {} ", t.label())
+            };
+            spans.push(Span::styled(text, style));
+            spans.push(Span::raw(" "));
+        }
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        let room = (area.width as usize).saturating_sub(used + 1);
+        let crumb = crate::console::widgets::truncate(&crumb, room);
+        spans.push(Span::raw(
+            " ".repeat(room.saturating_sub(crumb.chars().count())),
+        ));
+        spans.push(Span::styled(crumb, theme::title()));
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn draw_footer(&self, frame: &mut Frame, area: Rect) {
+        let mut spans = Vec::new();
+        let context = self.context();
+        // `? help` always fits: it is where every other key is.
+        let help = self.cfg.keys.key_of(Context::Global, Action::Help);
+        let reserve = if context.is_form() || help.is_empty() {
+            0
+        } else {
+            help.chars().count() + " help".len() + 1
+        };
+        let mut width = reserve;
+        for b in self
+            .cfg
+            .keys
+            .all(context, self.cfg.read_only)
+            .into_iter()
+            .filter(|b| b.hint && b.action != Action::Help)
+        {
+            let key = b.keys.first().map(|k| k.label()).unwrap_or_default();
+            let desc = b.desc.split([':', ',']).next().unwrap_or(b.desc);
+            let desc = desc.split(" (").next().unwrap_or(desc);
+            let piece = key.chars().count() + desc.chars().count() + 3;
+            if width + piece > area.width as usize {
+                break;
+            }
+            width += piece;
+            spans.push(Span::styled(key, theme::key()));
+            spans.push(Span::styled(format!(" {desc}  "), theme::dim()));
+        }
+        if reserve > 0 {
+            spans.push(Span::styled(help, theme::key()));
+            spans.push(Span::styled(" help", theme::dim()));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn draw_status(&self, frame: &mut Frame, area: Rect) {
+        let line = match &self.flash {
+            Some(f) => {
+                let style = match f.level {
+                    Level::Info => theme::info(),
+                    Level::Warn => theme::warn(),
+                    Level::Error => theme::danger(),
+                };
+                Line::styled(f.text.clone(), style)
+            }
+            None => {
+                let providers = self
+                    .settings()
+                    .map(|s| s.enabled_providers().join(", "))
+                    .unwrap_or_default();
+                if providers.is_empty() {
+                    Line::raw("")
+                } else {
+                    Line::styled(format!("providers: {providers}"), theme::dim())
+                }
+            }
+        };
+        frame.render_widget(Paragraph::new(line), area);
+    }
+
+    fn draw_profiles(&self, frame: &mut Frame, area: Rect, selected: usize) {
+        let height = (self.cfg.profiles.len() as u16 + 2).min(area.height);
+        let popup = crate::console::widgets::centered(area, 40.min(area.width), height);
+        let lines: Vec<Line> = self
+            .cfg
+            .profiles
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let current = Some(p) == self.cfg.profile.as_ref();
+                let text = format!("{} {p}", if current { "●" } else { " " });
+                if i == selected {
+                    Line::styled(text, theme::selected())
+                } else {
+                    Line::raw(text)
+                }
+            })
+            .collect();
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Paragraph::new(lines).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme::focused_border())
+                    .title(Span::styled(
+                        format!(
+                            " Switch profile · {} ",
+                            self.cfg.keys.key_of(Context::Profiles, Action::Submit)
+                        ),
+                        theme::title(),
+                    )),
+            ),
+            popup,
+        );
+    }
+
+    fn draw_unreachable(&self, frame: &mut Frame, area: Rect, err: &GoTrueError, view: &View) {
+        let mut lines = panel::error_lines(&format!("Reaching {}", self.cfg.server), err);
+        lines.push(Line::raw(""));
+        lines.push(view.hints(&[
+            (Context::Users, Action::Retry, "retry"),
+            (Context::Global, Action::Help, "help"),
+            (Context::Global, Action::SwitchProfile, "switch profile"),
+            (Context::Global, Action::Quit, "quit"),
+        ]));
+        frame.render_widget(Clear, area);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(" Server unreachable "),
+                )
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+    }
+
+    fn draw_no_key(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let lines = vec![
+            Line::styled("No service-role key is configured.", theme::warn()),
+            Line::raw(""),
+            Line::raw("The users list needs GoTrue's service-role key. Give one with:"),
+            Line::raw("  · a profile in ~/.config/gotrue-console/config.toml,"),
+            Line::raw("  · GOTRUE_SERVICE_ROLE_KEY or SUPABASE_SERVICE_ROLE_KEY, or"),
+            Line::from(vec![
+                Span::raw("  · the key entry on the Session tab: press "),
+                Span::styled(view.key(Context::Global, Action::GoSession), theme::key()),
+                Span::raw(" (kept in memory only)."),
+            ]),
+        ];
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(Block::default().borders(Borders::ALL).title(" Users "))
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+    }
+}
+
+/// The body of the screen: everything but header, tabs, footer and status.
+pub fn body_area(area: Rect) -> Rect {
+    let [_, _, body, _, _] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    body
+}
+
+/// An answer of the wrong kind for the request: a bug, logged, and shown as an error.
+fn unexpected(what: &str, reply: &ApiReply) -> GoTrueError {
+    crate::console::command::bug(what, reply);
+    <GoTrueError as crate::console::command::Unexpected>::unexpected(what)
+}

@@ -1,0 +1,77 @@
+//! A labelled one-line text field over `tui_input`, masked for secrets.
+
+use crate::console::widgets::theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use tui_input::Input;
+
+#[derive(Clone, Debug, Default)]
+pub struct Field {
+    pub label: &'static str,
+    pub input: Input,
+    /// Shows `•` for each character: passwords and keys.
+    pub masked: bool,
+    pub placeholder: &'static str,
+    /// A message about this field (a validation or server error).
+    pub error: Option<String>,
+}
+
+impl Field {
+    pub fn new(label: &'static str) -> Self {
+        Self {
+            label,
+            ..Default::default()
+        }
+    }
+
+    pub fn masked(mut self) -> Self {
+        self.masked = true;
+        self
+    }
+
+    pub fn placeholder(mut self, text: &'static str) -> Self {
+        self.placeholder = text;
+        self
+    }
+
+    pub fn value(&self) -> &str {
+        self.input.value()
+    }
+
+    pub fn set(&mut self, value: impl Into<String>) {
+        self.input = Input::new(value.into());
+    }
+
+    /// Draws `label: value` on one line; puts the cursor in it when focused.
+    pub fn draw(&self, frame: &mut Frame, area: Rect, label_width: u16, focused: bool) {
+        let label = format!("{:>w$} ", self.label, w = label_width as usize);
+        let avail = area.width.saturating_sub(label_width + 2) as usize;
+        let shown: String = if self.masked {
+            "•".repeat(self.input.value().chars().count())
+        } else {
+            self.input.value().to_owned()
+        };
+        let scroll = self.input.visual_scroll(avail.max(1));
+        let visible: String = shown.chars().skip(scroll).take(avail).collect();
+        let value = if visible.is_empty() && !focused {
+            Span::styled(self.placeholder, theme::dim())
+        } else {
+            Span::raw(visible)
+        };
+        let label_style = if focused { theme::key() } else { theme::dim() };
+        let mut spans = vec![Span::styled(label, label_style), value];
+        if let Some(err) = &self.error {
+            spans.push(Span::styled(format!("  ✗ {err}"), theme::danger()));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        if focused {
+            let x = area.x
+                + label_width
+                + 1
+                + (self.input.visual_cursor().saturating_sub(scroll)) as u16;
+            frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! Runs GoTrue calls off the UI: each `ApiCall` on its own tokio task, each answer sent back
+//! tagged with its request id. The interface never waits on the network.
+
+use crate::console::command::{
+    Answer, ApiCall, ApiReply, Outcome, RequestId, Task, TaskError, TaskOutcome, TaskReply,
+};
+use crate::gotrue::{AdminUserAttributes, AllUsers, GoTrueClient, GoTrueError, Secret};
+use futures::StreamExt;
+use std::collections::HashMap;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
+
+pub struct Worker {
+    client: GoTrueClient,
+    /// Where the Outbox comes from when it is not the demo server's: Mailpit.
+    mailpit: Option<crate::mailpit::MailpitClient>,
+    out: UnboundedSender<Answer>,
+    running: HashMap<RequestId, AbortHandle>,
+    /// How bulk invitations are paced and retried.
+    invite_options: crate::ops::bulk::InviteOptions,
+}
+
+impl Worker {
+    pub fn new(client: GoTrueClient, out: UnboundedSender<Answer>) -> Self {
+        Self {
+            client,
+            mailpit: None,
+            out,
+            running: HashMap::new(),
+            invite_options: crate::ops::bulk::InviteOptions::default(),
+        }
+    }
+
+    /// Paces and retries bulk invitations started from now on with `opts` (tests shorten
+    /// the waits).
+    pub fn set_invite_options(&mut self, opts: crate::ops::bulk::InviteOptions) {
+        self.invite_options = opts;
+    }
+
+    pub fn client(&self) -> &GoTrueClient {
+        &self.client
+    }
+
+    /// Reads the Outbox from this Mailpit from now on.
+    pub fn set_mailpit(&mut self, mailpit: Option<crate::mailpit::MailpitClient>) {
+        self.mailpit = mailpit;
+    }
+
+    /// Uses another client from now on (new keys); requests already running finish.
+    pub fn set_client(&mut self, client: GoTrueClient) {
+        self.client = client;
+    }
+
+    /// Starts a call; its answer arrives on the outcome channel.
+    pub fn spawn(&mut self, id: RequestId, call: ApiCall) {
+        self.running.retain(|_, handle| !handle.is_finished());
+        let client = self.client.clone();
+        let out = self.out.clone();
+        let invite_options = self.invite_options.clone();
+        let mailpit = self.mailpit.clone();
+        let handle = tokio::spawn(async move {
+            if let (ApiCall::Outbox, Some(mailpit)) = (&call, &mailpit) {
+                let result = mailpit.messages().await.map(ApiReply::Outbox);
+                let _ = out.send(Answer::Api(Outcome { id, result }));
+                return;
+            }
+            if let ApiCall::LoadUsers { filter } = call {
+                stream_users(&client, filter, id, &out).await;
+                return;
+            }
+            if let ApiCall::RunInvites(jobs) = call {
+                run_invites(client, jobs, invite_options, id, out).await;
+                return;
+            }
+            let result = run(&client, call).await;
+            let _ = out.send(Answer::Api(Outcome { id, result }));
+        });
+        self.running.insert(id, handle.abort_handle());
+    }
+
+    /// Starts a local task (a file, an export); its answer arrives on the outcome channel.
+    /// The editor is not here: the driver runs it, with the terminal.
+    pub fn task(&mut self, id: RequestId, task: Task) {
+        self.running.retain(|_, handle| !handle.is_finished());
+        let client = self.client.clone();
+        let out = self.out.clone();
+        let handle = tokio::spawn(async move {
+            let result = run_task(&client, task).await;
+            let _ = out.send(Answer::Task(TaskOutcome { id, result }));
+        });
+        self.running.insert(id, handle.abort_handle());
+    }
+
+    pub fn cancel(&mut self, id: RequestId) {
+        if let Some(handle) = self.running.remove(&id) {
+            handle.abort();
+        }
+    }
+
+    /// Requests still running (for tests and the activity count).
+    pub fn in_flight(&mut self) -> usize {
+        self.running.retain(|_, handle| !handle.is_finished());
+        self.running.len()
+    }
+}
+
+/// Sends invitations; every event becomes an outcome under the same id. The run itself is a
+/// child task: cancelling this request aborts the sending, while the events its guards send
+/// on the way out (rows back to pending, `Finished`) still reach the app.
+async fn run_invites(
+    client: GoTrueClient,
+    jobs: Vec<crate::ops::bulk::InviteJob>,
+    opts: crate::ops::bulk::InviteOptions,
+    id: RequestId,
+    out: UnboundedSender<Answer>,
+) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let runner =
+        tokio::spawn(async move { crate::ops::bulk::run_invites(&client, jobs, opts, tx).await });
+    // Aborting this task (Cancel) drops `guard`, which aborts the runner.
+    struct AbortOnDrop(tokio::task::AbortHandle);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let guard = AbortOnDrop(runner.abort_handle());
+    let forward = {
+        let out = out.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = rx.recv().await {
+                if out
+                    .send(Answer::Api(Outcome {
+                        id,
+                        result: Ok(ApiReply::InviteProgress(ev)),
+                    }))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        })
+    };
+    let _ = runner.await;
+    drop(guard);
+    let _ = forward.await;
+}
+
+async fn stream_users(
+    client: &GoTrueClient,
+    filter: Option<String>,
+    id: RequestId,
+    out: &UnboundedSender<Answer>,
+) {
+    let opts = AllUsers {
+        filter,
+        ..AllUsers::default()
+    };
+    let mut stream = Box::pin(client.stream_all_users(opts));
+    while let Some(item) = stream.next().await {
+        let failed = item.is_err();
+        let result = item.map(ApiReply::UsersBatch);
+        if out.send(Answer::Api(Outcome { id, result })).is_err() || failed {
+            return;
+        }
+    }
+    let _ = out.send(Answer::Api(Outcome {
+        id,
+        result: Ok(ApiReply::UsersDone),
+    }));
+}
+
+async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueError> {
+    Ok(match call {
+        ApiCall::Health => match client.locate().await? {
+            (h, None) => ApiReply::Health(h),
+            (h, Some(base)) => ApiReply::HealthAt(h, base),
+        },
+        ApiCall::Settings => ApiReply::Settings(Box::new(client.settings().await?)),
+        // Streamed by `stream_users`; a lone call means "nothing more to load".
+        ApiCall::LoadUsers { .. } => ApiReply::UsersDone,
+        ApiCall::GetUser(id) => ApiReply::User(Box::new(client.get_user_by_id(id).await?)),
+        ApiCall::SignIn {
+            credential,
+            password,
+        } => ApiReply::Session(Box::new(
+            client.sign_in_with_password(&credential, &password).await?,
+        )),
+        ApiCall::SignUp(req) => ApiReply::SignedUp(client.sign_up(&req).await?),
+        ApiCall::MagicLink { email } => {
+            client.send_magic_link(&email, None).await?;
+            ApiReply::Sent { message_id: None }
+        }
+        ApiCall::SendOtp {
+            target,
+            create_user,
+        } => ApiReply::Sent {
+            message_id: client.send_otp(&target, create_user, None, None).await?,
+        },
+        ApiCall::Verify(v) => ApiReply::Verified(client.verify_otp(&v).await?),
+        ApiCall::Resend { kind, target } => {
+            client.resend(kind, &target, None).await?;
+            ApiReply::Sent { message_id: None }
+        }
+        ApiCall::Refresh { refresh_token } => {
+            ApiReply::Session(Box::new(client.refresh_session(&refresh_token).await?))
+        }
+        ApiCall::SignOut {
+            access_token,
+            scope,
+        } => {
+            client.sign_out(&access_token, scope).await?;
+            ApiReply::SignedOut
+        }
+        ApiCall::Outbox => ApiReply::Outbox(client.demo_outbox().await?),
+        ApiCall::CreateUser {
+            mut attrs,
+            generate_password,
+        } => {
+            let password = generate_password.then(strong_password);
+            if let Some(p) = &password {
+                attrs.password = Some(p.clone());
+            }
+            let user = client.create_user(&attrs).await?;
+            ApiReply::UserSaved {
+                user: Box::new(user),
+                password,
+            }
+        }
+        ApiCall::UpdateUser(id, attrs) => ApiReply::UserSaved {
+            user: Box::new(client.update_user_by_id(id, &attrs).await?),
+            password: None,
+        },
+        ApiCall::SetTemporaryPassword(id) => {
+            let password = strong_password();
+            let attrs = AdminUserAttributes {
+                password: Some(password.clone()),
+                ..AdminUserAttributes::default()
+            };
+            ApiReply::UserSaved {
+                user: Box::new(client.update_user_by_id(id, &attrs).await?),
+                password: Some(password),
+            }
+        }
+        ApiCall::DeleteUser { id, soft } => {
+            client.delete_user(id, soft).await?;
+            ApiReply::Done
+        }
+        ApiCall::Recover { email } => {
+            client.reset_password_for_email(&email, None).await?;
+            ApiReply::Sent { message_id: None }
+        }
+        ApiCall::GenerateLink(req) => ApiReply::Link(Box::new(client.generate_link(&req).await?)),
+        ApiCall::DeleteFactor { user_id, factor_id } => {
+            client.delete_factor(user_id, factor_id).await?;
+            ApiReply::Done
+        }
+        ApiCall::Audit {
+            page,
+            per_page,
+            query,
+        } => ApiReply::Audit(Box::new(
+            client.audit_log(page, per_page, query.as_deref()).await?,
+        )),
+        ApiCall::LookupToken(input) => ApiReply::TokenUser(Box::new(
+            client.user_from_token_input(input.expose()).await?,
+        )),
+        ApiCall::CheckSignature(input) => {
+            let tokens = crate::gotrue::token_input::parse_token_input(input.expose())
+                .map_err(|e| local_error(e.to_string()))?;
+            let access = tokens
+                .access_token
+                .ok_or_else(|| local_error("no access token to check".to_owned()))?;
+            let jwks = client.jwks().await?;
+            ApiReply::Signature(crate::gotrue::jwt::check_signature(access.expose(), &jwks))
+        }
+        // Sent through `run_invites` in `spawn`; nothing to do alone.
+        ApiCall::RunInvites(_) => ApiReply::Done,
+        ApiCall::Invite {
+            email,
+            data,
+            redirect_to,
+        } => ApiReply::UserSaved {
+            user: Box::new(
+                client
+                    .invite_user_by_email(&email, data.as_ref(), redirect_to.as_deref())
+                    .await?,
+            ),
+            password: None,
+        },
+    })
+}
+
+/// Local work, off the UI thread: files are read and written on a blocking thread.
+async fn run_task(client: &GoTrueClient, task: Task) -> Result<TaskReply, TaskError> {
+    let blocking = |f: Box<dyn FnOnce() -> Result<TaskReply, TaskError> + Send>| async move {
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| TaskError::Refused(format!("the task stopped: {e}")))?
+    };
+    match task {
+        Task::ReadJournal { path, last } => {
+            blocking(Box::new(move || {
+                crate::ops::journal::read_last(&path, last)
+                    .map(TaskReply::Journal)
+                    .map_err(|e| {
+                        TaskError::file(&path, format!("cannot read {}: {e}", path.display()))
+                    })
+            }))
+            .await
+        }
+        Task::ReadInvites(path) => {
+            blocking(Box::new(move || {
+                let file = std::fs::File::open(&path).map_err(|e| {
+                    TaskError::file(&path, format!("cannot read {}: {e}", path.display()))
+                })?;
+                crate::ops::bulk::InviteBatch::from_csv(std::io::BufReader::new(file))
+                    .map(|b| TaskReply::InvitesRead(Box::new(b)))
+                    .map_err(|e| TaskError::file(&path, format!("{}: {e}", path.display())))
+            }))
+            .await
+        }
+        Task::WriteInviteResults { path, batch } => {
+            blocking(Box::new(move || {
+                let cannot = |e: &dyn std::fmt::Display| {
+                    TaskError::file(&path, format!("cannot write {}: {e}", path.display()))
+                };
+                let file = std::fs::File::create(&path).map_err(|e| cannot(&e))?;
+                batch.results_csv(file).map_err(|e| cannot(&e))?;
+                Ok(TaskReply::Written {
+                    count: batch.rows.len() as u64,
+                    path: path.clone(),
+                })
+            }))
+            .await
+        }
+        Task::Export {
+            path,
+            format,
+            filter,
+            ids,
+        } => {
+            let opts = crate::ops::export::ExportOptions {
+                format,
+                filter,
+                ..crate::ops::export::ExportOptions::default()
+            };
+            let keep = ids.map(|v| v.into_iter().collect());
+            match crate::ops::export::export_to_file(client, opts, &path, keep, |_, _| {}).await {
+                Ok(count) => Ok(TaskReply::Written { count, path }),
+                Err(crate::ops::export::ExportError::GoTrue(e)) => Err(TaskError::GoTrue(e)),
+                Err(e) => Err(TaskError::file(&path, e)),
+            }
+        }
+        // The driver runs the editor, which needs the terminal.
+        Task::EditText { .. } => Err(TaskError::Refused(
+            "An external editor is only available in a local terminal".into(),
+        )),
+    }
+}
+
+/// Input the call cannot use (a pasted token that is not one), said like GoTrue's errors.
+fn local_error(message: String) -> GoTrueError {
+    GoTrueError::local(crate::gotrue::ErrorKind::Validation, None, message)
+}
+
+/// A 20-character password of lower- and upper-case letters, digits and symbols, at least one
+/// of each, so that it meets the strictest rule GoTrue's `GOTRUE_PASSWORD_REQUIRED_CHARACTERS`
+/// can set (its `/settings` does not say which rule is in force). About 128 bits.
+pub fn strong_password() -> Secret {
+    use rand::Rng;
+    /// Symbols from GoTrue's own list, leaving out quotes, backslash and backtick, which are
+    /// awkward to hand over in a chat or a shell.
+    const SYMBOLS: &[u8] = b"!@#$%^&*()_+-=[]{};:,.<>/?|~";
+    const CLASSES: [&[u8]; 4] = [
+        b"abcdefghijklmnopqrstuvwxyz",
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        b"0123456789",
+        SYMBOLS,
+    ];
+    let all: Vec<u8> = CLASSES.concat();
+    let mut rng = rand::rng();
+    loop {
+        let p: String = (0..20)
+            .map(|_| char::from(all[rng.random_range(0..all.len())]))
+            .collect();
+        if CLASSES
+            .iter()
+            .all(|class| p.bytes().any(|b| class.contains(&b)))
+        {
+            return Secret::new(p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod password_tests {
+    use super::strong_password;
+
+    #[test]
+    fn generated_passwords_meet_the_strictest_rule() {
+        for _ in 0..200 {
+            let p = strong_password();
+            let p = p.expose();
+            assert_eq!(p.chars().count(), 20);
+            assert!(p.chars().any(|c| c.is_ascii_lowercase()), "{p}");
+            assert!(p.chars().any(|c| c.is_ascii_uppercase()), "{p}");
+            assert!(p.chars().any(|c| c.is_ascii_digit()), "{p}");
+            assert!(p.chars().any(|c| c.is_ascii_punctuation()), "{p}");
+            assert!(
+                !p.contains(['"', '\'', '\\', '`', ' ']),
+                "nothing awkward to hand over: {p}"
+            );
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Work shared by the command line and the console, with no UI in it: exporting users,
+//! bulk invitations, and the operator journal's file.
+
+pub mod bulk;
+pub mod export;
+pub mod journal;
