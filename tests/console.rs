@@ -11,7 +11,6 @@ use gotrue_console::console::keys::Context;
 use gotrue_console::console::screens::users::Load;
 use gotrue_console::demo::{DemoConfig, DemoServer};
 use gotrue_console::gotrue::{BaseUrl, ClientConfig, GoTrueClient};
-use gotrue_console::term::{Driver, Environment};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
@@ -322,7 +321,6 @@ async fn a_hundred_thousand_users_load_and_scroll() {
 /// first request, and the list shows the new server's users.
 #[tokio::test]
 async fn switching_profile_reconnects_and_reloads() {
-    let first = DemoServer::start(DemoConfig::default()).await.unwrap();
     let second = DemoServer::start(DemoConfig {
         seed: false,
         ..DemoConfig::default()
@@ -359,21 +357,16 @@ async fn switching_profile_reconnects_and_reloads() {
             },
         ))
     });
-    let client = GoTrueClient::new(
-        ClientConfig::new(BaseUrl::parse(first.url()).unwrap())
-            .service_role_key(first.service_role_key()),
-    )
-    .unwrap();
-    let cfg = AppConfig {
-        keys: Default::default(),
-        server: "http://first".into(),
-        profile: Some("first".into()),
-        has_service_key: true,
-        admin_key_kind: None,
-        profiles: vec!["first".into(), "second".into()],
-        ..AppConfig::default()
-    };
-    let mut h = Harness::with_app(120, 40, first, client, cfg, Some(connect)).await;
+    let mut h = Harness::build()
+        .config(|c| {
+            c.server = "http://first".into();
+            c.profile = Some("first".into());
+            c.demo = false;
+            c.profiles = vec!["first".into(), "second".into()];
+        })
+        .connect(connect)
+        .start()
+        .await;
     assert!(h.app().users().total_loaded() > 100);
     h.char('P');
     assert!(h.screen().contains("Switch profile"));
@@ -426,46 +419,26 @@ async fn refused_and_non_admin_keys_get_their_own_panels() {
         (None, "The service-role key was refused", "bad_jwt"),
         (Some("anon"), "Not an admin key", "not_admin"),
     ] {
-        let demo = DemoServer::start(DemoConfig::default()).await.unwrap();
-        let key = match key_role {
-            Some(_) => demo.anon_key().to_owned(),
-            None => "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.forged".to_owned(),
-        };
-        let client = GoTrueClient::new(
-            ClientConfig::new(BaseUrl::parse(demo.url()).unwrap())
-                .anon_key(demo.anon_key())
-                .service_role_key(key),
-        )
-        .unwrap();
-        let cfg = AppConfig {
-            keys: Default::default(),
-            server: "http://127.0.0.1:9998".into(),
-            has_service_key: true,
-            admin_key_kind: None,
-            ..AppConfig::default()
-        };
-        let app = App::new(cfg, now(), (100, 30));
-        let env = Environment {
-            now: Box::new(now),
-            clipboard: Box::new(|_: &str| {}),
-            connect: None,
-            editor: None,
-        };
-        let mut driver = Driver::new(app, client, env);
-        driver.start();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while !matches!(driver.app().users().load_state(), Load::Failed(_)) {
-            tokio::time::timeout_at(deadline, driver.handle_next_outcome())
-                .await
-                .expect("the load fails");
-        }
-        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-        terminal.draw(|f| driver.app().draw(f)).unwrap();
-        let screen = format!("{:?}", terminal.backend().buffer());
+        let mut h = Harness::build()
+            .size(100, 30)
+            .service_key(move |demo| match key_role {
+                Some(_) => demo.anon_key().to_owned(),
+                None => "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.forged".to_owned(),
+            })
+            .config(|c| {
+                c.demo = false;
+                c.profile = None;
+            })
+            .start_without_waiting()
+            .await;
+        h.until("the load fails", |app| {
+            matches!(app.users().load_state(), Load::Failed(_))
+        })
+        .await;
+        let screen = h.screen();
         assert!(screen.contains(title), "{screen}");
         assert!(screen.contains(code), "{screen}");
         assert!(screen.contains("retry"), "{screen}");
-        drop(demo);
     }
 }
 
@@ -653,22 +626,14 @@ async fn password_help_link_works_and_mfa_factors_are_removed() {
 
 #[tokio::test]
 async fn read_only_hides_and_refuses_every_change() {
-    let demo = DemoServer::start(DemoConfig::default()).await.unwrap();
-    let client = GoTrueClient::new(
-        ClientConfig::new(BaseUrl::parse(demo.url()).unwrap())
-            .anon_key(demo.anon_key())
-            .service_role_key(demo.service_role_key()),
-    )
-    .unwrap();
-    let cfg = AppConfig {
-        keys: Default::default(),
-        server: "http://127.0.0.1:9998".into(),
-        has_service_key: true,
-        admin_key_kind: None,
-        read_only: true,
-        ..AppConfig::default()
-    };
-    let mut h = Harness::with_app(120, 40, demo, client, cfg, None).await;
+    let mut h = Harness::build()
+        .config(|c| {
+            c.read_only = true;
+            c.demo = false;
+            c.profile = None;
+        })
+        .start()
+        .await;
     for key in ['n', 'b', 'u', 'D', 'p', 'l', 'c'] {
         h.char(key);
         assert!(
@@ -1057,23 +1022,13 @@ async fn invite_a_pasted_list_once_each_and_write_the_results() {
 
 #[tokio::test]
 async fn mask_mode_hides_emails_and_phones_until_revealed() {
-    let demo = DemoServer::start(DemoConfig::default()).await.unwrap();
-    let client = GoTrueClient::new(
-        ClientConfig::new(BaseUrl::parse(demo.url()).unwrap())
-            .anon_key(demo.anon_key())
-            .service_role_key(demo.service_role_key()),
-    )
-    .unwrap();
-    let cfg = AppConfig {
-        keys: Default::default(),
-        server: "http://127.0.0.1:9998".into(),
-        has_service_key: true,
-        admin_key_kind: None,
-        demo: true,
-        mask: true,
-        ..AppConfig::default()
-    };
-    let mut h = Harness::with_app(120, 40, demo, client, cfg, None).await;
+    let mut h = Harness::build()
+        .config(|c| {
+            c.mask = true;
+            c.profile = None;
+        })
+        .start()
+        .await;
     h.char('/');
     h.text("ada@");
     h.key(KeyCode::Enter);
@@ -1124,21 +1079,15 @@ async fn the_operator_journal_is_readable_in_the_console() {
     );
     std::fs::write(&path, text).unwrap();
 
-    let demo = DemoServer::start(DemoConfig::default()).await.unwrap();
-    let client = GoTrueClient::new(
-        ClientConfig::new(BaseUrl::parse(demo.url()).unwrap())
-            .service_role_key(demo.service_role_key()),
-    )
-    .unwrap();
-    let cfg = AppConfig {
-        keys: Default::default(),
-        server: "http://127.0.0.1:9998".into(),
-        has_service_key: true,
-        admin_key_kind: None,
-        journal: Some(path.clone()),
-        ..AppConfig::default()
-    };
-    let mut h = Harness::with_app(120, 40, demo, client, cfg, None).await;
+    let journal = path.clone();
+    let mut h = Harness::build()
+        .config(|c| {
+            c.journal = Some(journal);
+            c.demo = false;
+            c.profile = None;
+        })
+        .start()
+        .await;
     h.char('8');
     h.until("the journal", |app| app.journal().is_loaded())
         .await;

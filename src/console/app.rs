@@ -91,6 +91,10 @@ macro_rules! screens {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum ScreenId { $($tid,)* $($sid,)* }
 
+        impl ScreenId {
+            pub const ALL: &[ScreenId] = &[$(ScreenId::$tid,)* $(ScreenId::$sid,)*];
+        }
+
         struct Screens {
             $($field: $ty,)*
             $($sfield: Option<$sty>,)*
@@ -1172,28 +1176,10 @@ impl App {
     /// `draw` uses.
     fn sync_page(&mut self) {
         let body = body_area(Rect::new(0, 0, self.size.0, self.size.1));
-        let users = &mut self.screens.users;
-        let extra = u16::from(
-            users.is_editing()
-                || !users.filter_text().is_empty()
-                || users.server_filter().is_some(),
-        ) + users.status_rows();
-        // Borders (2) and the header row (1).
-        let rows = body.height.saturating_sub(3 + extra);
-        users.set_page(rows as usize);
-        for id in [
-            ScreenId::Outbox,
-            ScreenId::Activity,
-            ScreenId::Audit,
-            ScreenId::Invites,
-            ScreenId::Journal,
-        ] {
+        for &id in ScreenId::ALL {
             if let Some(s) = self.screens.get_mut(id) {
                 s.set_area(body);
             }
-        }
-        if let Some(d) = self.screens.detail.as_mut() {
-            d.set_page(body.height.saturating_sub(2));
         }
     }
 

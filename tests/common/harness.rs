@@ -30,13 +30,135 @@ pub struct Harness {
     pub copied: Arc<Mutex<Vec<String>>>,
 }
 
+/// The admin key to use, given the demo server.
+type KeyOf = Box<dyn FnOnce(&DemoServer) -> String>;
+
+/// Builds a harness in one line: `Harness::build().size(80, 24).config(|c| c.read_only =
+/// true).start().await`. The defaults: 120x40, a seeded demo server, its keys, and the app
+/// configured as the demo (with a fixed server name, so snapshots do not depend on the port).
+pub struct Build {
+    width: u16,
+    height: u16,
+    demo: DemoConfig,
+    cfg: AppConfig,
+    client: Box<dyn FnOnce(ClientConfig) -> ClientConfig>,
+    service_key: Option<KeyOf>,
+    connect: Option<gotrue_console::term::Connector>,
+}
+
+impl Build {
+    pub fn size(mut self, width: u16, height: u16) -> Self {
+        self.width = width;
+        self.height = height;
+        self
+    }
+
+    /// The demo server's own settings (seed, faults, providers, …).
+    pub fn demo(mut self, demo: DemoConfig) -> Self {
+        self.demo = demo;
+        self
+    }
+
+    /// Adjusts the app's configuration (read-only, mask, the journal, …).
+    pub fn config(mut self, adjust: impl FnOnce(&mut AppConfig)) -> Self {
+        adjust(&mut self.cfg);
+        self
+    }
+
+    /// Adjusts the client's settings (a shorter timeout, say).
+    pub fn client(mut self, adjust: impl FnOnce(ClientConfig) -> ClientConfig + 'static) -> Self {
+        self.client = Box::new(adjust);
+        self
+    }
+
+    /// Another admin key than the demo server's service-role key (its anon key, a forged
+    /// one).
+    pub fn service_key(mut self, key: impl FnOnce(&DemoServer) -> String + 'static) -> Self {
+        self.service_key = Some(Box::new(key));
+        self
+    }
+
+    /// Profiles to switch to with `P`.
+    pub fn connect(mut self, connect: gotrue_console::term::Connector) -> Self {
+        self.connect = Some(connect);
+        self
+    }
+
+    /// Starts the demo server and the console; returns once the start-up requests finished.
+    pub async fn start(self) -> Harness {
+        let (demo, client, cfg, connect, (w, h)) = self.parts().await;
+        Harness::with_app(w, h, demo, client, cfg, connect).await
+    }
+
+    /// Starts them without waiting for the start-up requests (they may be meant to fail).
+    pub async fn start_without_waiting(self) -> Harness {
+        let (demo, client, cfg, connect, (w, h)) = self.parts().await;
+        Harness::started(w, h, demo, client, cfg, connect)
+    }
+
+    #[allow(clippy::type_complexity)]
+    async fn parts(
+        self,
+    ) -> (
+        DemoServer,
+        GoTrueClient,
+        AppConfig,
+        Option<gotrue_console::term::Connector>,
+        (u16, u16),
+    ) {
+        let demo = DemoServer::start(self.demo).await.expect("demo server");
+        let base = BaseUrl::parse(demo.url()).unwrap();
+        let key = match self.service_key {
+            Some(key) => key(&demo),
+            None => demo.service_role_key().to_owned(),
+        };
+        let client = GoTrueClient::new((self.client)(
+            ClientConfig::new(base)
+                .anon_key(demo.anon_key())
+                .service_role_key(key),
+        ))
+        .unwrap();
+        (
+            demo,
+            client,
+            self.cfg,
+            self.connect,
+            (self.width, self.height),
+        )
+    }
+}
+
 impl Harness {
+    /// The builder: servers, keys and configuration in one line.
+    pub fn build() -> Build {
+        Build {
+            width: 120,
+            height: 40,
+            demo: DemoConfig::default(),
+            cfg: AppConfig {
+                // Fixed, so snapshots do not depend on the port.
+                server: "http://127.0.0.1:9998".into(),
+                profile: Some("demo".into()),
+                demo: true,
+                has_service_key: true,
+                ..AppConfig::default()
+            },
+            client: Box::new(|c| c),
+            service_key: None,
+            connect: None,
+        }
+    }
+
     pub async fn new(width: u16, height: u16) -> Harness {
-        Self::with(width, height, DemoConfig::default()).await
+        Self::build().size(width, height).start().await
     }
 
     pub async fn with(width: u16, height: u16, demo_config: DemoConfig) -> Harness {
-        Self::with_client(width, height, demo_config, |c| c).await
+        Self::build()
+            .size(width, height)
+            .demo(demo_config)
+            .start()
+            .await
     }
 
     /// Like [`Harness::with`], with the client's settings adjusted (a shorter timeout, say).
@@ -44,30 +166,42 @@ impl Harness {
         width: u16,
         height: u16,
         demo_config: DemoConfig,
-        adjust: impl FnOnce(ClientConfig) -> ClientConfig,
+        adjust: impl FnOnce(ClientConfig) -> ClientConfig + 'static,
     ) -> Harness {
-        let demo = DemoServer::start(demo_config).await.expect("demo server");
-        let base = BaseUrl::parse(demo.url()).unwrap();
-        let client = GoTrueClient::new(adjust(
-            ClientConfig::new(base)
-                .anon_key(demo.anon_key())
-                .service_role_key(demo.service_role_key()),
-        ))
-        .unwrap();
-        let cfg = AppConfig {
-            keys: Default::default(),
-            // Fixed, so snapshots do not depend on the port.
-            server: "http://127.0.0.1:9998".into(),
-            profile: Some("demo".into()),
-            demo: true,
-            has_service_key: true,
-            admin_key_kind: None,
-            ..AppConfig::default()
-        };
-        Self::with_app(width, height, demo, client, cfg, None).await
+        Self::build()
+            .size(width, height)
+            .demo(demo_config)
+            .client(adjust)
+            .start()
+            .await
     }
 
     pub async fn with_app(
+        width: u16,
+        height: u16,
+        demo: DemoServer,
+        client: GoTrueClient,
+        cfg: AppConfig,
+        connect: Option<gotrue_console::term::Connector>,
+    ) -> Harness {
+        let mut h = Self::started(width, height, demo, client, cfg, connect);
+        // 100,000 demo users take a while in a debug build.
+        h.until_within(
+            Duration::from_secs(300),
+            "the start-up requests finish",
+            |app| {
+                matches!(app.users().load_state(), Load::Done)
+                    && app.health().is_some()
+                    && app.settings().is_some()
+                    && (!app.config().demo || app.outbox().is_loaded())
+            },
+        )
+        .await;
+        h
+    }
+
+    /// The console started, its first requests sent, nothing waited for.
+    fn started(
         width: u16,
         height: u16,
         demo: DemoServer,
@@ -86,25 +220,12 @@ impl Harness {
         let app = App::new(cfg, now(), (width, height));
         let mut driver = Driver::new(app, client, env);
         driver.start();
-        let mut h = Harness {
+        Harness {
             driver,
             terminal: Terminal::new(TestBackend::new(width, height)).unwrap(),
             demo,
             copied,
-        };
-        // 100,000 demo users take a while in a debug build.
-        h.until_within(
-            Duration::from_secs(300),
-            "the start-up requests finish",
-            |app| {
-                matches!(app.users().load_state(), Load::Done)
-                    && app.health().is_some()
-                    && app.settings().is_some()
-                    && (!app.config().demo || app.outbox().is_loaded())
-            },
-        )
-        .await;
-        h
+        }
     }
 
     pub fn app(&self) -> &App {

@@ -6,6 +6,7 @@
 
 pub mod exchange;
 pub mod harness;
+pub mod screen;
 pub mod script;
 
 use gotrue_console::demo::{DemoConfig, DemoServer};

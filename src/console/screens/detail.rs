@@ -268,6 +268,11 @@ fn user_lines(u: &User, now: DateTime<Utc>, mask: bool) -> Vec<Line<'static>> {
 }
 
 impl Screen for DetailScreen {
+    fn set_area(&mut self, area: Rect) {
+        // Borders.
+        self.set_page(area.height.saturating_sub(2));
+    }
+
     fn context(&self) -> Context {
         Context::Detail
     }

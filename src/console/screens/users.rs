@@ -697,6 +697,14 @@ fn merge(a: Vec<u32>, b: Vec<u32>, cmp: impl Fn(u32, u32) -> Ordering) -> Vec<u3
 }
 
 impl Screen for UsersScreen {
+    fn set_area(&mut self, area: Rect) {
+        let extra = u16::from(
+            self.is_editing() || !self.filter_text().is_empty() || self.server_filter().is_some(),
+        ) + self.status_rows();
+        // Borders (2) and the header row (1).
+        self.set_page(area.height.saturating_sub(3 + extra) as usize);
+    }
+
     fn context(&self) -> Context {
         if self.is_editing() {
             Context::Form
