@@ -79,15 +79,19 @@ pub enum Msg {
 
 /// The screens the app holds: each tab's own (always there) and the sub-screens opened over
 /// a tab (the user page over Users, the code entry over Session). The macro gives the
-/// `ScreenId`s and the one place that turns an id into the screen, for keys, answers and
-/// drawing alike. Adding a screen: its file, its line here, and its line in `TABS` (for a
-/// tab) or where it opens (for a sub-screen).
+/// `ScreenId`s, the tabs' table, how each screen is made, and the one place that turns an id
+/// into the screen, for keys, answers and drawing alike. Adding a tab is its file and its
+/// line here (see ARCHITECTURE.md, "Adding a screen").
 macro_rules! screens {
     (
-        tabs { $($tid:ident => $field:ident: $ty:ty),* $(,)? }
+        tabs { $(
+            $tid:ident => $field:ident: $ty:ty = $init:expr,
+                $label:literal, $go:ident, $sub:expr, $shown:expr;
+        )* }
         subs { $($sid:ident => $sfield:ident: $sty:ty),* $(,)? }
     ) => {
-        /// Which screen: where an answer goes, which screen is on top.
+        /// Which screen: where an answer goes, which screen is on top. A tab is named by
+        /// its own screen.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum ScreenId { $($tid,)* $($sid,)* }
 
@@ -95,12 +99,30 @@ macro_rules! screens {
             pub const ALL: &[ScreenId] = &[$(ScreenId::$tid,)* $(ScreenId::$sid,)*];
         }
 
+        /// The tabs, in their order.
+        const TABS: &[TabInfo] = &[$(
+            TabInfo {
+                id: ScreenId::$tid,
+                label: $label,
+                go: Action::$go,
+                sub: $sub,
+                shown: $shown,
+            },
+        )*];
+
         struct Screens {
             $($field: $ty,)*
             $($sfield: Option<$sty>,)*
         }
 
         impl Screens {
+            fn new(cfg: &AppConfig) -> Self {
+                Screens {
+                    $($field: ($init)(cfg),)*
+                    $($sfield: None,)*
+                }
+            }
+
             fn get(&self, id: ScreenId) -> Option<&dyn Screen> {
                 match id {
                     $(ScreenId::$tid => Some(&self.$field),)*
@@ -120,14 +142,26 @@ macro_rules! screens {
 
 screens! {
     tabs {
-        Users => users: UsersScreen,
-        Login => login: LoginScreen,
-        Outbox => outbox: OutboxScreen,
-        Activity => activity: ActivityScreen,
-        Audit => audit: AuditScreen,
-        Tools => tools: ToolsScreen,
-        Invites => invites: InvitesScreen,
-        Journal => journal: JournalScreen,
+        // A tab: its screen, how it is made, its label, the action (and so the key) that goes
+        // there, the sub-screen that may stand over it, and when the tab is there at all.
+        Users => users: UsersScreen = |_: &AppConfig| UsersScreen::default(),
+            "Users", GoUsers, Some(ScreenId::Detail), |_| true;
+        Session => login: LoginScreen = |c: &AppConfig| LoginScreen::new(c.has_service_key),
+            "Session", GoSession, Some(ScreenId::Otp), |_| true;
+        Outbox => outbox: OutboxScreen = |c: &AppConfig| {
+                OutboxScreen::from_source(if c.mailpit.is_some() { "Mailpit" } else { "demo server" })
+            },
+            "Outbox", GoOutbox, None, |c| c.demo || c.mailpit.is_some();
+        Activity => activity: ActivityScreen = |_: &AppConfig| ActivityScreen::default(),
+            "Activity", GoActivity, None, |_| true;
+        Audit => audit: AuditScreen = |_: &AppConfig| AuditScreen::default(),
+            "Audit", GoAudit, None, |_| true;
+        Tools => tools: ToolsScreen = |_: &AppConfig| ToolsScreen::default(),
+            "Tools", GoTools, None, |_| true;
+        Invites => invites: InvitesScreen = |_: &AppConfig| InvitesScreen::default(),
+            "Invites", GoInvites, None, |c| !c.read_only;
+        Journal => journal: JournalScreen = |c: &AppConfig| JournalScreen::new(c.journal.clone()),
+            "Journal", GoJournal, None, |c| c.journal.is_some();
     }
     subs {
         Detail => detail: DetailScreen,
@@ -135,90 +169,25 @@ screens! {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tab {
-    Users,
-    Session,
-    Outbox,
-    Activity,
-    Audit,
-    Tools,
-    Invites,
-    Journal,
-}
+/// A tab is named by its own screen.
+pub type Tab = ScreenId;
 
-/// One tab: its label, the action that goes there (its key is the tab's number), its screen,
-/// and the sub-screen that may stand over it.
+/// One tab: its screen, its label, the action that goes there (its key is the tab's
+/// number), the sub-screen that may stand over it, and when it is shown.
 struct TabInfo {
-    tab: Tab,
+    id: ScreenId,
     label: &'static str,
     go: Action,
-    screen: ScreenId,
     sub: Option<ScreenId>,
+    shown: fn(&AppConfig) -> bool,
 }
 
-const TABS: &[TabInfo] = &[
-    TabInfo {
-        tab: Tab::Users,
-        label: "Users",
-        go: Action::GoUsers,
-        screen: ScreenId::Users,
-        sub: Some(ScreenId::Detail),
-    },
-    TabInfo {
-        tab: Tab::Session,
-        label: "Session",
-        go: Action::GoSession,
-        screen: ScreenId::Login,
-        sub: Some(ScreenId::Otp),
-    },
-    TabInfo {
-        tab: Tab::Outbox,
-        label: "Outbox",
-        go: Action::GoOutbox,
-        screen: ScreenId::Outbox,
-        sub: None,
-    },
-    TabInfo {
-        tab: Tab::Activity,
-        label: "Activity",
-        go: Action::GoActivity,
-        screen: ScreenId::Activity,
-        sub: None,
-    },
-    TabInfo {
-        tab: Tab::Audit,
-        label: "Audit",
-        go: Action::GoAudit,
-        screen: ScreenId::Audit,
-        sub: None,
-    },
-    TabInfo {
-        tab: Tab::Tools,
-        label: "Tools",
-        go: Action::GoTools,
-        screen: ScreenId::Tools,
-        sub: None,
-    },
-    TabInfo {
-        tab: Tab::Invites,
-        label: "Invites",
-        go: Action::GoInvites,
-        screen: ScreenId::Invites,
-        sub: None,
-    },
-    TabInfo {
-        tab: Tab::Journal,
-        label: "Journal",
-        go: Action::GoJournal,
-        screen: ScreenId::Journal,
-        sub: None,
-    },
-];
-
-impl Tab {
+impl ScreenId {
+    /// The tab this is (its own screen) or stands over.
     fn info(self) -> &'static TabInfo {
-        TABS.iter().find(|t| t.tab == self).unwrap_or(&TABS[0])
+        TABS.iter()
+            .find(|t| t.id == self || t.sub == Some(self))
+            .unwrap_or(&TABS[0])
     }
 
     fn label(self) -> &'static str {
@@ -273,22 +242,7 @@ pub struct App {
 
 impl App {
     pub fn new(cfg: AppConfig, now: DateTime<Utc>, size: (u16, u16)) -> Self {
-        let screens = Screens {
-            users: UsersScreen::default(),
-            login: LoginScreen::new(cfg.has_service_key),
-            outbox: OutboxScreen::from_source(if cfg.mailpit.is_some() {
-                "Mailpit"
-            } else {
-                "demo server"
-            }),
-            activity: ActivityScreen::default(),
-            audit: AuditScreen::default(),
-            tools: ToolsScreen::default(),
-            invites: InvitesScreen::default(),
-            journal: JournalScreen::default(),
-            detail: None,
-            otp: None,
-        };
+        let screens = Screens::new(&cfg);
         let tab = if cfg.has_service_key {
             Tab::Users
         } else {
@@ -520,7 +474,7 @@ impl App {
         let info = self.tab.info();
         match info.sub {
             Some(sub) if self.screens.get(sub).is_some() => sub,
-            _ => info.screen,
+            _ => info.id,
         }
     }
 
@@ -914,7 +868,7 @@ impl App {
             _ => {}
         }
         if let Some(t) = TABS.iter().find(|t| t.go == action) {
-            return self.switch_tab(t.tab, ctx);
+            return self.switch_tab(t.id, ctx);
         }
         let current = self.current();
         let handled = self
@@ -1047,13 +1001,8 @@ impl App {
 
     fn tabs(&self) -> Vec<Tab> {
         TABS.iter()
-            .map(|t| t.tab)
-            .filter(|t| match t {
-                Tab::Outbox => self.has_outbox(),
-                Tab::Invites => !self.cfg.read_only,
-                Tab::Journal => self.cfg.journal.is_some(),
-                _ => true,
-            })
+            .filter(|t| (t.shown)(&self.cfg))
+            .map(|t| t.id)
             .collect()
     }
 
@@ -1069,16 +1018,8 @@ impl App {
             );
             return;
         }
-        if tab == Tab::Outbox && self.tab != Tab::Outbox {
-            self.with(ScreenId::Outbox, ctx, |s, ctx| s.outbox.reload(ctx));
-        }
-        if tab == Tab::Audit && !self.screens.audit.is_loaded() {
-            self.with(ScreenId::Audit, ctx, |s, ctx| s.audit.load(1, ctx));
-        }
-        if tab == Tab::Journal
-            && let Some(path) = self.cfg.journal.clone()
-        {
-            self.with(ScreenId::Journal, ctx, |s, ctx| s.journal.load(path, ctx));
+        if tab != self.tab {
+            self.run(tab, ctx, |s, ctx| s.on_show(ctx));
         }
         self.tab = tab;
     }

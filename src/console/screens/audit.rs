@@ -74,6 +74,12 @@ fn rows_fit(area: Rect) -> usize {
 }
 
 impl Screen for AuditScreen {
+    fn on_show(&mut self, ctx: &mut Ctx) {
+        if !self.is_loaded() {
+            self.load(1, ctx);
+        }
+    }
+
     fn set_area(&mut self, area: Rect) {
         self.cursor
             .set_page(rows_fit(areas(area)[1]), self.entries.len());

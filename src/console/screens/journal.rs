@@ -29,6 +29,14 @@ pub struct JournalScreen {
 }
 
 impl JournalScreen {
+    /// The journal at `path` (read when its tab opens), if there is one to read.
+    pub fn new(path: Option<PathBuf>) -> Self {
+        JournalScreen {
+            path,
+            ..Self::default()
+        }
+    }
+
     pub fn is_loaded(&self) -> bool {
         self.loaded
     }
@@ -49,6 +57,12 @@ fn rows_fit(area: Rect) -> usize {
 }
 
 impl Screen for JournalScreen {
+    fn on_show(&mut self, ctx: &mut Ctx) {
+        if let Some(path) = self.path.clone() {
+            self.load(path, ctx);
+        }
+    }
+
     fn set_area(&mut self, area: Rect) {
         self.cursor.set_page(rows_fit(area), self.entries.len());
     }

@@ -51,6 +51,8 @@ pub trait Screen {
     fn on_task(&mut self, _id: RequestId, result: Result<TaskReply, TaskError>, _ctx: &mut Ctx) {
         crate::console::command::bug("a screen that sends no local task", &result);
     }
+    /// The user went to its tab: a screen that shows the server's latest reads it now.
+    fn on_show(&mut self, _ctx: &mut Ctx) {}
     /// The body's size changed (or its content did): a list pages by the rows that fit.
     fn set_area(&mut self, _area: Rect) {}
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View);

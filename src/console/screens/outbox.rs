@@ -173,6 +173,10 @@ fn rows_fit(area: Rect) -> usize {
 }
 
 impl Screen for OutboxScreen {
+    fn on_show(&mut self, ctx: &mut Ctx) {
+        self.reload(ctx);
+    }
+
     fn set_area(&mut self, area: Rect) {
         let len = self.visible().len();
         self.cursor.set_page(rows_fit(areas(area)[0]), len);
