@@ -136,7 +136,10 @@ impl InvitesScreen {
         if jobs.is_empty() {
             ctx.flash(
                 Level::Info,
-                "Nothing to send: every row is settled (F retries the failed ones)",
+                format!(
+                    "Nothing to send: every row is settled ({} retries the failed ones)",
+                    ctx.keys.key_of(Context::Invites, Action::RetryFailed)
+                ),
             );
             return;
         }
@@ -209,7 +212,10 @@ impl Screen for InvitesScreen {
                     let n = b.retry_failed();
                     ctx.flash(
                         Level::Info,
-                        format!("{n} failed rows are pending again: S sends them"),
+                        format!(
+                            "{n} failed rows are pending again: {} sends them",
+                            ctx.keys.key_of(Context::Invites, Action::SendInvites)
+                        ),
                     );
                 }
             }
@@ -339,7 +345,7 @@ impl Screen for InvitesScreen {
         }
     }
 
-    fn draw(&self, frame: &mut Frame, area: Rect, _view: &View) {
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
         let [head, table_area, foot] = self.areas(area);
         let counts = self
             .batch
@@ -347,7 +353,13 @@ impl Screen for InvitesScreen {
             .map(InviteBatch::counts)
             .unwrap_or_default();
         let status = if self.run.is_some() {
-            Span::styled(" sending… C cancels ", theme::warn())
+            Span::styled(
+                format!(
+                    " sending… {} cancels ",
+                    view.key(Context::Invites, Action::CancelRun)
+                ),
+                theme::warn(),
+            )
         } else {
             Span::raw("")
         };
@@ -366,7 +378,13 @@ impl Screen for InvitesScreen {
                     status,
                 ]),
                 Line::styled(
-                    "paste a list (one address a line, or `email, {json}`) · o open a CSV · S send · F retry failed · W write results",
+                    format!(
+                        "paste a list (one address a line, or `email, {{json}}`) · {} open a CSV · {} send · {} retry failed · {} write results",
+                        view.key(Context::Invites, Action::OpenFile),
+                        view.key(Context::Invites, Action::SendInvites),
+                        view.key(Context::Invites, Action::RetryFailed),
+                        view.key(Context::Invites, Action::WriteResults)
+                    ),
                     theme::dim(),
                 ),
             ]),
@@ -378,7 +396,10 @@ impl Screen for InvitesScreen {
         match &self.batch {
             None => frame.render_widget(
                 Paragraph::new(vec![
-                    Line::raw("Paste a list of addresses here (your terminal's paste), or press o to open a CSV"),
+                    Line::raw(format!(
+                        "Paste a list of addresses here (your terminal's paste), or press {} to open a CSV",
+                        view.key(Context::Invites, Action::OpenFile)
+                    )),
                     Line::raw("with an `email` column; other columns become the user's metadata."),
                     Line::raw(""),
                     Line::styled(

@@ -262,11 +262,12 @@ impl Screen for OutboxScreen {
         let title = match &self.only {
             None => format!(" Outbox · {} · {} messages ", self.source, visible.len()),
             Some(w) => format!(
-                " Outbox · {} · {} of {} messages, only {} (u: everyone's) ",
+                " Outbox · {} · {} of {} messages, only {} ({}: everyone's) ",
                 self.source,
                 visible.len(),
                 self.messages.len(),
-                crate::console::widgets::mask::mask_label(w, mask)
+                crate::console::widgets::mask::mask_label(w, mask),
+                view.key(Context::Outbox, Action::OutboxForUser)
             ),
         };
         let block = Block::default()
@@ -327,7 +328,10 @@ impl Screen for OutboxScreen {
         let mut lines = Vec::new();
         if mask && self.selected().is_some() {
             lines.push(Line::styled(
-                "Masked: the message names its recipient. * reveals it.",
+                format!(
+                    "Masked: the message names its recipient. {} reveals it.",
+                    view.key(Context::Global, Action::ToggleMask)
+                ),
                 theme::warn(),
             ));
         } else if let Some(m) = self.selected() {

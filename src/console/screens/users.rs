@@ -886,6 +886,9 @@ impl Screen for UsersScreen {
             .borders(Borders::ALL)
             .title(Span::styled(self.title(), theme::title()));
         // Nothing to show: the shared block says why (each way of failing in its title).
+        let clear = view.key(Context::Users, Action::ClearFilter);
+        let no_match = format!("No loaded user matches the filter ({clear} clears it)");
+        let none_found = format!("GoTrue found no user for this filter ({clear} clears it)");
         let state = match &self.load {
             Load::Failed(err) if self.rows.is_empty() => Some(panel::LoadState::Failed {
                 what: "Loading users",
@@ -898,12 +901,8 @@ impl Screen for UsersScreen {
             }),
             _ if !self.view.is_empty() => None,
             _ if loading => Some(panel::LoadState::Loading("Loading users…")),
-            _ if !self.rows.is_empty() => Some(panel::LoadState::Empty(
-                "No loaded user matches the filter (x clears it)",
-            )),
-            _ if self.server_filter.is_some() => Some(panel::LoadState::Empty(
-                "GoTrue found no user for this filter (x clears it)",
-            )),
+            _ if !self.rows.is_empty() => Some(panel::LoadState::Empty(&no_match)),
+            _ if self.server_filter.is_some() => Some(panel::LoadState::Empty(&none_found)),
             _ => Some(panel::LoadState::Empty("No users yet")),
         };
         if let Some(state) = state {
