@@ -42,7 +42,7 @@ fn ctx() -> Ctx {
 fn every_action() -> Vec<Action> {
     let mut out = Vec::new();
     let map = Keymap::default();
-    for ctx in Context::ALL {
+    for &ctx in Context::ALL {
         for b in map.bindings(ctx) {
             if !out.contains(&b.action) {
                 out.push(b.action);
@@ -402,7 +402,7 @@ fn the_keys_command_prints_the_map_in_force() {
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for ctx in Context::ALL {
+    for &ctx in Context::ALL {
         assert!(text.contains(&format!("[keys.{}]", ctx.name())), "{text}");
     }
     let users = &text[text.find("[keys.users]").unwrap()..];

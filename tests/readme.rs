@@ -11,7 +11,7 @@ fn readme_key_table_names_every_binding() {
     let table = &table[..table.find("\n## ").unwrap_or(table.len())];
     let keys = Keymap::default();
     let mut missing = Vec::new();
-    for ctx in Context::ALL {
+    for &ctx in Context::ALL {
         for b in keys.all(ctx, false) {
             if !table.contains(b.desc) {
                 missing.push(format!("{ctx:?}: `{}`", b.desc));

@@ -592,181 +592,99 @@ pub const TOOLS: &[Def] = &[
     b(&[k('y')], Action::CopyLink, "copy the provider URL", "tools", true),
 ];
 
-/// Where keys mean something: every screen, dialog step and overlay has one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Context {
+/// Declares the contexts: each one's variant, its config name, its table, what more it
+/// takes (the movement keys for a list, the form's keys for a form of its own), whether it
+/// is a screen (where the global keys work too) or a form or question (where only its own
+/// keys act), and what it is. A new screen's context is one line here and its table.
+macro_rules! contexts {
+    ($(
+        $(#[$doc:meta])*
+        $ctx:ident = $name:literal, $table:ident, $more:expr, $kind:ident, $about:literal;
+    )*) => {
+        /// Where keys mean something: every screen, dialog step and overlay has one.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Context {
+            $($(#[$doc])* $ctx,)*
+        }
+
+        impl Context {
+            pub const ALL: &[Context] = &[$(Context::$ctx,)*];
+
+            /// The snake_case name of `[keys.<name>]` and `gotrue-console keys`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Context::$ctx => $name,)*
+                }
+            }
+
+            /// What the context is, for `gotrue-console keys`.
+            pub fn about(self) -> &'static str {
+                match self {
+                    $(Context::$ctx => $about,)*
+                }
+            }
+
+            /// The built-in table, with what more it takes.
+            fn defaults(self) -> Vec<Binding> {
+                let (own, more): (&[Def], &[Def]) = match self {
+                    $(Context::$ctx => ($table, $more),)*
+                };
+                own.iter().chain(more.iter()).map(Binding::from).collect()
+            }
+
+            /// Keys type into a field or answer a question: only its own keys act, not the
+            /// global ones.
+            pub fn is_form(self) -> bool {
+                match self {
+                    $(Context::$ctx => contexts!(@form $kind),)*
+                }
+            }
+        }
+    };
+    (@form screen) => { false };
+    (@form form) => { true };
+}
+
+const NONE: &[Def] = &[];
+
+contexts! {
     /// Keys on every screen that is not a form.
-    Global,
-    Users,
-    Detail,
-    Login,
+    Global = "global", GLOBAL, NONE, form, "every screen that is not a form";
+    Users = "users", USERS, MOVE, screen, "the users list";
+    Detail = "detail", DETAIL, MOVE, screen, "a user's page";
+    Login = "login", LOGIN, NONE, screen, "the session tab";
     /// The session tab's question: which sessions to sign out.
-    SignOut,
-    Otp,
-    Outbox,
-    Activity,
-    Audit,
-    Tools,
-    Invites,
-    Journal,
+    SignOut = "sign_out", SIGN_OUT, NONE, form, "the session tab's sign-out question";
+    Otp = "otp", OTP, NONE, screen, "the one-time code screen";
+    Outbox = "outbox", OUTBOX, MOVE, screen, "the outbox";
+    Activity = "activity", ACTIVITY, MOVE, screen, "the activity tab";
+    Audit = "audit", AUDIT, MOVE, screen, "the audit log";
+    Tools = "tools", TOOLS, NONE, screen, "the tools tab";
+    Invites = "invites", INVITES, MOVE, screen, "the invitations tab";
+    Journal = "journal", JOURNAL, MOVE, screen, "the operator journal";
     /// A text field has the focus: everything that is not bound here is typing.
-    Form,
+    Form = "form", FORM, NONE, form, "a text field with the focus (other keys type)";
     /// The user editor's form.
-    EditUser,
+    EditUser = "edit_user", EDIT_USER, FORM, form, "the user editor's form";
     /// A dialog's choice.
-    Choose,
+    Choose = "choose", CHOOSE, NONE, form, "a dialog's choice (each option's own key works too)";
     /// A dialog's yes-or-no question.
-    Confirm,
+    Confirm = "confirm", CONFIRM, NONE, form, "a dialog's question";
     /// A dialog waiting for its answer.
-    Working,
+    Working = "working", WORKING, NONE, form, "a dialog while its request runs";
     /// A dialog's result or failure.
-    Result,
+    Result = "result", RESULT, NONE, form, "a dialog's result";
     /// The `?` overlay.
-    Help,
+    Help = "help", HELP, NONE, form, "the ? overlay";
     /// The `:` palette.
-    Palette,
+    Palette = "palette", PALETTE, NONE, form, "the : palette (other keys type)";
     /// The profile switcher.
-    Profiles,
+    Profiles = "profiles", PROFILES, NONE, form, "the profile switcher";
 }
 
 impl Context {
-    pub const ALL: [Context; 21] = [
-        Context::Global,
-        Context::Users,
-        Context::Detail,
-        Context::Login,
-        Context::SignOut,
-        Context::Otp,
-        Context::Outbox,
-        Context::Activity,
-        Context::Audit,
-        Context::Tools,
-        Context::Invites,
-        Context::Journal,
-        Context::Form,
-        Context::EditUser,
-        Context::Choose,
-        Context::Confirm,
-        Context::Working,
-        Context::Result,
-        Context::Help,
-        Context::Palette,
-        Context::Profiles,
-    ];
-
-    /// The snake_case name of `[keys.<name>]` and `gotrue-console keys`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Context::Global => "global",
-            Context::Users => "users",
-            Context::Detail => "detail",
-            Context::Login => "login",
-            Context::SignOut => "sign_out",
-            Context::Otp => "otp",
-            Context::Outbox => "outbox",
-            Context::Activity => "activity",
-            Context::Audit => "audit",
-            Context::Tools => "tools",
-            Context::Invites => "invites",
-            Context::Journal => "journal",
-            Context::Form => "form",
-            Context::EditUser => "edit_user",
-            Context::Choose => "choose",
-            Context::Confirm => "confirm",
-            Context::Working => "working",
-            Context::Result => "result",
-            Context::Help => "help",
-            Context::Palette => "palette",
-            Context::Profiles => "profiles",
-        }
-    }
-
     pub fn from_name(name: &str) -> Option<Context> {
-        Context::ALL.into_iter().find(|c| c.name() == name)
-    }
-
-    /// What the context is, for `gotrue-console keys`.
-    pub fn about(self) -> &'static str {
-        match self {
-            Context::Global => "every screen that is not a form",
-            Context::Users => "the users list",
-            Context::Detail => "a user's page",
-            Context::Login => "the session tab",
-            Context::SignOut => "the session tab's sign-out question",
-            Context::Otp => "the one-time code screen",
-            Context::Outbox => "the outbox",
-            Context::Activity => "the activity tab",
-            Context::Audit => "the audit log",
-            Context::Tools => "the tools tab",
-            Context::Invites => "the invitations tab",
-            Context::Journal => "the operator journal",
-            Context::Form => "a text field with the focus (other keys type)",
-            Context::EditUser => "the user editor's form",
-            Context::Choose => "a dialog's choice (each option's own key works too)",
-            Context::Confirm => "a dialog's question",
-            Context::Working => "a dialog while its request runs",
-            Context::Result => "a dialog's result",
-            Context::Help => "the ? overlay",
-            Context::Palette => "the : palette (other keys type)",
-            Context::Profiles => "the profile switcher",
-        }
-    }
-
-    /// The built-in table; list screens get the movement keys too.
-    fn defaults(self) -> Vec<Binding> {
-        let own: &[Def] = match self {
-            Context::Global => GLOBAL,
-            Context::Users => USERS,
-            Context::Detail => DETAIL,
-            Context::Login => LOGIN,
-            Context::SignOut => SIGN_OUT,
-            Context::Otp => OTP,
-            Context::Outbox => OUTBOX,
-            Context::Activity => ACTIVITY,
-            Context::Audit => AUDIT,
-            Context::Tools => TOOLS,
-            Context::Invites => INVITES,
-            Context::Journal => JOURNAL,
-            Context::Form => FORM,
-            Context::EditUser => EDIT_USER,
-            Context::Choose => CHOOSE,
-            Context::Confirm => CONFIRM,
-            Context::Working => WORKING,
-            Context::Result => RESULT,
-            Context::Help => HELP,
-            Context::Palette => PALETTE,
-            Context::Profiles => PROFILES,
-        };
-        let more: &[Def] = match self {
-            Context::Users
-            | Context::Detail
-            | Context::Outbox
-            | Context::Activity
-            | Context::Audit
-            | Context::Invites
-            | Context::Journal => MOVE,
-            Context::EditUser => FORM,
-            _ => &[],
-        };
-        own.iter().chain(more.iter()).map(Binding::from).collect()
-    }
-
-    /// Keys type into a field or answer a question: only its own keys act, not the global
-    /// ones.
-    pub fn is_form(self) -> bool {
-        !matches!(
-            self,
-            Context::Users
-                | Context::Detail
-                | Context::Login
-                | Context::Otp
-                | Context::Outbox
-                | Context::Activity
-                | Context::Audit
-                | Context::Tools
-                | Context::Invites
-                | Context::Journal
-        )
+        Context::ALL.iter().copied().find(|c| c.name() == name)
     }
 }
 
@@ -818,7 +736,11 @@ impl Keymap {
                 err(format!(
                     "`keys.{}` is not a context (contexts: {})",
                     o.context,
-                    Context::ALL.map(Context::name).join(", ")
+                    Context::ALL
+                        .iter()
+                        .map(|c| c.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))
             })?;
             let table = &mut map.tables[ctx as usize];
@@ -844,7 +766,7 @@ impl Keymap {
             lines.retain(|(c, a, _)| !(*c == ctx && *a == action));
             lines.push((ctx, action, o.line));
         }
-        for ctx in Context::ALL {
+        for &ctx in Context::ALL {
             if let Some((key, first, second)) = map.clash(ctx) {
                 let line = lines
                     .iter()
@@ -926,7 +848,7 @@ impl Keymap {
     /// Every context's keys, actions and descriptions, as `gotrue-console keys` prints them.
     pub fn describe(&self) -> String {
         let mut out = String::new();
-        for ctx in Context::ALL {
+        for &ctx in Context::ALL {
             out.push_str(&format!("[keys.{}]  # {}\n", ctx.name(), ctx.about()));
             for b in self.bindings(ctx) {
                 let keys = if b.keys.is_empty() {
@@ -1001,7 +923,7 @@ mod tests {
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
         let map = Keymap::default();
-        for ctx in Context::ALL {
+        for &ctx in Context::ALL {
             assert_eq!(map.clash(ctx), None, "{ctx:?}");
         }
     }
