@@ -40,9 +40,10 @@ fn main() -> Result<()> {
                 Ok(())
             }
             Some(Cmd::Keys) => {
-                let keys = config::keymap(config_path(&cli.console).as_deref())
-                    .map_err(|e| eyre!("{e}"))?;
-                print!("{}", keys.describe());
+                match config::keymap(config_path(&cli.console).as_deref()) {
+                    Ok(keys) => print!("{}", keys.describe()),
+                    Err(e) => fail(e),
+                }
                 Ok(())
             }
             Some(Cmd::ServeSsh(args)) => {

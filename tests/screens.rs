@@ -101,3 +101,28 @@ fn the_users_list_alone_pages_by_the_rows_that_fit() {
     t.key(KeyCode::Enter);
     assert_eq!(t.effects.len(), 1, "{:?}", t.effects);
 }
+
+/// A real GoTrue with an empty audit log answers `X-Total-Count: 0` and no last page: the
+/// title says "page 1", not "page 1 of 0".
+#[test]
+fn an_empty_audit_log_is_page_one_and_says_so() {
+    use gotrue_console::console::screens::audit::AuditScreen;
+    use gotrue_console::gotrue::AuditPage;
+    let mut t = TestScreen::new(AuditScreen::default(), now());
+    t.with(|s, ctx| s.load(1, ctx));
+    let (id, call) = t.last_call().expect("a request");
+    assert!(matches!(call, ApiCall::Audit { page: 1, .. }));
+    t.answer(
+        id,
+        Ok(ApiReply::Audit(Box::new(AuditPage {
+            entries: Vec::new(),
+            total: Some(0),
+            next_page: None,
+            last_page: Some(0),
+        }))),
+    );
+    let screen = t.render(80, 24);
+    assert!(screen.contains("0 entries · page 1 "), "{screen}");
+    assert!(screen.contains("No entries."), "{screen}");
+    assert!(!screen.contains("of 0"), "{screen}");
+}

@@ -200,7 +200,8 @@ impl Screen for AuditScreen {
                 query_area.y,
             ));
         }
-        let pages = match self.last_page {
+        // An empty log has no last page to speak of: "page 1", not "page 1 of 0".
+        let pages = match self.last_page.filter(|l| *l > 0) {
             Some(l) => format!("page {} of {l}", self.page),
             None => format!("page {}", self.page),
         };
