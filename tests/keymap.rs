@@ -2,6 +2,8 @@
 //! handled; `[keys]` in config.toml rebinds, and shows in the footer and in `?`; a bad
 //! binding names its line; `gotrue-console keys` prints the map in force.
 
+mod common;
+
 use chrono::{DateTime, Utc};
 use gotrue_console::config::{ConfigError, ConfigFile};
 use gotrue_console::console::app::{App, AppConfig, Msg};
@@ -286,15 +288,7 @@ fn screen_text(app: &App) -> String {
     let mut terminal =
         ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).expect("a terminal");
     terminal.draw(|f| app.draw(f)).expect("a frame");
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    common::buffer_text(terminal.backend().buffer())
 }
 
 /// A rebinding works, and the footer, `?` and the tab numbers say so.

@@ -301,6 +301,18 @@ impl App {
         out
     }
 
+    /// Runs `f` on the open dialog and records it as the owner of the requests it sent.
+    fn run_dialog<R>(
+        &mut self,
+        ctx: &mut Ctx,
+        f: impl FnOnce(&mut dyn Flow, &mut Ctx) -> R,
+    ) -> Option<R> {
+        let before = ctx.next_id;
+        let out = self.action.as_deref_mut().map(|a| f(a, ctx));
+        self.claim(before, ctx, Owner::Dialog);
+        out
+    }
+
     /// The requests `ctx` queued since `before` are `owner`'s.
     fn claim(&mut self, before: u64, ctx: &Ctx, owner: Owner) {
         for n in before + 1..=ctx.next_id {
@@ -632,11 +644,7 @@ impl App {
                 }
             }
             Owner::Dialog => {
-                let before = ctx.next_id;
-                if let Some(a) = self.action.as_mut() {
-                    a.on_reply(id, result, &mut ctx);
-                }
-                self.claim(before, &ctx, Owner::Dialog);
+                self.run_dialog(&mut ctx, |a, ctx| a.on_reply(id, result, ctx));
             }
             Owner::Screen(screen) => {
                 self.run(screen, &mut ctx, |s, ctx| s.on_reply(id, result, ctx));
@@ -653,11 +661,7 @@ impl App {
         let mut ctx = self.ctx();
         match owner {
             Owner::Dialog => {
-                let before = ctx.next_id;
-                if let Some(a) = self.action.as_mut() {
-                    a.on_task(id, result, &mut ctx);
-                }
-                self.claim(before, &ctx, Owner::Dialog);
+                self.run_dialog(&mut ctx, |a, ctx| a.on_task(id, result, ctx));
             }
             Owner::Screen(screen) => {
                 self.run(screen, &mut ctx, |s, ctx| s.on_task(id, result, ctx));
@@ -713,11 +717,9 @@ impl App {
             self.overlay_key(key, action, ctx);
             return;
         }
-        if let Some(a) = self.action.as_mut() {
-            let before = ctx.next_id;
-            let open = a.on_key(key, action, ctx);
-            self.claim(before, ctx, Owner::Dialog);
-            if !open {
+        if self.action.is_some() {
+            let open = self.run_dialog(ctx, |a, ctx| a.on_key(key, action, ctx));
+            if open == Some(false) {
                 self.close_dialog();
             }
             return;

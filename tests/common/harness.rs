@@ -294,15 +294,7 @@ impl Harness {
     /// The screen as text, one line per row.
     pub fn screen(&mut self) -> String {
         self.draw();
-        let buf = self.terminal.backend().buffer();
-        let mut out = String::new();
-        for y in 0..buf.area.height {
-            for x in 0..buf.area.width {
-                out.push_str(buf[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
+        super::buffer_text(self.terminal.backend().buffer())
     }
 }
 

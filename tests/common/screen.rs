@@ -98,14 +98,6 @@ impl<S: Screen> TestScreen<S> {
         terminal
             .draw(|f| self.screen.draw(f, f.area(), &view))
             .unwrap();
-        let buf = terminal.backend().buffer();
-        let mut out = String::new();
-        for y in 0..buf.area.height {
-            for x in 0..buf.area.width {
-                out.push_str(buf[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
+        super::buffer_text(terminal.backend().buffer())
     }
 }

@@ -469,12 +469,7 @@ impl Screen for LoginScreen {
             self.choose_scope(action, ctx);
             return true;
         }
-        // While a field has the focus only the form's keys reach here, and only then.
-        let form_key = matches!(
-            action,
-            Action::Submit | Action::NextField | Action::PrevField
-        );
-        if form_key != self.focus.is_some() && action != Action::Back {
+        if !crate::console::screens::fits_focus(action, self.focus.is_some()) {
             return false;
         }
         let session = ctx.session.clone();

@@ -58,6 +58,17 @@ pub trait Screen {
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View);
 }
 
+/// Whether `action` is for a form screen in its state: the form's keys (submit, next and
+/// previous field) only while a field has the focus, the screen's own only while none has;
+/// Back in either.
+pub fn fits_focus(action: Action, editing: bool) -> bool {
+    let form_key = matches!(
+        action,
+        Action::Submit | Action::NextField | Action::PrevField
+    );
+    action == Action::Back || form_key == editing
+}
+
 /// What every draw reads besides its own state: one props struct.
 pub struct View<'a> {
     pub now: DateTime<Utc>,

@@ -191,12 +191,7 @@ impl Screen for OtpScreen {
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
-        // While a field has the focus only the form's keys reach here, and only then.
-        let form_key = matches!(
-            action,
-            Action::Submit | Action::NextField | Action::PrevField
-        );
-        if form_key != self.focus.is_some() && action != Action::Back {
+        if !crate::console::screens::fits_focus(action, self.focus.is_some()) {
             return false;
         }
         match action {
