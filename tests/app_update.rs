@@ -715,3 +715,28 @@ fn answers_go_to_whoever_asked_and_a_wrong_kind_is_an_error() {
     let s = screen(&app);
     assert!(s.contains("unexpected answer to load user"), "{s}");
 }
+
+/// Reloading again and again cancels each stream it replaces: what the app waits for does
+/// not grow with every `R`.
+#[test]
+fn replaced_requests_are_not_waited_for() {
+    let (mut app, _) = loaded_app();
+    let cmds = press(&mut app, KeyCode::Char('R'));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::Api(_, ApiCall::LoadUsers { .. })))
+    );
+    let waiting = app.waiting();
+    for _ in 0..5 {
+        let cmds = press(&mut app, KeyCode::Char('R'));
+        assert!(
+            cmds.iter().any(|c| matches!(c, Command::Cancel(_))),
+            "{cmds:?}"
+        );
+    }
+    assert_eq!(app.waiting(), waiting);
+    // The last stream's end: nothing left of the users list's.
+    let id = load_id(&press(&mut app, KeyCode::Char('R')));
+    app.update(done(id));
+    assert_eq!(app.waiting(), waiting - 1);
+}

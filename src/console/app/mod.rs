@@ -13,7 +13,6 @@ use crate::console::screens::activity::ActivityScreen;
 use crate::console::screens::audit::AuditScreen;
 use crate::console::screens::detail::DetailScreen;
 use crate::console::screens::dialog::Flow;
-use crate::console::screens::edit_user::EditUser;
 use crate::console::screens::invites::InvitesScreen;
 use crate::console::screens::journal::JournalScreen;
 use crate::console::screens::login::LoginScreen;
@@ -21,18 +20,17 @@ use crate::console::screens::otp::OtpScreen;
 use crate::console::screens::outbox::OutboxScreen;
 use crate::console::screens::palette::{Palette, PaletteOutcome};
 use crate::console::screens::tools::ToolsScreen;
-use crate::console::screens::user_actions::{ActionKind, Target, UserAction};
 use crate::console::screens::users::{Load, UsersScreen};
-use crate::console::screens::{Ctx, Effect, Flash, Level, Screen, View, help};
-use crate::console::widgets::{panel, theme};
+use crate::console::screens::{Ctx, Effect, Flash, Level, Screen};
 use crate::gotrue::{GoTrueError, Health, RequestLog, Session, Settings};
 use chrono::{DateTime, Duration, Utc};
-use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::layout::Rect;
 use std::collections::HashMap;
+
+mod actions;
+mod draw;
+pub use draw::body_area;
 
 /// What the app knows about where it is connected (shown in the header; never a key).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -229,7 +227,8 @@ pub struct App {
     health: Option<Result<Health, GoTrueError>>,
     settings: Option<Result<Settings, GoTrueError>>,
     session: Option<Session>,
-    /// Who waits for each request in flight.
+    /// Who waits for each request in flight (an entry goes with its last answer, its
+    /// cancel, or the screen or dialog that sent it).
     owners: HashMap<RequestId, Owner>,
     refreshing: bool,
     /// The session whose background refresh failed: not retried in a loop.
@@ -479,6 +478,11 @@ impl App {
     /// The keys in force.
     pub fn keys(&self) -> &Keymap {
         &self.cfg.keys
+    }
+
+    /// Requests whose answer someone still waits for (tests: nothing leaks).
+    pub fn waiting(&self) -> usize {
+        self.owners.len()
     }
 
     /// The screen on top of the current tab.
@@ -910,92 +914,6 @@ impl App {
         out
     }
 
-    /// "Why can't this user sign in?" for the open or selected user (read-only is fine).
-    fn start_diagnose(&mut self, ctx: &mut Ctx) {
-        let target = match (&self.screens.detail, self.screens.users.selected_row()) {
-            (Some(d), _) => Some((d.id, d.user().map(|u| u.email.clone()).unwrap_or_default())),
-            (None, Some(row)) => Some((row.id, row.email.clone())),
-            _ => None,
-        };
-        match target.filter(|_| self.tab == Tab::Users) {
-            Some((id, email)) => {
-                let settings = self.settings().cloned();
-                let before = ctx.next_id;
-                let flow =
-                    crate::console::screens::diagnose::Diagnose::start(id, &email, settings, ctx);
-                self.open_dialog(before, ctx, Box::new(flow));
-            }
-            None => ctx.flash(Level::Warn, "Select a user first"),
-        }
-    }
-
-    /// Opens the edit dialog on the open user, or loads the selected one first.
-    fn start_edit(&mut self, ctx: &mut Ctx) {
-        if self.cfg.read_only {
-            ctx.flash(Level::Warn, "Read-only profile: nothing can be changed");
-            return;
-        }
-        if self.tab != Tab::Users {
-            return;
-        }
-        let (id, user) = match (&self.screens.detail, self.screens.users.selected_row()) {
-            (Some(d), _) => (d.id, d.user().cloned()),
-            (None, Some(row)) => (row.id, None),
-            (None, None) => {
-                ctx.flash(Level::Warn, "Select a user first");
-                return;
-            }
-        };
-        let before = ctx.next_id;
-        let flow = EditUser::start(id, user, ctx);
-        self.open_dialog(before, ctx, Box::new(flow));
-    }
-
-    /// Opens an admin action's dialog on the selected (or open) user.
-    fn start_action(&mut self, action: Action, ctx: &mut Ctx) {
-        if self.cfg.read_only {
-            ctx.flash(Level::Warn, "Read-only profile: nothing can be changed");
-            return;
-        }
-        let kind = match action {
-            Action::CreateUser => ActionKind::Create,
-            Action::InviteUser => ActionKind::Invite,
-            Action::BanUser => ActionKind::Ban,
-            Action::UnbanUser => ActionKind::Unban,
-            Action::DeleteUser => ActionKind::Delete,
-            Action::PasswordHelp => ActionKind::Password,
-            Action::LinksAndCodes => ActionKind::Links,
-            Action::ConfirmUser => ActionKind::Confirm,
-            _ => ActionKind::Mfa,
-        };
-        let target = match (&self.screens.detail, self.screens.users.selected_row()) {
-            (Some(d), _) if self.tab == Tab::Users => match d.user() {
-                Some(u) => Some(Target::from_user(u)),
-                None => {
-                    ctx.flash(Level::Warn, "The user is still loading");
-                    return;
-                }
-            },
-            (None, Some(row)) if self.tab == Tab::Users => Some(Target {
-                id: row.id,
-                email: row.email.clone(),
-                phone: row.phone.clone(),
-                factors: Vec::new(),
-            }),
-            _ => None,
-        };
-        let creates = matches!(kind, ActionKind::Create | ActionKind::Invite);
-        let target = if creates { None } else { target };
-        if target.is_none() && !creates {
-            ctx.flash(Level::Warn, "Select a user first");
-            return;
-        }
-        match UserAction::start(kind, target, self.cfg.production) {
-            Some(a) => self.open_dialog(ctx.next_id, ctx, Box::new(a)),
-            None => ctx.flash(Level::Warn, "Nothing to do for this user"),
-        }
-    }
-
     /// Whether there is an Outbox to show: the demo server's, or Mailpit's.
     fn has_outbox(&self) -> bool {
         self.cfg.demo || self.cfg.mailpit.is_some()
@@ -1032,6 +950,12 @@ impl App {
         while !ctx.effects.is_empty() {
             for effect in std::mem::take(&mut ctx.effects) {
                 self.apply(effect, &mut ctx);
+            }
+        }
+        // A cancelled request (a users stream replaced) sends no last answer: nobody waits.
+        for command in &ctx.commands {
+            if let Command::Cancel(id) = command {
+                self.owners.remove(id);
             }
         }
         self.next_id = self.next_id.max(ctx.next_id);
@@ -1125,337 +1049,6 @@ impl App {
             }
         }
     }
-
-    // ---- drawing ----------------------------------------------------------------------
-
-    pub fn draw(&self, frame: &mut Frame) {
-        let area = frame.area();
-        let [header, tabs, body, footer, status] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-        ])
-        .areas(area);
-        let providers = self
-            .settings()
-            .map(|s| s.enabled_providers())
-            .unwrap_or_default();
-        let view = View {
-            now: self.now,
-            masked: self.masked,
-            read_only: self.cfg.read_only,
-            keys: &self.cfg.keys,
-            session: self.session.as_ref(),
-            server: &self.cfg.server,
-            providers: &providers,
-        };
-        self.draw_header(frame, header);
-        self.draw_tabs(frame, tabs);
-        // An unreachable server is said on every tab, not only where it broke something.
-        let body = match &self.health {
-            Some(Err(e)) if self.tab != Tab::Users => {
-                let [banner, rest] =
-                    Layout::vertical([Constraint::Length(9), Constraint::Fill(1)]).areas(body);
-                self.draw_unreachable(frame, banner, e, &view);
-                rest
-            }
-            _ => body,
-        };
-        let current = self.current();
-        match (&self.health, current) {
-            (Some(Err(e)), ScreenId::Users) if self.screens.users.total_loaded() == 0 => {
-                self.draw_unreachable(frame, body, e, &view)
-            }
-            (_, ScreenId::Users) if !self.cfg.has_service_key => {
-                self.draw_no_key(frame, body, &view)
-            }
-            _ => {
-                if let Some(screen) = self.screens.get(current) {
-                    screen.draw(frame, body, &view);
-                }
-            }
-        }
-        self.draw_footer(frame, footer);
-        self.draw_status(frame, status);
-        if let Some(a) = &self.action {
-            a.draw(frame, body, &view);
-        }
-        match &self.overlay {
-            Some(Overlay::Help { scroll }) => help::draw(
-                frame,
-                body,
-                &self.cfg.keys,
-                self.context_under_overlay(),
-                self.cfg.read_only,
-                *scroll,
-            ),
-            Some(Overlay::Palette(p)) => p.draw(frame, body, &self.cfg.keys),
-            Some(Overlay::Profiles { selected }) => self.draw_profiles(frame, body, *selected),
-            None => {}
-        }
-    }
-
-    fn draw_header(&self, frame: &mut Frame, area: Rect) {
-        let base = if self.cfg.production {
-            theme::production()
-        } else {
-            theme::header()
-        };
-        let bold = base.add_modifier(ratatui::style::Modifier::BOLD);
-        let mut spans = vec![Span::styled(" gotrue-console ", bold)];
-        if self.cfg.production {
-            spans.push(Span::styled(" ▲ PRODUCTION ▲ ", theme::production()));
-        }
-        if self.cfg.demo {
-            spans.push(Span::styled(" DEMO ", theme::demo()));
-        }
-        if self.cfg.read_only {
-            spans.push(Span::styled(" READ-ONLY ", theme::demo()));
-        }
-        if self.cfg.insecure_tls {
-            spans.push(Span::styled(" INSECURE TLS ", theme::production()));
-        }
-        let server = self
-            .cfg
-            .server
-            .trim_start_matches("https://")
-            .trim_start_matches("http://");
-        spans.push(Span::raw(format!(" {server}")));
-        let (dot, dot_style) = match &self.health {
-            None => (" … ".to_owned(), theme::dim()),
-            Some(Ok(h)) => (format!(" ● {} ", h.version), theme::ok()),
-            Some(Err(_)) => (" ● unreachable ".to_owned(), theme::danger()),
-        };
-        spans.push(Span::styled(dot, dot_style));
-        if let Some(p) = &self.cfg.profile {
-            spans.push(Span::styled("│ ", theme::dim()));
-            spans.push(Span::raw(format!("{p} ")));
-        }
-        spans.push(Span::styled("│ ", theme::dim()));
-        spans.push(Span::raw(
-            match (&self.cfg.admin_key_kind, self.cfg.has_service_key) {
-                (_, false) => "no admin key".to_owned(),
-                (Some(kind), true) => kind.to_string(),
-                (None, true) => "service_role".to_owned(),
-            },
-        ));
-        if let Some(user) = self.session.as_ref().and_then(|s| s.user.as_ref()) {
-            spans.push(Span::styled(" + ", theme::dim()));
-            spans.push(Span::raw(crate::console::widgets::mask::mask_label(
-                &user.display_name(),
-                self.masked,
-            )));
-        }
-        frame.render_widget(Paragraph::new(Line::from(spans)), area);
-    }
-
-    fn breadcrumb(&self) -> String {
-        match self.tab {
-            Tab::Users => match &self.screens.detail {
-                Some(d) => format!(
-                    "Users › {}",
-                    crate::console::widgets::mask::mask_label(&d.title(), self.masked)
-                ),
-                None => "Users".into(),
-            },
-            Tab::Session => match &self.screens.otp {
-                Some(_) => "Session › Enter code".into(),
-                None => "Session".into(),
-            },
-            t => t.label().into(),
-        }
-    }
-
-    fn draw_tabs(&self, frame: &mut Frame, area: Rect) {
-        let crumb = self.breadcrumb();
-        let full: usize = self
-            .tabs()
-            .iter()
-            .map(|t| t.label().chars().count() + 5)
-            .sum();
-        // Tight? Other tabs show only their number; the breadcrumb keeps its room.
-        let compact = full + crumb.chars().count() + 1 > area.width as usize;
-        let mut spans = Vec::new();
-        for t in self.tabs() {
-            // The tab's number is the key that goes there.
-            let n = self.cfg.keys.key_of(Context::Global, t.info().go);
-            let style = if t == self.tab {
-                theme::selected()
-            } else {
-                theme::dim()
-            };
-            let text = if compact && t != self.tab {
-                format!(" {n} ")
-            } else {
-                format!(" {n} {} ", t.label())
-            };
-            spans.push(Span::styled(text, style));
-            spans.push(Span::raw(" "));
-        }
-        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-        let room = (area.width as usize).saturating_sub(used + 1);
-        let crumb = crate::console::widgets::truncate(&crumb, room);
-        spans.push(Span::raw(
-            " ".repeat(room.saturating_sub(crumb.chars().count())),
-        ));
-        spans.push(Span::styled(crumb, theme::title()));
-        frame.render_widget(Paragraph::new(Line::from(spans)), area);
-    }
-
-    fn draw_footer(&self, frame: &mut Frame, area: Rect) {
-        let mut spans = Vec::new();
-        let context = self.context();
-        // `? help` always fits: it is where every other key is.
-        let help = self.cfg.keys.key_of(Context::Global, Action::Help);
-        let reserve = if context.is_form() || help.is_empty() {
-            0
-        } else {
-            help.chars().count() + " help".len() + 1
-        };
-        let mut width = reserve;
-        for b in self
-            .cfg
-            .keys
-            .all(context, self.cfg.read_only)
-            .into_iter()
-            .filter(|b| b.hint && b.action != Action::Help)
-        {
-            let key = b.keys.first().map(|k| k.label()).unwrap_or_default();
-            let desc = b.desc.split([':', ',']).next().unwrap_or(b.desc);
-            let desc = desc.split(" (").next().unwrap_or(desc);
-            let piece = key.chars().count() + desc.chars().count() + 3;
-            if width + piece > area.width as usize {
-                break;
-            }
-            width += piece;
-            spans.push(Span::styled(key, theme::key()));
-            spans.push(Span::styled(format!(" {desc}  "), theme::dim()));
-        }
-        if reserve > 0 {
-            spans.push(Span::styled(help, theme::key()));
-            spans.push(Span::styled(" help", theme::dim()));
-        }
-        frame.render_widget(Paragraph::new(Line::from(spans)), area);
-    }
-
-    fn draw_status(&self, frame: &mut Frame, area: Rect) {
-        let line = match &self.flash {
-            Some(f) => {
-                let style = match f.level {
-                    Level::Info => theme::info(),
-                    Level::Warn => theme::warn(),
-                    Level::Error => theme::danger(),
-                };
-                Line::styled(f.text.clone(), style)
-            }
-            None => {
-                let providers = self
-                    .settings()
-                    .map(|s| s.enabled_providers().join(", "))
-                    .unwrap_or_default();
-                if providers.is_empty() {
-                    Line::raw("")
-                } else {
-                    Line::styled(format!("providers: {providers}"), theme::dim())
-                }
-            }
-        };
-        frame.render_widget(Paragraph::new(line), area);
-    }
-
-    fn draw_profiles(&self, frame: &mut Frame, area: Rect, selected: usize) {
-        let height = (self.cfg.profiles.len() as u16 + 2).min(area.height);
-        let popup = crate::console::widgets::centered(area, 40.min(area.width), height);
-        let lines: Vec<Line> = self
-            .cfg
-            .profiles
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let current = Some(p) == self.cfg.profile.as_ref();
-                let text = format!("{} {p}", if current { "●" } else { " " });
-                if i == selected {
-                    Line::styled(text, theme::selected())
-                } else {
-                    Line::raw(text)
-                }
-            })
-            .collect();
-        frame.render_widget(Clear, popup);
-        frame.render_widget(
-            Paragraph::new(lines).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(theme::focused_border())
-                    .title(Span::styled(
-                        format!(
-                            " Switch profile · {} ",
-                            self.cfg.keys.key_of(Context::Profiles, Action::Submit)
-                        ),
-                        theme::title(),
-                    )),
-            ),
-            popup,
-        );
-    }
-
-    fn draw_unreachable(&self, frame: &mut Frame, area: Rect, err: &GoTrueError, view: &View) {
-        let mut lines = panel::error_lines(&format!("Reaching {}", self.cfg.server), err);
-        lines.push(Line::raw(""));
-        lines.push(view.hints(&[
-            (Context::Users, Action::Retry, "retry"),
-            (Context::Global, Action::Help, "help"),
-            (Context::Global, Action::SwitchProfile, "switch profile"),
-            (Context::Global, Action::Quit, "quit"),
-        ]));
-        frame.render_widget(Clear, area);
-        frame.render_widget(
-            Paragraph::new(lines)
-                .block(
-                    Block::default()
-                        .borders(Borders::ALL)
-                        .title(" Server unreachable "),
-                )
-                .wrap(Wrap { trim: false }),
-            area,
-        );
-    }
-
-    fn draw_no_key(&self, frame: &mut Frame, area: Rect, view: &View) {
-        let lines = vec![
-            Line::styled("No service-role key is configured.", theme::warn()),
-            Line::raw(""),
-            Line::raw("The users list needs GoTrue's service-role key. Give one with:"),
-            Line::raw("  · a profile in ~/.config/gotrue-console/config.toml,"),
-            Line::raw("  · GOTRUE_SERVICE_ROLE_KEY or SUPABASE_SERVICE_ROLE_KEY, or"),
-            Line::from(vec![
-                Span::raw("  · the key entry on the Session tab: press "),
-                Span::styled(view.key(Context::Global, Action::GoSession), theme::key()),
-                Span::raw(" (kept in memory only)."),
-            ]),
-        ];
-        frame.render_widget(
-            Paragraph::new(lines)
-                .block(Block::default().borders(Borders::ALL).title(" Users "))
-                .wrap(Wrap { trim: false }),
-            area,
-        );
-    }
-}
-
-/// The body of the screen: everything but header, tabs, footer and status.
-pub fn body_area(area: Rect) -> Rect {
-    let [_, _, body, _, _] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    body
 }
 
 /// An answer of the wrong kind for the request: a bug, logged, and shown as an error.

@@ -1,0 +1,344 @@
+//! Drawing the console: the header, the tabs and breadcrumb, the body (the screen on top,
+//! then the dialog, then an overlay), the footer's key hints and the status line. It only
+//! reads the app's state.
+
+use super::{App, Overlay, ScreenId, Tab};
+use crate::console::keys::{Action, Context};
+use crate::console::screens::{Level, View, help};
+use crate::console::widgets::{panel, theme};
+use crate::gotrue::GoTrueError;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+impl App {
+    pub fn draw(&self, frame: &mut Frame) {
+        let area = frame.area();
+        let [header, tabs, body, footer, status] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let providers = self
+            .settings()
+            .map(|s| s.enabled_providers())
+            .unwrap_or_default();
+        let view = View {
+            now: self.now,
+            masked: self.masked,
+            read_only: self.cfg.read_only,
+            keys: &self.cfg.keys,
+            session: self.session.as_ref(),
+            server: &self.cfg.server,
+            providers: &providers,
+        };
+        self.draw_header(frame, header);
+        self.draw_tabs(frame, tabs);
+        // An unreachable server is said on every tab, not only where it broke something.
+        let body = match &self.health {
+            Some(Err(e)) if self.tab != Tab::Users => {
+                let [banner, rest] =
+                    Layout::vertical([Constraint::Length(9), Constraint::Fill(1)]).areas(body);
+                self.draw_unreachable(frame, banner, e, &view);
+                rest
+            }
+            _ => body,
+        };
+        let current = self.current();
+        match (&self.health, current) {
+            (Some(Err(e)), ScreenId::Users) if self.screens.users.total_loaded() == 0 => {
+                self.draw_unreachable(frame, body, e, &view)
+            }
+            (_, ScreenId::Users) if !self.cfg.has_service_key => {
+                self.draw_no_key(frame, body, &view)
+            }
+            _ => {
+                if let Some(screen) = self.screens.get(current) {
+                    screen.draw(frame, body, &view);
+                }
+            }
+        }
+        self.draw_footer(frame, footer);
+        self.draw_status(frame, status);
+        if let Some(a) = &self.action {
+            a.draw(frame, body, &view);
+        }
+        match &self.overlay {
+            Some(Overlay::Help { scroll }) => help::draw(
+                frame,
+                body,
+                &self.cfg.keys,
+                self.context_under_overlay(),
+                self.cfg.read_only,
+                *scroll,
+            ),
+            Some(Overlay::Palette(p)) => p.draw(frame, body, &self.cfg.keys),
+            Some(Overlay::Profiles { selected }) => self.draw_profiles(frame, body, *selected),
+            None => {}
+        }
+    }
+
+    fn draw_header(&self, frame: &mut Frame, area: Rect) {
+        let base = if self.cfg.production {
+            theme::production()
+        } else {
+            theme::header()
+        };
+        let bold = base.add_modifier(ratatui::style::Modifier::BOLD);
+        let mut spans = vec![Span::styled(" gotrue-console ", bold)];
+        if self.cfg.production {
+            spans.push(Span::styled(" ▲ PRODUCTION ▲ ", theme::production()));
+        }
+        if self.cfg.demo {
+            spans.push(Span::styled(" DEMO ", theme::demo()));
+        }
+        if self.cfg.read_only {
+            spans.push(Span::styled(" READ-ONLY ", theme::demo()));
+        }
+        if self.cfg.insecure_tls {
+            spans.push(Span::styled(" INSECURE TLS ", theme::production()));
+        }
+        let server = self
+            .cfg
+            .server
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        spans.push(Span::raw(format!(" {server}")));
+        let (dot, dot_style) = match &self.health {
+            None => (" … ".to_owned(), theme::dim()),
+            Some(Ok(h)) => (format!(" ● {} ", h.version), theme::ok()),
+            Some(Err(_)) => (" ● unreachable ".to_owned(), theme::danger()),
+        };
+        spans.push(Span::styled(dot, dot_style));
+        if let Some(p) = &self.cfg.profile {
+            spans.push(Span::styled("│ ", theme::dim()));
+            spans.push(Span::raw(format!("{p} ")));
+        }
+        spans.push(Span::styled("│ ", theme::dim()));
+        spans.push(Span::raw(
+            match (&self.cfg.admin_key_kind, self.cfg.has_service_key) {
+                (_, false) => "no admin key".to_owned(),
+                (Some(kind), true) => kind.to_string(),
+                (None, true) => "service_role".to_owned(),
+            },
+        ));
+        if let Some(user) = self.session.as_ref().and_then(|s| s.user.as_ref()) {
+            spans.push(Span::styled(" + ", theme::dim()));
+            spans.push(Span::raw(crate::console::widgets::mask::mask_label(
+                &user.display_name(),
+                self.masked,
+            )));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn breadcrumb(&self) -> String {
+        match self.tab {
+            Tab::Users => match &self.screens.detail {
+                Some(d) => format!(
+                    "Users › {}",
+                    crate::console::widgets::mask::mask_label(&d.title(), self.masked)
+                ),
+                None => "Users".into(),
+            },
+            Tab::Session => match &self.screens.otp {
+                Some(_) => "Session › Enter code".into(),
+                None => "Session".into(),
+            },
+            t => t.label().into(),
+        }
+    }
+
+    fn draw_tabs(&self, frame: &mut Frame, area: Rect) {
+        let crumb = self.breadcrumb();
+        let full: usize = self
+            .tabs()
+            .iter()
+            .map(|t| t.label().chars().count() + 5)
+            .sum();
+        // Tight? Other tabs show only their number; the breadcrumb keeps its room.
+        let compact = full + crumb.chars().count() + 1 > area.width as usize;
+        let mut spans = Vec::new();
+        for t in self.tabs() {
+            // The tab's number is the key that goes there.
+            let n = self.cfg.keys.key_of(Context::Global, t.info().go);
+            let style = if t == self.tab {
+                theme::selected()
+            } else {
+                theme::dim()
+            };
+            let text = if compact && t != self.tab {
+                format!(" {n} ")
+            } else {
+                format!(" {n} {} ", t.label())
+            };
+            spans.push(Span::styled(text, style));
+            spans.push(Span::raw(" "));
+        }
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        let room = (area.width as usize).saturating_sub(used + 1);
+        let crumb = crate::console::widgets::truncate(&crumb, room);
+        spans.push(Span::raw(
+            " ".repeat(room.saturating_sub(crumb.chars().count())),
+        ));
+        spans.push(Span::styled(crumb, theme::title()));
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn draw_footer(&self, frame: &mut Frame, area: Rect) {
+        let mut spans = Vec::new();
+        let context = self.context();
+        // `? help` always fits: it is where every other key is.
+        let help = self.cfg.keys.key_of(Context::Global, Action::Help);
+        let reserve = if context.is_form() || help.is_empty() {
+            0
+        } else {
+            help.chars().count() + " help".len() + 1
+        };
+        let mut width = reserve;
+        for b in self
+            .cfg
+            .keys
+            .all(context, self.cfg.read_only)
+            .into_iter()
+            .filter(|b| b.hint && b.action != Action::Help)
+        {
+            let key = b.keys.first().map(|k| k.label()).unwrap_or_default();
+            let desc = b.desc.split([':', ',']).next().unwrap_or(b.desc);
+            let desc = desc.split(" (").next().unwrap_or(desc);
+            let piece = key.chars().count() + desc.chars().count() + 3;
+            if width + piece > area.width as usize {
+                break;
+            }
+            width += piece;
+            spans.push(Span::styled(key, theme::key()));
+            spans.push(Span::styled(format!(" {desc}  "), theme::dim()));
+        }
+        if reserve > 0 {
+            spans.push(Span::styled(help, theme::key()));
+            spans.push(Span::styled(" help", theme::dim()));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn draw_status(&self, frame: &mut Frame, area: Rect) {
+        let line = match &self.flash {
+            Some(f) => {
+                let style = match f.level {
+                    Level::Info => theme::info(),
+                    Level::Warn => theme::warn(),
+                    Level::Error => theme::danger(),
+                };
+                Line::styled(f.text.clone(), style)
+            }
+            None => {
+                let providers = self
+                    .settings()
+                    .map(|s| s.enabled_providers().join(", "))
+                    .unwrap_or_default();
+                if providers.is_empty() {
+                    Line::raw("")
+                } else {
+                    Line::styled(format!("providers: {providers}"), theme::dim())
+                }
+            }
+        };
+        frame.render_widget(Paragraph::new(line), area);
+    }
+
+    fn draw_profiles(&self, frame: &mut Frame, area: Rect, selected: usize) {
+        let height = (self.cfg.profiles.len() as u16 + 2).min(area.height);
+        let popup = crate::console::widgets::centered(area, 40.min(area.width), height);
+        let lines: Vec<Line> = self
+            .cfg
+            .profiles
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let current = Some(p) == self.cfg.profile.as_ref();
+                let text = format!("{} {p}", if current { "●" } else { " " });
+                if i == selected {
+                    Line::styled(text, theme::selected())
+                } else {
+                    Line::raw(text)
+                }
+            })
+            .collect();
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Paragraph::new(lines).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme::focused_border())
+                    .title(Span::styled(
+                        format!(
+                            " Switch profile · {} ",
+                            self.cfg.keys.key_of(Context::Profiles, Action::Submit)
+                        ),
+                        theme::title(),
+                    )),
+            ),
+            popup,
+        );
+    }
+
+    fn draw_unreachable(&self, frame: &mut Frame, area: Rect, err: &GoTrueError, view: &View) {
+        let mut lines = panel::error_lines(&format!("Reaching {}", self.cfg.server), err);
+        lines.push(Line::raw(""));
+        lines.push(view.hints(&[
+            (Context::Users, Action::Retry, "retry"),
+            (Context::Global, Action::Help, "help"),
+            (Context::Global, Action::SwitchProfile, "switch profile"),
+            (Context::Global, Action::Quit, "quit"),
+        ]));
+        frame.render_widget(Clear, area);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(" Server unreachable "),
+                )
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+    }
+
+    fn draw_no_key(&self, frame: &mut Frame, area: Rect, view: &View) {
+        let lines = vec![
+            Line::styled("No service-role key is configured.", theme::warn()),
+            Line::raw(""),
+            Line::raw("The users list needs GoTrue's service-role key. Give one with:"),
+            Line::raw("  · a profile in ~/.config/gotrue-console/config.toml,"),
+            Line::raw("  · GOTRUE_SERVICE_ROLE_KEY or SUPABASE_SERVICE_ROLE_KEY, or"),
+            Line::from(vec![
+                Span::raw("  · the key entry on the Session tab: press "),
+                Span::styled(view.key(Context::Global, Action::GoSession), theme::key()),
+                Span::raw(" (kept in memory only)."),
+            ]),
+        ];
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(Block::default().borders(Borders::ALL).title(" Users "))
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+    }
+}
+
+/// The body of the screen: everything but header, tabs, footer and status.
+pub fn body_area(area: Rect) -> Rect {
+    let [_, _, body, _, _] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    body
+}
