@@ -110,6 +110,16 @@ pub enum Cmd {
     /// version and settings, the clock, TLS and an admin call. Exit status 0 only if the
     /// console can work.
     Doctor,
+    /// Print a shell completion script: `gotrue-console completions bash >
+    /// ~/.local/share/bash-completion/completions/gotrue-console` (zsh: into a folder of
+    /// `$fpath` as `_gotrue-console`; fish: `~/.config/fish/completions/gotrue-console.fish`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `gotrue-console man > gotrue-console.1`, then `man
+    /// ./gotrue-console.1`, or install it under `~/.local/share/man/man1/`.
+    Man,
     /// Print the keys in force: every context, key, action and description, with the
     /// config file's `[keys]` bindings applied (the names are those `[keys]` takes).
     Keys,

@@ -39,6 +39,22 @@ fn main() -> Result<()> {
                 doctor(cli.console).await;
                 Ok(())
             }
+            Some(Cmd::Completions { shell }) => {
+                let mut cmd = <Cli as clap::CommandFactory>::command();
+                let mut out = Vec::new();
+                clap_complete::generate(shell, &mut cmd, "gotrue-console", &mut out);
+                print_bytes(&out);
+                Ok(())
+            }
+            Some(Cmd::Man) => {
+                let cmd = <Cli as clap::CommandFactory>::command();
+                let mut out = Vec::new();
+                clap_mangen::Man::new(cmd)
+                    .render(&mut out)
+                    .wrap_err("rendering the manual page")?;
+                print_bytes(&out);
+                Ok(())
+            }
             Some(Cmd::Keys) => {
                 match config::keymap(config_path(&cli.console).as_deref()) {
                     Ok(keys) => print!("{}", keys.describe()),
@@ -340,6 +356,17 @@ impl Progress {
             eprint!("\r\x1b[K");
             self.drawn = false;
         }
+    }
+}
+
+/// Writes to stdout; a reader that has all it wanted (`| head`) is not a failure.
+fn print_bytes(bytes: &[u8]) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => fail(format!("cannot write to stdout: {e}")),
     }
 }
 
