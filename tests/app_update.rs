@@ -740,3 +740,107 @@ fn replaced_requests_are_not_waited_for() {
     app.update(done(id));
     assert_eq!(app.waiting(), waiting - 1);
 }
+
+/// `q` while invitations are being sent, or while their results are not written, asks
+/// first; `n` stays, Ctrl-C twice quits; once the results are written, `q` quits at once.
+#[test]
+fn q_asks_before_dropping_invitations_in_flight_or_unsaved() {
+    use gotrue_console::ops::bulk::{InviteEvent, RowStatus, RunEnd};
+    let (mut app, _) = loaded_app();
+    press(&mut app, KeyCode::Char('7'));
+    app.update(Msg::Input(Input::Paste(
+        "ada@example.com\ngrace@example.com".into(),
+    )));
+    let cmds = press(&mut app, KeyCode::Char('S'));
+    let (run, _) = api_calls(&cmds)
+        .into_iter()
+        .find(|(_, c)| matches!(c, ApiCall::RunInvites(_)))
+        .expect("a run");
+
+    // Sending: q asks, n stays.
+    let cmds = press(&mut app, KeyCode::Char('q'));
+    assert!(!cmds.contains(&Command::Quit) && !app.should_quit());
+    let s = screen(&app);
+    assert!(s.contains("Invitations are being sent"), "{s}");
+    press(&mut app, KeyCode::Char('n'));
+    assert!(app.action().is_none() && !app.should_quit());
+
+    // Ctrl-C asks once, and quits when pressed again.
+    let ctrl_c = |app: &mut App| {
+        app.update(Msg::Input(Input::Key(
+            ratatui::crossterm::event::KeyEvent::new(
+                KeyCode::Char('c'),
+                ratatui::crossterm::event::KeyModifiers::CONTROL,
+            ),
+        )))
+    };
+    assert!(!ctrl_c(&mut app).contains(&Command::Quit));
+    assert!(app.action().is_some(), "the question is on screen");
+    press(&mut app, KeyCode::Esc);
+
+    // The run ends with a row sent: the results are not written yet, so q still asks.
+    let row = |status| {
+        Msg::Outcome(Outcome {
+            id: run,
+            result: Ok(ApiReply::InviteProgress(InviteEvent::Row {
+                line: 1,
+                status,
+                in_doubt_since: None,
+            })),
+        })
+    };
+    app.update(row(RowStatus::AlreadyExists));
+    app.update(Msg::Outcome(Outcome {
+        id: run,
+        result: Ok(ApiReply::InviteProgress(InviteEvent::Finished(
+            RunEnd::Completed,
+        ))),
+    }));
+    press(&mut app, KeyCode::Char('q'));
+    let s = screen(&app);
+    assert!(s.contains("results are not written"), "{s}");
+    press(&mut app, KeyCode::Esc);
+
+    // W writes them: now q quits at once.
+    press(&mut app, KeyCode::Char('W'));
+    let cmds = typed(&mut app, "/tmp/results.csv");
+    assert!(cmds.is_empty(), "{cmds:?}");
+    let cmds = press(&mut app, KeyCode::Enter);
+    let write = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::Task(id, Task::WriteInviteResults { .. }) => Some(*id),
+            _ => None,
+        })
+        .expect("a write");
+    app.update(Msg::Task(TaskOutcome {
+        id: write,
+        result: Ok(TaskReply::Written {
+            count: 2,
+            path: "/tmp/results.csv".into(),
+        }),
+    }));
+    let cmds = press(&mut app, KeyCode::Char('q'));
+    assert!(cmds.contains(&Command::Quit) && app.should_quit());
+}
+
+/// "Quit anyway?" answered yes quits.
+#[test]
+fn quit_anyway_yes_quits() {
+    let (mut app, _) = loaded_app();
+    press(&mut app, KeyCode::Char('7'));
+    app.update(Msg::Input(Input::Paste("ada@example.com".into())));
+    press(&mut app, KeyCode::Char('S'));
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.should_quit());
+    let cmds = press(&mut app, KeyCode::Char('y'));
+    assert!(cmds.contains(&Command::Quit) && app.should_quit());
+}
+
+/// Nothing unfinished: q quits at once, as before.
+#[test]
+fn q_quits_at_once_with_nothing_in_flight() {
+    let (mut app, _) = loaded_app();
+    let cmds = press(&mut app, KeyCode::Char('q'));
+    assert!(cmds.contains(&Command::Quit));
+}

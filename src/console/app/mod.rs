@@ -235,6 +235,8 @@ pub struct App {
     refresh_failed_for: Option<String>,
     next_id: u64,
     quit: bool,
+    /// "Quit anyway?" is on screen: Ctrl-C now quits.
+    asking_to_quit: bool,
     /// Emails and phones masked now (starts as `cfg.mask`; `*` toggles it).
     masked: bool,
 }
@@ -265,6 +267,7 @@ impl App {
             refresh_failed_for: None,
             next_id: 0,
             quit: false,
+            asking_to_quit: false,
             masked,
         };
         app.sync_page();
@@ -300,6 +303,30 @@ impl App {
         out
     }
 
+    fn quit_now(&mut self, ctx: &mut Ctx) {
+        self.quit = true;
+        ctx.commands.push(Command::Quit);
+    }
+
+    /// Work quitting would lose: asks "Quit anyway?" and returns true; else false.
+    fn ask_before_quitting(&mut self, ctx: &Ctx) -> bool {
+        let reasons: Vec<String> = ScreenId::ALL
+            .iter()
+            .filter_map(|&id| self.screens.get(id).and_then(|s| s.unfinished()))
+            .collect();
+        if reasons.is_empty() {
+            return false;
+        }
+        self.overlay = None;
+        self.open_dialog(
+            ctx.next_id,
+            ctx,
+            Box::new(crate::console::screens::quit::QuitQuestion::new(reasons)),
+        );
+        self.asking_to_quit = true;
+        true
+    }
+
     /// Runs `f` on the open dialog and records it as the owner of the requests it sent.
     fn run_dialog<R>(
         &mut self,
@@ -332,6 +359,7 @@ impl App {
 
     fn open_dialog(&mut self, before: u64, ctx: &Ctx, flow: Box<dyn Flow>) {
         self.forget(Owner::Dialog);
+        self.asking_to_quit = false;
         self.action = Some(flow);
         self.claim(before, ctx, Owner::Dialog);
     }
@@ -339,6 +367,7 @@ impl App {
     fn close_dialog(&mut self) {
         self.forget(Owner::Dialog);
         self.action = None;
+        self.asking_to_quit = false;
     }
 
     fn close_detail(&mut self) {
@@ -704,17 +733,16 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
-        // Ctrl-C quits from anywhere, whatever the keymap says.
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            self.quit = true;
-            ctx.commands.push(Command::Quit);
-            return;
-        }
+        // Ctrl-C quits from anywhere, whatever the keymap says; with work in flight the
+        // first one asks, the second quits.
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         let context = self.context();
         let action = self.cfg.keys.lookup(context, &key, self.cfg.read_only);
-        if action == Some(Action::ForceQuit) {
-            self.quit = true;
-            ctx.commands.push(Command::Quit);
+        if ctrl_c || action == Some(Action::ForceQuit) {
+            if self.asking_to_quit || !self.ask_before_quitting(ctx) {
+                self.quit_now(ctx);
+            }
             return;
         }
         if self.overlay.is_some() {
@@ -787,8 +815,9 @@ impl App {
     fn dispatch(&mut self, action: Action, ctx: &mut Ctx) {
         match action {
             Action::Quit | Action::ForceQuit => {
-                self.quit = true;
-                ctx.commands.push(Command::Quit);
+                if !self.ask_before_quitting(ctx) {
+                    self.quit_now(ctx);
+                }
                 return;
             }
             Action::Help => {
@@ -1029,6 +1058,7 @@ impl App {
                     self.close_detail();
                 }
             }
+            Effect::Quit => self.quit_now(ctx),
             Effect::UserRefresh(id) => {
                 self.with(ScreenId::Detail, ctx, |s, ctx| {
                     if let Some(d) = s.detail.as_mut().filter(|d| d.id == id) {

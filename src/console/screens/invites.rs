@@ -40,6 +40,8 @@ pub struct InvitesScreen {
     /// The last failure: a file of this machine, or GoTrue stopping a run.
     error: Option<TaskError>,
     cursor: crate::console::widgets::list::ListCursor,
+    /// Rows were sent (or failed) since the results were last written.
+    unsaved: bool,
 }
 
 fn status_style(s: &RowStatus) -> Style {
@@ -156,6 +158,16 @@ fn rows_fit(area: Rect) -> usize {
 }
 
 impl Screen for InvitesScreen {
+    fn unfinished(&self) -> Option<String> {
+        if self.is_running() {
+            Some("Invitations are being sent: quitting stops the run.".into())
+        } else if self.unsaved {
+            Some("The invitations' results are not written yet (W writes them).".into())
+        } else {
+            None
+        }
+    }
+
     fn set_area(&mut self, area: Rect) {
         let rows = self.batch.as_ref().map_or(0, |b| b.rows.len());
         self.cursor.set_page(rows_fit(self.areas(area)[1]), rows);
@@ -291,10 +303,13 @@ impl Screen for InvitesScreen {
         } else if let Some(write) = self.write.filter(|p| p.is(id)) {
             self.write = None;
             match write.read(result) {
-                Ok(Written { count, path }) => ctx.flash(
-                    Level::Info,
-                    format!("Wrote {count} rows to {}", path.display()),
-                ),
+                Ok(Written { count, path }) => {
+                    self.unsaved = false;
+                    ctx.flash(
+                        Level::Info,
+                        format!("Wrote {count} rows to {}", path.display()),
+                    )
+                }
                 Err(e) => self.error = Some(e),
             }
         }
@@ -308,6 +323,9 @@ impl Screen for InvitesScreen {
             Ok(ev) => {
                 if let Some(b) = self.batch.as_mut() {
                     b.apply(&ev);
+                }
+                if matches!(ev, InviteEvent::Row { .. }) {
+                    self.unsaved = true;
                 }
                 if let InviteEvent::Finished(end) = ev {
                     self.run = None;

@@ -19,6 +19,7 @@ pub mod login;
 pub mod otp;
 pub mod outbox;
 pub mod palette;
+pub mod quit;
 pub mod tools;
 pub mod user_actions;
 pub mod users;
@@ -50,6 +51,11 @@ pub trait Screen {
     /// An answer to a local task it sent (a file, the editor).
     fn on_task(&mut self, _id: RequestId, result: Result<TaskReply, TaskError>, _ctx: &mut Ctx) {
         crate::console::command::bug("a screen that sends no local task", &result);
+    }
+    /// Work that quitting now would lose (a run sending, results not written), said in a
+    /// sentence: `q` asks first.
+    fn unfinished(&self) -> Option<String> {
+        None
     }
     /// The user went to its tab: a screen that shows the server's latest reads it now.
     fn on_show(&mut self, _ctx: &mut Ctx) {}
@@ -170,6 +176,8 @@ pub enum Effect {
     UserDeleted(UserId),
     /// Something about the user changed that the answer did not carry: reload it.
     UserRefresh(UserId),
+    /// Quit after all (the question about unfinished work was answered yes).
+    Quit,
 }
 
 /// What an update may do besides changing its own screen.
