@@ -289,8 +289,8 @@ pub fn process_env(name: &str) -> Option<String> {
 }
 
 fn default_path_in(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    // ProjectDirs reads XDG_CONFIG_HOME on Linux only, and from the real environment; honour it
-    // everywhere, from the environment we were given (tests pass their own).
+    // etcetera reads XDG_CONFIG_HOME from the real environment; honour it from the environment
+    // we were given (tests pass their own), on every platform.
     if let Some(xdg) = env("XDG_CONFIG_HOME").filter(|v| Path::new(v).is_absolute()) {
         return Some(
             PathBuf::from(xdg)
@@ -298,8 +298,11 @@ fn default_path_in(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
                 .join("config.toml"),
         );
     }
-    directories::ProjectDirs::from("", "", "gotrue-console")
-        .map(|dirs| dirs.config_dir().join("config.toml"))
+    use etcetera::BaseStrategy;
+    // ~/.config/gotrue-console on Linux and macOS, %APPDATA%\gotrue-console on Windows.
+    etcetera::choose_base_strategy()
+        .ok()
+        .map(|base| base.config_dir().join("gotrue-console").join("config.toml"))
 }
 
 /// Why a profile was chosen, for the message when it does not exist.

@@ -282,6 +282,40 @@ async fn admin_check(conn: &Connection, client: &GoTrueClient) -> Check {
     }
 }
 
+/// Where the console reads its configuration and keeps its state, as doctor prints it.
+pub fn paths(config: Option<&std::path::Path>, state: Option<&std::path::Path>) -> Vec<Check> {
+    let mut out = Vec::new();
+    out.push(match config {
+        Some(p) if p.exists() => Check::new(Verdict::Ok, "config file", p.display().to_string()),
+        Some(p) => Check::new(
+            Verdict::Ok,
+            "config file",
+            format!("{} (none there: flags and environment only)", p.display()),
+        ),
+        None => Check::new(
+            Verdict::Warn,
+            "config file",
+            "no config folder (HOME is not set): flags and environment only",
+        ),
+    });
+    out.push(match state {
+        Some(d) => Check::new(
+            Verdict::Ok,
+            "state",
+            format!(
+                "{} (the log gotrue-console.log; for serve-ssh its host key and journal)",
+                d.display()
+            ),
+        ),
+        None => Check::new(
+            Verdict::Warn,
+            "state",
+            "no state folder (HOME is not set): nothing is logged",
+        ),
+    });
+    out
+}
+
 /// The report as printed: one line a check, hints under their check.
 pub fn render(checks: &[Check]) -> String {
     let mut s = String::new();

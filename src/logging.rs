@@ -3,17 +3,18 @@
 use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
 
-/// `$XDG_STATE_HOME/gotrue-console`, else `~/.local/state/gotrue-console`.
+/// Where logs, the SSH host key and the operator journal live:
+/// `$XDG_STATE_HOME/gotrue-console`, else `~/.local/state/gotrue-console` (Linux and macOS);
+/// `%LOCALAPPDATA%\gotrue-console` on Windows.
 pub fn state_dir() -> Option<PathBuf> {
+    use etcetera::BaseStrategy;
     if let Some(dir) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(dir).join("gotrue-console"));
     }
-    let dirs = directories::ProjectDirs::from("", "", "gotrue-console")?;
-    Some(
-        dirs.state_dir()
-            .unwrap_or_else(|| dirs.data_local_dir())
-            .to_path_buf(),
-    )
+    let base = etcetera::choose_base_strategy().ok()?;
+    // Windows has no state folder: its local (not roaming) application data stands in.
+    let dir = base.state_dir().unwrap_or_else(|| base.cache_dir());
+    Some(dir.join("gotrue-console"))
 }
 
 /// Starts file logging; returns the log file's path. Failing to log is not fatal.

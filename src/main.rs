@@ -399,7 +399,11 @@ async fn doctor(console: ConsoleArgs) {
     };
     let (client_config, _) = connect(&conn, timeout, Vec::new());
     let client = GoTrueClient::new(client_config).unwrap_or_else(|e| fail(e));
-    let checks = gotrue_console::doctor::run(&conn, &client, chrono::Utc::now()).await;
+    let mut checks = gotrue_console::doctor::paths(
+        config_path(&console).as_deref(),
+        gotrue_console::logging::state_dir().as_deref(),
+    );
+    checks.extend(gotrue_console::doctor::run(&conn, &client, chrono::Utc::now()).await);
     print!("{}", gotrue_console::doctor::render(&checks));
     let ok = gotrue_console::doctor::can_work(&checks);
     println!(

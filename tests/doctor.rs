@@ -71,6 +71,16 @@ async fn a_working_connection_passes_every_check() {
         "{text}"
     );
     assert!(text.contains("The console can work with this connection."));
+    // Where it reads its configuration and keeps its state.
+    let config = line(&text, "config file");
+    assert!(
+        config.contains("/config/gotrue-console/config.toml (none there"),
+        "{text}"
+    );
+    assert!(
+        line(&text, "state").contains("/state/gotrue-console (the log"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
