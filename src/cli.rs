@@ -78,6 +78,10 @@ pub struct ConsoleArgs {
     /// Mask emails and phone numbers until revealed with `*` (screen shares, demos).
     #[arg(long)]
     pub mask: bool,
+    /// Colours: dark (the default), light, or mono (none; NO_COLOR chooses it too).
+    /// Overrides the config file's `theme`.
+    #[arg(long, value_enum, global = true)]
+    pub theme: Option<crate::console::widgets::theme::Theme>,
     /// Another config file.
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,

@@ -172,6 +172,8 @@ pub struct ConfigFile {
     /// The `[keys.<context>]` bindings, checked: `ConfigFile::keymap` lays them over the
     /// defaults.
     pub keys: Vec<crate::console::keys::KeyOverride>,
+    /// `theme = "dark" | "light" | "mono"`.
+    pub theme: Option<crate::console::widgets::theme::Theme>,
 }
 
 #[derive(Deserialize)]
@@ -183,6 +185,7 @@ struct RawFile {
     /// `[keys.users] open = "o"` or `open = ["o", "enter"]`.
     #[serde(default)]
     keys: BTreeMap<String, BTreeMap<String, toml::Spanned<KeySpec>>>,
+    theme: Option<crate::console::widgets::theme::Theme>,
 }
 
 #[derive(Deserialize)]
@@ -236,6 +239,7 @@ impl ConfigFile {
             default_profile: raw.default_profile,
             profiles: raw.profiles,
             keys,
+            theme: raw.theme,
         };
         file.keymap()?;
         for (name, profile) in &file.profiles {
@@ -563,10 +567,33 @@ impl Connection {
 
 /// The keys in force for the config file at `path` (the defaults when there is none).
 pub fn keymap(path: Option<&Path>) -> Result<crate::console::keys::Keymap, ConfigError> {
-    match path.map(ConfigFile::load).transpose()?.flatten() {
-        Some(file) => file.keymap(),
-        None => Ok(crate::console::keys::Keymap::default()),
-    }
+    Ok(prefs(path, None, None)?.0)
+}
+
+/// The console's own preferences from the config file at `path`, whatever the profile: the
+/// keys in force, and the theme (`--theme`, else the file's, else mono under `NO_COLOR`).
+pub fn prefs(
+    path: Option<&Path>,
+    theme_flag: Option<crate::console::widgets::theme::Theme>,
+    no_color: Option<&str>,
+) -> Result<
+    (
+        crate::console::keys::Keymap,
+        crate::console::widgets::theme::Theme,
+    ),
+    ConfigError,
+> {
+    let file = path.map(ConfigFile::load).transpose()?.flatten();
+    let keys = match &file {
+        Some(file) => file.keymap()?,
+        None => crate::console::keys::Keymap::default(),
+    };
+    let theme = crate::console::widgets::theme::Theme::choose(
+        theme_flag,
+        file.as_ref().and_then(|f| f.theme),
+        no_color,
+    );
+    Ok((keys, theme))
 }
 
 /// Resolves the connection from the config file, `env` and the flags.

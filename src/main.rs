@@ -149,7 +149,13 @@ async fn console(args: ConsoleArgs) -> Result<()> {
     let log = gotrue_console::logging::init();
     tracing::info!(log = ?log, "gotrue-console starting");
     // A bad `[keys]` binding stops here, naming its line.
-    let keys = config::keymap(config_path(&args).as_deref()).map_err(|e| eyre!("{e}"))?;
+    let no_color = std::env::var("NO_COLOR").ok();
+    let (keys, theme) = config::prefs(
+        config_path(&args).as_deref(),
+        args.theme,
+        no_color.as_deref(),
+    )
+    .map_err(|e| eyre!("{e}"))?;
     let timeout = args.timeout;
     let profiles = profile_names(&args);
 
@@ -171,6 +177,7 @@ async fn console(args: ConsoleArgs) -> Result<()> {
         };
         let app = AppConfig {
             keys: Default::default(),
+            theme: Default::default(),
             server: demo.url().to_owned(),
             profile: Some("demo".into()),
             read_only: args.read_only,
@@ -201,6 +208,7 @@ async fn console(args: ConsoleArgs) -> Result<()> {
     let mut app_config = app_config;
     app_config.mask = args.mask;
     app_config.keys = std::sync::Arc::new(keys);
+    app_config.theme = theme;
     // On the machine that serves the console over SSH, its journal is readable here too.
     app_config.journal = gotrue_console::logging::state_dir()
         .map(|d| d.join("ssh-journal.jsonl"))

@@ -21,6 +21,7 @@ fn now() -> DateTime<Utc> {
 fn config() -> AppConfig {
     AppConfig {
         keys: Default::default(),
+        theme: Default::default(),
         server: "127.0.0.1:9998".into(),
         profile: Some("test".into()),
         has_service_key: true,
@@ -132,6 +133,7 @@ fn without_a_service_key_it_opens_on_the_session_tab_with_the_key_entry() {
     let mut app = App::new(
         AppConfig {
             keys: Default::default(),
+            theme: Default::default(),
             has_service_key: false,
             admin_key_kind: None,
             ..config()
@@ -651,6 +653,7 @@ fn every_start_up_warning_is_counted_and_the_first_shown() {
     let mut app = App::new(
         AppConfig {
             keys: Default::default(),
+            theme: Default::default(),
             warnings: vec![
                 "env GOTRUE_URL is set, but profile `prod` was chosen".into(),
                 "env SUPABASE_SECRET_KEY is set, but profile `prod` was chosen".into(),
@@ -668,6 +671,7 @@ fn every_start_up_warning_is_counted_and_the_first_shown() {
     let mut one = App::new(
         AppConfig {
             keys: Default::default(),
+            theme: Default::default(),
             warnings: vec!["only this".into()],
             ..config()
         },
@@ -843,4 +847,55 @@ fn q_quits_at_once_with_nothing_in_flight() {
     let (mut app, _) = loaded_app();
     let cmds = press(&mut app, KeyCode::Char('q'));
     assert!(cmds.contains(&Command::Quit));
+}
+
+/// `theme = "mono"` (or NO_COLOR): not one cell of the frame has a colour, and the selected
+/// row is still marked, in reverse video.
+#[test]
+fn the_mono_theme_draws_without_colour() {
+    use gotrue_console::console::widgets::theme::Theme;
+    use ratatui::style::{Color, Modifier};
+    let mut app = App::new(
+        AppConfig {
+            theme: Theme::Mono,
+            ..config()
+        },
+        now(),
+        (120, 40),
+    );
+    let id = load_id(&app.start());
+    app.update(batch(
+        id,
+        vec![user(1, "a@example.com"), user(2, "b@example.com")],
+        2,
+    ));
+    app.update(done(id));
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).expect("a terminal");
+    terminal.draw(|f| app.draw(f)).expect("a frame");
+    let buf = terminal.backend().buffer();
+    let mut reversed_rows = std::collections::BTreeSet::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            assert_eq!(
+                (cell.fg, cell.bg),
+                (Color::Reset, Color::Reset),
+                "({x}, {y})"
+            );
+            if cell.modifier.contains(Modifier::REVERSED) {
+                reversed_rows.insert(y);
+            }
+        }
+    }
+    let row_of = |text: &str| {
+        (0..buf.area.height).find(|&y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .contains(text)
+        })
+    };
+    let selected = row_of("b@example.com").expect("the newest user is shown");
+    assert!(reversed_rows.contains(&selected), "{reversed_rows:?}");
 }

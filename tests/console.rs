@@ -93,6 +93,7 @@ fn activity_screen_at_both_sizes() {
         let mut app = App::new(
             AppConfig {
                 keys: Default::default(),
+                theme: Default::default(),
                 server: "http://127.0.0.1:9998".into(),
                 has_service_key: true,
                 admin_key_kind: None,
@@ -348,6 +349,7 @@ async fn switching_profile_reconnects_and_reloads() {
             second_client.clone(),
             AppConfig {
                 keys: Default::default(),
+                theme: Default::default(),
                 server: "http://second".into(),
                 profile: Some("second".into()),
                 has_service_key: true,

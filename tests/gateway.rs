@@ -200,6 +200,7 @@ async fn console_through(d: DemoServer, keys: (&str, &str)) -> Harness {
     let c = client(d.url(), keys);
     let cfg = AppConfig {
         keys: Default::default(),
+        theme: Default::default(),
         server: d.api_url().to_owned(),
         has_service_key: true,
         admin_key_kind: Some(ApiKeyKind::of(&Secret::new(keys.1))),
@@ -340,6 +341,7 @@ async fn the_console_given_the_api_url_moves_to_auth_v1_and_says_so() {
     let c = client(d.api_url(), new_keys(&d));
     let cfg = AppConfig {
         keys: Default::default(),
+        theme: Default::default(),
         server: d.api_url().to_owned(),
         has_service_key: true,
         admin_key_kind: Some(ApiKeyKind::Secret),

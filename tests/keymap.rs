@@ -423,3 +423,12 @@ fn the_keys_command_prints_the_map_in_force() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_config_file_names_a_theme_and_a_wrong_one_names_its_line() {
+    use gotrue_console::console::widgets::theme::Theme;
+    let file = parse("theme = \"light\"\n").expect("a theme");
+    assert_eq!(file.theme, Some(Theme::Light));
+    let err = parse("\ntheme = \"purple\"\n").expect_err("no such theme");
+    assert!(err.to_string().contains("line 2"), "{err}");
+}

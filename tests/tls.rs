@@ -140,6 +140,7 @@ fn the_header_says_insecure_tls_for_as_long_as_it_lasts() {
     let now = chrono::Utc::now();
     let cfg = AppConfig {
         keys: Default::default(),
+        theme: Default::default(),
         server: "https://auth.test".into(),
         insecure_tls: true,
         warnings: vec![gotrue_console::config::INSECURE_WARNING.to_owned()],

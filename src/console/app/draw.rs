@@ -13,7 +13,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 impl App {
+    /// Draws the whole frame in the theme in force.
     pub fn draw(&self, frame: &mut Frame) {
+        theme::using(self.cfg.theme, || self.draw_frame(frame));
+    }
+
+    fn draw_frame(&self, frame: &mut Frame) {
         let area = frame.area();
         let [header, tabs, body, footer, status] = Layout::vertical([
             Constraint::Length(1),

@@ -58,6 +58,8 @@ pub struct AppConfig {
     pub mailpit: Option<String>,
     /// The keys in force: the defaults with the config's `[keys]` laid over them.
     pub keys: std::sync::Arc<Keymap>,
+    /// The colours: dark, light, or mono (none).
+    pub theme: crate::console::widgets::theme::Theme,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -604,8 +606,9 @@ impl App {
 
     /// A new connection: everything about the old server goes, the activity log stays.
     fn reconnected(&mut self, mut cfg: AppConfig) -> Vec<Command> {
-        // The keys are the console's, not the profile's.
+        // The keys and the colours are the console's, not the profile's.
         cfg.keys = std::mem::take(&mut self.cfg.keys);
+        cfg.theme = self.cfg.theme;
         let name = cfg.profile.clone().unwrap_or_else(|| cfg.server.clone());
         let activity = std::mem::take(&mut self.screens.activity);
         // A screen share stays masked across a profile switch.

@@ -430,10 +430,13 @@ pub async fn serve_config(
             .config
             .clone()
             .or_else(config::ConfigFile::default_path);
-        let keys = config::keymap(path.as_deref()).map_err(|e| e.to_string())?;
+        let no_color = std::env::var("NO_COLOR").ok();
+        let (keys, theme) = config::prefs(path.as_deref(), console.theme, no_color.as_deref())
+            .map_err(|e| e.to_string())?;
         let app = AppConfig {
             warnings: Vec::new(),
             keys: Arc::new(keys),
+            theme,
             ..conn.app_config()
         };
         Target::Server {

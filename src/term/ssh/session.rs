@@ -944,6 +944,7 @@ mod tests {
         .unwrap();
         let cfg = AppConfig {
             keys: Default::default(),
+            theme: Default::default(),
             has_service_key: true,
             admin_key_kind: None,
             ..AppConfig::default()
