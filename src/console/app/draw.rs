@@ -19,15 +19,7 @@ impl App {
     }
 
     fn draw_frame(&self, frame: &mut Frame) {
-        let area = frame.area();
-        let [header, tabs, body, footer, status] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-        ])
-        .areas(area);
+        let [header, tabs, body, footer, status] = frame_areas(frame.area());
         let providers = self
             .settings()
             .map(|s| s.enabled_providers())
@@ -335,15 +327,19 @@ impl App {
     }
 }
 
-/// The body of the screen: everything but header, tabs, footer and status.
-pub fn body_area(area: Rect) -> Rect {
-    let [_, _, body, _, _] = Layout::vertical([
+/// Header, tabs, body, footer and status line: the frame's one layout.
+fn frame_areas(area: Rect) -> [Rect; 5] {
+    Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Fill(1),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
-    .areas(area);
-    body
+    .areas(area)
+}
+
+/// The body of the screen: everything but header, tabs, footer and status.
+pub fn body_area(area: Rect) -> Rect {
+    frame_areas(area)[2]
 }

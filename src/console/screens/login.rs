@@ -14,12 +14,11 @@ use crate::gotrue::{
     Credential, GoTrueError, OtpType, Secret, SignOutScope, SignUp, SignUpOutcome,
 };
 use ratatui::Frame;
-use ratatui::crossterm::event::{Event, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use serde_json::{Map, Value};
-use tui_input::backend::crossterm::EventHandler;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -537,16 +536,14 @@ impl Screen for LoginScreen {
             self.choose_scope(None, ctx);
             return;
         }
-        let Some(f) = self.focus else { return };
-        self.fields[f].error = None;
-        self.fields[f].input.handle_event(&Event::Key(key));
+        if let Some(f) = self.focus {
+            self.fields[f].type_key(key);
+        }
     }
 
     fn on_paste(&mut self, text: &str, _ctx: &mut Ctx) {
         if let Some(f) = self.focus {
-            let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-            let v = format!("{}{}", self.fields[f].value(), clean.trim());
-            self.fields[f].set(v);
+            self.fields[f].paste(text);
         }
     }
 

@@ -13,11 +13,10 @@ use crate::gotrue::{
 };
 use chrono::{DateTime, Duration, Utc};
 use ratatui::Frame;
-use ratatui::crossterm::event::{Event, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
-use tui_input::backend::crossterm::EventHandler;
 
 const TARGET: usize = 0;
 const CODE: usize = 1;
@@ -223,16 +222,14 @@ impl Screen for OtpScreen {
     }
 
     fn on_text(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
-        let Some(f) = self.focus else { return };
-        self.fields[f].error = None;
-        self.fields[f].input.handle_event(&Event::Key(key));
+        if let Some(f) = self.focus {
+            self.fields[f].type_key(key);
+        }
     }
 
     fn on_paste(&mut self, text: &str, _ctx: &mut Ctx) {
         if let Some(f) = self.focus {
-            let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-            let v = format!("{}{}", self.fields[f].value(), clean.trim());
-            self.fields[f].set(v);
+            self.fields[f].paste(text);
         }
     }
 

@@ -45,6 +45,21 @@ impl Field {
     }
 
     /// Draws `label: value` on one line; puts the cursor in it when focused.
+    /// A key typed into the field (its error goes: the user is fixing it).
+    pub fn type_key(&mut self, key: ratatui::crossterm::event::KeyEvent) {
+        use tui_input::backend::crossterm::EventHandler;
+        self.error = None;
+        self.input
+            .handle_event(&ratatui::crossterm::event::Event::Key(key));
+    }
+
+    /// Pasted text added at the end, without line breaks or other control characters.
+    pub fn paste(&mut self, text: &str) {
+        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+        let v = format!("{}{}", self.value(), clean.trim());
+        self.set(v);
+    }
+
     pub fn draw(&self, frame: &mut Frame, area: Rect, label_width: u16, focused: bool) {
         let label = format!("{:>w$} ", self.label, w = label_width as usize);
         let avail = area.width.saturating_sub(label_width + 2) as usize;
