@@ -324,18 +324,7 @@ impl LoginScreen {
                 )
             } else {
                 let l = Context::Login;
-                let modes: Vec<String> = view
-                    .keys
-                    .bindings(l)
-                    .iter()
-                    .find(|b| b.action == Action::NextMode)
-                    .map(|b| {
-                        b.keys
-                            .iter()
-                            .map(crate::console::keys::Key::label)
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let modes = view.labels(l, Action::NextMode);
                 format!(
                     "{} edit · {} next mode · {} enter a code",
                     view.key(l, Action::Edit),

@@ -113,10 +113,9 @@ impl View<'_> {
         self.keys.key_of(ctx, action)
     }
 
-    /// Every key of `action` in `ctx`, single characters first: `y or Enter`.
-    pub fn keys_or(&self, ctx: Context, action: Action) -> String {
-        let mut keys: Vec<String> = self
-            .keys
+    /// Every key of `action` in `ctx` (or the global table), as help writes them.
+    pub fn labels(&self, ctx: Context, action: Action) -> Vec<String> {
+        self.keys
             .all(ctx, false)
             .into_iter()
             .find(|b| b.action == action)
@@ -126,7 +125,12 @@ impl View<'_> {
                     .map(crate::console::keys::Key::label)
                     .collect()
             })
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// Every key of `action` in `ctx`, single characters first: `y or Enter`.
+    pub fn keys_or(&self, ctx: Context, action: Action) -> String {
+        let mut keys = self.labels(ctx, action);
         keys.sort_by_key(|k| k.chars().count() > 1);
         keys.join(" or ")
     }
