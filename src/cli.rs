@@ -82,11 +82,19 @@ pub struct ConsoleArgs {
     /// Overrides the config file's `theme`.
     #[arg(long, value_enum, global = true)]
     pub theme: Option<crate::console::widgets::theme::Theme>,
+    /// Clicks and the wheel: click a row to select it (again to open it), a tab to go
+    /// there; the wheel scrolls. Off by default (the terminal's own selection keeps
+    /// working); `mouse = true` in the config file turns it on.
+    #[arg(long, global = true, overrides_with = "no_mouse")]
+    pub mouse: bool,
+    /// Turns off a config file's `mouse = true`.
+    #[arg(long, global = true, overrides_with = "mouse")]
+    pub no_mouse: bool,
     /// Another config file.
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
     /// Run on a built-in demo server (seeded users, an outbox), signed in as admin.
-    #[arg(long, conflicts_with_all = ["url", "project_ref", "supabase_local", "profile"])]
+    #[arg(long, conflicts_with_all = ["url", "project_ref", "supabase_local", "profile", "mailpit", "insecure"])]
     pub demo: bool,
     /// With --demo: synthetic users added to the seed users.
     #[arg(long, value_name = "N", default_value_t = 0, requires = "demo")]
@@ -163,7 +171,111 @@ pub struct ExportArgs {
     pub concurrency: usize,
 }
 
+/// The console flags (the ids of [`ConsoleArgs`]'s fields).
+pub const CONSOLE_FLAGS: [&str; 15] = [
+    "url",
+    "project_ref",
+    "supabase_local",
+    "mailpit",
+    "profile",
+    "read_only",
+    "mask",
+    "theme",
+    "mouse",
+    "no_mouse",
+    "config",
+    "demo",
+    "demo_users",
+    "insecure",
+    "timeout",
+];
+
+/// The console flags that subcommand `sub` (`None`: the console itself) acts on. Any other
+/// given on the command line is refused, wherever it stands: a flag that does nothing is
+/// worse than an error (`--mask serve-ssh` once showed every email).
+pub fn flags_taken(sub: Option<&str>) -> &'static [&'static str] {
+    const CONNECTION: [&str; 8] = [
+        "url",
+        "project_ref",
+        "supabase_local",
+        "profile",
+        "config",
+        "insecure",
+        "timeout",
+        // What these commands do only reads.
+        "read_only",
+    ];
+    match sub {
+        None | Some("serve-ssh") => &CONSOLE_FLAGS,
+        Some("doctor") => &[
+            "url",
+            "project_ref",
+            "supabase_local",
+            "profile",
+            "config",
+            "insecure",
+            "timeout",
+            "read_only",
+            "mailpit",
+        ],
+        Some("users") => &CONNECTION,
+        Some("keys") => &["config"],
+        // demo-server, completions, man: none.
+        _ => &[],
+    }
+}
+
+impl Cli {
+    /// Parses the process's command line; an error (or a console flag the subcommand would
+    /// ignore) prints clap's message and exits.
+    pub fn parse_checked() -> Self {
+        Self::try_parse_checked_from(std::env::args_os()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// Parses `args`, refusing a console flag that the chosen subcommand does not act on.
+    pub fn try_parse_checked_from<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory, FromArgMatches};
+        let mut cmd = Self::command();
+        let matches = cmd.try_get_matches_from_mut(args)?;
+        let sub = matches.subcommand_name();
+        let taken = flags_taken(sub);
+        for id in CONSOLE_FLAGS {
+            let given = matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+            if given && !taken.contains(&id) {
+                let flag = format!("--{}", id.replace('_', "-"));
+                let sub = match matches.subcommand() {
+                    Some((s, m)) => m
+                        .subcommand_name()
+                        .map_or_else(|| s.to_owned(), |inner| format!("{s} {inner}")),
+                    None => String::new(),
+                };
+                return Err(cmd.error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!("{flag} does nothing for `{sub}`: leave it out"),
+                ));
+            }
+        }
+        Self::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
+    }
+}
+
 impl ConsoleArgs {
+    /// The flags that take part in the console's preferences.
+    pub fn pref_flags(&self) -> crate::config::PrefFlags {
+        crate::config::PrefFlags {
+            theme: self.theme,
+            mouse: match (self.mouse, self.no_mouse) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
+        }
+    }
+
     /// The flags that take part in resolving the connection.
     pub fn overrides(&self) -> crate::config::ConsoleOverrides {
         crate::config::ConsoleOverrides {

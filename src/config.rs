@@ -174,6 +174,8 @@ pub struct ConfigFile {
     pub keys: Vec<crate::console::keys::KeyOverride>,
     /// `theme = "dark" | "light" | "mono"`.
     pub theme: Option<crate::console::widgets::theme::Theme>,
+    /// `mouse = true`: clicks and the wheel (off by default).
+    pub mouse: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -186,6 +188,7 @@ struct RawFile {
     #[serde(default)]
     keys: BTreeMap<String, BTreeMap<String, toml::Spanned<KeySpec>>>,
     theme: Option<crate::console::widgets::theme::Theme>,
+    mouse: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -240,6 +243,7 @@ impl ConfigFile {
             profiles: raw.profiles,
             keys,
             theme: raw.theme,
+            mouse: raw.mouse,
         };
         file.keymap()?;
         for (name, profile) in &file.profiles {
@@ -567,33 +571,47 @@ impl Connection {
 
 /// The keys in force for the config file at `path` (the defaults when there is none).
 pub fn keymap(path: Option<&Path>) -> Result<crate::console::keys::Keymap, ConfigError> {
-    Ok(prefs(path, None, None)?.0)
+    let keys = prefs(path, &PrefFlags::default(), None)?.keys;
+    Ok(std::sync::Arc::unwrap_or_clone(keys))
 }
 
-/// The console's own preferences from the config file at `path`, whatever the profile: the
-/// keys in force, and the theme (`--theme`, else the file's, else mono under `NO_COLOR`).
+pub use crate::console::app::Prefs;
+
+/// The command line's say in the preferences.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PrefFlags {
+    pub theme: Option<crate::console::widgets::theme::Theme>,
+    /// `--mouse` (`Some(true)`) or `--no-mouse` (`Some(false)`).
+    pub mouse: Option<bool>,
+}
+
+/// The preferences from the config file at `path` and the flags: the keys in force, the
+/// theme (`--theme`, else the file's, else mono under `NO_COLOR`), and the mouse (the flag,
+/// else the file's, else off).
 pub fn prefs(
     path: Option<&Path>,
-    theme_flag: Option<crate::console::widgets::theme::Theme>,
+    flags: &PrefFlags,
     no_color: Option<&str>,
-) -> Result<
-    (
-        crate::console::keys::Keymap,
-        crate::console::widgets::theme::Theme,
-    ),
-    ConfigError,
-> {
+) -> Result<Prefs, ConfigError> {
     let file = path.map(ConfigFile::load).transpose()?.flatten();
     let keys = match &file {
         Some(file) => file.keymap()?,
         None => crate::console::keys::Keymap::default(),
     };
     let theme = crate::console::widgets::theme::Theme::choose(
-        theme_flag,
+        flags.theme,
         file.as_ref().and_then(|f| f.theme),
         no_color,
     );
-    Ok((keys, theme))
+    let mouse = flags
+        .mouse
+        .or(file.as_ref().and_then(|f| f.mouse))
+        .unwrap_or(false);
+    Ok(Prefs {
+        keys: std::sync::Arc::new(keys),
+        theme,
+        mouse,
+    })
 }
 
 /// Resolves the connection from the config file, `env` and the flags.

@@ -1,6 +1,5 @@
 //! Thin: parse the command line, install the hooks, pick a run mode.
 
-use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use gotrue_console::cli::{Cli, Cmd, ConsoleArgs, ExportArgs, UsersCmd};
 use gotrue_console::config::{self, ConfigFile, Connection, ConsoleOverrides};
@@ -19,7 +18,7 @@ fn main() -> Result<()> {
     // First, so that a panic restores the terminal (ratatui's hook, installed later, runs
     // before this one's report).
     color_eyre::install()?;
-    let cli = Cli::parse();
+    let cli = Cli::parse_checked();
     let runtime = tokio::runtime::Runtime::new().wrap_err("cannot start the async runtime")?;
     runtime.block_on(async move {
         match cli.command {
@@ -150,9 +149,9 @@ async fn console(args: ConsoleArgs) -> Result<()> {
     tracing::info!(log = ?log, "gotrue-console starting");
     // A bad `[keys]` binding stops here, naming its line.
     let no_color = std::env::var("NO_COLOR").ok();
-    let (keys, theme) = config::prefs(
+    let prefs = config::prefs(
         config_path(&args).as_deref(),
-        args.theme,
+        &args.pref_flags(),
         no_color.as_deref(),
     )
     .map_err(|e| eyre!("{e}"))?;
@@ -176,8 +175,7 @@ async fn console(args: ConsoleArgs) -> Result<()> {
                 .service_role_key(demo.service_role_key())
         };
         let app = AppConfig {
-            keys: Default::default(),
-            theme: Default::default(),
+            prefs: Default::default(),
             server: demo.url().to_owned(),
             profile: Some("demo".into()),
             read_only: args.read_only,
@@ -207,8 +205,7 @@ async fn console(args: ConsoleArgs) -> Result<()> {
 
     let mut app_config = app_config;
     app_config.mask = args.mask;
-    app_config.keys = std::sync::Arc::new(keys);
-    app_config.theme = theme;
+    app_config.prefs = prefs;
     // On the machine that serves the console over SSH, its journal is readable here too.
     app_config.journal = gotrue_console::logging::state_dir()
         .map(|d| d.join("ssh-journal.jsonl"))
@@ -230,9 +227,6 @@ async fn console(args: ConsoleArgs) -> Result<()> {
 /// exits 1; a file is written as `FILE.partial` and renamed only once complete.
 async fn users_export(console: ConsoleArgs, args: ExportArgs) {
     gotrue_console::logging::init();
-    if console.demo {
-        fail("users export reads a configured server (--url, a profile, GOTRUE_URL), not --demo");
-    }
     let timeout = console.timeout;
     let conn = resolve_off_thread(&console)
         .await
@@ -392,11 +386,6 @@ fn interrupted() -> ! {
 /// `gotrue-console doctor`: every check, printed; exit 0 only if the console can work.
 async fn doctor(console: ConsoleArgs) {
     gotrue_console::logging::init();
-    if console.demo {
-        fail(
-            "doctor checks a configured server (--url, --project-ref, a profile, GOTRUE_URL), not --demo",
-        );
-    }
     let timeout = console.timeout;
     let conn = match resolve_off_thread(&console).await {
         Ok(conn) => conn,

@@ -20,8 +20,7 @@ fn now() -> DateTime<Utc> {
 
 fn config() -> AppConfig {
     AppConfig {
-        keys: Default::default(),
-        theme: Default::default(),
+        prefs: Default::default(),
         server: "127.0.0.1:9998".into(),
         profile: Some("test".into()),
         has_service_key: true,
@@ -132,8 +131,7 @@ fn start_asks_for_health_settings_and_users() {
 fn without_a_service_key_it_opens_on_the_session_tab_with_the_key_entry() {
     let mut app = App::new(
         AppConfig {
-            keys: Default::default(),
-            theme: Default::default(),
+            prefs: Default::default(),
             has_service_key: false,
             admin_key_kind: None,
             ..config()
@@ -652,8 +650,7 @@ fn a_refreshed_session_leaves_the_user_where_they_are() {
 fn every_start_up_warning_is_counted_and_the_first_shown() {
     let mut app = App::new(
         AppConfig {
-            keys: Default::default(),
-            theme: Default::default(),
+            prefs: Default::default(),
             warnings: vec![
                 "env GOTRUE_URL is set, but profile `prod` was chosen".into(),
                 "env SUPABASE_SECRET_KEY is set, but profile `prod` was chosen".into(),
@@ -670,8 +667,7 @@ fn every_start_up_warning_is_counted_and_the_first_shown() {
 
     let mut one = App::new(
         AppConfig {
-            keys: Default::default(),
-            theme: Default::default(),
+            prefs: Default::default(),
             warnings: vec!["only this".into()],
             ..config()
         },
@@ -857,7 +853,10 @@ fn the_mono_theme_draws_without_colour() {
     use ratatui::style::{Color, Modifier};
     let mut app = App::new(
         AppConfig {
-            theme: Theme::Mono,
+            prefs: gotrue_console::console::app::Prefs {
+                theme: Theme::Mono,
+                ..Default::default()
+            },
             ..config()
         },
         now(),
@@ -898,4 +897,115 @@ fn the_mono_theme_draws_without_colour() {
     };
     let selected = row_of("b@example.com").expect("the newest user is shown");
     assert!(reversed_rows.contains(&selected), "{reversed_rows:?}");
+}
+
+fn mouse_app() -> (App, RequestId) {
+    let mut app = App::new(
+        AppConfig {
+            prefs: gotrue_console::console::app::Prefs {
+                mouse: true,
+                ..Default::default()
+            },
+            ..config()
+        },
+        now(),
+        (120, 40),
+    );
+    let id = load_id(&app.start());
+    let users = (1..=20)
+        .map(|n| user(n, &format!("u{n:02}@example.com")))
+        .collect();
+    app.update(batch(id, users, 20));
+    app.update(done(id));
+    (app, id)
+}
+
+/// Where `text` is drawn: (column, row).
+fn drawn_at(app: &App, text: &str) -> (u16, u16) {
+    let frame = screen(app);
+    frame
+        .lines()
+        .enumerate()
+        .find_map(|(y, line)| {
+            line.find(text)
+                .map(|x| (line[..x].chars().count() as u16, y as u16))
+        })
+        .unwrap_or_else(|| panic!("{text:?} is not on screen:\n{frame}"))
+}
+
+fn click(app: &mut App, (column, row): (u16, u16)) -> Vec<Command> {
+    use gotrue_console::console::input::MouseKind;
+    app.update(Msg::Input(Input::mouse(MouseKind::Click, column, row)))
+}
+
+/// `mouse = true`: a click on a tab goes there, a click on a row selects it and a second
+/// opens it, the wheel moves three rows a turn.
+#[test]
+fn with_the_mouse_on_clicks_select_and_open_and_the_wheel_scrolls() {
+    use gotrue_console::console::input::MouseKind;
+    let (mut app, _) = mouse_app();
+    assert!(app.mouse());
+    assert_eq!(selected_email(&app), "u20@example.com", "newest first");
+    let cell = drawn_at(&app, "u17@example.com");
+    assert!(
+        api_calls(&click(&mut app, cell)).is_empty(),
+        "a first click only selects"
+    );
+    assert_eq!(selected_email(&app), "u17@example.com");
+    let calls = api_calls(&click(&mut app, cell));
+    assert!(
+        matches!(&calls[..], [(_, ApiCall::GetUser(id))] if id.to_string().ends_with("000000000017")),
+        "a second click opens the user: {calls:?}"
+    );
+    assert_eq!(app.context(), Context::Detail);
+    press(&mut app, KeyCode::Esc);
+
+    app.update(Msg::Input(Input::mouse(MouseKind::ScrollDown, 10, 10)));
+    assert_eq!(selected_email(&app), "u14@example.com");
+    app.update(Msg::Input(Input::mouse(MouseKind::ScrollUp, 10, 10)));
+    assert_eq!(selected_email(&app), "u17@example.com");
+
+    // The header row and the borders are no row.
+    let header = drawn_at(&app, "Email");
+    click(&mut app, header);
+    assert_eq!(selected_email(&app), "u17@example.com");
+
+    let tab = drawn_at(&app, "Audit");
+    click(&mut app, tab);
+    assert_eq!(app.tab(), Tab::Audit);
+}
+
+/// A dialog is the keyboard's: a click under it neither acts nor dismisses.
+#[test]
+fn the_mouse_does_nothing_while_a_dialog_or_an_overlay_is_open() {
+    let (mut app, _) = mouse_app();
+    let row = drawn_at(&app, "u19@example.com");
+    let tab = drawn_at(&app, "Audit");
+    press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.context(), Context::Help);
+    click(&mut app, row);
+    click(&mut app, tab);
+    assert_eq!(app.context(), Context::Help);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('n'));
+    let dialog = app.context();
+    assert_ne!(dialog, Context::Users, "n opens the create dialog");
+    assert!(click(&mut app, row).is_empty());
+    assert_eq!(app.context(), dialog);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(selected_email(&app), "u20@example.com");
+    assert_eq!(app.tab(), Tab::Users);
+}
+
+/// Off (the default): the terminal sends no reports, and one that arrives changes nothing.
+#[test]
+fn with_the_mouse_off_a_click_changes_nothing() {
+    let (mut app, _) = loaded_app();
+    assert!(!app.mouse());
+    let tab = drawn_at(&app, "Audit");
+    let row = drawn_at(&app, "a@example.com");
+    click(&mut app, tab);
+    click(&mut app, row);
+    assert_eq!(app.tab(), Tab::Users);
+    assert_eq!(selected_email(&app), "c@example.com");
 }

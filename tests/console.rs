@@ -92,8 +92,7 @@ fn activity_screen_at_both_sizes() {
     for (w, hgt) in [(80u16, 24u16), (120, 40)] {
         let mut app = App::new(
             AppConfig {
-                keys: Default::default(),
-                theme: Default::default(),
+                prefs: Default::default(),
                 server: "http://127.0.0.1:9998".into(),
                 has_service_key: true,
                 admin_key_kind: None,
@@ -348,8 +347,7 @@ async fn switching_profile_reconnects_and_reloads() {
         Ok((
             second_client.clone(),
             AppConfig {
-                keys: Default::default(),
-                theme: Default::default(),
+                prefs: Default::default(),
                 server: "http://second".into(),
                 profile: Some("second".into()),
                 has_service_key: true,

@@ -199,8 +199,7 @@ async fn an_sb_key_is_never_sent_as_the_bearer() {
 async fn console_through(d: DemoServer, keys: (&str, &str)) -> Harness {
     let c = client(d.url(), keys);
     let cfg = AppConfig {
-        keys: Default::default(),
-        theme: Default::default(),
+        prefs: Default::default(),
         server: d.api_url().to_owned(),
         has_service_key: true,
         admin_key_kind: Some(ApiKeyKind::of(&Secret::new(keys.1))),
@@ -340,8 +339,7 @@ async fn the_console_given_the_api_url_moves_to_auth_v1_and_says_so() {
     let d = gateway().await;
     let c = client(d.api_url(), new_keys(&d));
     let cfg = AppConfig {
-        keys: Default::default(),
-        theme: Default::default(),
+        prefs: Default::default(),
         server: d.api_url().to_owned(),
         has_service_key: true,
         admin_key_kind: Some(ApiKeyKind::Secret),

@@ -305,7 +305,10 @@ fn rebound_keys_work_and_show_in_the_footer_help_and_tabs() {
     )
     .expect("keys");
     let cfg = AppConfig {
-        keys: Arc::new(file.keymap().expect("a keymap")),
+        prefs: gotrue_console::console::app::Prefs {
+            keys: Arc::new(file.keymap().expect("a keymap")),
+            ..Default::default()
+        },
         server: "127.0.0.1:9998".into(),
         has_service_key: true,
         ..AppConfig::default()
@@ -354,7 +357,10 @@ fn rebound_keys_work_and_show_in_the_footer_help_and_tabs() {
 fn quit_follows_the_keymap_and_ctrl_c_always_quits() {
     let file = parse("[keys.global]\nquit = \"ctrl-q\"\n").expect("keys");
     let cfg = AppConfig {
-        keys: Arc::new(file.keymap().expect("a keymap")),
+        prefs: gotrue_console::console::app::Prefs {
+            keys: Arc::new(file.keymap().expect("a keymap")),
+            ..Default::default()
+        },
         server: "127.0.0.1:9998".into(),
         has_service_key: true,
         ..AppConfig::default()
@@ -431,4 +437,28 @@ fn the_config_file_names_a_theme_and_a_wrong_one_names_its_line() {
     assert_eq!(file.theme, Some(Theme::Light));
     let err = parse("\ntheme = \"purple\"\n").expect_err("no such theme");
     assert!(err.to_string().contains("line 2"), "{err}");
+}
+
+/// `mouse = true` turns the mouse on; `--mouse` and `--no-mouse` win over the file; off
+/// when neither says.
+#[test]
+fn the_mouse_is_off_unless_the_file_or_a_flag_turns_it_on() {
+    use gotrue_console::config::{PrefFlags, prefs};
+    let dir = std::env::temp_dir().join(format!("gc-mouse-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let on = dir.join("on.toml");
+    std::fs::write(&on, "mouse = true\n").unwrap();
+    let flag = |mouse| PrefFlags {
+        mouse,
+        ..PrefFlags::default()
+    };
+    let mouse = |path: Option<&Path>, mouse| prefs(path, &flag(mouse), None).unwrap().mouse;
+    assert!(!mouse(None, None), "off by default");
+    assert!(!mouse(Some(&dir.join("missing.toml")), None));
+    assert!(mouse(Some(&on), None));
+    assert!(!mouse(Some(&on), Some(false)), "--no-mouse");
+    assert!(mouse(None, Some(true)), "--mouse");
+    let err = parse("\nmouse = \"yes\"\n").expect_err("a boolean");
+    assert!(err.to_string().contains("line 2"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
 }

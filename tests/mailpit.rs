@@ -177,8 +177,7 @@ async fn the_console_finishes_a_magic_link_from_mailpit() {
 
     // Not the demo: the Outbox can only be Mailpit's.
     let cfg = AppConfig {
-        keys: Default::default(),
-        theme: Default::default(),
+        prefs: Default::default(),
         server: d.url().to_owned(),
         has_service_key: true,
         mailpit: Some(mp.http.clone()),

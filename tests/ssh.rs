@@ -119,6 +119,7 @@ impl Server {
             journal: keys.path("journal.jsonl"),
             mask: false,
             read_only: false,
+            prefs: Default::default(),
         };
         tune(&mut cfg);
         let server = runtime
@@ -433,6 +434,51 @@ fn keys_paste_and_a_lone_esc_reach_the_console() {
     client.send(b"\x03");
     assert!(client.wait_exit(SHORT).success());
     client.assert_restored();
+}
+
+/// `mouse = true` on the server: every session turns mouse reports on, a click on a tab
+/// goes there, and leaving turns them off again. Off, nothing asks for them.
+#[test]
+fn with_the_mouse_on_a_click_reaches_the_console_and_reports_end_with_it() {
+    let keys = Keys::new();
+    let server = Server::start(&keys, |cfg| cfg.prefs.mouse = true);
+    let mut client = Client::connect(&server, &keys, "staff", 120, 40);
+    users_list_shown(&client);
+    client.wait_until("mouse reports on", SHORT, |s| {
+        s.mouse_protocol_mode() != vt100::MouseProtocolMode::None
+    });
+    let (column, row) = client
+        .contents()
+        .lines()
+        .enumerate()
+        .find_map(|(y, line)| line.find("Audit").map(|x| (x + 1, y + 1)))
+        .expect("the Audit tab is drawn");
+    client.send(format!("\x1b[<0;{column};{row}M\x1b[<0;{column};{row}m").as_bytes());
+    client.wait_until("the Audit tab shown", SHORT, |s| {
+        s.rows(0, 120)
+            .nth(1)
+            .is_some_and(|tabs| tabs.trim_end().ends_with("Audit"))
+    });
+    client.send(b"q");
+    assert!(client.wait_exit(SHORT).success());
+    client.assert_restored();
+    assert_eq!(
+        client.parser.lock().unwrap().screen().mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None,
+        "mouse reports off"
+    );
+    drop(server);
+
+    let server = Server::start(&keys, |_| {});
+    let mut client = Client::connect(&server, &keys, "staff", 100, 30);
+    users_list_shown(&client);
+    client.send(b"q");
+    assert!(client.wait_exit(SHORT).success());
+    let raw = client.raw.lock().unwrap().clone();
+    assert!(
+        !String::from_utf8_lossy(&raw).contains("\x1b[?1000h"),
+        "the mouse is off by default"
+    );
 }
 
 #[test]

@@ -139,8 +139,7 @@ async fn the_command_line_insecure_flag_works_and_says_so() {
 fn the_header_says_insecure_tls_for_as_long_as_it_lasts() {
     let now = chrono::Utc::now();
     let cfg = AppConfig {
-        keys: Default::default(),
-        theme: Default::default(),
+        prefs: Default::default(),
         server: "https://auth.test".into(),
         insecure_tls: true,
         warnings: vec![gotrue_console::config::INSECURE_WARNING.to_owned()],

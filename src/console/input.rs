@@ -12,7 +12,23 @@ pub enum Input {
         width: u16,
         height: u16,
     },
-    /// Terminal mouse events are accepted but optional; the console is fully usable without.
+    /// A click or a wheel turn, when the mouse is on (`mouse = true`, `--mouse`). The
+    /// console is fully usable without.
+    Mouse(Mouse),
+}
+
+/// A mouse event the console acts on, at a cell counted from 0 (the top left).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mouse {
+    pub kind: MouseKind,
+    pub column: u16,
+    pub row: u16,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MouseKind {
+    /// The left button pressed.
+    Click,
     ScrollUp,
     ScrollDown,
 }
@@ -21,6 +37,11 @@ impl Input {
     /// A plain key press (for tests and the SSH input parser).
     pub fn key(code: KeyCode) -> Self {
         Input::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    /// A mouse event at `column`, `row`.
+    pub fn mouse(kind: MouseKind, column: u16, row: u16) -> Self {
+        Input::Mouse(Mouse { kind, column, row })
     }
 
     pub fn ctrl(c: char) -> Self {
@@ -38,11 +59,15 @@ impl Input {
             event::Event::Key(k) if k.kind != KeyEventKind::Release => Some(Input::Key(k)),
             event::Event::Paste(s) => Some(Input::Paste(s)),
             event::Event::Resize(width, height) => Some(Input::Resize { width, height }),
-            event::Event::Mouse(m) => match m.kind {
-                event::MouseEventKind::ScrollUp => Some(Input::ScrollUp),
-                event::MouseEventKind::ScrollDown => Some(Input::ScrollDown),
-                _ => None,
-            },
+            event::Event::Mouse(m) => {
+                let kind = match m.kind {
+                    event::MouseEventKind::Down(event::MouseButton::Left) => MouseKind::Click,
+                    event::MouseEventKind::ScrollUp => MouseKind::ScrollUp,
+                    event::MouseEventKind::ScrollDown => MouseKind::ScrollDown,
+                    _ => return None,
+                };
+                Some(Input::mouse(kind, m.column, m.row))
+            }
             _ => None,
         }
     }

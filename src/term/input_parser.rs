@@ -12,7 +12,7 @@
 //! - Keys come out as crossterm's `KeyEvent`s, as the local terminal gives them (uppercase
 //!   letters carry SHIFT, Shift-Tab is `BackTab`, Ctrl-letters are `Char` + CONTROL).
 
-use crate::console::input::Input;
+use crate::console::input::{Input, MouseKind};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
 use termwiz::input::{InputEvent, KeyCode as Tw, Modifiers};
@@ -186,12 +186,32 @@ fn convert(event: InputEvent) -> Option<Input> {
     match event {
         InputEvent::Key(key) => convert_key(key.key, key.modifiers).map(Input::Key),
         InputEvent::Paste(text) => Some(Input::Paste(text)),
-        // The console enables no mouse reporting; a resize comes from the SSH channel.
-        InputEvent::Mouse(_)
-        | InputEvent::PixelMouse(_)
-        | InputEvent::Resized { .. }
-        | InputEvent::Wake => None,
+        InputEvent::Mouse(m) => convert_mouse(&m),
+        // A resize comes from the SSH channel; pixel reports are never asked for.
+        InputEvent::PixelMouse(_) | InputEvent::Resized { .. } | InputEvent::Wake => None,
     }
+}
+
+/// A press of the left button or a wheel turn; termwiz counts cells from 1.
+fn convert_mouse(m: &termwiz::input::MouseEvent) -> Option<Input> {
+    use termwiz::input::MouseButtons as B;
+    let b = m.mouse_buttons.clone();
+    let kind = if b.contains(B::VERT_WHEEL) {
+        if b.contains(B::WHEEL_POSITIVE) {
+            MouseKind::ScrollUp
+        } else {
+            MouseKind::ScrollDown
+        }
+    } else if b == B::LEFT {
+        MouseKind::Click
+    } else {
+        return None;
+    };
+    Some(Input::mouse(
+        kind,
+        m.x.saturating_sub(1),
+        m.y.saturating_sub(1),
+    ))
 }
 
 fn convert_key(key: Tw, mods: Modifiers) -> Option<KeyEvent> {
@@ -389,7 +409,10 @@ mod tests {
     /// key presses (`M` among them) when read in pieces, and as nothing when read whole.
     #[test]
     fn a_mouse_report_split_anywhere_is_no_key_press() {
-        assert_eq!(same_when_split(b"\x1b[<0;1;1M"), Vec::<Input>::new());
+        assert_eq!(
+            same_when_split(b"\x1b[<0;1;1M"),
+            vec![Input::mouse(MouseKind::Click, 0, 0)]
+        );
         assert_eq!(
             same_when_split(b"a\x1b[<35;12;7mb"),
             vec![key(KeyCode::Char('a')), key(KeyCode::Char('b'))]
@@ -397,6 +420,20 @@ mod tests {
         assert_eq!(
             same_when_split(b"\x1b[1;5A"),
             vec![with(KeyCode::Up, KeyModifiers::CONTROL)]
+        );
+    }
+
+    /// SGR reports (mode 1006): a left press, its release, the wheel both ways, a right
+    /// press; cells count from 0 here, from 1 on the wire.
+    #[test]
+    fn mouse_reports_are_clicks_and_wheel_turns() {
+        assert_eq!(
+            same_when_split(b"\x1b[<0;12;7M\x1b[<0;12;7m\x1b[<64;3;4M\x1b[<65;3;4M\x1b[<2;1;1M"),
+            vec![
+                Input::mouse(MouseKind::Click, 11, 6),
+                Input::mouse(MouseKind::ScrollUp, 2, 3),
+                Input::mouse(MouseKind::ScrollDown, 2, 3),
+            ]
         );
     }
 

@@ -29,6 +29,7 @@ pub async fn run(
     std::panic::set_hook(Box::new(move |info| {
         tracing::error!(panic = %info, "the console panicked");
         let _ = execute!(std::io::stdout(), DisableBracketedPaste, Show);
+        mouse_reports(false);
         report(info);
     }));
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
@@ -37,6 +38,8 @@ pub async fn run(
         .map(|s| (s.width, s.height))
         .unwrap_or((80, 24));
     let app = app_for(size);
+    let mouse = app.mouse();
+    mouse_reports(mouse);
 
     let (tx, rx) = mpsc::unbounded_channel::<Input>();
     // crossterm's read() blocks: it gets a thread of its own, which the editor can pause. It
@@ -68,7 +71,7 @@ pub async fn run(
     }));
     env.connect = connect;
     env.editor = Some(Box::new(move |text: &str, extension: &str| {
-        edit_suspended(&reader, text, extension)
+        edit_suspended(&reader, text, extension, mouse)
     }));
 
     let result = tokio::select! {
@@ -79,10 +82,23 @@ pub async fn run(
     result
 }
 
-/// Cooked mode, main screen, no bracketed paste, cursor shown.
+/// Cooked mode, main screen, no bracketed paste, no mouse reports, cursor shown.
 fn restore() {
     let _ = execute!(std::io::stdout(), DisableBracketedPaste, Show);
+    mouse_reports(false);
     ratatui::restore();
+}
+
+/// Mouse reports on or off: the same sequences as over SSH (presses and the wheel, no
+/// motion), which crossterm's reader decodes.
+fn mouse_reports(on: bool) {
+    let mut out = std::io::stdout();
+    let _ = out.write_all(if on {
+        crate::term::MOUSE_ON
+    } else {
+        crate::term::MOUSE_OFF
+    });
+    let _ = out.flush();
 }
 
 /// SIGTERM, or SIGHUP (the SSH link dropped): leave cleanly. The handlers are installed
@@ -186,7 +202,12 @@ fn read_input(gate: &ReaderGate, keys: &mpsc::UnboundedSender<Input>) {
 /// Suspends the console (input paused, cooked mode, main screen), edits `text` in
 /// `$VISUAL`/`$EDITOR` (else `vi`), then takes the terminal back. The file is private to the
 /// user (0600) and removed afterwards.
-fn edit_suspended(gate: &ReaderGate, text: &str, extension: &str) -> Result<String, String> {
+fn edit_suspended(
+    gate: &ReaderGate,
+    text: &str,
+    extension: &str,
+    mouse: bool,
+) -> Result<String, String> {
     let path = std::env::temp_dir().join(format!(
         "gotrue-console-{}-{}.{extension}",
         std::process::id(),
@@ -209,6 +230,7 @@ fn edit_suspended(gate: &ReaderGate, text: &str, extension: &str) -> Result<Stri
         ratatui::crossterm::terminal::EnterAlternateScreen,
         EnableBracketedPaste
     );
+    mouse_reports(mouse);
     gate.resume();
 
     let edited = std::fs::read_to_string(&path);

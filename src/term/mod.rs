@@ -54,6 +54,12 @@ impl Environment {
     }
 }
 
+/// Mouse reports on: presses and releases (1000), in SGR form (1006). Not motion (1002,
+/// 1003): it would flood a slow link for nothing the console uses.
+pub const MOUSE_ON: &[u8] = b"\x1b[?1000h\x1b[?1006h";
+/// Mouse reports off.
+pub const MOUSE_OFF: &[u8] = b"\x1b[?1006l\x1b[?1000l";
+
 /// The escape sequence that puts `text` on the clipboard of the terminal showing it.
 pub fn osc52(text: &str) -> String {
     use base64::Engine;

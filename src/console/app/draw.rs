@@ -15,7 +15,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 impl App {
     /// Draws the whole frame in the theme in force.
     pub fn draw(&self, frame: &mut Frame) {
-        theme::using(self.cfg.theme, || self.draw_frame(frame));
+        theme::using(self.cfg.prefs.theme, || self.draw_frame(frame));
     }
 
     fn draw_frame(&self, frame: &mut Frame) {
@@ -28,7 +28,7 @@ impl App {
             now: self.now,
             masked: self.masked,
             read_only: self.cfg.read_only,
-            keys: &self.cfg.keys,
+            keys: &self.cfg.prefs.keys,
             session: self.session.as_ref(),
             server: &self.cfg.server,
             providers: &providers,
@@ -36,28 +36,19 @@ impl App {
         self.draw_header(frame, header);
         self.draw_tabs(frame, tabs);
         // An unreachable server is said on every tab, not only where it broke something.
-        let body = match &self.health {
-            Some(Err(e)) if self.tab != Tab::Users => {
-                let [banner, rest] =
-                    Layout::vertical([Constraint::Length(9), Constraint::Fill(1)]).areas(body);
-                self.draw_unreachable(frame, banner, e, &view);
-                rest
-            }
-            _ => body,
-        };
-        let current = self.current();
-        match (&self.health, current) {
-            (Some(Err(e)), ScreenId::Users) if self.screens.users.total_loaded() == 0 => {
-                self.draw_unreachable(frame, body, e, &view)
-            }
-            (_, ScreenId::Users) if !self.cfg.has_service_key => {
-                self.draw_no_key(frame, body, &view)
-            }
-            _ => {
-                if let Some(screen) = self.screens.get(current) {
-                    screen.draw(frame, body, &view);
+        if let Some(Err(e)) = &self.health
+            && self.tab != Tab::Users
+        {
+            self.draw_unreachable(frame, unreachable_banner(body)[0], e, &view);
+        }
+        match (self.screen_area(), &self.health) {
+            (Some(area), _) => {
+                if let Some(screen) = self.screens.get(self.current()) {
+                    screen.draw(frame, area, &view);
                 }
             }
+            (None, Some(Err(e))) => self.draw_unreachable(frame, body, e, &view),
+            (None, _) => self.draw_no_key(frame, body, &view),
         }
         self.draw_footer(frame, footer);
         self.draw_status(frame, status);
@@ -68,12 +59,12 @@ impl App {
             Some(Overlay::Help { scroll }) => help::draw(
                 frame,
                 body,
-                &self.cfg.keys,
+                &self.cfg.prefs.keys,
                 self.context_under_overlay(),
                 self.cfg.read_only,
                 *scroll,
             ),
-            Some(Overlay::Palette(p)) => p.draw(frame, body, &self.cfg.keys),
+            Some(Overlay::Palette(p)) => p.draw(frame, body, &self.cfg.prefs.keys),
             Some(Overlay::Profiles { selected }) => self.draw_profiles(frame, body, *selected),
             None => {}
         }
@@ -150,7 +141,21 @@ impl App {
         }
     }
 
-    fn draw_tabs(&self, frame: &mut Frame, area: Rect) {
+    /// Where the current screen is drawn; `None` where the body says instead that the
+    /// server is unreachable, or that there is no admin key for the Users tab.
+    pub(super) fn screen_area(&self) -> Option<Rect> {
+        let body = body_area(self.area());
+        match (&self.health, self.current()) {
+            (Some(Err(_)), ScreenId::Users) if self.screens.users.total_loaded() == 0 => None,
+            (_, ScreenId::Users) if !self.cfg.has_service_key => None,
+            (Some(Err(_)), _) if self.tab != Tab::Users => Some(unreachable_banner(body)[1]),
+            _ => Some(body),
+        }
+    }
+
+    /// Each tab's text on the tab line of width `width`: its key and its label (only the
+    /// key, for the tabs not shown, when the line is tight); one space between tabs.
+    fn tab_texts(&self, width: u16) -> Vec<(Tab, String)> {
         let crumb = self.breadcrumb();
         let full: usize = self
             .tabs()
@@ -158,20 +163,43 @@ impl App {
             .map(|t| t.label().chars().count() + 5)
             .sum();
         // Tight? Other tabs show only their number; the breadcrumb keeps its room.
-        let compact = full + crumb.chars().count() + 1 > area.width as usize;
+        let compact = full + crumb.chars().count() + 1 > width as usize;
+        self.tabs()
+            .into_iter()
+            .map(|t| {
+                // The tab's number is the key that goes there.
+                let n = self.cfg.prefs.keys.key_of(Context::Global, t.info().go);
+                let text = if compact && t != self.tab {
+                    format!(" {n} ")
+                } else {
+                    format!(" {n} {} ", t.label())
+                };
+                (t, text)
+            })
+            .collect()
+    }
+
+    /// The tab drawn at `column` of the tab line `area`.
+    pub(super) fn tab_at(&self, area: Rect, column: u16) -> Option<Tab> {
+        let mut x = area.x as usize;
+        for (t, text) in self.tab_texts(area.width) {
+            let end = x + text.chars().count();
+            if (x..end).contains(&(column as usize)) {
+                return Some(t);
+            }
+            x = end + 1;
+        }
+        None
+    }
+
+    fn draw_tabs(&self, frame: &mut Frame, area: Rect) {
+        let crumb = self.breadcrumb();
         let mut spans = Vec::new();
-        for t in self.tabs() {
-            // The tab's number is the key that goes there.
-            let n = self.cfg.keys.key_of(Context::Global, t.info().go);
+        for (t, text) in self.tab_texts(area.width) {
             let style = if t == self.tab {
                 theme::selected()
             } else {
                 theme::dim()
-            };
-            let text = if compact && t != self.tab {
-                format!(" {n} ")
-            } else {
-                format!(" {n} {} ", t.label())
             };
             spans.push(Span::styled(text, style));
             spans.push(Span::raw(" "));
@@ -190,7 +218,7 @@ impl App {
         let mut spans = Vec::new();
         let context = self.context();
         // `? help` always fits: it is where every other key is.
-        let help = self.cfg.keys.key_of(Context::Global, Action::Help);
+        let help = self.cfg.prefs.keys.key_of(Context::Global, Action::Help);
         let reserve = if context.is_form() || help.is_empty() {
             0
         } else {
@@ -199,6 +227,7 @@ impl App {
         let mut width = reserve;
         for b in self
             .cfg
+            .prefs
             .keys
             .all(context, self.cfg.read_only)
             .into_iter()
@@ -274,7 +303,10 @@ impl App {
                     .title(Span::styled(
                         format!(
                             " Switch profile · {} ",
-                            self.cfg.keys.key_of(Context::Profiles, Action::Submit)
+                            self.cfg
+                                .prefs
+                                .keys
+                                .key_of(Context::Profiles, Action::Submit)
                         ),
                         theme::title(),
                     )),
@@ -327,8 +359,14 @@ impl App {
     }
 }
 
+/// Above the screen of a tab other than Users, while the server is unreachable: the
+/// banner that says so.
+fn unreachable_banner(body: Rect) -> [Rect; 2] {
+    Layout::vertical([Constraint::Length(9), Constraint::Fill(1)]).areas(body)
+}
+
 /// Header, tabs, body, footer and status line: the frame's one layout.
-fn frame_areas(area: Rect) -> [Rect; 5] {
+pub(super) fn frame_areas(area: Rect) -> [Rect; 5] {
     Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),

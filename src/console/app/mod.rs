@@ -7,7 +7,7 @@
 //! straight back there.
 
 use crate::console::command::{ApiCall, ApiReply, Command, Outcome, RequestId, TaskOutcome};
-use crate::console::input::Input;
+use crate::console::input::{Input, Mouse, MouseKind};
 use crate::console::keys::{Action, Context, Keymap};
 use crate::console::screens::activity::ActivityScreen;
 use crate::console::screens::audit::AuditScreen;
@@ -22,6 +22,7 @@ use crate::console::screens::palette::{Palette, PaletteOutcome};
 use crate::console::screens::tools::ToolsScreen;
 use crate::console::screens::users::{Load, UsersScreen};
 use crate::console::screens::{Ctx, Effect, Flash, Level, Screen};
+use crate::console::widgets::list::Click;
 use crate::gotrue::{GoTrueError, Health, RequestLog, Session, Settings};
 use chrono::{DateTime, Duration, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -30,6 +31,9 @@ use std::collections::HashMap;
 
 mod actions;
 mod draw;
+
+/// Rows a turn of the wheel moves.
+const WHEEL_ROWS: usize = 3;
 pub use draw::body_area;
 
 /// What the app knows about where it is connected (shown in the header; never a key).
@@ -56,10 +60,19 @@ pub struct AppConfig {
     pub journal: Option<std::path::PathBuf>,
     /// A Mailpit whose messages are the Outbox (a local stack's, or `--mailpit URL`).
     pub mailpit: Option<String>,
+    /// The console's own preferences: keys, colours, mouse.
+    pub prefs: Prefs,
+}
+
+/// The console's own preferences, whatever the server: they stay across a profile switch.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Prefs {
     /// The keys in force: the defaults with the config's `[keys]` laid over them.
     pub keys: std::sync::Arc<Keymap>,
     /// The colours: dark, light, or mono (none).
     pub theme: crate::console::widgets::theme::Theme,
+    /// Clicks and the wheel (`mouse = true`, `--mouse`); off by default.
+    pub mouse: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -281,7 +294,7 @@ impl App {
         let mut ctx = Ctx::new(self.now, self.cfg.read_only, self.next_id);
         ctx.session = self.session.clone();
         ctx.server = self.cfg.server.clone();
-        ctx.keys = self.cfg.keys.clone();
+        ctx.keys = self.cfg.prefs.keys.clone();
         ctx.selected_user = self.screens.users.selected_row().map(|r| {
             if r.email.is_empty() {
                 r.phone.clone()
@@ -508,7 +521,7 @@ impl App {
 
     /// The keys in force.
     pub fn keys(&self) -> &Keymap {
-        &self.cfg.keys
+        &self.cfg.prefs.keys
     }
 
     /// Requests whose answer someone still waits for (tests: nothing leaks).
@@ -523,6 +536,11 @@ impl App {
             Some(sub) if self.screens.get(sub).is_some() => sub,
             _ => info.id,
         }
+    }
+
+    /// Whether the console takes clicks and the wheel: the terminal turns mouse reports on.
+    pub fn mouse(&self) -> bool {
+        self.cfg.prefs.mouse
     }
 
     /// The context keys go to now: an overlay's, the dialog's step's, or the screen's.
@@ -606,9 +624,8 @@ impl App {
 
     /// A new connection: everything about the old server goes, the activity log stays.
     fn reconnected(&mut self, mut cfg: AppConfig) -> Vec<Command> {
-        // The keys and the colours are the console's, not the profile's.
-        cfg.keys = std::mem::take(&mut self.cfg.keys);
-        cfg.theme = self.cfg.theme;
+        // The keys, the colours and the mouse are the console's, not the profile's.
+        cfg.prefs = std::mem::take(&mut self.cfg.prefs);
         let name = cfg.profile.clone().unwrap_or_else(|| cfg.server.clone());
         let activity = std::mem::take(&mut self.screens.activity);
         // A screen share stays masked across a profile switch.
@@ -722,17 +739,54 @@ impl App {
                 let current = self.current();
                 self.run(current, &mut ctx, |s, ctx| s.on_paste(&text, ctx));
             }
-            Input::ScrollUp => {
-                self.dispatch(Action::Up, &mut ctx);
-            }
-            Input::ScrollDown => {
-                self.dispatch(Action::Down, &mut ctx);
-            }
+            Input::Mouse(m) if self.cfg.prefs.mouse => self.on_mouse(m, &mut ctx),
+            // Off: the terminal sends none, but one that does changes nothing.
+            Input::Mouse(_) => {}
             Input::Key(key) => self.on_key(key, &mut ctx),
         }
         let commands = self.absorb(ctx);
         self.sync_page();
         commands
+    }
+
+    /// A click or a wheel turn. Dialogs and overlays belong to the keyboard: while one is
+    /// open the mouse does nothing, so a stray click cannot confirm or dismiss anything.
+    fn on_mouse(&mut self, m: Mouse, ctx: &mut Ctx) {
+        if self.overlay.is_some() || self.action.is_some() {
+            return;
+        }
+        match m.kind {
+            MouseKind::ScrollUp | MouseKind::ScrollDown => {
+                let action = if m.kind == MouseKind::ScrollUp {
+                    Action::Up
+                } else {
+                    Action::Down
+                };
+                for _ in 0..WHEEL_ROWS {
+                    self.dispatch(action, ctx);
+                }
+            }
+            MouseKind::Click => {
+                let [_, tabs, ..] = draw::frame_areas(self.area());
+                if m.row == tabs.y {
+                    if let Some(tab) = self.tab_at(tabs, m.column) {
+                        self.switch_tab(tab, ctx);
+                    }
+                    return;
+                }
+                if self.screen_area().is_none() {
+                    return;
+                }
+                let current = self.current();
+                let click = self
+                    .screens
+                    .get_mut(current)
+                    .map(|s| s.on_click(m.column, m.row));
+                if click == Some(Click::Again) {
+                    self.dispatch(Action::Open, ctx);
+                }
+            }
+        }
     }
 
     fn on_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
@@ -741,7 +795,11 @@ impl App {
         let ctrl_c =
             key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         let context = self.context();
-        let action = self.cfg.keys.lookup(context, &key, self.cfg.read_only);
+        let action = self
+            .cfg
+            .prefs
+            .keys
+            .lookup(context, &key, self.cfg.read_only);
         if ctrl_c || action == Some(Action::ForceQuit) {
             if self.asking_to_quit || !self.ask_before_quitting(ctx) {
                 self.quit_now(ctx);
@@ -830,6 +888,7 @@ impl App {
             Action::Palette => {
                 let bindings = self
                     .cfg
+                    .prefs
                     .keys
                     .all(self.context_under_overlay(), self.cfg.read_only)
                     .into_iter()
@@ -852,7 +911,11 @@ impl App {
             }
             Action::ToggleMask => {
                 self.masked = !self.masked;
-                let key = self.cfg.keys.key_of(Context::Global, Action::ToggleMask);
+                let key = self
+                    .cfg
+                    .prefs
+                    .keys
+                    .key_of(Context::Global, Action::ToggleMask);
                 ctx.flash(
                     Level::Info,
                     if self.masked {
@@ -1074,8 +1137,13 @@ impl App {
 
     /// Tells list screens how many rows fit, from the terminal size and the same layout
     /// `draw` uses.
+    /// The whole frame.
+    fn area(&self) -> Rect {
+        Rect::new(0, 0, self.size.0, self.size.1)
+    }
+
     fn sync_page(&mut self) {
-        let body = body_area(Rect::new(0, 0, self.size.0, self.size.1));
+        let body = self.screen_area().unwrap_or_else(|| body_area(self.area()));
         for &id in ScreenId::ALL {
             if let Some(s) = self.screens.get_mut(id) {
                 s.set_area(body);

@@ -38,9 +38,11 @@ impl ActivityScreen {
 
 impl Screen for ActivityScreen {
     fn set_area(&mut self, area: Rect) {
-        // Borders and the header row.
-        let rows = area.height.saturating_sub(3) as usize;
-        self.cursor.set_page(rows, self.entries.len());
+        self.cursor.set_table(area, self.entries.len());
+    }
+
+    fn on_click(&mut self, column: u16, row: u16) -> crate::console::widgets::list::Click {
+        self.cursor.click(column, row, self.entries.len())
     }
 
     fn context(&self) -> Context {

@@ -6,6 +6,7 @@ use crate::console::keys::Action;
 use crate::console::keys::Context;
 use crate::console::screens::{Ctx, Level};
 use crate::console::screens::{Screen, View};
+use crate::console::widgets::list::rows_fit;
 use crate::console::widgets::{panel, theme, thousands, time};
 use crate::gotrue::AuditPage;
 use crate::gotrue::{AuditEntry, GoTrueError};
@@ -68,11 +69,6 @@ fn areas(area: Rect) -> [Rect; 3] {
     .areas(area)
 }
 
-/// Rows of a bordered table with a header that fit in `area`.
-fn rows_fit(area: Rect) -> usize {
-    area.height.saturating_sub(3) as usize
-}
-
 impl Screen for AuditScreen {
     fn on_show(&mut self, ctx: &mut Ctx) {
         if !self.is_loaded() {
@@ -81,8 +77,11 @@ impl Screen for AuditScreen {
     }
 
     fn set_area(&mut self, area: Rect) {
-        self.cursor
-            .set_page(rows_fit(areas(area)[1]), self.entries.len());
+        self.cursor.set_table(areas(area)[1], self.entries.len());
+    }
+
+    fn on_click(&mut self, column: u16, row: u16) -> crate::console::widgets::list::Click {
+        self.cursor.click(column, row, self.entries.len())
     }
 
     fn context(&self) -> Context {

@@ -11,6 +11,7 @@ use crate::console::keys::Context;
 use crate::console::screens::{Ctx, Effect, Level};
 use crate::console::screens::{Screen, View};
 use crate::console::widgets::field::Field;
+use crate::console::widgets::list::rows_fit;
 use crate::console::widgets::{panel, theme, thousands};
 use crate::gotrue::GoTrueError;
 use crate::ops::bulk::{InviteBatch, InviteEvent, RowStatus, RunEnd};
@@ -152,11 +153,6 @@ impl InvitesScreen {
     }
 }
 
-/// Rows of a bordered table with a header that fit in `area`.
-fn rows_fit(area: Rect) -> usize {
-    area.height.saturating_sub(3) as usize
-}
-
 impl Screen for InvitesScreen {
     fn unfinished(&self) -> Option<String> {
         if self.is_running() {
@@ -170,7 +166,12 @@ impl Screen for InvitesScreen {
 
     fn set_area(&mut self, area: Rect) {
         let rows = self.batch.as_ref().map_or(0, |b| b.rows.len());
-        self.cursor.set_page(rows_fit(self.areas(area)[1]), rows);
+        self.cursor.set_table(self.areas(area)[1], rows);
+    }
+
+    fn on_click(&mut self, column: u16, row: u16) -> crate::console::widgets::list::Click {
+        let rows = self.batch.as_ref().map_or(0, |b| b.rows.len());
+        self.cursor.click(column, row, rows)
     }
 
     fn context(&self) -> Context {

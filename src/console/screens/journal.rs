@@ -6,6 +6,7 @@ use crate::console::keys::Action;
 use crate::console::keys::Context;
 use crate::console::screens::Ctx;
 use crate::console::screens::{Screen, View};
+use crate::console::widgets::list::rows_fit;
 use crate::console::widgets::{panel, theme, time};
 use crate::ops::journal::{JournalEntry, JournalEvent};
 use ratatui::Frame;
@@ -51,11 +52,6 @@ impl JournalScreen {
     }
 }
 
-/// Rows of a bordered table with a header that fit in `area`.
-fn rows_fit(area: Rect) -> usize {
-    area.height.saturating_sub(3) as usize
-}
-
 impl Screen for JournalScreen {
     fn on_show(&mut self, ctx: &mut Ctx) {
         if let Some(path) = self.path.clone() {
@@ -64,7 +60,11 @@ impl Screen for JournalScreen {
     }
 
     fn set_area(&mut self, area: Rect) {
-        self.cursor.set_page(rows_fit(area), self.entries.len());
+        self.cursor.set_table(area, self.entries.len());
+    }
+
+    fn on_click(&mut self, column: u16, row: u16) -> crate::console::widgets::list::Click {
+        self.cursor.click(column, row, self.entries.len())
     }
 
     fn context(&self) -> Context {

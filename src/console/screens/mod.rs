@@ -61,6 +61,11 @@ pub trait Screen {
     fn on_show(&mut self, _ctx: &mut Ctx) {}
     /// The body's size changed (or its content did): a list pages by the rows that fit.
     fn set_area(&mut self, _area: Rect) {}
+    /// A click at `column`, `row` of the frame (with the mouse on): a list selects the row
+    /// under it.
+    fn on_click(&mut self, _column: u16, _row: u16) -> crate::console::widgets::list::Click {
+        crate::console::widgets::list::Click::Missed
+    }
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View);
 }
 

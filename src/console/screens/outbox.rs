@@ -7,6 +7,7 @@ use crate::console::keys::Action;
 use crate::console::keys::Context;
 use crate::console::screens::{Ctx, Effect, Level};
 use crate::console::screens::{Screen, View};
+use crate::console::widgets::list::rows_fit;
 use crate::console::widgets::{panel, theme, time, truncate};
 use crate::gotrue::{Credential, GoTrueError, OtpType, OutboxMessage, Secret, Verification};
 use ratatui::Frame;
@@ -167,11 +168,6 @@ fn areas(area: Rect) -> [Rect; 2] {
     Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(area)
 }
 
-/// Rows of a bordered table with a header that fit in `area`.
-fn rows_fit(area: Rect) -> usize {
-    area.height.saturating_sub(3) as usize
-}
-
 impl Screen for OutboxScreen {
     fn on_show(&mut self, ctx: &mut Ctx) {
         self.reload(ctx);
@@ -179,7 +175,12 @@ impl Screen for OutboxScreen {
 
     fn set_area(&mut self, area: Rect) {
         let len = self.visible().len();
-        self.cursor.set_page(rows_fit(areas(area)[0]), len);
+        self.cursor.set_table(areas(area)[0], len);
+    }
+
+    fn on_click(&mut self, column: u16, row: u16) -> crate::console::widgets::list::Click {
+        let len = self.visible().len();
+        self.cursor.click(column, row, len)
     }
 
     fn context(&self) -> Context {

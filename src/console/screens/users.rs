@@ -537,6 +537,20 @@ impl UsersScreen {
     }
 
     /// Rows above the table for the load's state: the progress gauge, or the failure panel.
+    fn shows_filter(&self) -> bool {
+        self.editing.is_some() || !self.filter.value().is_empty() || self.server_filter.is_some()
+    }
+
+    /// The filter line, the status rows and the table: one layout for drawing and paging.
+    fn areas(&self, area: Rect) -> [Rect; 3] {
+        Layout::vertical([
+            Constraint::Length(u16::from(self.shows_filter())),
+            Constraint::Length(self.status_rows()),
+            Constraint::Fill(1),
+        ])
+        .areas(area)
+    }
+
     pub fn status_rows(&self) -> u16 {
         match self.load {
             Load::Loading { .. } => 1,
@@ -698,11 +712,13 @@ fn merge(a: Vec<u32>, b: Vec<u32>, cmp: impl Fn(u32, u32) -> Ordering) -> Vec<u3
 
 impl Screen for UsersScreen {
     fn set_area(&mut self, area: Rect) {
-        let extra = u16::from(
-            self.is_editing() || !self.filter_text().is_empty() || self.server_filter().is_some(),
-        ) + self.status_rows();
-        // Borders (2) and the header row (1).
-        self.set_page(area.height.saturating_sub(3 + extra) as usize);
+        let len = self.view.len();
+        self.cursor.set_table(self.areas(area)[2], len);
+    }
+
+    fn on_click(&mut self, column: u16, row: u16) -> crate::console::widgets::list::Click {
+        let len = self.view.len();
+        self.cursor.click(column, row, len)
     }
 
     fn context(&self) -> Context {
@@ -829,16 +845,9 @@ impl Screen for UsersScreen {
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
         let (now, mask) = (view.now, view.masked);
         let loading = matches!(self.load, Load::Loading { .. });
-        let show_filter = self.editing.is_some()
-            || !self.filter.value().is_empty()
-            || self.server_filter.is_some();
+        let show_filter = self.shows_filter();
         let stale = self.stale_error();
-        let [filter_area, gauge_area, table_area] = Layout::vertical([
-            Constraint::Length(u16::from(show_filter)),
-            Constraint::Length(self.status_rows()),
-            Constraint::Fill(1),
-        ])
-        .areas(area);
+        let [filter_area, gauge_area, table_area] = self.areas(area);
         if let Some(err) = stale {
             let lines = vec![
                 Line::from(vec![

@@ -4,6 +4,7 @@
 //! `TableState`.
 
 use crate::console::keys::Action;
+use ratatui::layout::{Margin, Rect};
 use ratatui::widgets::TableState;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -12,6 +13,24 @@ pub struct ListCursor {
     offset: usize,
     /// Rows that fit on screen (PgUp/PgDn move this many); 0 until the layout says.
     page: usize,
+    /// Where the rows are drawn, for clicks; empty until the layout says.
+    rows: Rect,
+}
+
+/// The rows a table drawn in `area` shows: all but its borders and its header row.
+pub fn rows_fit(area: Rect) -> usize {
+    area.height.saturating_sub(3) as usize
+}
+
+/// What a click did to a list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Click {
+    /// It was not on a row.
+    Missed,
+    /// It selected another row.
+    Moved,
+    /// It was on the row already selected: open it.
+    Again,
 }
 
 /// Rows a page moves before the layout has said how many fit.
@@ -35,6 +54,36 @@ impl ListCursor {
     pub fn set_page(&mut self, rows: usize, len: usize) {
         self.page = rows.max(1);
         self.scroll_into_view(len);
+    }
+
+    /// The list is a table drawn in `area` with borders and one header row; `len` rows.
+    pub fn set_table(&mut self, area: Rect, len: usize) {
+        let inner = area.inner(Margin::new(1, 1));
+        self.rows = Rect {
+            y: inner.y.saturating_add(1),
+            height: inner.height.saturating_sub(1),
+            ..inner
+        };
+        self.set_page(rows_fit(area), len);
+    }
+
+    /// A click at `column`, `row` (of the frame) on a list of `len` rows.
+    pub fn click(&mut self, column: u16, row: u16, len: usize) -> Click {
+        let r = self.rows;
+        let inside = (r.x..r.x.saturating_add(r.width)).contains(&column)
+            && (r.y..r.y.saturating_add(r.height)).contains(&row);
+        if !inside {
+            return Click::Missed;
+        }
+        let pos = self.offset(r.height as usize) + (row - r.y) as usize;
+        if pos >= len {
+            Click::Missed
+        } else if pos == self.selected {
+            Click::Again
+        } else {
+            self.select(pos, len);
+            Click::Moved
+        }
     }
 
     /// Selects row `pos` of `len` (clamped), scrolling it into view.
@@ -129,5 +178,36 @@ mod tests {
         c.select(3, 0);
         assert_eq!(c.selected(), 0);
         assert_eq!(c.table_state(5).selected(), Some(0));
+    }
+
+    /// A table at (2, 3), 20 wide and 8 high: borders and a header leave 5 rows, from
+    /// y = 5 to 9, x = 3 to 20.
+    #[test]
+    fn a_click_selects_the_row_under_it_and_a_second_click_opens_it() {
+        let mut c = ListCursor::default();
+        c.set_table(Rect::new(2, 3, 20, 8), 100);
+        assert_eq!(c.page(), 5);
+        assert_eq!(
+            c.click(3, 5, 100),
+            Click::Again,
+            "row 0 is selected already"
+        );
+        assert_eq!(c.click(10, 7, 100), Click::Moved);
+        assert_eq!(c.selected(), 2);
+        assert_eq!(c.click(10, 7, 100), Click::Again);
+        for (x, y) in [(10, 4), (10, 10), (2, 6), (21, 6)] {
+            assert_eq!(
+                c.click(x, y, 100),
+                Click::Missed,
+                "({x}, {y}): header or border"
+            );
+        }
+        // Scrolled: the first row shown is row 10.
+        c.select(14, 100);
+        assert_eq!(c.click(3, 5, 100), Click::Moved);
+        assert_eq!(c.selected(), 10);
+        // Below the last row of a short list.
+        c.set_table(Rect::new(2, 3, 20, 8), 2);
+        assert_eq!(c.click(3, 8, 2), Click::Missed);
     }
 }

@@ -21,7 +21,7 @@ pub use mask::{mask_email, mask_phone};
 
 use crate::cli::{ConsoleArgs, ServeSshArgs};
 use crate::config;
-use crate::console::app::AppConfig;
+use crate::console::app::{AppConfig, Prefs};
 use crate::gotrue::ClientConfig;
 use crate::ops::journal::Journal;
 use keys::KeyGrant;
@@ -74,6 +74,8 @@ pub struct ServeConfig {
     pub mask: bool,
     /// Every session read-only.
     pub read_only: bool,
+    /// The console's keys, colours and mouse, for every session.
+    pub prefs: Prefs,
 }
 
 /// What every connection and session shares.
@@ -81,6 +83,7 @@ pub struct Shared {
     authorized_keys: PathBuf,
     mask: bool,
     read_only: bool,
+    prefs: Prefs,
     idle_timeout: Duration,
     max_sessions: usize,
     target: Target,
@@ -124,6 +127,7 @@ impl SshServer {
             authorized_keys: cfg.authorized_keys,
             mask: cfg.mask,
             read_only: cfg.read_only,
+            prefs: cfg.prefs,
             idle_timeout: cfg.idle_timeout,
             max_sessions: cfg.max_sessions,
             target: cfg.target,
@@ -397,10 +401,28 @@ pub async fn serve_config(
     args: &ServeSshArgs,
 ) -> Result<ServeConfig, String> {
     let timeout = console.timeout;
+    // The config file's `[keys]`, theme and mouse apply to every session, demo or not.
+    let path = console
+        .config
+        .clone()
+        .or_else(config::ConfigFile::default_path);
+    let no_color = std::env::var("NO_COLOR").ok();
+    let prefs = config::prefs(path.as_deref(), &console.pref_flags(), no_color.as_deref())
+        .map_err(|e| e.to_string())?;
     let demo = args.demo || console.demo;
     let target = if demo {
-        if console.url.is_some() || console.profile.is_some() {
-            return Err("--demo serves demo data: leave out --url and --profile".into());
+        let server = [
+            ("--url", console.url.is_some()),
+            ("--project-ref", console.project_ref.is_some()),
+            ("--supabase-local", console.supabase_local),
+            ("--profile", console.profile.is_some()),
+            ("--mailpit", console.mailpit.is_some()),
+            ("--insecure", console.insecure),
+        ];
+        if let Some((flag, _)) = server.iter().find(|(_, given)| *given) {
+            return Err(format!(
+                "--demo serves demo data: {flag} is for a server of your own; leave it out"
+            ));
         }
         Target::Demo {
             extra_users: args.demo_users.max(console.demo_users),
@@ -425,18 +447,8 @@ pub async fn serve_config(
         }
         let client = conn.client_config(timeout);
         // Warnings were printed above, for the operator; sessions start clean.
-        // The config file's `[keys]` apply to every session.
-        let path = console
-            .config
-            .clone()
-            .or_else(config::ConfigFile::default_path);
-        let no_color = std::env::var("NO_COLOR").ok();
-        let (keys, theme) = config::prefs(path.as_deref(), console.theme, no_color.as_deref())
-            .map_err(|e| e.to_string())?;
         let app = AppConfig {
             warnings: Vec::new(),
-            keys: Arc::new(keys),
-            theme,
             ..conn.app_config()
         };
         Target::Server {
@@ -458,8 +470,10 @@ pub async fn serve_config(
             Some(p) => p.clone(),
             None => state_file("ssh-journal.jsonl")?,
         },
-        mask: args.mask,
+        // `--mask` before or after `serve-ssh`.
+        mask: args.mask || console.mask,
         read_only: console.read_only,
+        prefs,
     })
 }
 

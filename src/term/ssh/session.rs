@@ -28,8 +28,8 @@ use tokio::time::Instant;
 
 /// Alternate screen, cursor hidden, bracketed paste on, screen cleared.
 pub const ENTER: &[u8] = b"\x1b[?1049h\x1b[?25l\x1b[?2004h\x1b[H\x1b[2J";
-/// The reverse: paste off, colours reset, cursor shown, back to the main screen.
-pub const RESTORE: &[u8] = b"\x1b[?2004l\x1b[0m\x1b[?25h\x1b[?1049l";
+/// The reverse, and mouse reports off if they were on: paste off, colours reset, cursor shown, back to the main screen.
+pub const RESTORE: &[u8] = b"\x1b[?1006l\x1b[?1000l\x1b[?2004l\x1b[0m\x1b[?25h\x1b[?1049l";
 
 /// How long a client has after opening a channel to ask for a terminal and a shell.
 const NEGOTIATION: Duration = Duration::from_secs(30);
@@ -188,8 +188,13 @@ pub async fn run(mut channel: Channel<SshMsg>, handle: Handle, shared: Arc<Share
     )
     .await
     {
-        Ok(backend) => {
-            let _ = out_tx.send(ENTER.to_vec()).await;
+        Ok(mut backend) => {
+            backend.app.prefs = shared.prefs.clone();
+            let mut enter = ENTER.to_vec();
+            if shared.prefs.mouse {
+                enter.extend_from_slice(crate::term::MOUSE_ON);
+            }
+            let _ = out_tx.send(enter).await;
             let gate = command_gate(
                 shared.clone(),
                 session.clone(),
@@ -818,6 +823,7 @@ mod tests {
             authorized_keys: dir.join("authorized_keys"),
             mask: false,
             read_only: false,
+            prefs: Default::default(),
             idle_timeout: Duration::from_secs(60),
             max_sessions: 1,
             target: Target::Demo {
@@ -943,8 +949,7 @@ mod tests {
         ))
         .unwrap();
         let cfg = AppConfig {
-            keys: Default::default(),
-            theme: Default::default(),
+            prefs: Default::default(),
             has_service_key: true,
             admin_key_kind: None,
             ..AppConfig::default()
