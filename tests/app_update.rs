@@ -1009,3 +1009,40 @@ fn with_the_mouse_off_a_click_changes_nothing() {
     assert_eq!(app.tab(), Tab::Users);
     assert_eq!(selected_email(&app), "c@example.com");
 }
+
+/// OSC 52 may go nowhere (tmux without set-clipboard, some terminals): the flash says how
+/// it was sent, and the same copy again shows the text to copy by hand.
+#[test]
+fn copying_says_it_went_by_osc_52_and_copying_again_shows_the_text() {
+    let (mut app, _) = loaded_app();
+    let id = "00000000-0000-4000-8000-000000000003";
+    let cmds = press(&mut app, KeyCode::Char('y'));
+    assert_eq!(cmds, vec![Command::Copy(id.into())]);
+    let s = screen(&app);
+    assert!(
+        s.contains("The id sent by OSC 52; not on your clipboard? Copy again"),
+        "{s}"
+    );
+    let cmds = press(&mut app, KeyCode::Char('y'));
+    assert!(cmds.is_empty(), "shown, not sent again: {cmds:?}");
+    assert_eq!(app.context(), Context::Clipboard);
+    let s = screen(&app);
+    assert!(s.contains("Copy the id by hand") && s.contains(id), "{s}");
+    press(&mut app, KeyCode::Char('x'));
+    assert_eq!(app.context(), Context::Users, "any key closes it");
+    // A third copy sends again; another text is a new copy, not a repeat.
+    assert_eq!(
+        press(&mut app, KeyCode::Char('y')),
+        vec![Command::Copy(id.into())]
+    );
+    assert_eq!(
+        press(&mut app, KeyCode::Char('Y')),
+        vec![Command::Copy("c@example.com".into())]
+    );
+    // Masked, the text stays hidden even there.
+    press(&mut app, KeyCode::Char('*'));
+    press(&mut app, KeyCode::Char('Y'));
+    let s = screen(&app);
+    assert!(s.contains("Hidden while masking is on"), "{s}");
+    assert!(!s.contains("c@example.com"), "{s}");
+}

@@ -6,6 +6,7 @@ mod common;
 use chrono::{DateTime, Utc};
 use common::screen::TestScreen;
 use gotrue_console::console::command::{ApiCall, ApiReply, Command};
+use gotrue_console::console::screens::Effect;
 use gotrue_console::console::screens::outbox::OutboxScreen;
 use gotrue_console::console::screens::users::UsersScreen;
 use gotrue_console::gotrue::{OutboxMessage, User, UsersBatch};
@@ -50,10 +51,12 @@ fn the_outbox_alone_lists_selects_and_copies() {
     t.key(KeyCode::Char('j'));
     t.key(KeyCode::Char('y'));
     assert!(
-        t.commands
-            .contains(&Command::Copy("https://a.example/1".into())),
+        t.effects.contains(&Effect::Copy {
+            what: "the link".into(),
+            text: "https://a.example/1".into()
+        }),
         "{:?}",
-        t.commands
+        t.effects
     );
     // `u` narrows to the user selected in Users.
     t.selected_user = Some("grace@example.com".into());

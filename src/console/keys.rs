@@ -506,6 +506,12 @@ pub const HELP: &[Def] = &[
     b(&[code(KeyCode::Esc)], Action::Back, "close (any other key too)", "help", true),
 ];
 
+/// A copied text, shown to copy by hand: any key closes it.
+#[rustfmt::skip]
+pub const CLIPBOARD: &[Def] = &[
+    b(&[code(KeyCode::Esc)], Action::Back, "close (any other key too)", "clipboard", true),
+];
+
 /// The `:` palette: typing narrows the list.
 #[rustfmt::skip]
 pub const PALETTE: &[Def] = &[
@@ -680,6 +686,8 @@ contexts! {
     Palette = "palette", PALETTE, NONE, form, "the : palette (other keys type)";
     /// The profile switcher.
     Profiles = "profiles", PROFILES, NONE, form, "the profile switcher";
+    /// A copied text shown to copy by hand.
+    Clipboard = "clipboard", CLIPBOARD, NONE, form, "a copied text shown to copy by hand";
 }
 
 impl Context {

@@ -66,6 +66,7 @@ impl App {
             ),
             Some(Overlay::Palette(p)) => p.draw(frame, body, &self.cfg.prefs.keys),
             Some(Overlay::Profiles { selected }) => self.draw_profiles(frame, body, *selected),
+            Some(Overlay::Clipboard { what, text }) => self.draw_clipboard(frame, body, what, text),
             None => {}
         }
     }
@@ -274,6 +275,39 @@ impl App {
             }
         };
         frame.render_widget(Paragraph::new(line), area);
+    }
+
+    /// The copied text over the whole body, from its first column and wrapped at its
+    /// width, so that the terminal's own selection takes it whole.
+    fn draw_clipboard(&self, frame: &mut Frame, area: Rect, what: &str, text: &str) {
+        frame.render_widget(Clear, area);
+        let mask = self
+            .cfg
+            .prefs
+            .keys
+            .key_of(Context::Global, Action::ToggleMask);
+        let body = if self.masked {
+            Line::styled(
+                format!("Hidden while masking is on: {mask} reveals, then copy again."),
+                theme::warn(),
+            )
+        } else {
+            Line::raw(text.to_owned())
+        };
+        let lines = vec![
+            Line::styled(format!("Copy {what} by hand"), theme::title()),
+            Line::styled(
+                "It was sent by OSC 52, which some terminals ignore, and tmux without \
+                 `set -g set-clipboard on`. Select it below with the terminal's own selection \
+                 (Shift-drag while the console has the mouse).",
+                theme::dim(),
+            ),
+            Line::raw(""),
+            body,
+            Line::raw(""),
+            Line::styled("Any key closes this.", theme::dim()),
+        ];
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
     }
 
     fn draw_profiles(&self, frame: &mut Frame, area: Rect, selected: usize) {

@@ -221,9 +221,29 @@ enum Owner {
 }
 
 enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    /// A copied text shown to copy by hand (the same copy twice).
+    Clipboard {
+        what: String,
+        text: String,
+    },
     Palette(Palette),
-    Profiles { selected: usize },
+    Profiles {
+        selected: usize,
+    },
+}
+
+/// A copy repeated within this long shows the text instead.
+const COPY_AGAIN_SECS: i64 = 30;
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Refresh a user session this long before it expires.
@@ -254,6 +274,8 @@ pub struct App {
     asking_to_quit: bool,
     /// Emails and phones masked now (starts as `cfg.mask`; `*` toggles it).
     masked: bool,
+    /// The last text copied, until when copying it again shows it instead.
+    last_copy: Option<(String, DateTime<Utc>)>,
 }
 
 impl App {
@@ -284,6 +306,7 @@ impl App {
             quit: false,
             asking_to_quit: false,
             masked,
+            last_copy: None,
         };
         app.sync_page();
         app
@@ -547,6 +570,7 @@ impl App {
     pub fn context(&self) -> Context {
         match &self.overlay {
             Some(Overlay::Help { .. }) => Context::Help,
+            Some(Overlay::Clipboard { .. }) => Context::Clipboard,
             Some(Overlay::Palette(_)) => Context::Palette,
             Some(Overlay::Profiles { .. }) => Context::Profiles,
             None => self.context_under_overlay(),
@@ -844,6 +868,7 @@ impl App {
                 Some(Action::Up) => *scroll = scroll.saturating_sub(1),
                 _ => self.overlay = None,
             },
+            Some(Overlay::Clipboard { .. }) => self.overlay = None,
             Some(Overlay::Profiles { selected }) => {
                 let n = self.cfg.profiles.len();
                 match action {
@@ -1068,6 +1093,24 @@ impl App {
                 self.with(ScreenId::Detail, ctx, |s, ctx| {
                     s.detail = Some(DetailScreen::open(id, summary, ctx))
                 });
+            }
+            Effect::Copy { what, text } => {
+                let again =
+                    matches!(&self.last_copy, Some((t, until)) if *t == text && self.now <= *until);
+                if again {
+                    self.last_copy = None;
+                    self.overlay = Some(Overlay::Clipboard { what, text });
+                } else {
+                    ctx.commands.push(Command::Copy(text.clone()));
+                    let what = capitalized(&what);
+                    ctx.flash(
+                        Level::Info,
+                        format!(
+                            "{what} sent by OSC 52; not on your clipboard? Copy again to see it"
+                        ),
+                    );
+                    self.last_copy = Some((text, self.now + Duration::seconds(COPY_AGAIN_SECS)));
+                }
             }
             Effect::Back => {
                 if self.screens.detail.is_some() {

@@ -1,7 +1,7 @@
 //! One user: every field, identities, MFA factors, metadata as pretty JSON, timestamps
 //! relative and absolute, and the raw JSON the server sent.
 
-use crate::console::command::{ApiCall, ApiReply, Command, Pending, RequestId};
+use crate::console::command::{ApiCall, ApiReply, Pending, RequestId};
 use crate::console::keys::Action;
 use crate::console::keys::Context;
 use crate::console::screens::users::UserRow;
@@ -291,8 +291,7 @@ impl Screen for DetailScreen {
             }
             Action::Refresh | Action::Retry => self.reload(ctx),
             Action::CopyId => {
-                ctx.commands.push(Command::Copy(self.id.to_string()));
-                ctx.flash(Level::Info, format!("Copied the id {}", self.id));
+                ctx.copy("the id", self.id.to_string());
             }
             Action::CopyEmail => {
                 let email = self
@@ -304,8 +303,7 @@ impl Screen for DetailScreen {
                 if email.is_empty() {
                     ctx.flash(Level::Warn, "This user has no email");
                 } else {
-                    ctx.commands.push(Command::Copy(email.clone()));
-                    ctx.flash(Level::Info, format!("Copied {email}"));
+                    ctx.copy("the email", email);
                 }
             }
             _ => return false,

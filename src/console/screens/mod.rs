@@ -187,6 +187,11 @@ pub enum Effect {
     UserRefresh(UserId),
     /// Quit after all (the question about unfinished work was answered yes).
     Quit,
+    /// Put `text` on the clipboard by OSC 52; `what` names it ("the link").
+    Copy {
+        what: String,
+        text: String,
+    },
 }
 
 /// What an update may do besides changing its own screen.
@@ -254,6 +259,15 @@ impl Ctx {
             level,
             text: text.into(),
             until: self.now + chrono::Duration::seconds(secs),
+        });
+    }
+
+    /// Copies `text` (called `what` in messages) to the terminal's clipboard. The same copy
+    /// again soon after shows the text to copy by hand, for terminals that ignore OSC 52.
+    pub fn copy(&mut self, what: impl Into<String>, text: impl Into<String>) {
+        self.effects.push(Effect::Copy {
+            what: what.into(),
+            text: text.into(),
         });
     }
 

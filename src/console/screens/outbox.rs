@@ -2,7 +2,7 @@
 //! caught (a local stack's, `--mailpit`), so a magic link or OTP flow can be finished on
 //! screen, for everyone or for one user.
 
-use crate::console::command::{ApiCall, ApiReply, Command, Pending, RequestId};
+use crate::console::command::{ApiCall, ApiReply, Pending, RequestId};
 use crate::console::keys::Action;
 use crate::console::keys::Context;
 use crate::console::screens::{Ctx, Effect, Level};
@@ -204,8 +204,7 @@ impl Screen for OutboxScreen {
             Action::Refresh | Action::Retry => self.reload(ctx),
             Action::CopyLink => match self.selected().and_then(|m| m.link.clone()) {
                 Some(link) => {
-                    ctx.commands.push(Command::Copy(link));
-                    ctx.flash(Level::Info, "Copied the link");
+                    ctx.copy("the link", link);
                 }
                 None => ctx.flash(Level::Warn, "This message has no link"),
             },

@@ -2,7 +2,7 @@
 //! cookie: see its header, claims and expiry, and the user it belongs to, refreshed when
 //! expired) and the provider sign-in URL builder.
 
-use crate::console::command::{ApiCall, ApiReply, Command, Pending, RequestId};
+use crate::console::command::{ApiCall, ApiReply, Pending, RequestId};
 use crate::console::keys::Action;
 use crate::console::keys::Context;
 use crate::console::screens::{Ctx, Level};
@@ -319,8 +319,7 @@ impl Screen for ToolsScreen {
             Action::EditProvider => self.focus = Some(PROVIDER),
             Action::CopyLink => match self.provider_url(server) {
                 Some(url) => {
-                    ctx.commands.push(Command::Copy(url));
-                    ctx.flash(Level::Info, "Copied the provider URL");
+                    ctx.copy("the provider URL", url);
                 }
                 None => {
                     let key = ctx.keys.key_of(Context::Tools, Action::EditProvider);

@@ -3,7 +3,7 @@
 //! that names the user and what changed; a failure keeps what was typed and shows GoTrue's
 //! code and message.
 
-use crate::console::command::{ApiCall, ApiReply, Command, Pending, RequestId};
+use crate::console::command::{ApiCall, ApiReply, Pending, RequestId};
 use crate::console::keys::Action;
 use crate::console::screens::dialog::{Choice, Dialog, DialogEvent, Flow, Step};
 use crate::console::screens::{Ctx, Effect, Level};
@@ -363,8 +363,7 @@ impl UserAction {
                 false
             }
             DialogEvent::Copy(text) => {
-                ctx.commands.push(Command::Copy(text));
-                ctx.flash(Level::Info, "Copied the link");
+                ctx.copy("the link", text);
                 true
             }
             DialogEvent::Chosen(id) => {

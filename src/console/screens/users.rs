@@ -798,15 +798,13 @@ impl Screen for UsersScreen {
             Action::Refresh | Action::Retry => self.reload(ctx),
             Action::CopyId => match self.selected_row() {
                 Some(row) => {
-                    ctx.commands.push(Command::Copy(row.id.to_string()));
-                    ctx.flash(Level::Info, format!("Copied the id of {}", row.label()));
+                    ctx.copy("the id", row.id.to_string());
                 }
                 None => ctx.flash(Level::Warn, "No user selected"),
             },
             Action::CopyEmail => match self.selected_row() {
                 Some(row) if !row.email.is_empty() => {
-                    ctx.commands.push(Command::Copy(row.email.clone()));
-                    ctx.flash(Level::Info, format!("Copied {}", row.email));
+                    ctx.copy("the email", row.email.clone());
                 }
                 Some(_) => ctx.flash(Level::Warn, "This user has no email"),
                 None => ctx.flash(Level::Warn, "No user selected"),
