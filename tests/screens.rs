@@ -5,7 +5,7 @@ mod common;
 
 use chrono::{DateTime, Utc};
 use common::screen::TestScreen;
-use gotrue_console::console::command::{ApiCall, ApiReply, Command};
+use gotrue_console::console::command::{ApiCall, ApiReply};
 use gotrue_console::console::screens::Effect;
 use gotrue_console::console::screens::outbox::OutboxScreen;
 use gotrue_console::console::screens::users::UsersScreen;
