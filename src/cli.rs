@@ -328,4 +328,9 @@ pub struct ServeSshArgs {
     /// shares and public demos.
     #[arg(long)]
     pub mask: bool,
+    /// Where the server logs: `file` (the state folder's `serve-ssh.YYYY-MM-DD.log`, one a
+    /// day, two weeks kept, `serve-ssh.log` the current one) or `stderr` (for systemd's
+    /// journal).
+    #[arg(long, value_enum, value_name = "WHERE", default_value = "file")]
+    pub log: crate::logging::LogTarget,
 }

@@ -62,7 +62,8 @@ fn main() -> Result<()> {
                 Ok(())
             }
             Some(Cmd::ServeSsh(args)) => {
-                gotrue_console::logging::init();
+                gotrue_console::logging::init_daemon(args.log)
+                    .map_err(|e| eyre!("serve-ssh: {e}"))?;
                 gotrue_console::term::ssh::run(cli.console, args)
                     .await
                     .map_err(|e| eyre!("serve-ssh: {e}"))

@@ -661,3 +661,118 @@ fn mutating_actions_are_journaled_with_the_key() {
     client.send(b"\x03");
     assert!(client.wait_exit(SHORT).success());
 }
+
+/// `gotrue-console serve-ssh` as a process, with its state folder at `state`: its stderr
+/// once it serves and once it stopped (SIGTERM).
+fn serve_and_stop(keys: &Keys, state: &std::path::Path, log: &str) -> String {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gotrue-console"))
+        .args([
+            "serve-ssh",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--log",
+            log,
+        ])
+        .arg("--authorized-keys")
+        .arg(keys.path("authorized_keys"))
+        .arg("--host-key")
+        .arg(keys.path("host_ed25519"))
+        .arg("--journal")
+        .arg(keys.path("journal.jsonl"))
+        .env("XDG_STATE_HOME", state)
+        .env_remove("GOTRUE_CONSOLE_LOG")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("gotrue-console runs");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let mut text = String::new();
+    let deadline = Instant::now() + LONG;
+    while !text.contains("Ctrl-C stops.") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => text.push_str(&format!("{line}\n")),
+            Err(_) => panic!("serve-ssh did not start: {text}"),
+        }
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    assert!(child.wait().expect("it exits").success(), "{text}");
+    text.extend(rx.try_iter().map(|l| format!("{l}\n")));
+    text
+}
+
+/// `--log stderr` for systemd: tracing's lines on stderr, without colours or times, and no
+/// file. `--log file` (the default): a dated file, `serve-ssh.log` linking to it, two weeks
+/// of files kept.
+#[test]
+fn serve_ssh_logs_to_stderr_for_systemd_or_to_daily_files() {
+    let keys = Keys::new();
+    let state = keys.path("state");
+    let text = serve_and_stop(&keys, &state, "stderr");
+    let line = text
+        .lines()
+        .find(|l| l.contains("serving the console over ssh"))
+        .unwrap_or_else(|| panic!("no log line: {text}"));
+    assert!(
+        line.starts_with(" INFO") || line.starts_with("INFO"),
+        "{line}"
+    );
+    assert!(!text.contains('\x1b'), "no colours: {text:?}");
+    let logs = state.join("gotrue-console");
+    let files = std::fs::read_dir(&logs)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.to_string_lossy().starts_with("serve-ssh")),
+        "no log file: {files:?}"
+    );
+
+    // Twenty days of old logs already there.
+    std::fs::create_dir_all(&logs).unwrap();
+    for day in 1..=20 {
+        std::fs::write(
+            logs.join(format!("serve-ssh.2026-01-{day:02}.log")),
+            "old\n",
+        )
+        .unwrap();
+    }
+    let text = serve_and_stop(&keys, &state, "file");
+    assert!(
+        !text.contains("serving the console over ssh"),
+        "not on stderr: {text}"
+    );
+    let current = std::fs::read_to_string(logs.join("serve-ssh.log")).expect("serve-ssh.log");
+    assert!(
+        current.contains("serving the console over ssh"),
+        "{current}"
+    );
+    let today = format!("serve-ssh.{}.log", chrono::Utc::now().format("%Y-%m-%d"));
+    let dated: Vec<String> = std::fs::read_dir(&logs)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| f.starts_with("serve-ssh.") && f != "serve-ssh.log")
+        .collect();
+    assert!(dated.contains(&today), "{dated:?}");
+    assert_eq!(dated.len(), 14, "two weeks kept: {dated:?}");
+}

@@ -482,6 +482,8 @@ pub async fn serve_config(
 pub async fn run(console: ConsoleArgs, args: ServeSshArgs) -> Result<(), String> {
     let cfg = serve_config(&console, &args).await?;
     let server = SshServer::start(cfg).await?;
+    tracing::info!(addr = %server.local_addr(), host_key = %server.host_key_fingerprint(),
+        "serving the console over ssh");
     eprintln!(
         "gotrue-console: serving the console over SSH on {} (host key {})\n\
          journal: {}\nconnect with: ssh -p {} {}\nCtrl-C stops.",
