@@ -1046,3 +1046,94 @@ fn copying_says_it_went_by_osc_52_and_copying_again_shows_the_text() {
     assert!(s.contains("Hidden while masking is on"), "{s}");
     assert!(!s.contains("c@example.com"), "{s}");
 }
+
+/// One editing model: a form that opens (a dialog, the code screen) takes typing at once;
+/// a tab's form (Session), browsed with the number keys, after `e`. In all of them the
+/// first Esc stops editing and keeps what was typed; the next goes back or closes.
+#[test]
+fn every_form_stops_editing_at_the_first_esc_and_keeps_what_was_typed() {
+    let (mut app, _) = loaded_app();
+    press(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.tab(), Tab::Session);
+    assert_eq!(app.context(), Context::Login, "a tab waits for e");
+    press(&mut app, KeyCode::Char('e'));
+    assert_eq!(app.context(), Context::Form);
+    typed(&mut app, "ada@example.com");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.context(), Context::Login);
+    assert!(screen(&app).contains("ada@example.com"), "kept");
+
+    press(&mut app, KeyCode::Char('o'));
+    assert!(app.otp().is_some());
+    assert_eq!(
+        app.context(),
+        Context::Form,
+        "the code screen opens editing"
+    );
+    typed(&mut app, "123456");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.context(), Context::Otp, "Esc stops editing");
+    assert!(screen(&app).contains("123456"), "the code is kept");
+    press(&mut app, KeyCode::Char('e'));
+    typed(&mut app, "7");
+    press(&mut app, KeyCode::Esc);
+    assert!(screen(&app).contains("1234567"));
+    press(&mut app, KeyCode::Esc);
+    assert!(app.otp().is_none(), "the second Esc goes back");
+    assert_eq!(app.context(), Context::Login);
+
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(
+        app.context(),
+        Context::Form,
+        "a dialog's form opens editing"
+    );
+    typed(&mut app, "grace@example.com");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.context(), Context::Stopped);
+    assert!(app.action().is_some(), "still open");
+    let s = screen(&app);
+    assert!(
+        s.contains("grace@example.com") && s.contains("edits again"),
+        "{s}"
+    );
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.should_quit(), "q neither quits nor types there");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.context(), Context::Form, "Enter edits again");
+    typed(&mut app, "x");
+    assert!(screen(&app).contains("grace@example.comx"));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.action().is_none(), "the second Esc closes");
+}
+
+/// The focused field shows without colour: a `▸` before its label and its room underlined.
+#[test]
+fn the_focused_field_shows_without_colour() {
+    use ratatui::style::Modifier;
+    let (mut app, _) = loaded_app();
+    press(&mut app, KeyCode::Char('n'));
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).expect("a terminal");
+    terminal.draw(|f| app.draw(f)).expect("a frame");
+    let buffer = terminal.backend().buffer();
+    let rows: Vec<String> = (0..40)
+        .map(|y| (0..120).map(|x| buffer[(x, y)].symbol()).collect())
+        .collect();
+    let y = rows
+        .iter()
+        .position(|r| r.contains("▸ email or phone"))
+        .expect("the marker on the focused field");
+    let x = rows[y]
+        .find("email or phone")
+        .map(|i| rows[y][..i].chars().count())
+        .unwrap();
+    let underlined = buffer[(x as u16 + 16, y as u16)]
+        .modifier
+        .contains(Modifier::UNDERLINED);
+    assert!(underlined, "the field's room is underlined");
+    let other = rows.iter().find(|r| r.contains("password (empty")).unwrap();
+    assert!(!other.contains('▸'), "only one field has the marker");
+}

@@ -7,6 +7,7 @@ mod common;
 use common::harness::{Harness, select, snapshot};
 use gotrue_console::console::app::Msg;
 use gotrue_console::console::input::Input;
+use gotrue_console::console::keys::Context;
 use ratatui::crossterm::event::KeyCode;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
@@ -18,8 +19,17 @@ async fn dialog(h: &mut Harness, email: &str, key: char, name: &str, (w, hgt): (
     h.settle().await;
     assert!(h.app().action().is_some(), "`{key}` opened no dialog");
     snapshot(&format!("dialog_{name}_{w}x{hgt}"), &h.screen());
+    // A form stops editing at the first Esc and closes at the second; other steps close
+    // at once.
+    let form = matches!(h.app().context(), Context::Form | Context::EditUser);
     h.key(KeyCode::Esc);
-    if h.app().action().is_some() {
+    if form {
+        assert_eq!(
+            h.app().context(),
+            Context::Stopped,
+            "{name}: Esc stops editing"
+        );
+        assert!(h.app().action().is_some(), "{name}: still open");
         h.key(KeyCode::Esc);
     }
     assert!(h.app().action().is_none(), "Esc closes the {name} dialog");
@@ -64,8 +74,13 @@ async fn edit_preview_and_mfa_removal_at_both_sizes() {
         let s = h.screen();
         assert!(s.contains("Save these changes?"), "{s}");
         snapshot(&format!("dialog_edit_preview_{w}x{hgt}"), &s);
+        // Esc: back to the form (editing), Esc: stop editing, Esc: close.
         h.key(KeyCode::Esc);
+        assert_eq!(h.app().context(), Context::EditUser);
         h.key(KeyCode::Esc);
+        assert_eq!(h.app().context(), Context::Stopped);
+        h.key(KeyCode::Esc);
+        assert!(h.app().action().is_none(), "closed");
 
         // MFA factors are listed on the user's own screen.
         h.key(KeyCode::Enter);

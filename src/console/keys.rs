@@ -463,6 +463,14 @@ pub const FORM: &[Def] = &[
     b(&[ctrl('c')], Action::ForceQuit, "quit", "form", false),
 ];
 
+/// A dialog's form that stopped editing: edit again, or close.
+#[rustfmt::skip]
+pub const STOPPED: &[Def] = &[
+    b(&[k('e'), code(KeyCode::Enter)], Action::Edit, "edit the form again", "dialog", true),
+    b(&[code(KeyCode::Esc)], Action::Back, "close the dialog", "dialog", true),
+    b(&[ctrl('c')], Action::ForceQuit, "quit", "dialog", false),
+];
+
 /// A dialog's choice: an option's own key (shown beside it), or move and Enter.
 #[rustfmt::skip]
 pub const CHOOSE: &[Def] = &[
@@ -672,6 +680,8 @@ contexts! {
     Form = "form", FORM, NONE, form, "a text field with the focus (other keys type)";
     /// The user editor's form.
     EditUser = "edit_user", EDIT_USER, FORM, form, "the user editor's form";
+    /// A dialog's form after Esc: no field takes typing.
+    Stopped = "stopped", STOPPED, NONE, form, "a dialog's form after Esc (no field takes typing)";
     /// A dialog's choice.
     Choose = "choose", CHOOSE, NONE, form, "a dialog's choice (each option's own key works too)";
     /// A dialog's yes-or-no question.

@@ -79,10 +79,13 @@ pub enum Step {
         options: Vec<Choice>,
         selected: usize,
     },
+    /// A form opens editing: keys type into the focused field. Esc stops editing (what
+    /// was typed stays); Esc again closes the dialog, Enter or `e` edits again.
     Form {
         prompt: String,
         fields: Vec<Field>,
         focus: usize,
+        editing: bool,
     },
     Confirm {
         lines: Vec<String>,
@@ -149,6 +152,7 @@ impl Dialog {
             prompt: prompt.into(),
             fields,
             focus: 0,
+            editing: true,
         }
     }
 
@@ -172,14 +176,23 @@ impl Dialog {
     pub fn is_typing(&self) -> bool {
         matches!(
             self.step,
-            Step::Form { .. } | Step::Confirm { typed: Some(_), .. }
+            Step::Form { editing: true, .. } | Step::Confirm { typed: Some(_), .. }
         )
     }
 
     pub fn on_paste(&mut self, text: &str) {
         let clean: String = text.chars().filter(|c| !c.is_control()).collect();
         let field = match &mut self.step {
-            Step::Form { fields, focus, .. } => fields.get_mut(*focus),
+            // Pasting into a form that stopped editing edits again.
+            Step::Form {
+                fields,
+                focus,
+                editing,
+                ..
+            } => {
+                *editing = true;
+                fields.get_mut(*focus)
+            }
             Step::Confirm {
                 typed: Some((_, f)),
                 ..
@@ -196,6 +209,7 @@ impl Dialog {
     pub fn context(&self) -> Context {
         match &self.step {
             Step::Choose { .. } => Context::Choose,
+            Step::Form { editing: false, .. } => Context::Stopped,
             Step::Form { .. } | Step::Confirm { typed: Some(_), .. } => Context::Form,
             Step::Confirm { typed: None, .. } => Context::Confirm,
             Step::Working(_) => Context::Working,
@@ -205,6 +219,21 @@ impl Dialog {
 
     /// A key, with the action the step's context binds it to (if any).
     pub fn on_key(&mut self, key: KeyEvent, action: Option<Action>) -> DialogEvent {
+        if let Step::Form { editing, .. } = &mut self.step {
+            match (*editing, action) {
+                (true, Some(Action::Back)) => {
+                    *editing = false;
+                    return DialogEvent::None;
+                }
+                (false, Some(Action::Edit)) => {
+                    *editing = true;
+                    return DialogEvent::None;
+                }
+                (false, Some(Action::Back)) => return DialogEvent::Close,
+                (false, _) => return DialogEvent::None,
+                (true, _) => {}
+            }
+        }
         if action == Some(Action::Back) {
             return DialogEvent::Close;
         }
@@ -320,7 +349,10 @@ impl Dialog {
                 ));
             }
             Step::Form {
-                prompt, fields: fs, ..
+                prompt,
+                fields: fs,
+                editing,
+                ..
             } => {
                 lines.push(Line::raw(prompt.clone()));
                 lines.push(Line::raw(""));
@@ -329,16 +361,23 @@ impl Dialog {
                     lines.push(Line::raw(""));
                 }
                 lines.push(Line::raw(""));
-                let c = Context::Form;
-                lines.push(Line::styled(
+                let hint = if *editing {
+                    let c = Context::Form;
                     format!(
-                        "{} submits · {} next field · {} cancels",
+                        "{} submits · {} next field · {} stops editing",
                         view.key(c, Action::Submit),
                         view.key(c, Action::NextField),
                         view.key(c, Action::Back)
-                    ),
-                    theme::dim(),
-                ));
+                    )
+                } else {
+                    let c = Context::Stopped;
+                    format!(
+                        "{} edits again · {} closes (what you typed goes)",
+                        view.keys_or(c, Action::Edit),
+                        view.key(c, Action::Back)
+                    )
+                };
+                lines.push(Line::styled(hint, theme::dim()));
             }
             Step::Confirm { lines: text, typed } => {
                 for t in text {
@@ -440,7 +479,11 @@ impl Dialog {
             popup,
         );
         let focus = match &self.step {
-            Step::Form { focus, .. } => Some(*focus),
+            Step::Form {
+                focus,
+                editing: true,
+                ..
+            } => Some(*focus),
             Step::Confirm { typed: Some(_), .. } => Some(0),
             _ => None,
         };

@@ -337,7 +337,7 @@ impl Flow for EditUser {
 
     fn context(&self) -> Context {
         match self.stage {
-            Stage::Form => Context::EditUser,
+            Stage::Form if self.dialog.context() == Context::Form => Context::EditUser,
             _ => self.dialog.context(),
         }
     }

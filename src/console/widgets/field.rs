@@ -44,7 +44,6 @@ impl Field {
         self.input = Input::new(value.into());
     }
 
-    /// Draws `label: value` on one line; puts the cursor in it when focused.
     /// A key typed into the field (its error goes: the user is fixing it).
     pub fn type_key(&mut self, key: ratatui::crossterm::event::KeyEvent) {
         use tui_input::backend::crossterm::EventHandler;
@@ -60,8 +59,13 @@ impl Field {
         self.set(v);
     }
 
+    /// Draws `label: value` on one line; the focused field shows without colour too: a
+    /// `▸` before its label, its room underlined, and the cursor in it.
     pub fn draw(&self, frame: &mut Frame, area: Rect, label_width: u16, focused: bool) {
-        let label = format!("{:>w$} ", self.label, w = label_width as usize);
+        let mut label = format!("{:>w$} ", self.label, w = label_width as usize);
+        if focused && label.starts_with(' ') {
+            label.replace_range(..1, "▸");
+        }
         let avail = area.width.saturating_sub(label_width + 2) as usize;
         let shown: String = if self.masked {
             "•".repeat(self.input.value().chars().count())
@@ -72,6 +76,17 @@ impl Field {
         let visible: String = shown.chars().skip(scroll).take(avail).collect();
         let value = if visible.is_empty() && !focused {
             Span::styled(self.placeholder, theme::dim())
+        } else if focused {
+            // Up to the error, if there is one: it stays in view.
+            let error = self
+                .error
+                .as_ref()
+                .map_or(0, |e| e.chars().count() + "  ✗ ".chars().count());
+            let pad = avail.saturating_sub(visible.chars().count() + error);
+            Span::styled(
+                format!("{visible}{}", " ".repeat(pad)),
+                ratatui::style::Style::new().add_modifier(ratatui::style::Modifier::UNDERLINED),
+            )
         } else {
             Span::raw(visible)
         };
