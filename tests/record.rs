@@ -12,7 +12,9 @@
 //! empty user table, so that counts, pages and links come out the same on every run.
 //!
 //! With `GOTRUE_JWT_KEYS` set (an ES256 private JWK with `key_ops: ["sign","verify"]`), it
-//! records the `asymmetric` script alone, to `asymmetric.json`.
+//! records the `asymmetric` script alone, to `asymmetric.json`; with
+//! `GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED=true`, the `keyset` script, to
+//! `keyset.json`.
 
 mod common;
 
@@ -42,9 +44,14 @@ async fn record_every_script() {
 
     let dir = fixtures_root().join(&version);
     std::fs::create_dir_all(&dir).expect("the fixtures folder");
-    // A GoTrue that signs with an asymmetric key records only that script.
+    // A GoTrue that signs with an asymmetric key, or pages by cursor, records only that
+    // script.
     let scripts = if std::env::var("GOTRUE_JWT_KEYS").is_ok_and(|k| !k.is_empty()) {
         vec![("asymmetric", script::asymmetric())]
+    } else if std::env::var("GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED")
+        .is_ok_and(|v| v == "true")
+    {
+        vec![("keyset", script::keyset())]
     } else {
         script::all()
     };

@@ -45,6 +45,10 @@ async fn replay(rec: &Recording) -> Vec<Difference> {
         // HS256 secret for verification, as a Supabase project after its key rotation.
         config.jwt_alg = gotrue_console::demo::JwtAlg::Es256;
     }
+    if rec.script == "keyset" {
+        // Recorded from a GoTrue with GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED=true.
+        config.cursor_pagination = true;
+    }
     let demo = DemoServer::start(config)
         .await
         .expect("the demo server starts");
@@ -129,6 +133,11 @@ async fn bodies_gotrue_takes_are_taken() {
 #[tokio::test]
 async fn asymmetric_signing_answers_like_gotrue() {
     check("asymmetric").await;
+}
+
+#[tokio::test]
+async fn cursor_paging_answers_like_gotrue() {
+    check("keyset").await;
 }
 
 /// Every recording's folder is a version, and each names the GoTrue it came from.

@@ -46,6 +46,9 @@ pub struct DemoConfig {
     pub jwt_alg: JwtAlg,
     /// `HOST:PORT` of an SMTP server that gets a copy of every mail (Mailpit).
     pub smtp: Option<String>,
+    /// `GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED`: a users list request with neither
+    /// `page` nor `per_page` is paged by cursor (`limit`, `cursor`), with no total.
+    pub cursor_pagination: bool,
 }
 
 /// `--jwt-alg`.
@@ -77,6 +80,7 @@ impl Default for DemoConfig {
             gateway: false,
             jwt_alg: JwtAlg::Hs256,
             smtp: None,
+            cursor_pagination: false,
         }
     }
 }
@@ -138,6 +142,10 @@ pub struct DemoServerArgs {
     /// Also send every mail to this SMTP server (HOST:PORT, plain, e.g. Mailpit's 1025).
     #[arg(long, value_name = "HOST:PORT")]
     pub smtp: Option<String>,
+    /// Page the users list by cursor when a request names neither page nor per_page, as
+    /// GoTrue does with GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED.
+    #[arg(long)]
+    pub cursor_pagination: bool,
 }
 
 impl DemoServerArgs {
@@ -164,6 +172,7 @@ impl DemoServerArgs {
             gateway: self.gateway,
             jwt_alg: self.jwt_alg,
             smtp: self.smtp.clone(),
+            cursor_pagination: self.cursor_pagination,
             ..DemoConfig::default()
         }
     }

@@ -68,6 +68,11 @@ impl Query {
             .collect()
     }
 
+    /// `Del`.
+    pub fn del(&mut self, key: &str) {
+        self.pairs.retain(|(k, _)| k != key);
+    }
+
     pub fn set(&mut self, key: &str, value: String) {
         self.pairs.retain(|(k, _)| k != key);
         self.pairs.push((key.to_string(), value));
@@ -108,19 +113,22 @@ pub fn go_query_escape(s: &str) -> String {
     out
 }
 
-/// GoTrue's `paginate`.
-pub fn paginate(q: &Query) -> Result<Page, ApiError> {
-    let bad = |v: &str, why: &str| {
+/// `strconv.ParseUint(v, 10, 64)`, failing as GoTrue reports it.
+fn parse_uint(v: &str) -> Result<u64, ApiError> {
+    let bad = |why: &str| {
         ApiError::validation(format!(
             "Bad Pagination Parameters: strconv.ParseUint: parsing \"{v}\": {why}"
         ))
     };
-    let parse = |v: &str| -> Result<u64, ApiError> {
-        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad(v, "invalid syntax"));
-        }
-        v.parse::<u64>().map_err(|_| bad(v, "value out of range"))
-    };
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad("invalid syntax"));
+    }
+    v.parse::<u64>().map_err(|_| bad("value out of range"))
+}
+
+/// GoTrue's `paginate`.
+pub fn paginate(q: &Query) -> Result<Page, ApiError> {
+    let parse = parse_uint;
     let mut page = Page {
         page: 1,
         per_page: DEFAULT_PER_PAGE,
@@ -139,6 +147,129 @@ pub fn paginate(q: &Query) -> Result<Page, ApiError> {
         }
     }
     Ok(page)
+}
+
+/// `defaultKeysetPerPage` and `maxKeysetPerPage`.
+pub const DEFAULT_KEYSET_LIMIT: u64 = 50;
+pub const MAX_KEYSET_LIMIT: u64 = 1000;
+
+/// A keyset position: the last row of the page before (`models.KeysetCursor`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub id: uuid::Uuid,
+}
+
+impl Cursor {
+    /// The opaque token: base64url (unpadded) of `{"created_at":…,"id":…}`.
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        let json = format!(
+            r#"{{"created_at":"{}","id":"{}"}}"#,
+            super::gotime::format(&self.created_at),
+            self.id
+        );
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+
+    /// `decodeCursor`: a malformed token, or one without an id or a time, is refused.
+    pub fn decode(raw: &str) -> Result<Cursor, String> {
+        use base64::Engine;
+        #[derive(serde::Deserialize)]
+        struct Wire {
+            #[serde(default)]
+            created_at: Option<String>,
+            #[serde(default)]
+            id: Option<String>,
+        }
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(raw)
+            .map_err(|_| {
+                let at = raw
+                    .bytes()
+                    .position(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+                    .unwrap_or(raw.len().saturating_sub(1));
+                format!("invalid cursor encoding: illegal base64 data at input byte {at}")
+            })?;
+        let wire: Wire =
+            serde_json::from_slice(&bytes).map_err(|e| format!("invalid cursor: {e}"))?;
+        let id = match wire.id.as_deref() {
+            None => uuid::Uuid::nil(),
+            Some(s) => uuid::Uuid::parse_str(s).map_err(|e| format!("invalid cursor: {e}"))?,
+        };
+        let created_at = match wire.created_at.as_deref() {
+            None => None,
+            Some(s) => Some(
+                chrono::DateTime::parse_from_rfc3339(s)
+                    .map_err(|e| format!("invalid cursor: parsing time {s:?}: {e}"))?
+                    .with_timezone(&chrono::Utc),
+            ),
+        };
+        if id.is_nil() {
+            return Err("invalid cursor: missing id".into());
+        }
+        let zero = chrono::DateTime::parse_from_rfc3339("0001-01-01T00:00:00Z")
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .ok();
+        match created_at {
+            Some(t) if Some(t) != zero => Ok(Cursor { created_at: t, id }),
+            _ => Err("invalid cursor: missing created_at".into()),
+        }
+    }
+}
+
+/// A keyset page request (`models.KeysetPagination`).
+#[derive(Clone, Copy, Debug)]
+pub struct Keyset {
+    pub limit: usize,
+    pub after: Option<Cursor>,
+}
+
+/// `useCursorPagination`: the flag is on and the request names neither `page` nor
+/// `per_page`.
+pub fn wants_keyset(enabled: bool, q: &Query) -> bool {
+    enabled && q.get("page").is_empty() && q.get("per_page").is_empty()
+}
+
+/// `parseKeysetParams`: `limit` (default 50, at most 1000, not 0) and `cursor`.
+pub fn keyset(q: &Query) -> Result<Keyset, ApiError> {
+    let mut limit = DEFAULT_KEYSET_LIMIT;
+    let raw = q.get("limit");
+    if !raw.is_empty() {
+        limit = parse_uint(raw)?;
+        if limit == 0 {
+            return Err(ApiError::validation(
+                "Bad Pagination Parameters: limit must be greater than 0",
+            ));
+        }
+    }
+    let limit = usize::try_from(limit.min(MAX_KEYSET_LIMIT)).unwrap_or(1000);
+    let raw = q.get("cursor");
+    let after = if raw.is_empty() {
+        None
+    } else {
+        Some(
+            Cursor::decode(raw)
+                .map_err(|e| ApiError::validation(format!("Bad Pagination Parameters: {e}")))?,
+        )
+    };
+    Ok(Keyset { limit, after })
+}
+
+/// `addKeysetPaginationHeaders`: `Link: <…cursor=…>; rel="next"` when there is a next
+/// page, with `page` dropped; nothing else (no total).
+pub fn keyset_headers(uri: &Uri, next: Option<&Cursor>) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    if let Some(next) = next {
+        let mut query = Query::from_uri(uri);
+        query.del("page");
+        query.set("cursor", next.encode());
+        let link = format!("<{}?{}>; rel=\"next\"", uri.path(), query.encode());
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            h.insert("link", v);
+        }
+    }
+    h
 }
 
 /// GoTrue's `sort` for the users list: only `created_at`, default newest
@@ -331,5 +462,52 @@ mod tests {
         assert!(created_at_ascending(&q).is_err());
         let q = Query::parse(Some("sort=created_at%20asc"));
         assert_eq!(created_at_ascending(&q).ok(), Some(true));
+    }
+}
+
+#[cfg(test)]
+mod keyset_tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_comes_back_as_it_went_and_bad_ones_say_why() {
+        let c = Cursor {
+            created_at: chrono::DateTime::parse_from_rfc3339("2024-05-01T10:11:12.5Z")
+                .unwrap()
+                .with_timezone(&chrono::Utc),
+            id: uuid::Uuid::parse_str("7d3c1ed4-3c0b-4b69-9d7a-0e5f0b3c1a11").unwrap(),
+        };
+        let token = c.encode();
+        assert!(!token.contains('='), "unpadded: {token}");
+        assert_eq!(Cursor::decode(&token), Ok(c));
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        for (raw, why) in [
+            ("!!!!".to_owned(), "illegal base64 data at input byte 0"),
+            (b64("not json"), "invalid cursor:"),
+            (
+                b64(r#"{"created_at":"2024-01-01T00:00:00Z"}"#),
+                "missing id",
+            ),
+            (
+                b64(r#"{"id":"7d3c1ed4-3c0b-4b69-9d7a-0e5f0b3c1a11"}"#),
+                "missing created_at",
+            ),
+        ] {
+            let e = Cursor::decode(&raw).expect_err("refused");
+            assert!(e.contains(why), "{raw}: {e}");
+        }
+    }
+
+    #[test]
+    fn keyset_only_without_page_or_per_page_and_the_limit_is_capped() {
+        let q = |s: &str| Query::parse(Some(s));
+        assert!(wants_keyset(true, &q("limit=2")));
+        assert!(!wants_keyset(true, &q("page=1")));
+        assert!(!wants_keyset(true, &q("per_page=5")));
+        assert!(!wants_keyset(false, &q("limit=2")));
+        assert_eq!(keyset(&q("")).map(|k| k.limit).ok(), Some(50));
+        assert_eq!(keyset(&q("limit=5000")).map(|k| k.limit).ok(), Some(1000));
+        assert!(keyset(&q("limit=0")).is_err());
     }
 }

@@ -113,6 +113,7 @@ impl DemoServer {
             admin_roles: vec!["service_role".into(), "supabase_admin".into()],
             oauth_providers: cfg.oauth_providers.clone(),
             anonymous_users: cfg.anonymous_users,
+            cursor_pagination: cfg.cursor_pagination,
         };
         let smtp = cfg
             .smtp

@@ -41,6 +41,8 @@ pub struct Settings {
     /// OAuth providers reported as enabled.
     pub oauth_providers: Vec<String>,
     pub anonymous_users: bool,
+    /// `GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED`.
+    pub cursor_pagination: bool,
 }
 
 impl Settings {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::model::User;
-use super::pagination::{Page, like_matches};
+use super::pagination::{Keyset, Page, like_matches};
 
 /// A unique column another user already holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,6 +212,45 @@ impl Users {
         (out, total)
     }
 
+    /// One keyset page (`FindUsersInAudienceKeyset`): the users after `keyset.after` in
+    /// `(created_at, id)` order, newest first unless `ascending`, through the same filter as
+    /// [`Self::page`], up to `limit + 1` of them (the extra one says there is more).
+    pub fn keyset_page(&self, filter: &str, ascending: bool, keyset: &Keyset) -> Vec<&User> {
+        let take = keyset.limit.saturating_add(1);
+        let key = |u: &User| (u.created_at, u.id);
+        // Rows strictly after the cursor in the chosen direction.
+        let rows: &[User] = match keyset.after {
+            None => &self.rows,
+            Some(c) if ascending => {
+                let at = self
+                    .rows
+                    .partition_point(|u| key(u) <= (c.created_at, c.id));
+                &self.rows[at..]
+            }
+            Some(c) => {
+                let at = self.rows.partition_point(|u| key(u) < (c.created_at, c.id));
+                &self.rows[..at]
+            }
+        };
+        let ordered: Box<dyn Iterator<Item = &User>> = if ascending {
+            Box::new(rows.iter())
+        } else {
+            Box::new(rows.iter().rev())
+        };
+        if filter.is_empty() {
+            return ordered.take(take).collect();
+        }
+        let pattern = format!("%{filter}%");
+        ordered
+            .filter(|u| {
+                like_matches(&pattern, &u.email, false)
+                    || u.full_name()
+                        .is_some_and(|n| like_matches(&pattern, n, true))
+            })
+            .take(take)
+            .collect()
+    }
+
     /// Every user (oldest first).
     pub fn iter(&self) -> impl Iterator<Item = &User> {
         self.rows.iter()
@@ -231,6 +270,51 @@ mod tests {
         let mut u = User::blank(Uuid::new_v4(), at);
         u.email = email.to_string();
         u
+    }
+
+    /// Pages walked by cursor, both ways, with ties on `created_at`: every row once, in
+    /// `(created_at, id)` order.
+    #[test]
+    fn keyset_pages_visit_every_row_once_even_with_equal_times() {
+        use crate::demo::pagination::{Cursor, Keyset};
+        let rows: Vec<User> = (0..23)
+            .map(|n| user(n / 4, &format!("u{n}@x.io")))
+            .collect();
+        let users = Users::from_rows(rows).unwrap_or_default();
+        for ascending in [false, true] {
+            let mut seen = Vec::new();
+            let mut after = None;
+            loop {
+                let mut page = users.keyset_page("", ascending, &Keyset { limit: 5, after });
+                let more = page.len() > 5;
+                page.truncate(5);
+                seen.extend(page.iter().map(|u| (u.created_at, u.id)));
+                if !more {
+                    break;
+                }
+                let last = page.last().unwrap();
+                after = Some(Cursor {
+                    created_at: last.created_at,
+                    id: last.id,
+                });
+            }
+            let mut want: Vec<_> = users.iter().map(|u| (u.created_at, u.id)).collect();
+            if !ascending {
+                want.reverse();
+            }
+            assert_eq!(seen, want, "ascending: {ascending}");
+        }
+        // Through a filter: only matches, still in order.
+        let page = users.keyset_page(
+            "u1",
+            false,
+            &Keyset {
+                limit: 50,
+                after: None,
+            },
+        );
+        let emails: Vec<&str> = page.iter().map(|u| u.email.as_str()).collect();
+        assert_eq!(emails.len(), 11, "u1 and u10..u19: {emails:?}");
     }
 
     #[test]

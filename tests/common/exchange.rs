@@ -268,7 +268,7 @@ impl Runner {
         for h in KEPT_HEADERS {
             if let Some(v) = answer.headers.get(*h) {
                 let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
-                headers.insert((*h).to_owned(), self.unurl(&v));
+                headers.insert((*h).to_owned(), uncursor(&self.unurl(&v)));
             }
         }
         let text = String::from_utf8_lossy(&answer.bytes);
@@ -397,6 +397,7 @@ pub fn placeholder_for(key: Option<&str>, s: &str) -> Option<&'static str> {
         Some("error_id") if !s.is_empty() => return Some("<error_id>"),
         Some("ip_address") if !s.is_empty() => return Some("<ip>"),
         Some("kid") if !s.is_empty() => return Some("<kid>"),
+        Some("next_cursor") if is_cursor(s) => return Some("<cursor>"),
         Some("x" | "y") if s.len() == 43 => return Some("<ec_coordinate>"),
         _ => {}
     }
@@ -415,6 +416,41 @@ pub fn placeholder_for(key: Option<&str>, s: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// A keyset cursor as GoTrue writes it: unpadded base64url of `{"created_at": <time>,
+/// "id": <uuid>}`, nothing more.
+fn is_cursor(s: &str) -> bool {
+    use base64::Engine;
+    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s) else {
+        return false;
+    };
+    let Ok(Value::Object(m)) = serde_json::from_slice::<Value>(&bytes) else {
+        return false;
+    };
+    m.len() == 2
+        && m.get("created_at")
+            .and_then(Value::as_str)
+            .is_some_and(is_time)
+        && m.get("id").and_then(Value::as_str).is_some_and(is_uuid)
+}
+
+/// `…cursor=<token>…` in a `Link` header, for a cursor of GoTrue's form.
+fn uncursor(link: &str) -> String {
+    let mut out = String::new();
+    let mut rest = link;
+    while let Some(at) = rest.find("cursor=") {
+        let (head, tail) = rest.split_at(at + "cursor=".len());
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(tail.len());
+        let token = &tail[..end];
+        out.push_str(if is_cursor(token) { "<cursor>" } else { token });
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn is_uuid(s: &str) -> bool {

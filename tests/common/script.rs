@@ -90,6 +90,143 @@ pub fn asymmetric() -> Vec<Step> {
     s.steps
 }
 
+/// The script for a GoTrue with `GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED=true`: the
+/// users list paged by cursor (`limit`, `cursor`, `pagination` in the body, no total), in
+/// both orders and through a filter, what still pages by offset, and the bad cursors.
+pub fn keyset() -> Vec<Step> {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let mut s = Script::default();
+    for (email, name) in [
+        ("keyset-ada@example.com", "Ada Lovelace"),
+        ("keyset-grace@example.com", "Grace Hopper"),
+        ("keyset-edsger@example.com", "Edsger Dijkstra"),
+        ("keyset-barbara@example.com", "Barbara Liskov"),
+        ("other-alan@example.com", "Alan Turing"),
+    ] {
+        s.json(
+            &format!("setup: create {email}"),
+            "POST",
+            "/admin/users",
+            Auth::Service,
+            json!({"email": email, "password": PASSWORD, "email_confirm": true,
+                   "user_metadata": {"full_name": name}}),
+        );
+    }
+    let get = |s: &mut Script, name: &str, path: &str| {
+        s.get(name, path, Auth::Service);
+    };
+    get(
+        &mut s,
+        "keyset: neither page nor per_page, 50 at most",
+        "/admin/users",
+    );
+    s.get(
+        "keyset: a first page of two",
+        "/admin/users?limit=2",
+        Auth::Service,
+    )
+    .cap("c1", "/pagination/next_cursor");
+    s.get(
+        "keyset: the second page",
+        "/admin/users?limit=2&cursor=${c1}",
+        Auth::Service,
+    )
+    .cap("c2", "/pagination/next_cursor");
+    get(
+        &mut s,
+        "keyset: the last page",
+        "/admin/users?limit=2&cursor=${c2}",
+    );
+    s.get(
+        "keyset: oldest first",
+        "/admin/users?limit=2&sort=created_at%20asc",
+        Auth::Service,
+    )
+    .cap("a1", "/pagination/next_cursor");
+    get(
+        &mut s,
+        "keyset: oldest first, the second page",
+        "/admin/users?limit=2&sort=created_at%20asc&cursor=${a1}",
+    );
+    s.get(
+        "keyset: filter by email",
+        "/admin/users?limit=3&filter=keyset-",
+        Auth::Service,
+    )
+    .cap("f1", "/pagination/next_cursor");
+    get(
+        &mut s,
+        "keyset: filter, the second page",
+        "/admin/users?limit=3&filter=keyset-&cursor=${f1}",
+    );
+    get(
+        &mut s,
+        "keyset: filter by name",
+        "/admin/users?limit=10&filter=lovelace",
+    );
+    get(
+        &mut s,
+        "keyset: filter that matches nothing",
+        "/admin/users?limit=10&filter=zzz",
+    );
+    get(
+        &mut s,
+        "keyset: a limit over 1000 is 1000",
+        "/admin/users?limit=5000",
+    );
+    get(
+        &mut s,
+        "keyset: page given: offset paging with a total",
+        "/admin/users?page=1&limit=2",
+    );
+    get(
+        &mut s,
+        "keyset: per_page given: offset paging",
+        "/admin/users?per_page=2",
+    );
+    let bad = |s: &mut Script, name: &str, query: String| {
+        s.error(
+            name,
+            "GET",
+            &format!("/admin/users?{query}"),
+            Auth::Service,
+            None,
+        );
+    };
+    bad(&mut s, "keyset: limit 0", "limit=0".into());
+    bad(&mut s, "keyset: limit not a number", "limit=ten".into());
+    bad(
+        &mut s,
+        "keyset: a cursor that is not base64",
+        "cursor=%21%21%21%21".into(),
+    );
+    bad(
+        &mut s,
+        "keyset: a cursor that is not JSON",
+        format!("cursor={}", b64("not json")),
+    );
+    bad(
+        &mut s,
+        "keyset: a cursor without an id",
+        format!("cursor={}", b64(r#"{"created_at":"2024-01-01T00:00:00Z"}"#)),
+    );
+    bad(
+        &mut s,
+        "keyset: a cursor without a time",
+        format!(
+            "cursor={}",
+            b64(r#"{"id":"7d3c1ed4-3c0b-4b69-9d7a-0e5f0b3c1a11"}"#)
+        ),
+    );
+    bad(
+        &mut s,
+        "keyset: a sort it does not know",
+        "sort=email".into(),
+    );
+    s.steps
+}
+
 /// Every script, by the name of its file.
 pub fn all() -> Vec<(&'static str, Vec<Step>)> {
     vec![

@@ -40,18 +40,28 @@ struct AdminUserParams {
     ban_duration: String,
 }
 
-/// `{users:[…], aud}` with the users serialized straight from the table.
+/// `{users:[…], aud}` with the users serialized straight from the table, and in cursor
+/// mode `pagination: {next_cursor, has_more}`.
 struct ListBody<'a> {
     users: Vec<&'a User>,
     aud: &'a str,
+    pagination: Option<(Option<String>, bool)>,
 }
 
 impl serde::Serialize for ListBody<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(2))?;
+        let mut m = s.serialize_map(None)?;
         let views: Vec<_> = self.users.iter().map(|u| u.view(false)).collect();
         m.serialize_entry("users", &views)?;
         m.serialize_entry("aud", self.aud)?;
+        if let Some((next, has_more)) = &self.pagination {
+            let mut p = serde_json::Map::new();
+            if let Some(next) = next {
+                p.insert("next_cursor".into(), Value::String(next.clone()));
+            }
+            p.insert("has_more".into(), Value::Bool(*has_more));
+            m.serialize_entry("pagination", &p)?;
+        }
         m.end()
     }
 }
@@ -63,7 +73,6 @@ pub async fn list_users(
 ) -> ApiResult<Response> {
     common::require_admin(&st, &headers)?;
     let q = Query::from_uri(&uri);
-    let page = pagination::paginate(&q)?;
     let ascending = pagination::created_at_ascending(&q)?;
     let filter = q.get("filter");
     let aud = headers
@@ -72,9 +81,41 @@ pub async fn list_users(
         .filter(|v| !v.is_empty())
         .unwrap_or("authenticated")
         .to_string();
+    if pagination::wants_keyset(st.settings.cursor_pagination, &q) {
+        let keyset = pagination::keyset(&q)?;
+        let db = st.read();
+        let mut users = db.users.keyset_page(filter, ascending, &keyset);
+        let has_more = users.len() > keyset.limit;
+        users.truncate(keyset.limit);
+        let next = users
+            .last()
+            .filter(|_| has_more)
+            .map(|u| pagination::Cursor {
+                created_at: u.created_at,
+                id: u.id,
+            });
+        let body = ListBody {
+            users,
+            aud: &aud,
+            pagination: Some((next.as_ref().map(pagination::Cursor::encode), has_more)),
+        };
+        let mut response = common::json_response(axum::http::StatusCode::OK, &body).into_response();
+        response
+            .headers_mut()
+            .extend(pagination::keyset_headers(&uri, next.as_ref()));
+        return Ok(response);
+    }
+    let page = pagination::paginate(&q)?;
     let db = st.read();
     let (users, total) = db.users.page(filter, ascending, &page);
-    let body = common::json_response(axum::http::StatusCode::OK, &ListBody { users, aud: &aud });
+    let body = common::json_response(
+        axum::http::StatusCode::OK,
+        &ListBody {
+            users,
+            aud: &aud,
+            pagination: None,
+        },
+    );
     let mut response = body.into_response();
     response
         .headers_mut()
