@@ -8,7 +8,7 @@ use gotrue_console::console::command::{
 use gotrue_console::console::input::Input;
 use gotrue_console::console::keys::Context;
 use gotrue_console::console::screens::users::Load;
-use gotrue_console::gotrue::{GoTrueError, Session, User, UsersBatch};
+use gotrue_console::gotrue::{GoTrueError, Listing, Session, User, UsersBatch, UsersPage};
 use ratatui::crossterm::event::KeyCode;
 use serde_json::json;
 
@@ -50,12 +50,41 @@ fn api_calls(cmds: &[Command]) -> Vec<(RequestId, ApiCall)> {
         .collect()
 }
 
-fn load_id(cmds: &[Command]) -> RequestId {
-    api_calls(cmds)
+/// The id of the stream that loads every user. A load starts with one page by cursor (the
+/// probe): answered here as a server without cursors and with few users would, so that
+/// every user is streamed next.
+fn load_id(app: &mut App, cmds: &[Command]) -> RequestId {
+    let calls = api_calls(cmds);
+    if let Some((id, _)) = calls
+        .iter()
+        .find(|(_, c)| matches!(c, ApiCall::LoadUsers { .. }))
+    {
+        return *id;
+    }
+    let (probe, _) = calls
+        .iter()
+        .find(|(_, c)| matches!(c, ApiCall::UsersByCursor(_)))
+        .expect("a first page of users asked for");
+    let cmds = app.update(Msg::Outcome(Outcome {
+        id: *probe,
+        result: Ok(ApiReply::Listing(Box::new(Listing::Offset(UsersPage {
+            users: Vec::new(),
+            total: None,
+            next_page: None,
+            last_page: None,
+            aud: None,
+        })))),
+    }));
+    api_calls(&cmds)
         .into_iter()
         .find(|(_, c)| matches!(c, ApiCall::LoadUsers { .. }))
         .map(|(id, _)| id)
-        .expect("a LoadUsers command")
+        .expect("a LoadUsers command after the first page")
+}
+
+fn load_id_started(app: &mut App) -> RequestId {
+    let cmds = app.start();
+    load_id(app, &cmds)
 }
 
 fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
@@ -92,7 +121,7 @@ fn done(id: RequestId) -> Msg {
 fn loaded_app() -> (App, RequestId) {
     let mut app = App::new(config(), now(), (120, 40));
     let cmds = app.start();
-    let id = load_id(&cmds);
+    let id = load_id(&mut app, &cmds);
     app.update(batch(
         id,
         vec![
@@ -122,7 +151,12 @@ fn start_asks_for_health_settings_and_users() {
         .collect();
     assert!(calls.contains(&ApiCall::Health));
     assert!(calls.contains(&ApiCall::Settings));
-    assert!(calls.contains(&ApiCall::LoadUsers { filter: None }));
+    // One page first, by cursor: the newest users at once, and how the server pages.
+    assert!(calls.iter().any(|c| matches!(
+        c,
+        ApiCall::UsersByCursor(q) if q.cursor.is_none()
+            && q.sort == Some(gotrue_console::gotrue::UserSort::CreatedDesc)
+    )));
     assert!(!calls.contains(&ApiCall::Outbox), "the outbox is demo only");
     assert_eq!(app.tab(), Tab::Users);
 }
@@ -213,13 +247,16 @@ fn a_reload_keeps_the_selection_by_id_and_drops_answers_to_the_old_request() {
         !cmds.iter().any(|c| matches!(c, Command::Cancel(_))),
         "the old load had finished: nothing to cancel"
     );
-    let new = load_id(&cmds);
+    let new = load_id(&mut app, &cmds);
     assert_ne!(new, old);
     // A reload while one runs cancels the running one.
-    let newer = load_id(&press(&mut app, KeyCode::Char('R')));
+    let newer = {
+        let c = press(&mut app, KeyCode::Char('R'));
+        load_id(&mut app, &c)
+    };
     let cmds_again = press(&mut app, KeyCode::Char('R'));
     assert!(cmds_again.contains(&Command::Cancel(newer)));
-    let new = load_id(&cmds_again);
+    let new = load_id(&mut app, &cmds_again);
 
     // A late page of the old load changes nothing.
     app.update(batch(old, vec![user(9, "stale@example.com")], 1));
@@ -287,7 +324,7 @@ fn enter_opens_the_user_and_esc_goes_back() {
 #[test]
 fn a_failed_load_shows_an_error_and_r_retries() {
     let mut app = App::new(config(), now(), (80, 24));
-    let id = load_id(&app.start());
+    let id = load_id_started(&mut app);
     app.update(Msg::Outcome(Outcome {
         id,
         result: Err(GoTrueError::from_response(
@@ -303,7 +340,7 @@ fn a_failed_load_shows_an_error_and_r_retries() {
     assert!(
         api_calls(&cmds)
             .iter()
-            .any(|(_, c)| matches!(c, ApiCall::LoadUsers { .. }))
+            .any(|(_, c)| matches!(c, ApiCall::UsersByCursor(_)))
     );
 }
 
@@ -475,7 +512,7 @@ fn unknown_keys_say_where_to_look() {
 #[test]
 fn while_the_first_load_runs_the_selection_stays_at_the_top() {
     let mut app = App::new(config(), now(), (120, 40));
-    let id = load_id(&app.start());
+    let id = load_id_started(&mut app);
     // Pages come oldest first; the list shows newest first.
     app.update(batch(id, vec![user(1, "a@example.com")], 3));
     assert_eq!(selected_email(&app), "a@example.com");
@@ -724,7 +761,7 @@ fn replaced_requests_are_not_waited_for() {
     let cmds = press(&mut app, KeyCode::Char('R'));
     assert!(
         cmds.iter()
-            .any(|c| matches!(c, Command::Api(_, ApiCall::LoadUsers { .. })))
+            .any(|c| matches!(c, Command::Api(_, ApiCall::UsersByCursor(_))))
     );
     let waiting = app.waiting();
     for _ in 0..5 {
@@ -736,7 +773,10 @@ fn replaced_requests_are_not_waited_for() {
     }
     assert_eq!(app.waiting(), waiting);
     // The last stream's end: nothing left of the users list's.
-    let id = load_id(&press(&mut app, KeyCode::Char('R')));
+    let id = {
+        let c = press(&mut app, KeyCode::Char('R'));
+        load_id(&mut app, &c)
+    };
     app.update(done(id));
     assert_eq!(app.waiting(), waiting - 1);
 }
@@ -862,7 +902,7 @@ fn the_mono_theme_draws_without_colour() {
         now(),
         (120, 40),
     );
-    let id = load_id(&app.start());
+    let id = load_id_started(&mut app);
     app.update(batch(
         id,
         vec![user(1, "a@example.com"), user(2, "b@example.com")],
@@ -911,7 +951,7 @@ fn mouse_app() -> (App, RequestId) {
         now(),
         (120, 40),
     );
-    let id = load_id(&app.start());
+    let id = load_id_started(&mut app);
     let users = (1..=20)
         .map(|n| user(n, &format!("u{n:02}@example.com")))
         .collect();

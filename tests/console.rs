@@ -290,9 +290,11 @@ async fn a_wrong_password_shows_gotrues_error_and_keeps_the_form() {
     assert!(h.app().session().is_none());
 }
 
-/// 100,000 users load in the background and only the visible rows are drawn.
+/// 100,000 users: the newest at once, in a window of pages (never all of them); `G` reaches
+/// the oldest with a page or two; `L` loads every user, and then `/` searches them all.
 #[tokio::test]
-async fn a_hundred_thousand_users_load_and_scroll() {
+async fn a_hundred_thousand_users_are_a_window_until_l_loads_them_all() {
+    use gotrue_console::console::screens::user_window::MAX_ROWS;
     let mut h = Harness::with(
         120,
         40,
@@ -302,16 +304,52 @@ async fn a_hundred_thousand_users_load_and_scroll() {
         },
     )
     .await;
-    let total = h.app().users().total_loaded();
+    h.until("the first screen", |app| {
+        app.users().windowed().is_some() && app.users().selected_row().is_some()
+    })
+    .await;
+    let total = h
+        .app()
+        .users()
+        .windowed()
+        .and_then(|w| w.total())
+        .unwrap_or(0);
     assert!(total >= 100_000, "{total}");
+    assert!(h.app().users().total_loaded() <= MAX_ROWS);
+    let s = h.screen();
+    assert!(
+        s.contains(&format!(
+            "of {}]",
+            gotrue_console::console::widgets::thousands(total as u64)
+        )),
+        "{s}"
+    );
+    assert!(s.contains("a window, by page"), "{s}");
     h.char('G');
-    let last = h.app().users().selected_row().map(|r| r.id);
-    assert!(h.screen().contains(&format!(
-        "of {}]",
-        gotrue_console::console::widgets::thousands(total as u64)
-    )));
+    h.until("the last user", |app| app.users().selected_row().is_some())
+        .await;
+    let last = h.app().users().selected_row().map(|r| r.created);
     h.char('g');
-    assert_ne!(h.app().users().selected_row().map(|r| r.id), last);
+    h.until("the first user again", |app| {
+        app.users().selected_row().is_some()
+    })
+    .await;
+    assert!(
+        h.app().users().selected_row().map(|r| r.created) > last,
+        "newest first"
+    );
+    assert!(
+        h.app().users().total_loaded() <= MAX_ROWS,
+        "bounded after G and g"
+    );
+
+    h.char('L');
+    h.until("every user", |app| {
+        app.users().windowed().is_none()
+            && matches!(app.users().load_state(), Load::Done)
+            && app.users().total_loaded() >= 100_000
+    })
+    .await;
     h.char('/');
     h.text("ada@example.com");
     assert_eq!(h.app().users().visible_count(), 1);

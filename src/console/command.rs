@@ -140,6 +140,11 @@ pub enum ApiCall {
     LoadUsers {
         filter: Option<String>,
     },
+    /// One page of users by cursor (or, from a server without cursors, its first offset
+    /// page): `Listing`.
+    UsersByCursor(crate::gotrue::KeysetQuery),
+    /// One page of users by number: `Listing::Offset`.
+    UsersByPage(crate::gotrue::ListUsers),
     GetUser(UserId),
     SignIn {
         credential: Credential,
@@ -213,6 +218,7 @@ impl ApiCall {
             ApiCall::Health => "health",
             ApiCall::Settings => "settings",
             ApiCall::LoadUsers { .. } => "load users",
+            ApiCall::UsersByCursor(_) | ApiCall::UsersByPage(_) => "load a page of users",
             ApiCall::GetUser(_) => "load user",
             ApiCall::SignIn { .. } => "sign in",
             ApiCall::SignUp(_) => "sign up",
@@ -248,6 +254,7 @@ pub enum ApiReply {
     Settings(Box<Settings>),
     UsersBatch(UsersBatch),
     UsersDone,
+    Listing(Box<crate::gotrue::Listing>),
     User(Box<User>),
     Session(Box<Session>),
     SignedUp(SignUpOutcome),
@@ -455,6 +462,15 @@ impl FromReply<ApiReply> for UsersPage {
         match reply {
             ApiReply::UsersBatch(b) => Ok(UsersPage::Batch(b)),
             ApiReply::UsersDone => Ok(UsersPage::Done),
+            other => Err(other),
+        }
+    }
+}
+
+impl FromReply<ApiReply> for crate::gotrue::Listing {
+    fn from_reply(reply: ApiReply) -> Result<Self, ApiReply> {
+        match reply {
+            ApiReply::Listing(l) => Ok(*l),
             other => Err(other),
         }
     }

@@ -62,6 +62,7 @@ pub enum Action {
     EditUser,
     Diagnose,
     ExportList,
+    LoadAll,
     // forms
     Edit,
     NextField,
@@ -413,6 +414,7 @@ pub const USERS: &[Def] = &[
     b(&[k('Y')], Action::CopyEmail, "copy the email", "users", false),
     b(&[k('r')], Action::Retry, "retry after an error", "users", false),
     b(&[k('E')], Action::ExportList, "export the list as filtered (CSV, NDJSON)", "users", false),
+    b(&[k('L')], Action::LoadAll, "load every user, not a window of them", "users", false),
     d(&[k('n')], Action::CreateUser, "create a user", "admin", true),
     d(&[k('i')], Action::InviteUser, "invite by email", "admin", true),
     b(&[k('d')], Action::Diagnose, "diagnose: why can't this user sign in?", "admin", true),

@@ -152,8 +152,10 @@ async fn stream_users(
     id: RequestId,
     out: &UnboundedSender<Answer>,
 ) {
+    // Newest first, as the list shows them: pages arrive below what is shown.
     let opts = AllUsers {
         filter,
+        sort: crate::gotrue::UserSort::CreatedDesc,
         ..AllUsers::default()
     };
     let mut stream = Box::pin(client.stream_all_users(opts));
@@ -179,6 +181,12 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
         ApiCall::Settings => ApiReply::Settings(Box::new(client.settings().await?)),
         // Streamed by `stream_users`; a lone call means "nothing more to load".
         ApiCall::LoadUsers { .. } => ApiReply::UsersDone,
+        ApiCall::UsersByCursor(q) => {
+            ApiReply::Listing(Box::new(client.list_users_keyset(&q).await?))
+        }
+        ApiCall::UsersByPage(q) => ApiReply::Listing(Box::new(crate::gotrue::Listing::Offset(
+            client.list_users_retrying(&q).await?,
+        ))),
         ApiCall::GetUser(id) => ApiReply::User(Box::new(client.get_user_by_id(id).await?)),
         ApiCall::SignIn {
             credential,

@@ -4,11 +4,13 @@ use crate::gotrue::client::{Answer, Auth, GoTrueClient, parse_json};
 use crate::gotrue::error::{ErrorKind, GoTrueError};
 use crate::gotrue::links::{page_links, total_count};
 use crate::gotrue::models::{
-    AuditEntry, AuditPage, Factor, GeneratedLink, ListedUser, OutboxMessage, User, UserId,
-    UsersPage,
+    AuditEntry, AuditPage, Factor, GeneratedLink, KeysetPage, ListedUser, Listing, OutboxMessage,
+    User, UserId, UsersPage,
 };
 use crate::gotrue::secret::Secret;
-use crate::gotrue::types::{AdminUserAttributes, AllUsers, GenerateLinkRequest, ListUsers};
+use crate::gotrue::types::{
+    AdminUserAttributes, AllUsers, GenerateLinkRequest, KeysetQuery, ListUsers,
+};
 use futures::{Stream, StreamExt, stream};
 use reqwest::Method;
 use serde::Deserialize;
@@ -35,7 +37,21 @@ struct UsersBody<U> {
     users: Vec<U>,
     #[serde(default)]
     aud: Option<String>,
+    /// Present only when the server paged by cursor.
+    #[serde(default)]
+    pagination: Option<CursorPagination>,
 }
+
+#[derive(Deserialize)]
+struct CursorPagination {
+    #[serde(default)]
+    next_cursor: Option<String>,
+    #[serde(default)]
+    has_more: bool,
+}
+
+/// GoTrue's `maxKeysetPerPage`.
+pub const KEYSET_MAX_LIMIT: u32 = 1000;
 
 /// Attempts for an idempotent read that failed for a passing reason.
 const READ_ATTEMPTS: u32 = 4;
@@ -85,7 +101,64 @@ impl GoTrueClient {
         })
     }
 
-    /// Every user, page by page: the first page tells the total, the rest are fetched
+    /// `GET /admin/users` by cursor: `limit`, `cursor`, `filter`, `sort`, and never `page`
+    /// or `per_page`. A server that pages by cursor answers with `pagination`; one that does
+    /// not, with its first offset page. That first answer is also how to tell them apart.
+    /// A failure for a passing reason is retried with backoff, as every read is.
+    pub async fn list_users_keyset(&self, q: &KeysetQuery) -> Result<Listing, GoTrueError> {
+        retry_read(|| self.list_users_keyset_as(q)).await
+    }
+
+    /// [`Self::list_users_keyset`], each user read as `U`.
+    pub async fn list_users_keyset_as<U: ListedUser>(
+        &self,
+        q: &KeysetQuery,
+    ) -> Result<Listing<U>, GoTrueError> {
+        if q.limit == 0 {
+            return Err(local_validation("a page holds at least one user"));
+        }
+        let mut query = vec![("limit", q.limit.to_string())];
+        if let Some(c) = q.cursor.as_deref().filter(|c| !c.is_empty()) {
+            query.push(("cursor", c.to_owned()));
+        }
+        if let Some(f) = q.filter.as_deref().filter(|f| !f.is_empty()) {
+            query.push(("filter", f.to_owned()));
+        }
+        if let Some(s) = q.sort {
+            query.push(("sort", s.as_str().to_owned()));
+        }
+        let answer = self
+            .send(
+                Method::GET,
+                "/admin/users",
+                &query,
+                Auth::Admin,
+                None::<&()>,
+            )
+            .await?;
+        let body: UsersBody<U> = parse_json(&answer)?;
+        Ok(match body.pagination {
+            Some(p) => Listing::Keyset(KeysetPage {
+                users: body.users,
+                next_cursor: p.next_cursor.filter(|c| !c.is_empty() && p.has_more),
+                has_more: p.has_more,
+            }),
+            None => {
+                let (next_page, last_page) = page_links(&answer.headers);
+                Listing::Offset(UsersPage {
+                    users: body.users,
+                    total: total_count(&answer.headers),
+                    next_page,
+                    last_page,
+                    aud: body.aud,
+                })
+            }
+        })
+    }
+
+    /// Every user, page by page. A server that pages by cursor is read by cursor, one page
+    /// after the other (no COUNT, no OFFSET: the gentlest way through a big table), and no
+    /// total is known. Otherwise the first page tells the total, the rest are fetched
     /// `concurrency` at a time and delivered in order. Users are delivered once each, even
     /// when the list shifts while it is read; a page that fails for a passing reason is
     /// retried with backoff. The stream ends after the last page or the first hard error.
@@ -119,6 +192,9 @@ impl GoTrueClient {
         tx: &tokio::sync::mpsc::Sender<Result<UsersBatch<U>, GoTrueError>>,
     ) -> Result<(), GoTrueError> {
         let per_page = opts.per_page.max(1);
+        if opts.keyset && self.feed_by_cursor(&opts, tx).await? {
+            return Ok(());
+        }
         let query = |page| ListUsers {
             page,
             per_page,
@@ -189,7 +265,49 @@ impl GoTrueClient {
         Ok(())
     }
 
-    async fn list_users_retrying<U: ListedUser>(
+    /// Every user by cursor; `Ok(false)` (nothing sent) when the server pages by offset.
+    async fn feed_by_cursor<U: ListedUser>(
+        &self,
+        opts: &AllUsers,
+        tx: &tokio::sync::mpsc::Sender<Result<UsersBatch<U>, GoTrueError>>,
+    ) -> Result<bool, GoTrueError> {
+        let mut query = KeysetQuery {
+            limit: opts.per_page.clamp(1, KEYSET_MAX_LIMIT),
+            cursor: None,
+            filter: opts.filter.clone(),
+            sort: Some(opts.sort),
+        };
+        let mut loaded = 0u64;
+        loop {
+            let page = match retry_read(|| self.list_users_keyset_as::<U>(&query)).await? {
+                Listing::Keyset(page) => page,
+                Listing::Offset(_) if query.cursor.is_none() => return Ok(false),
+                Listing::Offset(_) => {
+                    return Err(GoTrueError::local(
+                        ErrorKind::Decode,
+                        None,
+                        "the server stopped paging by cursor in the middle of the list",
+                    ));
+                }
+            };
+            loaded += page.users.len() as u64;
+            let batch = UsersBatch {
+                users: page.users,
+                loaded,
+                total: None,
+            };
+            if tx.send(Ok(batch)).await.is_err() {
+                return Ok(true);
+            }
+            match page.next_cursor {
+                Some(next) if page.has_more => query.cursor = Some(next),
+                _ => return Ok(true),
+            }
+        }
+    }
+
+    /// [`Self::list_users_as`], a failure for a passing reason retried with backoff.
+    pub async fn list_users_retrying<U: ListedUser>(
         &self,
         q: &ListUsers,
     ) -> Result<UsersPage<U>, GoTrueError> {

@@ -304,6 +304,24 @@ pub struct UsersPage<U = User> {
     pub aud: Option<String>,
 }
 
+/// One page of `GET /admin/users` paged by cursor.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeysetPage<U = User> {
+    pub users: Vec<U>,
+    /// The cursor of the next page, when there is one.
+    pub next_cursor: Option<String>,
+    pub has_more: bool,
+}
+
+/// What a [`crate::gotrue::KeysetQuery`] got back: a cursor page from a server that pages
+/// by cursor, or the first offset page (GoTrue's default size, with the total) from one
+/// that does not.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Listing<U = User> {
+    Keyset(KeysetPage<U>),
+    Offset(UsersPage<U>),
+}
+
 /// A user as the server sent it, with only the id read: an NDJSON export passes it on
 /// untouched instead of parsing every field and writing it out again.
 #[derive(Clone, Debug)]

@@ -310,6 +310,20 @@ impl Default for ListUsers {
     }
 }
 
+/// Query of `GET /admin/users` paged by cursor: neither `page` nor `per_page` is sent, so a
+/// GoTrue with keyset paging (`GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED`) answers by
+/// cursor, and any other its first offset page (see [`crate::gotrue::Listing`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeysetQuery {
+    /// Users per page (GoTrue: default 50, at most 1000).
+    pub limit: u32,
+    /// Where the page starts: the `next_cursor` of the page before; `None` for the first.
+    pub cursor: Option<String>,
+    /// GoTrue's own filter: a substring of the email, or a match on `full_name`.
+    pub filter: Option<String>,
+    pub sort: Option<UserSort>,
+}
+
 /// Options for streaming every user.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AllUsers {
@@ -320,6 +334,9 @@ pub struct AllUsers {
     /// Oldest first by default: users created while the stream runs land at the end instead
     /// of shifting every page.
     pub sort: UserSort,
+    /// Read by cursor when the server can (the first request tells); else, and when false,
+    /// by page number.
+    pub keyset: bool,
 }
 
 impl Default for AllUsers {
@@ -329,6 +346,7 @@ impl Default for AllUsers {
             concurrency: 4,
             filter: None,
             sort: UserSort::CreatedAsc,
+            keyset: true,
         }
     }
 }

@@ -302,6 +302,7 @@ fn all_users(opts: ExportOptions) -> AllUsers {
         concurrency: opts.concurrency.max(1),
         filter: opts.filter.filter(|f| !f.is_empty()),
         sort: UserSort::CreatedAsc,
+        keyset: true,
     }
 }
 

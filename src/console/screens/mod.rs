@@ -22,6 +22,8 @@ pub mod palette;
 pub mod quit;
 pub mod tools;
 pub mod user_actions;
+pub mod user_row;
+pub mod user_window;
 pub mod users;
 
 use crate::console::command::{

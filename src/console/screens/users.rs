@@ -5,17 +5,17 @@
 use crate::console::command::{ApiCall, ApiReply, Command, Pending, RequestId, UsersPage};
 use crate::console::keys::Action;
 use crate::console::keys::Context;
+use crate::console::screens::user_window::{Fetch, PAGE, Paging, UserWindow};
 use crate::console::screens::{Ctx, Effect, Level};
 use crate::console::screens::{Screen, View};
 use crate::console::widgets::list::ListCursor;
 use crate::console::widgets::mask::mask_label;
 use crate::console::widgets::{panel, theme, thousands, time, truncate};
 use crate::gotrue::{GoTrueError, User, UserId, UsersBatch};
-use chrono::{DateTime, Utc};
+use crate::gotrue::{KeysetQuery, ListUsers, Listing, UserSort};
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table};
 use std::cmp::Ordering;
@@ -23,76 +23,7 @@ use std::collections::HashMap;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-/// What the list keeps of a user: enough for the columns, the status and the filter. The
-/// full user is fetched when it is opened. (A tenth of the memory of a full `User`.)
-#[derive(Clone, Debug, PartialEq)]
-pub struct UserRow {
-    pub id: UserId,
-    pub email: String,
-    /// Without `+`, as GoTrue stores it.
-    pub phone: String,
-    pub name: Option<String>,
-    pub providers: String,
-    pub created: Option<DateTime<Utc>>,
-    pub last_sign_in: Option<DateTime<Utc>>,
-    pub email_confirmed: bool,
-    pub phone_confirmed: bool,
-    pub invited: bool,
-    pub banned_until: Option<DateTime<Utc>>,
-    pub deleted: bool,
-    pub mfa_factors: u8,
-}
-
-impl UserRow {
-    pub fn from_user(u: &User) -> Self {
-        let providers = u.providers().join(",");
-        let name = u.full_name().map(str::to_owned);
-        Self {
-            id: u.id,
-            email: u.email.clone(),
-            phone: u.phone.clone(),
-            name,
-            providers,
-            created: u.created_at,
-            last_sign_in: u.last_sign_in_at,
-            email_confirmed: u.email_confirmed_at.is_some() || u.confirmed_at.is_some(),
-            phone_confirmed: u.phone_confirmed_at.is_some(),
-            invited: u.invited_at.is_some(),
-            banned_until: u.banned_until,
-            deleted: u.deleted_at.is_some(),
-            mfa_factors: u.verified_factors().count().min(255) as u8,
-        }
-    }
-
-    /// Email, else `+phone`, else the id.
-    pub fn label(&self) -> String {
-        crate::gotrue::user_label(&self.id, &self.email, &self.phone)
-    }
-
-    fn confirmed(&self) -> bool {
-        self.email_confirmed || self.phone_confirmed
-    }
-
-    /// The states worth a glance, most serious first, with their style.
-    pub fn status(&self, now: DateTime<Utc>) -> Vec<(&'static str, Style)> {
-        let mut out = Vec::new();
-        if self.deleted {
-            out.push(("deleted", theme::dim()));
-        }
-        if self.banned_until.is_some_and(|u| u > now) {
-            out.push(("banned", theme::danger()));
-        }
-        if self.invited && !self.confirmed() {
-            out.push(("invited", theme::info()));
-        } else if !self.confirmed() {
-            out.push(("unconfirmed", theme::warn()));
-        }
-        if self.mfa_factors > 0 {
-            out.push(("MFA", theme::accent()));
-        }
-        out
-    }
-}
+pub use super::user_row::UserRow;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortKey {
@@ -162,7 +93,24 @@ pub struct UsersScreen {
     narrowed: Vec<(String, Vec<u32>)>,
     /// Every row's text for the instant filter, in one buffer.
     search: SearchText,
+    /// A big server's list as a window of pages around the screen (`None`: every user is
+    /// held in `rows`). While the instant filter has text, `rows` holds the window's rows
+    /// and the filter runs over them.
+    window: Option<UserWindow>,
+    /// The first request of a load: its answer shows the newest users and says how the
+    /// server pages, and (with page numbers) how many users there are.
+    probe: Option<Pending<Listing>>,
+    /// A cursor-paged list's one count (`page=1&per_page=1`).
+    count: Option<Pending<Listing>>,
+    /// Window pages in flight.
+    fetches: Vec<(Pending<Listing>, Fetch)>,
+    /// Users were created since the window was read: a reload shows them.
+    outdated: bool,
 }
+
+/// Up to this many users, every user is loaded (and `/`, sorting and statistics work over
+/// all of them); above it the list is a window, and `L` loads everyone on request.
+pub const LOAD_ALL_BELOW: u64 = 50_000;
 
 impl Default for UsersScreen {
     fn default() -> Self {
@@ -185,6 +133,11 @@ impl Default for UsersScreen {
             chosen: false,
             narrowed: Vec::new(),
             search: SearchText::default(),
+            window: None,
+            probe: None,
+            count: None,
+            fetches: Vec::new(),
+            outdated: false,
         }
     }
 }
@@ -199,11 +152,29 @@ impl UsersScreen {
     }
 
     pub fn total_loaded(&self) -> usize {
-        self.rows.len()
+        match &self.window {
+            Some(w) => w.held(),
+            None => self.rows.len(),
+        }
     }
 
     pub fn visible_count(&self) -> usize {
-        self.view.len()
+        self.list_len()
+    }
+
+    /// The window, when the table shows it (no instant filter).
+    pub fn windowed(&self) -> Option<&UserWindow> {
+        self.window
+            .as_ref()
+            .filter(|_| self.filter.value().trim().is_empty())
+    }
+
+    /// Rows in the table: the window's places, or the filtered view.
+    fn list_len(&self) -> usize {
+        match self.windowed() {
+            Some(w) => w.len(),
+            None => self.view.len(),
+        }
     }
 
     pub fn filter_text(&self) -> &str {
@@ -215,23 +186,46 @@ impl UsersScreen {
     }
 
     pub fn selected_row(&self) -> Option<&UserRow> {
+        if let Some(w) = self.windowed() {
+            let at = self.cursor.selected();
+            return w.row(at).filter(|_| !w.is_gone(at));
+        }
         let idx = *self.view.get(self.cursor.selected())?;
         self.rows.get(idx as usize)
     }
 
     pub fn row(&self, id: UserId) -> Option<&UserRow> {
+        if let Some(w) = &self.window {
+            return w.place_of(id).and_then(|p| w.row(p));
+        }
         self.by_id.get(&id).and_then(|i| self.rows.get(*i as usize))
     }
 
-    /// Rows in view order (for tests and export).
-    pub fn view_rows(&self) -> impl Iterator<Item = &UserRow> {
-        self.view.iter().filter_map(|i| self.rows.get(*i as usize))
+    /// Rows in view order, of those held (for tests and export).
+    pub fn view_rows(&self) -> Box<dyn Iterator<Item = &UserRow> + '_> {
+        if let Some(w) = self.windowed() {
+            let mut rows: Vec<(usize, &UserRow)> = w.rows().collect();
+            rows.sort_unstable_by_key(|(p, _)| *p);
+            return Box::new(rows.into_iter().map(|(_, r)| r));
+        }
+        Box::new(self.view.iter().filter_map(|i| self.rows.get(*i as usize)))
     }
 
     /// A user created or changed by an admin action: its row is replaced or added, and the
-    /// order kept.
+    /// order kept. In a window, a user it does not hold (a new one) shows after a reload.
     pub fn upsert(&mut self, user: &User) {
         let row = UserRow::from_user(user);
+        if let Some(w) = &mut self.window {
+            if w.place_of(user.id).is_some() {
+                w.update(row.clone());
+            } else {
+                self.outdated = true;
+            }
+            if self.by_id.contains_key(&user.id) {
+                self.sync_filter_rows();
+            }
+            return;
+        }
         match self.by_id.get(&user.id) {
             Some(&i) => {
                 self.rows[i as usize] = row;
@@ -247,8 +241,16 @@ impl UsersScreen {
         self.resort();
     }
 
-    /// A deleted user leaves the list; the selection moves to its neighbour.
+    /// A deleted user leaves the list; the selection moves to its neighbour. In a window
+    /// its place stays, marked deleted, until the next reload.
     pub fn remove(&mut self, id: UserId) {
+        if let Some(w) = &mut self.window {
+            w.mark_gone(id);
+            if self.by_id.contains_key(&id) {
+                self.sync_filter_rows();
+            }
+            return;
+        }
         let Some(&gone) = self.by_id.get(&id) else {
             return;
         };
@@ -287,18 +289,22 @@ impl UsersScreen {
     }
 
     pub fn set_page(&mut self, rows: usize) {
-        self.cursor.set_page(rows, self.view.len());
+        let len = self.list_len();
+        self.cursor.set_page(rows, len);
     }
 
-    /// Starts (or restarts) loading every user.
+    /// Starts (or restarts) loading: first one page, the newest users, whose answer says
+    /// how the server pages and how many users there are; then every user when there are
+    /// few, else a window of pages around the screen.
     pub fn reload(&mut self, ctx: &mut Ctx) {
-        if let Some(old) = self.pending.take() {
-            ctx.commands.push(Command::Cancel(old.id()));
-        }
+        self.cancel_all(ctx);
         self.keep = self.selected_row().map(|r| r.id).or(self.keep);
-        self.pending = Some(ctx.send(ApiCall::LoadUsers {
+        self.probe = Some(ctx.send(ApiCall::UsersByCursor(KeysetQuery {
+            limit: PAGE as u32,
+            cursor: None,
             filter: self.server_filter.clone(),
-        }));
+            sort: Some(UserSort::CreatedDesc),
+        })));
         self.replace_on_next = true;
         self.load = Load::Loading {
             loaded: 0,
@@ -306,9 +312,234 @@ impl UsersScreen {
         };
     }
 
+    /// Loads every user (`L`): the window gives way to the whole list, with a gauge.
+    pub fn load_all(&mut self, ctx: &mut Ctx) {
+        self.cancel_all(ctx);
+        self.keep = self.selected_row().map(|r| r.id).or(self.keep);
+        self.stream_all(ctx);
+    }
+
+    fn stream_all(&mut self, ctx: &mut Ctx) {
+        let total = self.window.as_ref().and_then(UserWindow::total);
+        self.pending = Some(ctx.send(ApiCall::LoadUsers {
+            filter: self.server_filter.clone(),
+        }));
+        self.replace_on_next = true;
+        self.load = Load::Loading {
+            loaded: 0,
+            total: total.map(|t| t as u64),
+        };
+    }
+
+    fn cancel_all(&mut self, ctx: &mut Ctx) {
+        let ids = self
+            .pending
+            .take()
+            .map(|p| p.id())
+            .into_iter()
+            .chain(self.probe.take().map(|p| p.id()))
+            .chain(self.count.take().map(|p| p.id()))
+            .chain(
+                std::mem::take(&mut self.fetches)
+                    .into_iter()
+                    .map(|(p, _)| p.id()),
+            );
+        for id in ids {
+            ctx.commands.push(Command::Cancel(id));
+        }
+    }
+
+    /// The probe's answer: few users, every one is loaded; many, a window.
+    fn probed(&mut self, listing: Listing, ctx: &mut Ctx) {
+        let rows = |users: &[User]| users.iter().map(UserRow::from_user).collect::<Vec<_>>();
+        match listing {
+            Listing::Keyset(page) if !page.has_more => {
+                let n = page.users.len() as u64;
+                self.window = None;
+                self.add_batch(UsersBatch {
+                    users: page.users,
+                    loaded: n,
+                    total: Some(n),
+                });
+                self.load = Load::Done;
+            }
+            Listing::Keyset(page) => {
+                let mut w = UserWindow::new(Paging::Keyset, None);
+                let first = Fetch::Head {
+                    page: 0,
+                    cursor: None,
+                };
+                w.head_page(&first, rows(&page.users), page.next_cursor, true);
+                self.show_window(w);
+                // One count, so that the list knows its length and `G` its end.
+                self.count = Some(ctx.send(ApiCall::UsersByPage(ListUsers {
+                    page: 1,
+                    per_page: 1,
+                    filter: self.server_filter.clone(),
+                    sort: None,
+                })));
+                self.fill(ctx);
+            }
+            Listing::Offset(page) => match page.total {
+                Some(total) if total > LOAD_ALL_BELOW => {
+                    let mut w = UserWindow::new(Paging::Offset, Some(total as usize));
+                    w.seed(rows(&page.users));
+                    self.show_window(w);
+                    self.fill(ctx);
+                }
+                total => {
+                    // Few users (or no total said): every one, newest first, the first
+                    // page shown meanwhile.
+                    let n = page.users.len() as u64;
+                    if n > 0 {
+                        self.add_batch(UsersBatch {
+                            users: page.users,
+                            loaded: n,
+                            total,
+                        });
+                    }
+                    self.pending = Some(ctx.send(ApiCall::LoadUsers {
+                        filter: self.server_filter.clone(),
+                    }));
+                    self.load = Load::Loading { loaded: n, total };
+                }
+            },
+        }
+    }
+
+    fn show_window(&mut self, w: UserWindow) {
+        self.window = Some(w);
+        self.rows.clear();
+        self.by_id.clear();
+        self.order.clear();
+        self.view.clear();
+        self.search = SearchText::default();
+        self.replace_on_next = false;
+        self.outdated = false;
+        self.load = Load::Done;
+        self.cursor.reset();
+        self.keep = None;
+        self.sync_filter_rows();
+    }
+
+    /// Asks for the pages the screen and a screen's margin need, and lets go of the rows
+    /// far from it. Nothing when they are held.
+    pub fn fill(&mut self, ctx: &mut Ctx) {
+        let page = self.cursor.page();
+        let first = self.cursor.offset(page);
+        let filter = self.server_filter.clone();
+        let Some(w) = self.window.as_mut() else {
+            return;
+        };
+        let view = first..first + page;
+        for fetch in w.plan(view.clone(), page) {
+            let call = match &fetch {
+                Fetch::Offset { page } => ApiCall::UsersByPage(ListUsers {
+                    page: u32::try_from(page + 1).unwrap_or(u32::MAX),
+                    per_page: PAGE as u32,
+                    filter: filter.clone(),
+                    sort: Some(UserSort::CreatedDesc),
+                }),
+                Fetch::Head { cursor, .. } | Fetch::Tail { cursor, .. } => {
+                    ApiCall::UsersByCursor(KeysetQuery {
+                        limit: PAGE as u32,
+                        cursor: cursor.clone(),
+                        filter: filter.clone(),
+                        sort: Some(if matches!(fetch, Fetch::Tail { .. }) {
+                            UserSort::CreatedAsc
+                        } else {
+                            UserSort::CreatedDesc
+                        }),
+                    })
+                }
+            };
+            self.fetches.push((ctx.send(call), fetch));
+        }
+        w.evict(view);
+    }
+
+    /// A window page's answer.
+    fn fetched(&mut self, fetch: Fetch, listing: Listing, ctx: &mut Ctx) {
+        let Some(w) = self.window.as_mut() else {
+            return;
+        };
+        let rows = |users: Vec<User>| users.iter().map(UserRow::from_user).collect::<Vec<_>>();
+        match (&fetch, listing) {
+            (Fetch::Offset { page }, Listing::Offset(p)) => {
+                w.offset_page(*page, rows(p.users), p.total);
+            }
+            (Fetch::Head { .. }, Listing::Keyset(p)) => {
+                w.head_page(&fetch, rows(p.users), p.next_cursor, p.has_more);
+            }
+            (Fetch::Tail { .. }, Listing::Keyset(p)) => {
+                w.tail_page(&fetch, rows(p.users), p.next_cursor, p.has_more);
+            }
+            _ => {
+                w.forget(&fetch);
+                let key = ctx.keys.key_of(Context::Users, Action::Refresh);
+                ctx.flash(
+                    Level::Error,
+                    format!("The server changed how it pages users: {key} reloads"),
+                );
+                return;
+            }
+        }
+        if matches!(self.load, Load::Failed(_)) {
+            self.load = Load::Done;
+        }
+        let len = self.list_len();
+        self.cursor.select(self.cursor.selected(), len);
+        self.sync_filter_rows();
+        self.fill(ctx);
+    }
+
+    /// The user selected in the window (before a filter hides it).
+    fn window_selected(&self) -> Option<UserId> {
+        let w = self.window.as_ref()?;
+        w.row(self.cursor.selected()).map(|r| r.id)
+    }
+
+    /// A load or a page failed: said once; nothing is asked again until a key asks.
+    fn failed(&mut self, e: GoTrueError, ctx: &mut Ctx) {
+        ctx.flash(Level::Error, format!("Loading users failed: {e}"));
+        self.load = Load::Failed(e);
+    }
+
+    /// While the instant filter has text over a window, `rows` holds the window's rows, in
+    /// its order, for the filter to run over.
+    fn sync_filter_rows(&mut self) {
+        let Some(w) = &self.window else {
+            return;
+        };
+        if self.filter.value().trim().is_empty() {
+            return;
+        }
+        let mut held: Vec<(usize, UserRow)> = w
+            .rows()
+            .filter(|(p, _)| !w.is_gone(*p))
+            .map(|(p, r)| (p, r.clone()))
+            .collect();
+        held.sort_unstable_by_key(|(p, _)| *p);
+        let keep = self.selected_row().map(|r| r.id);
+        self.rows = held.into_iter().map(|(_, r)| r).collect();
+        self.by_id = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id, i as u32))
+            .collect();
+        self.search.rebuild(&self.rows);
+        self.order = (0..self.rows.len() as u32).collect();
+        self.narrowed.clear();
+        self.keep = keep.or(self.keep);
+        self.refilter();
+    }
+
     fn add_batch(&mut self, batch: UsersBatch) {
         if self.replace_on_next {
             self.replace_on_next = false;
+            // Every user is coming: the window gives way.
+            self.window = None;
             self.rows.clear();
             self.by_id.clear();
             self.order.clear();
@@ -383,6 +614,15 @@ impl UsersScreen {
             .map(|r| r.id)
             .filter(|_| follow)
             .or(self.keep);
+        if let Some(w) = self.windowed() {
+            // Back to the window: at the user that was selected, if it holds them.
+            let at = keep.and_then(|id| w.place_of(id));
+            let len = w.len();
+            self.cursor
+                .select(at.unwrap_or(self.cursor.selected()), len);
+            self.keep = None;
+            return;
+        }
         let needle = self.filter.value().trim().to_lowercase();
         // One searcher for the keystroke, not one per row: `str::contains` sets up its
         // searcher on every call, which was most of a keystroke over 100,000 users.
@@ -449,7 +689,8 @@ impl UsersScreen {
 
     fn move_to(&mut self, pos: usize) {
         self.chosen = true;
-        self.cursor.select(pos, self.view.len());
+        let len = self.list_len();
+        self.cursor.select(pos, len);
         self.keep = None;
     }
 
@@ -486,7 +727,11 @@ impl UsersScreen {
                 let raw_before = self.filter.value().to_owned();
                 self.filter
                     .handle_event(&ratatui::crossterm::event::Event::Key(key));
-                if self.filter.value() != raw_before {
+                if self.window.is_some() && before.is_empty() {
+                    // The filter starts over a window: over the rows it holds.
+                    self.keep = self.keep.or(self.window_selected());
+                    self.sync_filter_rows();
+                } else if self.filter.value() != raw_before {
                     self.refilter_from(true, Some(before));
                     if self.keep.is_some() {
                         self.move_to(0);
@@ -509,8 +754,30 @@ impl UsersScreen {
         format!("{} {dir}", self.sort.label())
     }
 
-    /// The table title: `Users [1–18 of 12,408]`.
+    /// The table title: `Users [1–18 of 12,408]`; a window says how it pages.
     pub fn title(&self) -> String {
+        if let Some(w) = self.windowed() {
+            let page = self.cursor.page();
+            let offset = self.cursor.offset(page);
+            let len = w.len();
+            let last = (offset + page).min(len);
+            let of = match w.total() {
+                Some(t) => thousands(t as u64),
+                None => format!("{}+", thousands(len.saturating_sub(1) as u64)),
+            };
+            let how = match w.paging() {
+                Paging::Keyset => "by cursor",
+                Paging::Offset => "by page",
+            };
+            let mut title = format!(
+                " Users [{}–{last} of {of}] · newest first · a window, {how} ",
+                (offset + 1).min(last)
+            );
+            if self.outdated {
+                title.push_str("· new users: R shows them ");
+            }
+            return title;
+        }
         let shown = self.view.len();
         let range = if shown == 0 {
             "0".to_owned()
@@ -531,12 +798,11 @@ impl UsersScreen {
     /// they may be out of date (the flash alone would go away).
     fn stale_error(&self) -> Option<&GoTrueError> {
         match &self.load {
-            Load::Failed(err) if !self.rows.is_empty() => Some(err),
+            Load::Failed(err) if self.total_loaded() > 0 => Some(err),
             _ => None,
         }
     }
 
-    /// Rows above the table for the load's state: the progress gauge, or the failure panel.
     fn shows_filter(&self) -> bool {
         self.editing.is_some() || !self.filter.value().is_empty() || self.server_filter.is_some()
     }
@@ -551,6 +817,7 @@ impl UsersScreen {
         .areas(area)
     }
 
+    /// Rows above the table for the load's state: the progress gauge, or the failure panel.
     pub fn status_rows(&self) -> u16 {
         match self.load {
             Load::Loading { .. } => 1,
@@ -712,12 +979,12 @@ fn merge(a: Vec<u32>, b: Vec<u32>, cmp: impl Fn(u32, u32) -> Ordering) -> Vec<u3
 
 impl Screen for UsersScreen {
     fn set_area(&mut self, area: Rect) {
-        let len = self.view.len();
+        let len = self.list_len();
         self.cursor.set_table(self.areas(area)[2], len);
     }
 
     fn on_click(&mut self, column: u16, row: u16) -> crate::console::widgets::list::Click {
-        let len = self.view.len();
+        let len = self.list_len();
         self.cursor.click(column, row, len)
     }
 
@@ -737,9 +1004,15 @@ impl Screen for UsersScreen {
         let text: String = text.chars().filter(|c| !c.is_control()).collect();
         match self.editing {
             Some(Editing::Filter) => {
+                let started = self.filter.value().trim().is_empty();
                 let v = format!("{}{}", self.filter.value(), text);
                 self.filter = Input::new(v);
-                self.refilter();
+                if self.window.is_some() && started {
+                    self.keep = self.keep.or(self.window_selected());
+                    self.sync_filter_rows();
+                } else {
+                    self.refilter();
+                }
             }
             Some(Editing::ServerFilter) => {
                 let v = format!("{}{}", self.server_input.value(), text);
@@ -763,9 +1036,23 @@ impl Screen for UsersScreen {
             | Action::Bottom
             | Action::PageUp
             | Action::PageDown => {
-                if let Some(pos) = self.cursor.target(action, self.view.len()) {
+                if let Some(pos) = self.cursor.target(action, self.list_len()) {
                     self.move_to(pos);
                 }
+                self.fill(ctx);
+            }
+            Action::LoadAll if self.window.is_some() => self.load_all(ctx),
+            Action::LoadAll => ctx.flash(Level::Info, "Every user is loaded already"),
+            Action::Sort | Action::ReverseSort if self.window.is_some() => {
+                let key = ctx.keys.key_of(Context::Users, Action::LoadAll);
+                ctx.flash(
+                    Level::Info,
+                    format!("A window of a big list is newest first; {key} loads every user to sort them"),
+                );
+            }
+            Action::Retry if self.window.is_some() && self.probe.is_none() => {
+                self.load = Load::Done;
+                self.fill(ctx);
             }
             Action::Open => match self.selected_row() {
                 Some(row) => ctx.effect(Effect::OpenUser(row.id)),
@@ -815,6 +1102,39 @@ impl Screen for UsersScreen {
     }
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
+        if let Some(probe) = self.probe.take_if(|p| p.is(id)) {
+            match probe.read(result) {
+                Ok(listing) => self.probed(listing, ctx),
+                Err(e) => self.failed(e, ctx),
+            }
+            return;
+        }
+        if let Some(count) = self.count.take_if(|p| p.is(id)) {
+            // Without the count the list still works, its length unknown.
+            if let Ok(Listing::Offset(page)) = count.read(result)
+                && let Some(total) = page.total
+            {
+                if total <= LOAD_ALL_BELOW {
+                    self.stream_all(ctx);
+                } else if let Some(w) = self.window.as_mut() {
+                    w.set_total(total as usize);
+                }
+            }
+            return;
+        }
+        if let Some(at) = self.fetches.iter().position(|(p, _)| p.is(id)) {
+            let (pending, fetch) = self.fetches.swap_remove(at);
+            match pending.read(result) {
+                Ok(listing) => self.fetched(fetch, listing, ctx),
+                Err(e) => {
+                    if let Some(w) = self.window.as_mut() {
+                        w.forget(&fetch);
+                    }
+                    self.failed(e, ctx);
+                }
+            }
+            return;
+        }
         let Some(pending) = self.pending.filter(|p| p.is(id)) else {
             return;
         };
@@ -834,8 +1154,7 @@ impl Screen for UsersScreen {
             }
             Err(e) => {
                 self.pending = None;
-                ctx.flash(Level::Error, format!("Loading users failed: {e}"));
-                self.load = Load::Failed(e);
+                self.failed(e, ctx);
             }
         }
     }
@@ -856,7 +1175,7 @@ impl Screen for UsersScreen {
                     Span::styled(
                         format!(
                             "Showing the {} users loaded before it.  ",
-                            thousands(self.rows.len() as u64)
+                            thousands(self.total_loaded() as u64)
                         ),
                         theme::dim(),
                     ),
@@ -897,7 +1216,7 @@ impl Screen for UsersScreen {
         let no_match = format!("No loaded user matches the filter ({clear} clears it)");
         let none_found = format!("GoTrue found no user for this filter ({clear} clears it)");
         let state = match &self.load {
-            Load::Failed(err) if self.rows.is_empty() => Some(panel::LoadState::Failed {
+            Load::Failed(err) if self.total_loaded() == 0 => Some(panel::LoadState::Failed {
                 what: "Loading users",
                 err,
                 hints: view.hints(&[
@@ -906,7 +1225,8 @@ impl Screen for UsersScreen {
                     (Context::Global, Action::Quit, "quit"),
                 ]),
             }),
-            _ if !self.view.is_empty() => None,
+            _ if self.windowed().is_some_and(|w| !w.is_empty()) => None,
+            _ if self.windowed().is_none() && !self.view.is_empty() => None,
             _ if loading => Some(panel::LoadState::Loading("Loading users…")),
             _ if !self.rows.is_empty() => Some(panel::LoadState::Empty(&no_match)),
             _ if self.server_filter.is_some() => Some(panel::LoadState::Empty(&none_found)),
@@ -939,9 +1259,44 @@ impl Screen for UsersScreen {
         ]);
 
         let offset = self.cursor.offset(self.cursor.page());
-        let end = (offset + self.cursor.page()).min(self.view.len());
-        let rows = self.view[offset..end].iter().enumerate().map(|(i, idx)| {
-            let r = &self.rows[*idx as usize];
+        let end = (offset + self.cursor.page()).min(self.list_len());
+        // What each place on screen holds: a user, one deleted meanwhile, or nothing yet.
+        let shown: Vec<Option<(&UserRow, bool)>> = match self.windowed() {
+            Some(w) => (offset..end)
+                .map(|p| w.row(p).map(|r| (r, w.is_gone(p))))
+                .collect(),
+            None => self.view[offset..end]
+                .iter()
+                .map(|idx| self.rows.get(*idx as usize).map(|r| (r, false)))
+                .collect(),
+        };
+        let columns = header.len();
+        let rows = shown.into_iter().enumerate().map(|(i, item)| {
+            let selected = offset + i == self.cursor.selected();
+            let Some((r, gone)) = item else {
+                // A page on its way: a placeholder row, never a key that waits for it.
+                let mut cells = vec![Cell::from(Span::styled("…", theme::dim()))];
+                cells.extend((1..columns).map(|_| Cell::from("")));
+                let row = Row::new(cells);
+                return if selected {
+                    row.style(theme::selected())
+                } else {
+                    row
+                };
+            };
+            if gone {
+                let mut cells = vec![Cell::from(Span::styled(
+                    format!("{} (deleted)", mask_label(&r.label(), mask)),
+                    theme::dim(),
+                ))];
+                cells.extend((1..columns).map(|_| Cell::from("")));
+                let row = Row::new(cells);
+                return if selected {
+                    row.style(theme::selected())
+                } else {
+                    row
+                };
+            }
             // With a phone column, the first one is for the email alone.
             let first = if wide && r.email.is_empty() && !r.phone.is_empty() {
                 Cell::from(Span::styled("—", theme::dim()))
@@ -980,7 +1335,7 @@ impl Screen for UsersScreen {
                 .collect();
             cells.push(Cell::from(Line::from(status)));
             let row = Row::new(cells);
-            if offset + i == self.cursor.selected() {
+            if selected {
                 row.style(theme::selected())
             } else {
                 row

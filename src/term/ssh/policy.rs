@@ -12,6 +12,8 @@ pub fn is_mutating(call: &ApiCall) -> bool {
         ApiCall::Health
             | ApiCall::Settings
             | ApiCall::LoadUsers { .. }
+            | ApiCall::UsersByCursor(_)
+            | ApiCall::UsersByPage(_)
             | ApiCall::GetUser(_)
             | ApiCall::Outbox
             | ApiCall::Audit { .. }
@@ -29,6 +31,8 @@ pub fn allowed_over_ssh(call: &ApiCall) -> bool {
         ApiCall::Health
             | ApiCall::Settings
             | ApiCall::LoadUsers { .. }
+            | ApiCall::UsersByCursor(_)
+            | ApiCall::UsersByPage(_)
             | ApiCall::GetUser(_)
             | ApiCall::SignIn { .. }
             | ApiCall::SignUp(_)

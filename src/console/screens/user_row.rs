@@ -1,0 +1,77 @@
+//! What the users list keeps of a user: enough for the columns, the status and the filter.
+
+use crate::console::widgets::theme;
+use crate::gotrue::{User, UserId};
+use chrono::{DateTime, Utc};
+use ratatui::style::Style;
+
+/// What the list keeps of a user: enough for the columns, the status and the filter. The
+/// full user is fetched when it is opened. (A tenth of the memory of a full `User`.)
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserRow {
+    pub id: UserId,
+    pub email: String,
+    /// Without `+`, as GoTrue stores it.
+    pub phone: String,
+    pub name: Option<String>,
+    pub providers: String,
+    pub created: Option<DateTime<Utc>>,
+    pub last_sign_in: Option<DateTime<Utc>>,
+    pub email_confirmed: bool,
+    pub phone_confirmed: bool,
+    pub invited: bool,
+    pub banned_until: Option<DateTime<Utc>>,
+    pub deleted: bool,
+    pub mfa_factors: u8,
+}
+
+impl UserRow {
+    pub fn from_user(u: &User) -> Self {
+        let providers = u.providers().join(",");
+        let name = u.full_name().map(str::to_owned);
+        Self {
+            id: u.id,
+            email: u.email.clone(),
+            phone: u.phone.clone(),
+            name,
+            providers,
+            created: u.created_at,
+            last_sign_in: u.last_sign_in_at,
+            email_confirmed: u.email_confirmed_at.is_some() || u.confirmed_at.is_some(),
+            phone_confirmed: u.phone_confirmed_at.is_some(),
+            invited: u.invited_at.is_some(),
+            banned_until: u.banned_until,
+            deleted: u.deleted_at.is_some(),
+            mfa_factors: u.verified_factors().count().min(255) as u8,
+        }
+    }
+
+    /// Email, else `+phone`, else the id.
+    pub fn label(&self) -> String {
+        crate::gotrue::user_label(&self.id, &self.email, &self.phone)
+    }
+
+    pub fn confirmed(&self) -> bool {
+        self.email_confirmed || self.phone_confirmed
+    }
+
+    /// The states worth a glance, most serious first, with their style.
+    pub fn status(&self, now: DateTime<Utc>) -> Vec<(&'static str, Style)> {
+        let mut out = Vec::new();
+        if self.deleted {
+            out.push(("deleted", theme::dim()));
+        }
+        if self.banned_until.is_some_and(|u| u > now) {
+            out.push(("banned", theme::danger()));
+        }
+        if self.invited && !self.confirmed() {
+            out.push(("invited", theme::info()));
+        } else if !self.confirmed() {
+            out.push(("unconfirmed", theme::warn()));
+        }
+        if self.mfa_factors > 0 {
+            out.push(("MFA", theme::accent()));
+        }
+        out
+    }
+}
