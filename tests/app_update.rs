@@ -1177,3 +1177,144 @@ fn the_focused_field_shows_without_colour() {
     let other = rows.iter().find(|r| r.contains("password (empty")).unwrap();
     assert!(!other.contains('▸'), "only one field has the marker");
 }
+
+/// An app whose server has 100,000 users and pages by number: the first answer (GoTrue's
+/// default 50, newest first) makes the list a window.
+fn window_app() -> App {
+    window_app_and_fetches().0
+}
+
+/// [`window_app`], and what the first answer asked for next.
+fn window_app_and_fetches() -> (App, Vec<Command>) {
+    let mut app = App::new(config(), now(), (120, 40));
+    let cmds = app.start();
+    let (probe, _) = api_calls(&cmds)
+        .into_iter()
+        .find(|(_, c)| matches!(c, ApiCall::UsersByCursor(_)))
+        .expect("the first page");
+    let users = (1..=50)
+        .map(|n| user(n, &format!("new{n:02}@example.com")))
+        .collect();
+    let next = app.update(Msg::Outcome(Outcome {
+        id: probe,
+        result: Ok(ApiReply::Listing(Box::new(Listing::Offset(UsersPage {
+            users,
+            total: Some(100_000),
+            next_page: Some(2),
+            last_page: Some(2000),
+            aud: None,
+        })))),
+    }));
+    (app, next)
+}
+
+fn tick(app: &mut App, ms: i64) -> Vec<Command> {
+    app.update(Msg::Clock(now() + Duration::milliseconds(ms)))
+}
+
+/// `/` over a window filters the rows held at once and, once typing pauses, asks GoTrue:
+/// the latest query wins, what GoTrue found is marked, an id is looked up, a phone number
+/// is said to be beyond GoTrue's filter.
+#[test]
+fn slash_over_a_window_asks_gotrue_once_typing_pauses() {
+    let mut app = window_app();
+    assert!(app.users().windowed().is_some());
+    assert!(screen(&app).contains("of 100,000]"), "{}", screen(&app));
+    press(&mut app, KeyCode::Char('/'));
+    let cmds = typed(&mut app, "grac");
+    assert!(
+        api_calls(&cmds).is_empty(),
+        "nothing while typing: {cmds:?}"
+    );
+    assert!(app.next_wakeup().is_some(), "a wake-up for the pause");
+    let cmds = tick(&mut app, 300);
+    let calls = api_calls(&cmds);
+    let [(first, ApiCall::UsersByCursor(q))] = &calls[..] else {
+        panic!("one search: {calls:?}");
+    };
+    assert_eq!(q.filter.as_deref(), Some("grac"));
+    // More typing: the next query replaces the first, which is cancelled.
+    typed(&mut app, "e");
+    let cmds = tick(&mut app, 700);
+    assert!(cmds.contains(&Command::Cancel(*first)), "{cmds:?}");
+    let (second, _) = api_calls(&cmds)[0].clone();
+    app.update(Msg::Outcome(Outcome {
+        id: second,
+        result: Ok(ApiReply::Listing(Box::new(Listing::Keyset(
+            gotrue_console::gotrue::KeysetPage {
+                users: vec![user(900, "grace@example.com")],
+                next_cursor: None,
+                has_more: false,
+            },
+        )))),
+    }));
+    assert_eq!(
+        selected_email(&app),
+        "grace@example.com",
+        "{}",
+        screen(&app)
+    );
+    let s = screen(&app);
+    assert!(s.contains("GoTrue found 1") && s.contains("GoTrue "), "{s}");
+    // An id: looked up directly.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    let id = "00000000-0000-4000-8000-000000000900";
+    typed(&mut app, id);
+    let calls = api_calls(&tick(&mut app, 1100));
+    assert!(
+        matches!(&calls[..], [(_, ApiCall::GetUser(u))] if u.to_string() == id),
+        "{calls:?}"
+    );
+    // A phone number: GoTrue's filter cannot match it, and says so.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "+1 555 555 0100");
+    assert!(api_calls(&tick(&mut app, 1500)).is_empty());
+    assert!(
+        screen(&app).contains("not phone numbers"),
+        "{}",
+        screen(&app)
+    );
+}
+
+/// A window asks only for what the screen needs; once it is held, nothing more, however
+/// long the console stays open.
+#[test]
+fn an_idle_window_asks_for_nothing() {
+    // The first 50 are on screen; the screen's margin wants the rest of page 0, once.
+    let (mut app, cmds) = window_app_and_fetches();
+    let calls = api_calls(&cmds);
+    assert!(
+        matches!(&calls[..], [(_, ApiCall::UsersByPage(q))] if q.page == 1 && q.per_page == 1000),
+        "{calls:?}"
+    );
+    let (id, _) = calls[0].clone();
+    let users = (1..=1000)
+        .map(|n| user(n, &format!("u{n}@example.com")))
+        .collect();
+    let cmds = app.update(Msg::Outcome(Outcome {
+        id,
+        result: Ok(ApiReply::Listing(Box::new(Listing::Offset(UsersPage {
+            users,
+            total: Some(100_000),
+            next_page: Some(2),
+            last_page: Some(100),
+            aud: None,
+        })))),
+    }));
+    assert!(api_calls(&cmds).is_empty(), "served: {cmds:?}");
+    assert!(
+        api_calls(&press(&mut app, KeyCode::Char('j'))).is_empty(),
+        "held already"
+    );
+    for ms in [1_000, 60_000, 3_600_000] {
+        assert!(api_calls(&tick(&mut app, ms)).is_empty());
+    }
+    // G: the last page, at once.
+    let calls = api_calls(&press(&mut app, KeyCode::Char('G')));
+    assert!(
+        matches!(&calls[..], [(_, ApiCall::UsersByPage(q))] if q.page == 100),
+        "{calls:?}"
+    );
+}

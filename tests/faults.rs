@@ -123,11 +123,7 @@ async fn keys_are_handled_while_every_request_hangs() {
     assert!(matches!(h.app().users().load_state(), Load::Loading { .. }));
     h.char('?');
     assert!(h.app().overlay_open(), "help opens");
-    assert!(
-        h.screen().contains("filter what is loaded"),
-        "{}",
-        h.screen()
-    );
+    assert!(h.screen().contains("filter the list"), "{}", h.screen());
     h.key(KeyCode::Esc);
     h.char(':');
     assert!(h.app().overlay_open(), "the palette opens");

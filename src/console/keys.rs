@@ -404,7 +404,7 @@ pub const MOVE: &[Def] = &[
 #[rustfmt::skip]
 pub const USERS: &[Def] = &[
     b(&[code(KeyCode::Enter)], Action::Open, "open the user", "users", true),
-    b(&[k('/')], Action::Filter, "filter what is loaded (instant)", "users", true),
+    b(&[k('/')], Action::Filter, "filter the list (a big list asks GoTrue too)", "users", true),
     b(&[k('f')], Action::ServerFilter, "GoTrue filter: email or name, reloads", "users", true),
     b(&[k('x')], Action::ClearFilter, "clear both filters", "users", false),
     b(&[k('s')], Action::Sort, "sort by: created, last sign-in, email", "users", true),

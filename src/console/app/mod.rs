@@ -605,6 +605,11 @@ impl App {
         if let Some(due) = self.refresh_due_at() {
             consider(due.max(self.now));
         }
+        for &id in ScreenId::ALL {
+            if let Some(t) = self.screens.get(id).and_then(|s| s.wake_at()) {
+                consider(t.max(self.now));
+            }
+        }
         at
     }
 
@@ -625,7 +630,20 @@ impl App {
                 if self.flash.as_ref().is_some_and(|f| f.until <= now) {
                     self.flash = None;
                 }
-                self.maybe_refresh_session()
+                let mut ctx = self.ctx();
+                for &id in ScreenId::ALL {
+                    if self
+                        .screens
+                        .get(id)
+                        .and_then(|s| s.wake_at())
+                        .is_some_and(|t| t <= now)
+                    {
+                        self.run(id, &mut ctx, |s, ctx| s.on_clock(ctx));
+                    }
+                }
+                let mut commands = self.absorb(ctx);
+                commands.extend(self.maybe_refresh_session());
+                commands
             }
             Msg::Activity(log) => {
                 self.screens.activity.push(self.now, log);

@@ -61,6 +61,13 @@ pub trait Screen {
     }
     /// The user went to its tab: a screen that shows the server's latest reads it now.
     fn on_show(&mut self, _ctx: &mut Ctx) {}
+    /// When the screen wants the clock though nothing happens (a search that waits for
+    /// typing to pause); `None`: never.
+    fn wake_at(&self) -> Option<DateTime<Utc>> {
+        None
+    }
+    /// The clock reached `ctx.now` (it is called on every clock message).
+    fn on_clock(&mut self, _ctx: &mut Ctx) {}
     /// The body's size changed (or its content did): a list pages by the rows that fit.
     fn set_area(&mut self, _area: Rect) {}
     /// A click at `column`, `row` of the frame (with the mouse on): a list selects the row

@@ -13,6 +13,7 @@ use crate::console::widgets::mask::mask_label;
 use crate::console::widgets::{panel, theme, thousands, time, truncate};
 use crate::gotrue::{GoTrueError, User, UserId, UsersBatch};
 use crate::gotrue::{KeysetQuery, ListUsers, Listing, UserSort};
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -106,6 +107,73 @@ pub struct UsersScreen {
     fetches: Vec<(Pending<Listing>, Fetch)>,
     /// Users were created since the window was read: a reload shows them.
     outdated: bool,
+    /// GoTrue's side of `/` while the list is a window.
+    found: ServerSearch,
+}
+
+/// How long typing must pause before `/` asks GoTrue.
+const SEARCH_PAUSE_MS: i64 = 300;
+/// Users a search asks GoTrue for.
+const SEARCH_LIMIT: u32 = 50;
+
+/// `/` over a window asks GoTrue too: the query waits for typing to pause, the latest
+/// query wins (the one before is cancelled), and what GoTrue found joins the rows held.
+#[derive(Default)]
+struct ServerSearch {
+    /// The query to send, and when.
+    due: Option<(String, DateTime<Utc>)>,
+    /// The query asked, and its request.
+    pending: Option<(String, SearchRequest)>,
+    /// What GoTrue found, for which query.
+    found: Option<Found>,
+}
+
+enum SearchRequest {
+    Filter(Pending<Listing>),
+    Id(Pending<Box<User>>),
+}
+
+impl SearchRequest {
+    fn id(&self) -> RequestId {
+        match self {
+            SearchRequest::Filter(p) => p.id(),
+            SearchRequest::Id(p) => p.id(),
+        }
+    }
+}
+
+struct Found {
+    query: String,
+    rows: Vec<UserRow>,
+    /// GoTrue has more than it sent.
+    more: bool,
+    /// Why GoTrue was not asked, or what it said.
+    note: Option<String>,
+}
+
+/// What GoTrue's filter can match: a substring of the email, or the full name; an id is
+/// looked up directly; a phone number matches nothing there.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SearchKind {
+    Id(UserId),
+    Phone,
+    Filter,
+}
+
+pub fn search_kind(query: &str) -> SearchKind {
+    let q = query.trim();
+    if let Ok(id) = q.parse::<UserId>() {
+        return SearchKind::Id(id);
+    }
+    let digits = q.chars().filter(char::is_ascii_digit).count();
+    let phone_like = q
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'));
+    if phone_like && digits >= 6 {
+        SearchKind::Phone
+    } else {
+        SearchKind::Filter
+    }
 }
 
 /// Up to this many users, every user is loaded (and `/`, sorting and statistics work over
@@ -138,6 +206,7 @@ impl Default for UsersScreen {
             count: None,
             fetches: Vec::new(),
             outdated: false,
+            found: ServerSearch::default(),
         }
     }
 }
@@ -493,6 +562,150 @@ impl UsersScreen {
         self.fill(ctx);
     }
 
+    /// The filter's text changed: over a window, GoTrue is asked once typing pauses.
+    fn search_later(&mut self, now: DateTime<Utc>) {
+        let query = self.filter.value().trim().to_owned();
+        if self.window.is_none() || query.is_empty() {
+            self.found.due = None;
+            return;
+        }
+        if self.found.found.as_ref().is_some_and(|f| f.query == query) {
+            self.found.due = None;
+            return;
+        }
+        self.found.due = Some((query, now + chrono::Duration::milliseconds(SEARCH_PAUSE_MS)));
+    }
+
+    /// Sends the waiting query; the one in flight before it is cancelled.
+    fn search_now(&mut self, ctx: &mut Ctx) {
+        let Some((query, _)) = self.found.due.take() else {
+            return;
+        };
+        if let Some((_, old)) = self.found.pending.take() {
+            ctx.commands.push(Command::Cancel(old.id()));
+        }
+        let request = match search_kind(&query) {
+            SearchKind::Id(id) => SearchRequest::Id(ctx.send(ApiCall::GetUser(id))),
+            SearchKind::Phone => {
+                let key = ctx.keys.key_of(Context::Users, Action::LoadAll);
+                self.found.found = Some(Found {
+                    query,
+                    rows: Vec::new(),
+                    more: false,
+                    note: Some(format!(
+                        "GoTrue's filter matches emails and names, not phone numbers: \
+                         {key} loads every user to search them"
+                    )),
+                });
+                self.sync_filter_rows();
+                return;
+            }
+            SearchKind::Filter => {
+                SearchRequest::Filter(ctx.send(ApiCall::UsersByCursor(KeysetQuery {
+                    limit: SEARCH_LIMIT,
+                    cursor: None,
+                    filter: Some(query.clone()),
+                    sort: Some(UserSort::CreatedDesc),
+                })))
+            }
+        };
+        self.found.pending = Some((query, request));
+    }
+
+    /// GoTrue's answer to the search in flight.
+    fn searched(&mut self, result: Result<ApiReply, GoTrueError>) {
+        let Some((query, request)) = self.found.pending.take() else {
+            return;
+        };
+        let rows = |users: Vec<User>| users.iter().map(UserRow::from_user).collect::<Vec<_>>();
+        let found = match request {
+            SearchRequest::Filter(p) => match p.read(result) {
+                Ok(Listing::Keyset(page)) => Found {
+                    query,
+                    rows: rows(page.users),
+                    more: page.has_more,
+                    note: None,
+                },
+                Ok(Listing::Offset(page)) => {
+                    let more = page.total.is_some_and(|t| t > page.users.len() as u64);
+                    Found {
+                        query,
+                        rows: rows(page.users),
+                        more,
+                        note: None,
+                    }
+                }
+                Err(e) => Found {
+                    query,
+                    rows: Vec::new(),
+                    more: false,
+                    note: Some(format!("GoTrue's search failed: {e}")),
+                },
+            },
+            SearchRequest::Id(p) => match p.read(result) {
+                Ok(user) => Found {
+                    query,
+                    rows: vec![UserRow::from_user(&user)],
+                    more: false,
+                    note: None,
+                },
+                Err(e) if e.status == Some(404) => Found {
+                    query,
+                    rows: Vec::new(),
+                    more: false,
+                    note: Some("GoTrue has no user with this id".into()),
+                },
+                Err(e) => Found {
+                    query,
+                    rows: Vec::new(),
+                    more: false,
+                    note: Some(format!("Looking up the id failed: {e}")),
+                },
+            },
+        };
+        self.found.found = Some(found);
+        self.sync_filter_rows();
+    }
+
+    /// The filter went: GoTrue's side of it too.
+    fn clear_search(&mut self, ctx: &mut Ctx) {
+        self.found.due = None;
+        self.found.found = None;
+        if let Some((_, old)) = self.found.pending.take() {
+            ctx.commands.push(Command::Cancel(old.id()));
+        }
+    }
+
+    /// What GoTrue's side of `/` is doing, for the filter line.
+    fn search_state(&self) -> Option<String> {
+        let query = self.filter.value().trim();
+        if self.window.is_none() || query.is_empty() {
+            return None;
+        }
+        if self.found.pending.is_some() || self.found.due.is_some() {
+            return Some("asking GoTrue…".into());
+        }
+        let f = self.found.found.as_ref().filter(|f| f.query == query)?;
+        Some(match (&f.note, f.rows.len(), f.more) {
+            (Some(note), _, _) => note.clone(),
+            (None, 0, _) => "GoTrue found nobody".into(),
+            (None, n, true) => format!("GoTrue: the newest {n} of more; type more to narrow"),
+            (None, n, false) => format!("GoTrue found {n}"),
+        })
+    }
+
+    /// Whether the row came from GoTrue's search, not from the rows held.
+    fn found_by_gotrue(&self, id: UserId) -> bool {
+        self.window
+            .as_ref()
+            .is_some_and(|w| w.place_of(id).is_none())
+            && self
+                .found
+                .found
+                .as_ref()
+                .is_some_and(|f| f.rows.iter().any(|r| r.id == id))
+    }
+
     /// The user selected in the window (before a filter hides it).
     fn window_selected(&self) -> Option<UserId> {
         let w = self.window.as_ref()?;
@@ -522,6 +735,15 @@ impl UsersScreen {
         held.sort_unstable_by_key(|(p, _)| *p);
         let keep = self.selected_row().map(|r| r.id);
         self.rows = held.into_iter().map(|(_, r)| r).collect();
+        // What GoTrue found beyond the window, after the rows held.
+        let query = self.filter.value().trim().to_owned();
+        if let Some(f) = self.found.found.as_ref().filter(|f| f.query == query) {
+            for r in &f.rows {
+                if w.place_of(r.id).is_none() {
+                    self.rows.push(r.clone());
+                }
+            }
+        }
         self.by_id = self
             .rows
             .iter()
@@ -701,6 +923,7 @@ impl UsersScreen {
             (_, Action::Back) => {
                 if editing == Editing::Filter {
                     self.filter.reset();
+                    self.clear_search(ctx);
                     self.refilter();
                 }
                 self.editing = None;
@@ -720,13 +943,16 @@ impl UsersScreen {
     }
 
     /// Typing into the focused filter field.
-    fn type_key(&mut self, key: KeyEvent) {
+    fn type_key(&mut self, key: KeyEvent, now: DateTime<Utc>) {
         match self.editing {
             Some(Editing::Filter) => {
                 let before = self.filter.value().trim().to_lowercase();
                 let raw_before = self.filter.value().to_owned();
                 self.filter
                     .handle_event(&ratatui::crossterm::event::Event::Key(key));
+                if self.filter.value() != raw_before {
+                    self.search_later(now);
+                }
                 if self.window.is_some() && before.is_empty() {
                     // The filter starts over a window: over the rows it holds.
                     self.keep = self.keep.or(self.window_selected());
@@ -856,6 +1082,10 @@ impl UsersScreen {
             },
         ));
         spans.push(Span::raw(server_text));
+        if let Some(state) = self.search_state() {
+            spans.push(Span::raw("   "));
+            spans.push(Span::styled(state, theme::info()));
+        }
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
         match self.editing {
             Some(Editing::Filter) => frame.set_cursor_position((cursor_x, area.y)),
@@ -996,17 +1226,33 @@ impl Screen for UsersScreen {
         }
     }
 
-    fn on_text(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
-        self.type_key(key);
+    fn on_text(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        self.type_key(key, ctx.now);
     }
 
-    fn on_paste(&mut self, text: &str, _ctx: &mut Ctx) {
+    fn wake_at(&self) -> Option<DateTime<Utc>> {
+        self.found.due.as_ref().map(|(_, at)| *at)
+    }
+
+    fn on_clock(&mut self, ctx: &mut Ctx) {
+        if self
+            .found
+            .due
+            .as_ref()
+            .is_some_and(|(_, at)| *at <= ctx.now)
+        {
+            self.search_now(ctx);
+        }
+    }
+
+    fn on_paste(&mut self, text: &str, ctx: &mut Ctx) {
         let text: String = text.chars().filter(|c| !c.is_control()).collect();
         match self.editing {
             Some(Editing::Filter) => {
                 let started = self.filter.value().trim().is_empty();
                 let v = format!("{}{}", self.filter.value(), text);
                 self.filter = Input::new(v);
+                self.search_later(ctx.now);
                 if self.window.is_some() && started {
                     self.keep = self.keep.or(self.window_selected());
                     self.sync_filter_rows();
@@ -1065,6 +1311,7 @@ impl Screen for UsersScreen {
             }
             Action::ClearFilter => {
                 self.filter.reset();
+                self.clear_search(ctx);
                 if self.server_filter.take().is_some() {
                     self.reload(ctx);
                 } else {
@@ -1102,6 +1349,15 @@ impl Screen for UsersScreen {
     }
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
+        if self
+            .found
+            .pending
+            .as_ref()
+            .is_some_and(|(_, r)| r.id() == id)
+        {
+            self.searched(result);
+            return;
+        }
         if let Some(probe) = self.probe.take_if(|p| p.is(id)) {
             match probe.read(result) {
                 Ok(listing) => self.probed(listing, ctx),
@@ -1328,11 +1584,16 @@ impl Screen for UsersScreen {
                     .unwrap_or_else(|| "never".into()),
             ));
             cells.push(Cell::from(r.created.map(time::date).unwrap_or_default()));
-            let status: Vec<Span> = r
+            let mut status: Vec<Span> = r
                 .status(now)
                 .into_iter()
                 .flat_map(|(word, style)| [Span::styled(word, style), Span::raw(" ")])
                 .collect();
+            if self.found_by_gotrue(r.id) {
+                // Found by GoTrue's search, not among the rows held.
+                status.insert(0, Span::raw(" "));
+                status.insert(0, Span::styled("GoTrue", theme::info()));
+            }
             cells.push(Cell::from(Line::from(status)));
             let row = Row::new(cells);
             if selected {
