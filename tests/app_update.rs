@@ -1318,3 +1318,49 @@ fn an_idle_window_asks_for_nothing() {
         "{calls:?}"
     );
 }
+
+/// `L` over a window streams every user with a gauge that says how fast and how long; `L`
+/// again stops it, keeping what was read, and the title says it is not all.
+#[test]
+fn l_loads_every_user_with_a_gauge_and_l_again_stops() {
+    let mut app = window_app();
+    let calls = api_calls(&press(&mut app, KeyCode::Char('L')));
+    let [(id, ApiCall::LoadUsers { .. })] = &calls[..] else {
+        panic!("{calls:?}");
+    };
+    let users = (1..=20)
+        .map(|n| user(n, &format!("all{n:02}@example.com")))
+        .collect();
+    app.update(batch(*id, users, 100_000));
+    app.update(Msg::Clock(now() + Duration::seconds(2)));
+    let s = screen(&app);
+    assert!(
+        s.contains("loading 20 of 100,000 · 10/s · about 2 h 46 min left · L stops"),
+        "{s}"
+    );
+    let cmds = press(&mut app, KeyCode::Char('L'));
+    assert!(cmds.contains(&Command::Cancel(*id)), "{cmds:?}");
+    assert!(screen(&app).contains("stopped before the end: R reloads"));
+    assert_eq!(app.users().visible_count(), 20);
+    // The stream's late answer changes nothing.
+    app.update(done(*id));
+    assert_eq!(app.users().visible_count(), 20);
+}
+
+#[test]
+fn what_gotrue_can_search_for() {
+    use gotrue_console::console::screens::users::{SearchKind, search_kind};
+    assert!(matches!(
+        search_kind("7d3c1ed4-3c0b-4b69-9d7a-0e5f0b3c1a11"),
+        SearchKind::Id(_)
+    ));
+    assert_eq!(search_kind("+1 (555) 555-0100"), SearchKind::Phone);
+    assert_eq!(search_kind("15555550100"), SearchKind::Phone);
+    assert_eq!(search_kind("ada@"), SearchKind::Filter);
+    assert_eq!(search_kind("Ada Lovelace"), SearchKind::Filter);
+    assert_eq!(
+        search_kind("2024"),
+        SearchKind::Filter,
+        "too short for a phone"
+    );
+}

@@ -317,7 +317,7 @@ fn rebound_keys_work_and_show_in_the_footer_help_and_tabs() {
     app.start();
     let text = screen_text(&app);
     let footer = text.lines().nth(28).unwrap_or_default();
-    assert!(footer.contains("Ctrl-f filter what is loaded"), "{footer}");
+    assert!(footer.contains("Ctrl-f filter the list"), "{footer}");
     assert!(footer.contains("o sort by"), "{footer}");
     assert!(footer.contains("F1 help"), "{footer}");
     let tabs = text.lines().nth(1).unwrap_or_default();
@@ -344,7 +344,7 @@ fn rebound_keys_work_and_show_in_the_footer_help_and_tabs() {
     assert!(app.overlay_open());
     let help = screen_text(&app);
     assert!(help.contains("Ctrl-f"), "{help}");
-    assert!(help.contains("filter what is loaded"), "{help}");
+    assert!(help.contains("filter the list"), "{help}");
     app.update(Msg::Input(Input::key(KeyCode::Esc)));
 
     // z goes to the Session tab.

@@ -153,9 +153,11 @@ async fn stream_users(
     out: &UnboundedSender<Answer>,
 ) {
     // Newest first, as the list shows them: pages arrive below what is shown.
+    // Paced: it is background work on a server that may be in production.
     let opts = AllUsers {
         filter,
         sort: crate::gotrue::UserSort::CreatedDesc,
+        paced: true,
         ..AllUsers::default()
     };
     let mut stream = Box::pin(client.stream_all_users(opts));

@@ -50,6 +50,18 @@ struct CursorPagination {
     has_more: bool,
 }
 
+/// Pages faster than this are not paced: the server is not busy.
+pub const PACE_ABOVE: Duration = Duration::from_millis(200);
+
+/// After a page that took `took`, the wait before the next one when paced.
+fn pace(paced: bool, took: Duration) -> Duration {
+    if paced && took > PACE_ABOVE {
+        took
+    } else {
+        Duration::ZERO
+    }
+}
+
 /// GoTrue's `maxKeysetPerPage`.
 pub const KEYSET_MAX_LIMIT: u32 = 1000;
 
@@ -231,10 +243,17 @@ impl GoTrueClient {
 
         let mut page = 1u32;
         if let Some(last) = last.filter(|l| *l > 1) {
+            let paced = opts.paced;
             let mut pages = stream::iter(2..=last)
                 .map(|p| {
                     let q = query(p);
-                    async move { self.list_users_retrying(&q).await }
+                    async move {
+                        let started = std::time::Instant::now();
+                        let page = self.list_users_retrying(&q).await;
+                        // The slot stays taken while paced: the next page waits.
+                        tokio::time::sleep(pace(paced, started.elapsed())).await;
+                        page
+                    }
                 })
                 .buffered(opts.concurrency.max(1));
             while let Some(result) = pages.next().await {
@@ -279,7 +298,10 @@ impl GoTrueClient {
         };
         let mut loaded = 0u64;
         loop {
-            let page = match retry_read(|| self.list_users_keyset_as::<U>(&query)).await? {
+            let started = std::time::Instant::now();
+            let answer = retry_read(|| self.list_users_keyset_as::<U>(&query)).await?;
+            let wait = pace(opts.paced, started.elapsed());
+            let page = match answer {
                 Listing::Keyset(page) => page,
                 Listing::Offset(_) if query.cursor.is_none() => return Ok(false),
                 Listing::Offset(_) => {
@@ -303,6 +325,7 @@ impl GoTrueClient {
                 Some(next) if page.has_more => query.cursor = Some(next),
                 _ => return Ok(true),
             }
+            tokio::time::sleep(wait).await;
         }
     }
 
@@ -523,5 +546,19 @@ where
             }
             other => return other,
         }
+    }
+}
+
+#[cfg(test)]
+mod pace_tests {
+    use super::*;
+
+    /// A fast server is not waited on; a slow one gets as much rest as its page took.
+    #[test]
+    fn paced_reading_rests_as_long_as_a_slow_page_took() {
+        let slow = Duration::from_millis(900);
+        assert_eq!(pace(true, slow), slow);
+        assert_eq!(pace(true, Duration::from_millis(50)), Duration::ZERO);
+        assert_eq!(pace(false, slow), Duration::ZERO, "an export is not paced");
     }
 }

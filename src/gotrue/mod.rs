@@ -16,7 +16,7 @@ pub mod secret;
 pub mod token_input;
 pub mod types;
 
-pub use admin::UsersBatch;
+pub use admin::{PACE_ABOVE, UsersBatch};
 pub use api_key::ApiKeyKind;
 pub use auth::{SignUp, SignUpOutcome, TokenLookup, VerifyOutcome};
 pub use base_url::BaseUrl;

@@ -337,6 +337,10 @@ pub struct AllUsers {
     /// Read by cursor when the server can (the first request tells); else, and when false,
     /// by page number.
     pub keyset: bool,
+    /// Background reading, paced by the server's latency: after a page that took longer
+    /// than [`crate::gotrue::PACE_ABOVE`], each reader waits as long again before the next,
+    /// so a slow (busy) server gets at most half of each reader's time.
+    pub paced: bool,
 }
 
 impl Default for AllUsers {
@@ -347,6 +351,7 @@ impl Default for AllUsers {
             filter: None,
             sort: UserSort::CreatedAsc,
             keyset: true,
+            paced: false,
         }
     }
 }

@@ -303,6 +303,8 @@ fn all_users(opts: ExportOptions) -> AllUsers {
         filter: opts.filter.filter(|f| !f.is_empty()),
         sort: UserSort::CreatedAsc,
         keyset: true,
+        // An export is asked for and waited on: as fast as its concurrency allows.
+        paced: false,
     }
 }
 

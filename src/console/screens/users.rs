@@ -109,6 +109,10 @@ pub struct UsersScreen {
     outdated: bool,
     /// GoTrue's side of `/` while the list is a window.
     found: ServerSearch,
+    /// When the stream of every user started, for its rate and what is left.
+    streaming_since: Option<DateTime<Utc>>,
+    /// Loading every user was stopped: the rows are those it had read.
+    stopped: bool,
 }
 
 /// How long typing must pause before `/` asks GoTrue.
@@ -207,6 +211,8 @@ impl Default for UsersScreen {
             fetches: Vec::new(),
             outdated: false,
             found: ServerSearch::default(),
+            streaming_since: None,
+            stopped: false,
         }
     }
 }
@@ -393,6 +399,8 @@ impl UsersScreen {
         self.pending = Some(ctx.send(ApiCall::LoadUsers {
             filter: self.server_filter.clone(),
         }));
+        self.streaming_since = Some(ctx.now);
+        self.stopped = false;
         self.replace_on_next = true;
         self.load = Load::Loading {
             loaded: 0,
@@ -400,7 +408,25 @@ impl UsersScreen {
         };
     }
 
+    /// Stops loading every user: what was read stays, and says it is not all.
+    fn stop_loading(&mut self, ctx: &mut Ctx) {
+        if let Some(p) = self.pending.take() {
+            ctx.commands.push(Command::Cancel(p.id()));
+        }
+        self.stopped = true;
+        self.load = Load::Done;
+        let key = ctx.keys.key_of(Context::Users, Action::Refresh);
+        ctx.flash(
+            Level::Info,
+            format!(
+                "Stopped after {} users; {key} reloads",
+                thousands(self.rows.len() as u64)
+            ),
+        );
+    }
+
     fn cancel_all(&mut self, ctx: &mut Ctx) {
+        self.stopped = false;
         let ids = self
             .pending
             .take()
@@ -470,6 +496,8 @@ impl UsersScreen {
                     self.pending = Some(ctx.send(ApiCall::LoadUsers {
                         filter: self.server_filter.clone(),
                     }));
+                    self.streaming_since = Some(ctx.now);
+                    self.stopped = false;
                     self.load = Load::Loading { loaded: n, total };
                 }
             },
@@ -674,6 +702,24 @@ impl UsersScreen {
         if let Some((_, old)) = self.found.pending.take() {
             ctx.commands.push(Command::Cancel(old.id()));
         }
+    }
+
+    /// ` · 2,400/s · about 6 min left`, once there is a rate to tell.
+    fn pace_label(&self, loaded: u64, total: Option<u64>, now: DateTime<Utc>) -> String {
+        let Some(since) = self.streaming_since else {
+            return String::new();
+        };
+        let secs = (now - since).num_milliseconds() as f64 / 1000.0;
+        if secs < 1.0 || loaded == 0 {
+            return String::new();
+        }
+        let rate = loaded as f64 / secs;
+        let mut out = format!(" · {}/s", thousands(rate as u64));
+        if let Some(t) = total.filter(|t| *t > loaded) {
+            let left = ((t - loaded) as f64 / rate).ceil() as i64;
+            out.push_str(&format!(" · about {} left", time::span(left)));
+        }
+        out
     }
 
     /// What GoTrue's side of `/` is doing, for the filter line.
@@ -1013,6 +1059,9 @@ impl UsersScreen {
             format!("{}–{}", offset + 1, last)
         };
         let mut title = format!(" Users [{range} of {}]", thousands(shown as u64));
+        if self.stopped {
+            title.push_str(" · stopped before the end: R reloads");
+        }
         if shown != self.rows.len() {
             title.push_str(&format!(" of {} loaded", thousands(self.rows.len() as u64)));
         }
@@ -1287,7 +1336,8 @@ impl Screen for UsersScreen {
                 }
                 self.fill(ctx);
             }
-            Action::LoadAll if self.window.is_some() => self.load_all(ctx),
+            Action::LoadAll if self.pending.is_some() => self.stop_loading(ctx),
+            Action::LoadAll if self.window.is_some() || self.stopped => self.load_all(ctx),
             Action::LoadAll => ctx.flash(Level::Info, "Every user is loaded already"),
             Action::Sort | Action::ReverseSort if self.window.is_some() => {
                 let key = ctx.keys.key_of(Context::Users, Action::LoadAll);
@@ -1451,10 +1501,15 @@ impl Screen for UsersScreen {
                 Some(t) if t > 0 => (loaded as f64 / t as f64).clamp(0.0, 1.0),
                 _ => 0.0,
             };
-            let label = match total {
+            let mut label = match total {
                 Some(t) => format!("loading {} of {}", thousands(loaded), thousands(t)),
                 None => format!("loading… {}", thousands(loaded)),
             };
+            label.push_str(&self.pace_label(loaded, total, now));
+            if self.pending.is_some() {
+                let key = view.key(Context::Users, Action::LoadAll);
+                label.push_str(&format!(" · {key} stops"));
+            }
             frame.render_widget(
                 Gauge::default()
                     .gauge_style(theme::info())
@@ -1484,6 +1539,9 @@ impl Screen for UsersScreen {
             _ if self.windowed().is_some_and(|w| !w.is_empty()) => None,
             _ if self.windowed().is_none() && !self.view.is_empty() => None,
             _ if loading => Some(panel::LoadState::Loading("Loading users…")),
+            _ if self.search_state().as_deref() == Some("asking GoTrue…") => Some(
+                panel::LoadState::Loading("None of the users held matches; asking GoTrue…"),
+            ),
             _ if !self.rows.is_empty() => Some(panel::LoadState::Empty(&no_match)),
             _ if self.server_filter.is_some() => Some(panel::LoadState::Empty(&none_found)),
             _ => Some(panel::LoadState::Empty("No users yet")),

@@ -45,6 +45,18 @@ pub fn date(at: DateTime<Utc>) -> String {
     format!("{:04}-{:02}-{:02}", at.year(), at.month(), at.day())
 }
 
+/// `40 s`, `6 min`, `2 h 5 min` for how long something will take.
+pub fn span(secs: i64) -> String {
+    let secs = secs.max(1);
+    if secs < 90 {
+        format!("{secs} s")
+    } else if secs < 5400 {
+        format!("{} min", (secs + 30) / 60)
+    } else {
+        format!("{} h {} min", secs / 3600, (secs % 3600) / 60)
+    }
+}
+
 /// `59:12` or `1:02:03` for a countdown.
 pub fn countdown(secs: i64) -> String {
     if secs <= 0 {
