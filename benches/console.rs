@@ -86,9 +86,17 @@ async fn loaded_driver(demo: &DemoServer) -> Driver {
     let mut driver = Driver::new(App::new(cfg, now(), (WIDTH, HEIGHT)), client, env);
     driver.start();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    let mut asked = false;
     loop {
         let app = driver.app();
+        // A list this big opens as a window: `L` loads every user.
+        if !asked && app.users().windowed().is_some() {
+            key(&mut driver, KeyCode::Char('L'));
+            asked = true;
+            continue;
+        }
         if matches!(app.users().load_state(), Load::Done)
+            && app.users().windowed().is_none()
             && app.health().is_some()
             && app.settings().is_some()
             && app.outbox().is_loaded()

@@ -112,6 +112,16 @@ struct Console {
 
 impl Console {
     fn spawn(demo: &DemoProcess) -> Console {
+        Self::spawn_with(
+            demo.env()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        )
+    }
+
+    /// The console with `env` (the server's URL and keys).
+    fn spawn_with(env: Vec<(String, String)>) -> Console {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -125,7 +135,7 @@ impl Console {
         let home = scratch();
         cmd.env("XDG_STATE_HOME", &home);
         cmd.env("XDG_CONFIG_HOME", &home);
-        for (k, v) in demo.env() {
+        for (k, v) in env {
             cmd.env(k, v);
         }
         let screen = Arc::new(Mutex::new(Screen {
@@ -193,12 +203,20 @@ impl Console {
         at.expect("first frame") - self.started
     }
 
-    fn wait_loaded(&self) {
+    /// `L`, then every user on screen (a list this big opens as a window): how long from
+    /// the key.
+    fn wait_loaded(&mut self) -> Duration {
+        self.wait_until("the first screen", Duration::from_secs(60), |c| {
+            c.contents().contains("a window, by")
+        });
+        let sent = Instant::now();
+        self.send(b"L");
         let total = format!("of {}]", thousands(USERS as u64 + 300));
         self.wait_until("every user", Duration::from_secs(120), |c| {
             let text = c.contents();
-            text.contains(&total) && !text.contains("loading")
+            text.contains(&total) && !text.contains("loading") && !text.contains("a window")
         });
+        sent.elapsed()
     }
 
     /// Waits until the console has written nothing for `quiet`; the time of its last chunk.
@@ -302,15 +320,13 @@ fn first_frame(demo: &DemoProcess) {
 /// requests hanging on the server.
 fn loaded(demo: &DemoProcess) {
     let mut console = Console::spawn(demo);
-    let started = Instant::now();
-    console.wait_loaded();
-    let load = started.elapsed();
+    let load = console.wait_loaded();
     console.settle(Duration::from_millis(500));
     let pid = console.pid();
     println!(
         "{:<44} target {:<9} {:>6.2} s",
         format!(
-            "load all {} users into the console",
+            "L: load all {} users into the console",
             thousands(USERS as u64 + 300)
         ),
         "-",
@@ -459,12 +475,100 @@ fn export(demo: &DemoProcess) {
     }
 }
 
+/// A list too big to load whole, as a window: process start to the newest users on
+/// screen, `G` to the oldest on screen, `/` for a user far down the list to GoTrue's answer,
+/// and the console's memory after all that. `what` names the server.
+fn window(env: Vec<(String, String)>, what: &str, needle: &str) {
+    let mut console = Console::spawn_with(env);
+    let row = |c: &Console| {
+        // A user row: the table's first column holds an address.
+        c.contents()
+            .lines()
+            .skip(4)
+            .any(|l| l.contains('@') && !l.contains('…'))
+    };
+    console.wait_until("the newest users", Duration::from_secs(120), |c| {
+        c.contents().contains("a window, by") && row(c)
+    });
+    let first = console.started.elapsed();
+    console.settle(Duration::from_millis(300));
+    let sent = Instant::now();
+    console.send(b"G");
+    console.wait_until("the oldest users", Duration::from_secs(120), |c| {
+        let text = c.contents();
+        let bottom = text
+            .lines()
+            .find(|l| l.contains(" Users ["))
+            .and_then(|l| l.split(" of ").next().map(|s| s.to_owned()))
+            .unwrap_or_default();
+        !bottom.contains("[1–") && row(c) && !text.lines().skip(4).any(|l| l.contains('…'))
+    });
+    let to_end = sent.elapsed();
+    console.send(b"/");
+    for c in needle.bytes() {
+        console.send(&[c]);
+    }
+    let typed = Instant::now();
+    console.wait_until("GoTrue's answer", Duration::from_secs(120), |c| {
+        c.contents().contains("GoTrue found")
+    });
+    let search = typed.elapsed();
+    let pid = console.pid();
+    println!(
+        "{:<44} target {:<9} {:>6.0} ms  ({what})",
+        "window: process start to the newest users",
+        "-",
+        first.as_secs_f64() * 1000.0
+    );
+    println!(
+        "{:<44} target {:<9} {:>6.0} ms  ({what})",
+        "window: G to the oldest users on screen",
+        "-",
+        to_end.as_secs_f64() * 1000.0
+    );
+    println!(
+        "{:<44} target {:<9} {:>6.0} ms  ({what}; 300 ms of it is the pause)",
+        format!("window: / {needle} to GoTrue's answer"),
+        "-",
+        search.as_secs_f64() * 1000.0
+    );
+    println!(
+        "{:<44} target {:<9} {:>6.1} MiB  (peak {:.1} MiB; {what})",
+        "memory: console RSS, a window",
+        "< 150 MB",
+        status_mib(pid, "VmRSS:"),
+        status_mib(pid, "VmHWM:")
+    );
+    console.quit();
+}
+
 fn main() {
+    // A real GoTrue of your own, for the window figures alone: BENCH_GOTRUE_URL and
+    // BENCH_GOTRUE_SERVICE_ROLE_KEY (tests/real-gotrue.sh and a seeded table), and
+    // BENCH_SEARCH, an email substring of a user far down its list.
+    if let (Ok(url), Ok(key)) = (
+        std::env::var("BENCH_GOTRUE_URL"),
+        std::env::var("BENCH_GOTRUE_SERVICE_ROLE_KEY"),
+    ) {
+        let needle = std::env::var("BENCH_SEARCH").unwrap_or_else(|_| "ada@example.com".into());
+        let env = vec![
+            ("GOTRUE_URL".to_owned(), url.clone()),
+            ("GOTRUE_SERVICE_ROLE_KEY".to_owned(), key),
+        ];
+        window(env, &format!("GoTrue at {url}"), &needle);
+        return;
+    }
     let demo = DemoProcess::start(BIN, &["--users", &USERS.to_string()]);
     println!(
         "process: release binary, demo server with {USERS} synthetic users (+ seed), {COLS}x{ROWS} pty"
     );
     first_frame(&demo);
+    let env = demo
+        .env()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    window(env, "the demo server, by page", "ada@example.com");
     loaded(&demo);
     export(&demo);
     let _ = std::fs::remove_dir_all(scratch());
