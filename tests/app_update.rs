@@ -533,6 +533,27 @@ fn while_the_first_load_runs_the_selection_stays_at_the_top() {
     assert_eq!(selected_email(&app), "b@example.com");
 }
 
+/// Every user of a small server is streamed newest first, as the list shows them: each page
+/// goes below the rows on screen, so the top row never changes while the rest arrives.
+#[test]
+fn a_small_list_loads_newest_first_and_its_top_never_jumps() {
+    let mut app = App::new(config(), now(), (120, 40));
+    let id = load_id_started(&mut app);
+    app.update(batch(
+        id,
+        vec![user(20, "t@example.com"), user(19, "s@example.com")],
+        4,
+    ));
+    let top = screen(&app).lines().nth(4).unwrap_or_default().to_owned();
+    assert!(top.contains("t@example.com"), "{top}");
+    app.update(batch(
+        id,
+        vec![user(18, "r@example.com"), user(17, "q@example.com")],
+        4,
+    ));
+    assert_eq!(screen(&app).lines().nth(4).unwrap_or_default(), top);
+}
+
 /// What the app draws, as text.
 fn screen(app: &App) -> String {
     let mut terminal =
