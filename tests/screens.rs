@@ -9,7 +9,7 @@ use gotrue_console::console::command::{ApiCall, ApiReply};
 use gotrue_console::console::screens::Effect;
 use gotrue_console::console::screens::outbox::OutboxScreen;
 use gotrue_console::console::screens::users::UsersScreen;
-use gotrue_console::gotrue::{OutboxMessage, User, UsersBatch};
+use gotrue_console::gotrue::{KeysetPage, Listing, OutboxMessage, User};
 use ratatui::crossterm::event::KeyCode;
 use serde_json::json;
 
@@ -70,7 +70,7 @@ fn the_users_list_alone_pages_by_the_rows_that_fit() {
     let mut t = TestScreen::new(UsersScreen::default(), now());
     t.with(|s, ctx| s.reload(ctx));
     let (id, call) = t.last_call().expect("a request");
-    assert!(matches!(call, ApiCall::LoadUsers { .. }));
+    assert!(matches!(call, ApiCall::UsersByCursor(_)), "{call:?}");
     let users: Vec<User> = (1..=50)
         .map(|n| {
             serde_json::from_value(json!({
@@ -81,15 +81,16 @@ fn the_users_list_alone_pages_by_the_rows_that_fit() {
             .unwrap()
         })
         .collect();
+    // A server that pages by cursor, with every user on the first page: the list is whole.
     t.answer(
         id,
-        Ok(ApiReply::UsersBatch(UsersBatch {
+        Ok(ApiReply::Listing(Box::new(Listing::Keyset(KeysetPage {
             users,
-            loaded: 50,
-            total: Some(50),
-        })),
+            next_cursor: None,
+            has_more: false,
+        })))),
     );
-    t.answer(id, Ok(ApiReply::UsersDone));
+    assert!(t.screen.windowed().is_none());
     t.screen.set_page(12);
     t.key(KeyCode::PageDown);
     let selected = t.screen.selected_row().map(|r| r.email.clone());
