@@ -322,6 +322,7 @@ struct Progress {
     tty: bool,
     last: Option<Instant>,
     drawn: bool,
+    started: Instant,
 }
 
 impl Progress {
@@ -332,6 +333,7 @@ impl Progress {
             tty: std::io::stderr().is_terminal(),
             last: None,
             drawn: false,
+            started: Instant::now(),
         }
     }
 
@@ -343,10 +345,15 @@ impl Progress {
         let of = total
             .map(|t| format!(" / {}", gotrue_console::console::widgets::thousands(t)))
             .unwrap_or_default();
+        let pace = gotrue_console::console::widgets::time::rate_and_left(
+            loaded,
+            total,
+            self.started.elapsed().as_secs_f64(),
+        );
         let mut err = std::io::stderr().lock();
         let _ = write!(
             err,
-            "\r\x1b[Kexported {}{of} users",
+            "\r\x1b[Kexported {}{of} users{pace}",
             gotrue_console::console::widgets::thousands(loaded)
         );
         let _ = err.flush();

@@ -1212,3 +1212,93 @@ async fn the_external_editor_changes_a_user_through_the_preview() {
         "the rest is kept"
     );
 }
+
+fn list_requests(app: &App) -> usize {
+    app.activity()
+        .entries()
+        .filter(|l| l.method == "GET" && l.path == "/admin/users")
+        .count()
+}
+
+/// Both paging modes at 200,000 users on the demo server: the newest users first, nothing
+/// asked for once the window is served, `/` finding a user outside the window through
+/// GoTrue, and keys answered at once while every page hangs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_thousand_users_by_page_and_by_cursor() {
+    use gotrue_console::console::screens::user_window::MAX_ROWS;
+    use gotrue_console::demo::FaultConfig;
+    for cursor in [false, true] {
+        let mut h = Harness::with(
+            120,
+            40,
+            DemoConfig {
+                extra_users: 200_000,
+                cursor_pagination: cursor,
+                ..DemoConfig::default()
+            },
+        )
+        .await;
+        let how = if cursor { "by cursor" } else { "by page" };
+        h.until("the newest users", |app| {
+            app.users().windowed().is_some() && app.users().selected_row().is_some()
+        })
+        .await;
+        h.settle().await;
+        let s = h.screen();
+        assert!(s.contains(&format!("a window, {how}")), "{s}");
+        assert!(s.contains("of 200,300]"), "the count is known: {s}");
+        let w = h.app().users().windowed().expect("a window");
+        let newest = w.rows().filter_map(|(_, r)| r.created).max();
+        assert_eq!(
+            h.app().users().selected_row().and_then(|r| r.created),
+            newest,
+            "{how}: the newest user is at the top"
+        );
+        assert!(h.app().users().total_loaded() <= MAX_ROWS);
+
+        // Served: moving inside the window, and time passing, ask for nothing.
+        let asked = list_requests(h.app());
+        h.key(KeyCode::Down);
+        h.key(KeyCode::Up);
+        h.driver
+            .handle(Msg::Clock(now() + chrono::Duration::minutes(10)));
+        h.settle().await;
+        assert_eq!(list_requests(h.app()), asked, "{how}: nothing once served");
+
+        // `/` for a user far outside the window: GoTrue finds her once typing pauses.
+        h.char('/');
+        h.text("ada@example.com");
+        h.driver
+            .handle(Msg::Clock(now() + chrono::Duration::minutes(11)));
+        h.until("GoTrue's answer", |app| {
+            app.users()
+                .selected_row()
+                .is_some_and(|r| r.email == "ada@example.com")
+        })
+        .await;
+        assert!(h.screen().contains("GoTrue found 1"), "{}", h.screen());
+        h.key(KeyCode::Esc);
+
+        // Every page hangs: G shows placeholders and keys still act at once.
+        h.demo.set_faults(FaultConfig {
+            hang_rate: 1.0,
+            path_prefix: Some("/admin/users".into()),
+            ..FaultConfig::default()
+        });
+        h.char('G');
+        assert!(
+            h.screen().contains('…'),
+            "{how}: placeholders: {}",
+            h.screen()
+        );
+        h.char('g');
+        assert!(
+            h.app().users().selected_row().is_some(),
+            "the top is still held"
+        );
+        h.char('?');
+        assert!(h.app().overlay_open());
+        h.key(KeyCode::Esc);
+        h.demo.set_faults(FaultConfig::default());
+    }
+}

@@ -109,6 +109,10 @@ pub struct DemoServerArgs {
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
+    /// Latency added to a users page by number for every 1,000 rows it skips, in
+    /// microseconds: a real server's OFFSET grows with the page (keyset pages do not).
+    #[arg(long, default_value_t = 0)]
+    pub offset_latency_us: u64,
     /// Share of requests that fail with 500 or 503 (0..1).
     #[arg(long, default_value_t = 0.0)]
     pub fail_rate: f64,
@@ -143,8 +147,8 @@ pub struct DemoServerArgs {
     #[arg(long, value_name = "HOST:PORT")]
     pub smtp: Option<String>,
     /// Page the users list by cursor when a request names neither page nor per_page, as
-    /// GoTrue does with GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED.
-    #[arg(long)]
+    /// GoTrue does with GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED (read too).
+    #[arg(long, env = "GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED")]
     pub cursor_pagination: bool,
 }
 
@@ -160,6 +164,7 @@ impl DemoServerArgs {
             send_frequency: Duration::from_secs(self.send_frequency),
             faults: FaultConfig {
                 latency_ms: self.latency_ms,
+                offset_latency_us: self.offset_latency_us,
                 fail_rate: self.fail_rate,
                 rate_limit_rate: self.rate_limit_rate,
                 truncate_rate: self.truncate_rate,

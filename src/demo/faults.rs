@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 pub struct FaultConfig {
     /// Added to every affected request before it is handled.
     pub latency_ms: u64,
+    /// Added to a users page by number for every 1,000 rows it skips, in microseconds, as a
+    /// real server's OFFSET grows with the page (keyset pages cost the same everywhere).
+    pub offset_latency_us: u64,
     /// Probability (0..1) of a 500 (GoTrue `unexpected_failure`) or a 503
     /// (a gateway's non-GoTrue JSON), half each.
     pub fail_rate: f64,
@@ -103,6 +106,12 @@ impl FaultState {
         self.cfg.latency_ms
     }
 
+    /// The wait for a users page by number that skips `skipped` rows.
+    pub fn offset_latency(&self, skipped: usize) -> std::time::Duration {
+        let thousands = u64::try_from(skipped / 1000).unwrap_or(u64::MAX);
+        std::time::Duration::from_micros(self.cfg.offset_latency_us.saturating_mul(thousands))
+    }
+
     /// Picks the fault for a request (`sends` tells whether it would send
     /// mail or SMS). Counters first, then the random rates.
     pub fn pick(&mut self, sends: bool) -> Option<Fault> {
@@ -160,6 +169,21 @@ fn take(counter: &mut u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A page by number waits for every 1,000 rows it skips; the first page does not.
+    #[test]
+    fn offset_pages_cost_more_the_deeper_they_are() {
+        let s = FaultState::new(FaultConfig {
+            offset_latency_us: 500,
+            ..FaultConfig::default()
+        });
+        assert_eq!(s.offset_latency(0), std::time::Duration::ZERO);
+        assert_eq!(s.offset_latency(999), std::time::Duration::ZERO);
+        assert_eq!(
+            s.offset_latency(999_000),
+            std::time::Duration::from_micros(499_500)
+        );
+    }
 
     #[test]
     fn counters_come_first_and_run_out() {

@@ -704,22 +704,13 @@ impl UsersScreen {
         }
     }
 
-    /// ` · 2,400/s · about 6 min left`, once there is a rate to tell.
+    /// ` · 2,400/s · about 6 min left` while every user is streaming.
     fn pace_label(&self, loaded: u64, total: Option<u64>, now: DateTime<Utc>) -> String {
         let Some(since) = self.streaming_since else {
             return String::new();
         };
         let secs = (now - since).num_milliseconds() as f64 / 1000.0;
-        if secs < 1.0 || loaded == 0 {
-            return String::new();
-        }
-        let rate = loaded as f64 / secs;
-        let mut out = format!(" · {}/s", thousands(rate as u64));
-        if let Some(t) = total.filter(|t| *t > loaded) {
-            let left = ((t - loaded) as f64 / rate).ceil() as i64;
-            out.push_str(&format!(" · about {} left", time::span(left)));
-        }
-        out
+        time::rate_and_left(loaded, total, secs)
     }
 
     /// What GoTrue's side of `/` is doing, for the filter line.

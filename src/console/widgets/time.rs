@@ -57,6 +57,21 @@ pub fn span(secs: i64) -> String {
     }
 }
 
+/// ` · 2,400/s · about 6 min left` for `loaded` of `total` in `secs`, once a second has
+/// passed (the time left only when the total is known).
+pub fn rate_and_left(loaded: u64, total: Option<u64>, secs: f64) -> String {
+    if secs < 1.0 || loaded == 0 {
+        return String::new();
+    }
+    let rate = loaded as f64 / secs;
+    let mut out = format!(" · {}/s", super::thousands(rate as u64));
+    if let Some(t) = total.filter(|t| *t > loaded) {
+        let left = ((t - loaded) as f64 / rate).ceil() as i64;
+        out.push_str(&format!(" · about {} left", span(left)));
+    }
+    out
+}
+
 /// `59:12` or `1:02:03` for a countdown.
 pub fn countdown(secs: i64) -> String {
     if secs <= 0 {
@@ -96,5 +111,18 @@ mod tests {
             let at = DateTime::from_timestamp(secs, 0).unwrap();
             assert_eq!(date(at), at.format("%Y-%m-%d").to_string());
         }
+    }
+
+    #[test]
+    fn a_rate_and_the_time_left() {
+        assert_eq!(rate_and_left(10, Some(100), 0.5), "", "not before a second");
+        assert_eq!(rate_and_left(0, Some(100), 5.0), "");
+        assert_eq!(rate_and_left(2_400, None, 1.0), " · 2,400/s");
+        assert_eq!(
+            rate_and_left(2_400, Some(1_000_000), 1.0),
+            " · 2,400/s · about 7 min left"
+        );
+        assert_eq!(span(40), "40 s");
+        assert_eq!(span(7_500), "2 h 5 min");
     }
 }

@@ -106,6 +106,10 @@ pub async fn list_users(
         return Ok(response);
     }
     let page = pagination::paginate(&q)?;
+    let wait = st.faults().offset_latency(page.offset());
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
     let db = st.read();
     let (users, total) = db.users.page(filter, ascending, &page);
     let body = common::json_response(
