@@ -194,7 +194,9 @@ pub const CONSOLE_FLAGS: [&str; 15] = [
 /// given on the command line is refused, wherever it stands: a flag that does nothing is
 /// worse than an error (`--mask serve-ssh` once showed every email).
 pub fn flags_taken(sub: Option<&str>) -> &'static [&'static str] {
-    const CONNECTION: [&str; 8] = [
+    // The connection's flags, and Mailpit's (which doctor checks too). What these commands
+    // do only reads, so `--read-only` holds for them as it is.
+    const DOCTOR: [&str; 9] = [
         "url",
         "project_ref",
         "supabase_local",
@@ -202,23 +204,14 @@ pub fn flags_taken(sub: Option<&str>) -> &'static [&'static str] {
         "config",
         "insecure",
         "timeout",
-        // What these commands do only reads.
         "read_only",
+        "mailpit",
     ];
     match sub {
         None | Some("serve-ssh") => &CONSOLE_FLAGS,
-        Some("doctor") => &[
-            "url",
-            "project_ref",
-            "supabase_local",
-            "profile",
-            "config",
-            "insecure",
-            "timeout",
-            "read_only",
-            "mailpit",
-        ],
-        Some("users") => &CONNECTION,
+        Some("doctor") => &DOCTOR,
+        // An export: the connection, not Mailpit.
+        Some("users") => &DOCTOR[..8],
         Some("keys") => &["config"],
         // demo-server, completions, man: none.
         _ => &[],

@@ -62,6 +62,18 @@ fn pace(paced: bool, took: Duration) -> Duration {
     }
 }
 
+/// A page by number: its users, and the total and pages its headers tell.
+fn offset_page<U>(answer: &Answer, body: UsersBody<U>) -> UsersPage<U> {
+    let (next_page, last_page) = page_links(&answer.headers);
+    UsersPage {
+        users: body.users,
+        total: total_count(&answer.headers),
+        next_page,
+        last_page,
+        aud: body.aud,
+    }
+}
+
 /// GoTrue's `maxKeysetPerPage`.
 pub const KEYSET_MAX_LIMIT: u32 = 1000;
 
@@ -83,14 +95,27 @@ impl GoTrueClient {
         if q.page == 0 {
             return Err(local_validation("pages are numbered from 1"));
         }
-        let mut query = vec![
+        let query = vec![
             ("page", q.page.to_string()),
             ("per_page", q.per_page.to_string()),
         ];
-        if let Some(f) = q.filter.as_deref().filter(|f| !f.is_empty()) {
+        let (answer, body) = self
+            .get_users::<U>(query, q.filter.as_deref(), q.sort)
+            .await?;
+        Ok(offset_page(&answer, body))
+    }
+
+    /// `GET /admin/users` with `query`, GoTrue's filter and the sort.
+    async fn get_users<U: ListedUser>(
+        &self,
+        mut query: Vec<(&str, String)>,
+        filter: Option<&str>,
+        sort: Option<crate::gotrue::types::UserSort>,
+    ) -> Result<(Answer, UsersBody<U>), GoTrueError> {
+        if let Some(f) = filter.filter(|f| !f.is_empty()) {
             query.push(("filter", f.to_owned()));
         }
-        if let Some(s) = q.sort {
+        if let Some(s) = sort {
             query.push(("sort", s.as_str().to_owned()));
         }
         let answer = self
@@ -102,15 +127,8 @@ impl GoTrueClient {
                 None::<&()>,
             )
             .await?;
-        let body: UsersBody<U> = parse_json(&answer)?;
-        let (next_page, last_page) = page_links(&answer.headers);
-        Ok(UsersPage {
-            users: body.users,
-            total: total_count(&answer.headers),
-            next_page,
-            last_page,
-            aud: body.aud,
-        })
+        let body = parse_json(&answer)?;
+        Ok((answer, body))
     }
 
     /// `GET /admin/users` by cursor: `limit`, `cursor`, `filter`, `sort`, and never `page`
@@ -133,38 +151,16 @@ impl GoTrueClient {
         if let Some(c) = q.cursor.as_deref().filter(|c| !c.is_empty()) {
             query.push(("cursor", c.to_owned()));
         }
-        if let Some(f) = q.filter.as_deref().filter(|f| !f.is_empty()) {
-            query.push(("filter", f.to_owned()));
-        }
-        if let Some(s) = q.sort {
-            query.push(("sort", s.as_str().to_owned()));
-        }
-        let answer = self
-            .send(
-                Method::GET,
-                "/admin/users",
-                &query,
-                Auth::Admin,
-                None::<&()>,
-            )
+        let (answer, mut body) = self
+            .get_users::<U>(query, q.filter.as_deref(), q.sort)
             .await?;
-        let body: UsersBody<U> = parse_json(&answer)?;
-        Ok(match body.pagination {
+        Ok(match body.pagination.take() {
             Some(p) => Listing::Keyset(KeysetPage {
                 users: body.users,
                 next_cursor: p.next_cursor.filter(|c| !c.is_empty() && p.has_more),
                 has_more: p.has_more,
             }),
-            None => {
-                let (next_page, last_page) = page_links(&answer.headers);
-                Listing::Offset(UsersPage {
-                    users: body.users,
-                    total: total_count(&answer.headers),
-                    next_page,
-                    last_page,
-                    aud: body.aud,
-                })
-            }
+            None => Listing::Offset(offset_page(&answer, body)),
         })
     }
 

@@ -266,19 +266,8 @@ impl UserWindow {
         has_more: bool,
     ) {
         self.in_flight.remove(fetch);
-        let Fetch::Head { page, .. } = fetch else {
-            return;
-        };
-        let start = page * PAGE;
-        let n = rows.len();
-        for (i, row) in rows.into_iter().enumerate() {
-            self.head.insert(start + i, row);
-        }
-        match next.filter(|_| has_more) {
-            Some(c) if self.head_cursors.len() == *page => self.head_cursors.push(c),
-            Some(_) => {}
-            // The newest end reached the oldest: the total is exact now.
-            None => self.total = Some(start + n),
+        if let Fetch::Head { page, .. } = fetch {
+            self.chain_page(false, *page, rows, next.filter(|_| has_more));
         }
     }
 
@@ -291,16 +280,26 @@ impl UserWindow {
         has_more: bool,
     ) {
         self.in_flight.remove(fetch);
-        let Fetch::Tail { page, .. } = fetch else {
-            return;
+        if let Fetch::Tail { page, .. } = fetch {
+            self.chain_page(true, *page, rows, next.filter(|_| has_more));
+        }
+    }
+
+    /// Page `page` of one end's chain: its rows, and the cursor of the page after it; with
+    /// none, that end reached the other, and the total is exact now.
+    fn chain_page(&mut self, tail: bool, page: usize, rows: Vec<UserRow>, next: Option<String>) {
+        let (held, cursors) = if tail {
+            (&mut self.tail, &mut self.tail_cursors)
+        } else {
+            (&mut self.head, &mut self.head_cursors)
         };
         let start = page * PAGE;
         let n = rows.len();
         for (i, row) in rows.into_iter().enumerate() {
-            self.tail.insert(start + i, row);
+            held.insert(start + i, row);
         }
-        match next.filter(|_| has_more) {
-            Some(c) if self.tail_cursors.len() == *page => self.tail_cursors.push(c),
+        match next {
+            Some(c) if cursors.len() == page => cursors.push(c),
             Some(_) => {}
             None => self.total = Some(start + n),
         }

@@ -341,18 +341,24 @@ impl UsersScreen {
                 next.and_then(|i| self.rows.get(*i as usize)).map(|r| r.id)
             });
         self.rows.remove(gone as usize);
-        self.search.rebuild(&self.rows);
+        self.reindex();
+        // The old view's indices mean nothing now: the selection follows `keep`.
+        self.view.clear();
+        self.keep = keep;
+        self.resort();
+    }
+
+    /// After `rows` changed wholesale: the id index, the search text and the order (the
+    /// rows' own) made again.
+    fn reindex(&mut self) {
         self.by_id = self
             .rows
             .iter()
             .enumerate()
             .map(|(i, r)| (r.id, i as u32))
             .collect();
+        self.search.rebuild(&self.rows);
         self.order = (0..self.rows.len() as u32).collect();
-        // The old view's indices mean nothing now: the selection follows `keep`.
-        self.view.clear();
-        self.keep = keep;
-        self.resort();
     }
 
     /// The ids the instant filter shows, when it is on (`None`: every loaded user).
@@ -781,14 +787,7 @@ impl UsersScreen {
                 }
             }
         }
-        self.by_id = self
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id, i as u32))
-            .collect();
-        self.search.rebuild(&self.rows);
-        self.order = (0..self.rows.len() as u32).collect();
+        self.reindex();
         self.narrowed.clear();
         self.keep = keep.or(self.keep);
         self.refilter();
