@@ -257,8 +257,9 @@ impl UserWindow {
         }
     }
 
-    /// A head page's answer: its rows and the cursor of the page after it.
-    pub fn head_page(
+    /// A cursor page's answer (a head page newest first, a tail page oldest first): its
+    /// rows and the cursor of the page after it.
+    pub fn cursor_page(
         &mut self,
         fetch: &Fetch,
         rows: Vec<UserRow>,
@@ -266,22 +267,11 @@ impl UserWindow {
         has_more: bool,
     ) {
         self.in_flight.remove(fetch);
-        if let Fetch::Head { page, .. } = fetch {
-            self.chain_page(false, *page, rows, next.filter(|_| has_more));
-        }
-    }
-
-    /// A tail page's answer (oldest first).
-    pub fn tail_page(
-        &mut self,
-        fetch: &Fetch,
-        rows: Vec<UserRow>,
-        next: Option<String>,
-        has_more: bool,
-    ) {
-        self.in_flight.remove(fetch);
-        if let Fetch::Tail { page, .. } = fetch {
-            self.chain_page(true, *page, rows, next.filter(|_| has_more));
+        let next = next.filter(|_| has_more);
+        match fetch {
+            Fetch::Head { page, .. } => self.chain_page(false, *page, rows, next),
+            Fetch::Tail { page, .. } => self.chain_page(true, *page, rows, next),
+            Fetch::Offset { .. } => {}
         }
     }
 
@@ -421,7 +411,7 @@ mod tests {
                 cursor: None
             }]
         );
-        w.head_page(&first[0], rows(0..PAGE), Some("c1".into()), true);
+        w.cursor_page(&first[0], rows(0..PAGE), Some("c1".into()), true);
         assert_eq!(
             w.len(),
             PAGE + 1,
@@ -438,7 +428,7 @@ mod tests {
                 cursor: Some("c1".into())
             }]
         );
-        w.head_page(&step[0], rows(PAGE..2 * PAGE), Some("c2".into()), true);
+        w.cursor_page(&step[0], rows(PAGE..2 * PAGE), Some("c2".into()), true);
         let bottom = w.len() - 1;
         assert_eq!(bottom, 2 * PAGE);
         let step = w.plan(bottom..bottom + 1, 0);
@@ -449,7 +439,7 @@ mod tests {
                 cursor: Some("c2".into())
             }]
         );
-        w.head_page(&step[0], rows(2 * PAGE..3 * PAGE), Some("c3".into()), true);
+        w.cursor_page(&step[0], rows(2 * PAGE..3 * PAGE), Some("c3".into()), true);
         let view = 3 * PAGE..3 * PAGE + 1;
         // Dropped from the window, page 1 is one request away.
         w.evict(3 * PAGE..3 * PAGE + 1);
@@ -465,7 +455,7 @@ mod tests {
         );
         // The last page: the total is exact.
         let step = w.plan(view, 0);
-        w.head_page(&step[0], rows(3 * PAGE..3 * PAGE + 7), None, false);
+        w.cursor_page(&step[0], rows(3 * PAGE..3 * PAGE + 7), None, false);
         assert_eq!(w.total(), Some(3 * PAGE + 7));
         assert_eq!(w.len(), 3 * PAGE + 7);
     }
@@ -475,7 +465,7 @@ mod tests {
         let total = 1_000_000;
         let mut w = UserWindow::new(Paging::Keyset, Some(total));
         let step = w.plan(0..40, 0);
-        w.head_page(&step[0], rows(0..PAGE), Some("c1".into()), true);
+        w.cursor_page(&step[0], rows(0..PAGE), Some("c1".into()), true);
         // G: the oldest page, read oldest first, is the bottom of the list.
         let end = total - 40..total;
         let step = w.plan(end.clone(), 0);
@@ -488,7 +478,7 @@ mod tests {
         );
         // The oldest user first: user total-1 is at place total-1.
         let oldest: Vec<UserRow> = (0..PAGE).map(|j| row(total - 1 - j)).collect();
-        w.tail_page(&step[0], oldest, Some("t1".into()), true);
+        w.cursor_page(&step[0], oldest, Some("t1".into()), true);
         assert_eq!(
             w.row(total - 1).map(|r| r.email.clone()),
             Some(format!("u{}@example.com", total - 1))

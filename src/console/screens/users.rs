@@ -470,7 +470,7 @@ impl UsersScreen {
                     page: 0,
                     cursor: None,
                 };
-                w.head_page(&first, rows(&page.users), page.next_cursor, true);
+                w.cursor_page(&first, rows(&page.users), page.next_cursor, true);
                 self.show_window(w);
                 // One count, so that the list knows its length and `G` its end.
                 self.count = Some(ctx.send(ApiCall::UsersByPage(ListUsers {
@@ -571,11 +571,8 @@ impl UsersScreen {
             (Fetch::Offset { page }, Listing::Offset(p)) => {
                 w.offset_page(*page, rows(p.users), p.total);
             }
-            (Fetch::Head { .. }, Listing::Keyset(p)) => {
-                w.head_page(&fetch, rows(p.users), p.next_cursor, p.has_more);
-            }
-            (Fetch::Tail { .. }, Listing::Keyset(p)) => {
-                w.tail_page(&fetch, rows(p.users), p.next_cursor, p.has_more);
+            (Fetch::Head { .. } | Fetch::Tail { .. }, Listing::Keyset(p)) => {
+                w.cursor_page(&fetch, rows(p.users), p.next_cursor, p.has_more);
             }
             _ => {
                 w.forget(&fetch);
@@ -1575,31 +1572,28 @@ impl Screen for UsersScreen {
                 .collect(),
         };
         let columns = header.len();
+        // A row that is one dim text in its first cell.
+        let one_cell = |text: String, selected: bool| {
+            let mut cells = vec![Cell::from(Span::styled(text, theme::dim()))];
+            cells.extend((1..columns).map(|_| Cell::from("")));
+            let row = Row::new(cells);
+            if selected {
+                row.style(theme::selected())
+            } else {
+                row
+            }
+        };
         let rows = shown.into_iter().enumerate().map(|(i, item)| {
             let selected = offset + i == self.cursor.selected();
             let Some((r, gone)) = item else {
                 // A page on its way: a placeholder row, never a key that waits for it.
-                let mut cells = vec![Cell::from(Span::styled("…", theme::dim()))];
-                cells.extend((1..columns).map(|_| Cell::from("")));
-                let row = Row::new(cells);
-                return if selected {
-                    row.style(theme::selected())
-                } else {
-                    row
-                };
+                return one_cell("…".into(), selected);
             };
             if gone {
-                let mut cells = vec![Cell::from(Span::styled(
+                return one_cell(
                     format!("{} (deleted)", mask_label(&r.label(), mask)),
-                    theme::dim(),
-                ))];
-                cells.extend((1..columns).map(|_| Cell::from("")));
-                let row = Row::new(cells);
-                return if selected {
-                    row.style(theme::selected())
-                } else {
-                    row
-                };
+                    selected,
+                );
             }
             // With a phone column, the first one is for the email alone.
             let first = if wide && r.email.is_empty() && !r.phone.is_empty() {
