@@ -1392,3 +1392,32 @@ fn what_gotrue_can_search_for() {
         "too short for a phone"
     );
 }
+
+/// A reload of a window keeps the selected user when its first page holds them.
+#[test]
+fn a_reloaded_window_keeps_the_selected_user() {
+    let mut app = window_app();
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('j'));
+    let chosen = selected_email(&app);
+    assert_eq!(chosen, "new03@example.com");
+    let cmds = press(&mut app, KeyCode::Char('R'));
+    let (probe, _) = api_calls(&cmds)
+        .into_iter()
+        .find(|(_, c)| matches!(c, ApiCall::UsersByCursor(_)))
+        .expect("a new first page");
+    let users = (1..=50)
+        .map(|n| user(n, &format!("new{n:02}@example.com")))
+        .collect();
+    app.update(Msg::Outcome(Outcome {
+        id: probe,
+        result: Ok(ApiReply::Listing(Box::new(Listing::Offset(UsersPage {
+            users,
+            total: Some(100_001),
+            next_page: Some(2),
+            last_page: Some(2001),
+            aud: None,
+        })))),
+    }));
+    assert_eq!(selected_email(&app), chosen);
+}

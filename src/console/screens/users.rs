@@ -521,6 +521,13 @@ impl UsersScreen {
         self.outdated = false;
         self.load = Load::Done;
         self.cursor.reset();
+        // A reload keeps the selected user when the first page holds them.
+        if let Some(w) = &self.window
+            && let Some(at) = self.keep.and_then(|id| w.place_of(id))
+        {
+            let len = w.len();
+            self.cursor.select(at, len);
+        }
         self.keep = None;
         self.sync_filter_rows();
     }
