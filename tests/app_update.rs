@@ -1421,3 +1421,37 @@ fn a_reloaded_window_keeps_the_selected_user() {
     }));
     assert_eq!(selected_email(&app), chosen);
 }
+
+/// A taller screen over a window asks for the rows it now shows, without a key: the app
+/// wakes at once for it.
+#[test]
+fn a_taller_screen_asks_for_the_rows_it_now_shows() {
+    let (mut app, cmds) = window_app_and_fetches();
+    let (page0, _) = api_calls(&cmds)[0].clone();
+    // The margin's page failed: nothing is asked again by itself.
+    app.update(Msg::Outcome(Outcome {
+        id: page0,
+        result: Err(GoTrueError::from_response(
+            503,
+            None,
+            br#"{"message":"busy"}"#,
+        )),
+    }));
+    assert!(
+        api_calls(&tick(&mut app, 1_000)).is_empty(),
+        "no retry loop"
+    );
+    app.update(Msg::Input(Input::Resize {
+        width: 120,
+        height: 80,
+    }));
+    assert!(
+        app.next_wakeup()
+            .is_some_and(|t| t <= now() + Duration::seconds(1))
+    );
+    let calls = api_calls(&tick(&mut app, 1_100));
+    assert!(
+        matches!(&calls[..], [(_, ApiCall::UsersByPage(q))] if q.page == 1),
+        "{calls:?}"
+    );
+}

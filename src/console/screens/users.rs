@@ -113,6 +113,8 @@ pub struct UsersScreen {
     streaming_since: Option<DateTime<Utc>>,
     /// Loading every user was stopped: the rows are those it had read.
     stopped: bool,
+    /// The screen grew over a window: its new rows are asked for at the next clock.
+    refill: bool,
 }
 
 /// How long typing must pause before `/` asks GoTrue.
@@ -213,6 +215,7 @@ impl Default for UsersScreen {
             found: ServerSearch::default(),
             streaming_since: None,
             stopped: false,
+            refill: false,
         }
     }
 }
@@ -1253,7 +1256,11 @@ fn merge(a: Vec<u32>, b: Vec<u32>, cmp: impl Fn(u32, u32) -> Ordering) -> Vec<u3
 impl Screen for UsersScreen {
     fn set_area(&mut self, area: Rect) {
         let len = self.list_len();
+        let before = self.cursor.page();
         self.cursor.set_table(self.areas(area)[2], len);
+        if self.window.is_some() && self.cursor.page() > before {
+            self.refill = true;
+        }
     }
 
     fn on_click(&mut self, column: u16, row: u16) -> crate::console::widgets::list::Click {
@@ -1274,10 +1281,17 @@ impl Screen for UsersScreen {
     }
 
     fn wake_at(&self) -> Option<DateTime<Utc>> {
+        if self.refill {
+            // At once: the app wakes no earlier than now.
+            return Some(DateTime::<Utc>::MIN_UTC);
+        }
         self.found.due.as_ref().map(|(_, at)| *at)
     }
 
     fn on_clock(&mut self, ctx: &mut Ctx) {
+        if std::mem::take(&mut self.refill) {
+            self.fill(ctx);
+        }
         if self
             .found
             .due
