@@ -344,7 +344,8 @@ async fn a_hundred_thousand_users_are_a_window_until_l_loads_them_all() {
     );
 
     h.char('L');
-    h.until("every user", |app| {
+    // Paced, in a debug build, beside other tests: give it time.
+    h.until_within(std::time::Duration::from_secs(120), "every user", |app| {
         app.users().windowed().is_none()
             && matches!(app.users().load_state(), Load::Done)
             && app.users().total_loaded() >= 100_000

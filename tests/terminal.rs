@@ -274,11 +274,11 @@ fn ctrl_o_edits_the_user_in_editor_with_the_console_suspended() {
     let mut pty = spawn_with(&["--demo"], &[("EDITOR", &editor), ("VISUAL", "")], 120, 40);
     pty.wait_for("@example.", Duration::from_secs(60));
     pty.send(b"/ada@");
-    pty.wait_for("/ ada@", Duration::from_secs(5));
+    pty.wait_for("/ ada@", Duration::from_secs(30));
     pty.send(b"\r");
     pty.send(b"e");
-    pty.wait_for("user_metadata", Duration::from_secs(10));
-    pty.wait_for("edit as JSON", Duration::from_secs(5));
+    pty.wait_for("user_metadata", Duration::from_secs(30));
+    pty.wait_for("edit as JSON", Duration::from_secs(30));
     // A password typed in the form never goes to the editor's file.
     pty.send(b"\t\t");
     pty.send(b"typed-secret-pw");
