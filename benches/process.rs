@@ -542,7 +542,69 @@ fn window(env: Vec<(String, String)>, what: &str, needle: &str) {
     console.quit();
 }
 
+/// `BENCH_DEMO_USERS=1000000 cargo bench --bench process`: the window and the export against
+/// a demo server of that many synthetic users, by page and then by cursor, and nothing
+/// else (the demo server takes a while to seed a million).
+fn demo_at_scale(users: usize) {
+    for (how, extra) in [
+        ("by page", None),
+        ("by cursor", Some("--cursor-pagination")),
+    ] {
+        let mut args = vec!["--users".to_owned(), users.to_string()];
+        args.extend(extra.map(str::to_owned));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let started = Instant::now();
+        let demo = DemoProcess::start(BIN, &args);
+        println!(
+            "demo server with {} users {how}: ready in {:.1} s",
+            thousands(users as u64),
+            started.elapsed().as_secs_f64()
+        );
+        let env = demo
+            .env()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        window(
+            env,
+            &format!("demo, {} users, {how}", thousands(users as u64)),
+            "ada@example.com",
+        );
+        let dir = scratch();
+        let out = dir.join("scale.ndjson");
+        let mut cmd = Command::new(BIN);
+        cmd.args(["users", "export", "--format", "ndjson", "--out"])
+            .arg(&out)
+            .envs(demo.env())
+            .env("XDG_CONFIG_HOME", &dir)
+            .env("XDG_STATE_HOME", &dir)
+            .stderr(Stdio::null());
+        let _ = std::fs::remove_file(&out);
+        let t = Instant::now();
+        assert!(cmd.status().expect("the export runs").success());
+        let secs = t.elapsed().as_secs_f64();
+        assert_eq!(lines(&out), users + 300, "every user exported");
+        println!(
+            "{:<44} target {:<9} {:>6.2} s  (demo, {how})",
+            format!(
+                "export {} users: gotrue-console",
+                thousands(users as u64 + 300)
+            ),
+            "-",
+            secs
+        );
+        let _ = std::fs::remove_file(&out);
+    }
+}
+
 fn main() {
+    if let Some(users) = std::env::var("BENCH_DEMO_USERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        demo_at_scale(users);
+        return;
+    }
     // A real GoTrue of your own, for the window figures alone: BENCH_GOTRUE_URL and
     // BENCH_GOTRUE_SERVICE_ROLE_KEY (tests/real-gotrue.sh and a seeded table), and
     // BENCH_SEARCH, an email substring of a user far down its list.
