@@ -401,14 +401,27 @@ fn lines(path: &Path) -> usize {
         .count()
 }
 
-fn timed(mut cmd: Command, out: &Path) -> f64 {
+/// Runs an exporter that writes `users` lines to `out`: how long it took.
+fn timed(mut cmd: Command, out: &Path, users: usize) -> f64 {
     let _ = std::fs::remove_file(out);
     let started = Instant::now();
     let status = cmd.status().expect("the exporter runs");
     let secs = started.elapsed().as_secs_f64();
     assert!(status.success(), "{cmd:?} failed");
-    assert_eq!(lines(out), USERS + 300, "{cmd:?} wrote every user");
+    assert_eq!(lines(out), users, "{cmd:?} wrote every user");
     secs
+}
+
+/// `gotrue-console users export --format ndjson --out OUT` against `demo`, its state in `dir`.
+fn export_command(demo: &DemoProcess, out: &Path, dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["users", "export", "--format", "ndjson", "--out"])
+        .arg(out)
+        .envs(demo.env())
+        .env("XDG_CONFIG_HOME", dir)
+        .env("XDG_STATE_HOME", dir)
+        .stderr(Stdio::null());
+    cmd
 }
 
 /// `gotrue-console users export` and an auth-js script, alternately, on the same server.
@@ -431,21 +444,18 @@ fn export(demo: &DemoProcess) {
     let theirs_out = dir.join("authjs.ndjson");
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for _ in 0..3 {
-        let mut cmd = Command::new(BIN);
-        cmd.args(["users", "export", "--format", "ndjson", "--out"])
-            .arg(&ours_out)
-            .envs(demo.env())
-            .env("XDG_CONFIG_HOME", &dir)
-            .env("XDG_STATE_HOME", &dir)
-            .stderr(Stdio::null());
-        ours.push(timed(cmd, &ours_out));
+        ours.push(timed(
+            export_command(demo, &ours_out, &dir),
+            &ours_out,
+            USERS + 300,
+        ));
         if node {
             let mut cmd = Command::new("node");
             cmd.arg(authjs.join("export-users.mjs"))
                 .arg(&theirs_out)
                 .envs(demo.env())
                 .stderr(Stdio::null());
-            theirs.push(timed(cmd, &theirs_out));
+            theirs.push(timed(cmd, &theirs_out, USERS + 300));
         }
     }
     let ours = median(ours);
@@ -572,18 +582,7 @@ fn demo_at_scale(users: usize) {
         );
         let dir = scratch();
         let out = dir.join("scale.ndjson");
-        let mut cmd = Command::new(BIN);
-        cmd.args(["users", "export", "--format", "ndjson", "--out"])
-            .arg(&out)
-            .envs(demo.env())
-            .env("XDG_CONFIG_HOME", &dir)
-            .env("XDG_STATE_HOME", &dir)
-            .stderr(Stdio::null());
-        let _ = std::fs::remove_file(&out);
-        let t = Instant::now();
-        assert!(cmd.status().expect("the export runs").success());
-        let secs = t.elapsed().as_secs_f64();
-        assert_eq!(lines(&out), users + 300, "every user exported");
+        let secs = timed(export_command(&demo, &out, &dir), &out, users + 300);
         println!(
             "{:<44} target {:<9} {:>6.2} s  (demo, {how})",
             format!(

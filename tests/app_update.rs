@@ -50,6 +50,20 @@ fn api_calls(cmds: &[Command]) -> Vec<(RequestId, ApiCall)> {
         .collect()
 }
 
+/// GoTrue's answer to users request `id`: a page by number with the total it said.
+fn offset_page(id: RequestId, users: Vec<User>, total: Option<u64>) -> Msg {
+    Msg::Outcome(Outcome {
+        id,
+        result: Ok(ApiReply::Listing(Box::new(Listing::Offset(UsersPage {
+            users,
+            total,
+            next_page: None,
+            last_page: None,
+            aud: None,
+        })))),
+    })
+}
+
 /// The id of the stream that loads every user. A load starts with one page by cursor (the
 /// probe): answered here as a server without cursors and with few users would, so that
 /// every user is streamed next.
@@ -65,16 +79,7 @@ fn load_id(app: &mut App, cmds: &[Command]) -> RequestId {
         .iter()
         .find(|(_, c)| matches!(c, ApiCall::UsersByCursor(_)))
         .expect("a first page of users asked for");
-    let cmds = app.update(Msg::Outcome(Outcome {
-        id: *probe,
-        result: Ok(ApiReply::Listing(Box::new(Listing::Offset(UsersPage {
-            users: Vec::new(),
-            total: None,
-            next_page: None,
-            last_page: None,
-            aud: None,
-        })))),
-    }));
+    let cmds = app.update(offset_page(*probe, Vec::new(), None));
     api_calls(&cmds)
         .into_iter()
         .find(|(_, c)| matches!(c, ApiCall::LoadUsers { .. }))
@@ -1223,16 +1228,7 @@ fn window_app_and_fetches() -> (App, Vec<Command>) {
     let users = (1..=50)
         .map(|n| user(n, &format!("new{n:02}@example.com")))
         .collect();
-    let next = app.update(Msg::Outcome(Outcome {
-        id: probe,
-        result: Ok(ApiReply::Listing(Box::new(Listing::Offset(UsersPage {
-            users,
-            total: Some(100_000),
-            next_page: Some(2),
-            last_page: Some(2000),
-            aud: None,
-        })))),
-    }));
+    let next = app.update(offset_page(probe, users, Some(100_000)));
     (app, next)
 }
 
@@ -1321,16 +1317,7 @@ fn an_idle_window_asks_for_nothing() {
     let users = (1..=1000)
         .map(|n| user(n, &format!("u{n}@example.com")))
         .collect();
-    let cmds = app.update(Msg::Outcome(Outcome {
-        id,
-        result: Ok(ApiReply::Listing(Box::new(Listing::Offset(UsersPage {
-            users,
-            total: Some(100_000),
-            next_page: Some(2),
-            last_page: Some(100),
-            aud: None,
-        })))),
-    }));
+    let cmds = app.update(offset_page(id, users, Some(100_000)));
     assert!(api_calls(&cmds).is_empty(), "served: {cmds:?}");
     assert!(
         api_calls(&press(&mut app, KeyCode::Char('j'))).is_empty(),
@@ -1409,16 +1396,7 @@ fn a_reloaded_window_keeps_the_selected_user() {
     let users = (1..=50)
         .map(|n| user(n, &format!("new{n:02}@example.com")))
         .collect();
-    app.update(Msg::Outcome(Outcome {
-        id: probe,
-        result: Ok(ApiReply::Listing(Box::new(Listing::Offset(UsersPage {
-            users,
-            total: Some(100_001),
-            next_page: Some(2),
-            last_page: Some(2001),
-            aud: None,
-        })))),
-    }));
+    app.update(offset_page(probe, users, Some(100_001)));
     assert_eq!(selected_email(&app), chosen);
 }
 
