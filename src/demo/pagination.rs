@@ -327,25 +327,62 @@ pub fn headers(uri: &Uri, page: &Page, total: u64) -> HeaderMap {
 /// Postgres `LIKE` (or `ILIKE` when `insensitive`): `%` any run, `_` one
 /// character, `\` escapes.
 pub fn like_matches(pattern: &str, text: &str, insensitive: bool) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = if insensitive {
-        (
-            pattern.to_lowercase().chars().collect(),
-            text.to_lowercase().chars().collect(),
-        )
-    } else {
-        (pattern.chars().collect(), text.chars().collect())
-    };
-    // Fast path: `%literal%` without wildcards inside.
-    if p.len() >= 2 && p[0] == '%' && p[p.len() - 1] == '%' {
-        let inner = &p[1..p.len() - 1];
-        if !inner.iter().any(|c| matches!(c, '%' | '_' | '\\')) {
-            if inner.is_empty() {
-                return true;
+    Like::new(pattern, insensitive).matches(text)
+}
+
+/// A `LIKE`/`ILIKE` pattern prepared once, for a scan over many rows: the common
+/// `%literal%` is a substring search that allocates nothing for ASCII text.
+pub struct Like {
+    insensitive: bool,
+    shape: LikeShape,
+}
+
+enum LikeShape {
+    /// `%literal%` without wildcards inside (lower-cased when insensitive).
+    Contains(String),
+    /// Anything else, as characters (lower-cased when insensitive).
+    General(Vec<char>),
+}
+
+impl Like {
+    pub fn new(pattern: &str, insensitive: bool) -> Self {
+        let p = if insensitive {
+            pattern.to_lowercase()
+        } else {
+            pattern.to_string()
+        };
+        let inner = p
+            .strip_prefix('%')
+            .and_then(|rest| rest.strip_suffix('%'))
+            .filter(|inner| !inner.contains(['%', '_', '\\']));
+        let shape = match inner {
+            Some(inner) => LikeShape::Contains(inner.to_string()),
+            None => LikeShape::General(p.chars().collect()),
+        };
+        Like { insensitive, shape }
+    }
+
+    pub fn matches(&self, text: &str) -> bool {
+        match &self.shape {
+            LikeShape::Contains(inner) if !self.insensitive => text.contains(inner.as_str()),
+            LikeShape::Contains(inner) if text.is_ascii() && inner.is_ascii() => {
+                inner.is_empty()
+                    || text
+                        .as_bytes()
+                        .windows(inner.len())
+                        .any(|w| w.eq_ignore_ascii_case(inner.as_bytes()))
             }
-            return t.windows(inner.len()).any(|w| w == inner);
+            LikeShape::Contains(inner) => text.to_lowercase().contains(inner.as_str()),
+            LikeShape::General(p) => {
+                let t: Vec<char> = if self.insensitive {
+                    text.to_lowercase().chars().collect()
+                } else {
+                    text.chars().collect()
+                };
+                like_rec(p, &t)
+            }
         }
     }
-    like_rec(&p, &t)
 }
 
 fn like_rec(p: &[char], t: &[char]) -> bool {

@@ -696,23 +696,154 @@ fn soft_deleted(mut u: SeedUser, at: DateTime<Utc>) -> SeedUser {
     u
 }
 
-/// One generated user: the `n`th of the seed file (`synthetic == false`) or
-/// of the extra users.
-fn generated(rng: &mut StdRng, n: usize, synthetic: bool, created: DateTime<Utc>) -> SeedUser {
+/// The picks that say who a generated user is: the name, the mail domain and the kind
+/// of account (`roll` below 15 is a phone sign-up, which has no email).
+#[derive(Clone, Copy, Debug)]
+pub struct Names {
+    pub first: &'static str,
+    pub last: &'static str,
+    pub domain: &'static str,
+    roll: u32,
+}
+
+impl Names {
+    /// The seed file's users draw them from the one generator, in this order.
+    fn draw(rng: &mut StdRng) -> Self {
+        let first = pick(rng, FIRST);
+        let last = pick(rng, LAST);
+        let domain = pick(rng, DOMAINS);
+        let roll = rng.random_range(0..100);
+        Names {
+            first,
+            last,
+            domain,
+            roll,
+        }
+    }
+
+    /// The `n`th synthetic user's, from `n` alone (a few multiplications), so that a
+    /// filter can scan a million of them without making any.
+    pub fn synthetic(n: usize) -> Self {
+        let h = mix(n as u64 ^ SYNTHETIC_SALT);
+        let h2 = mix(h);
+        let h3 = mix(h2);
+        Names {
+            first: FIRST[(h % FIRST.len() as u64) as usize],
+            last: LAST[(h2 % LAST.len() as u64) as usize],
+            domain: DOMAINS[(h3 % DOMAINS.len() as u64) as usize],
+            roll: (mix(h3) % 100) as u32,
+        }
+    }
+
+    pub fn has_email(&self) -> bool {
+        self.roll >= 15
+    }
+
+    /// `metadata.full_name`.
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first, self.last)
+    }
+
+    /// The email a synthetic user `n` with these names has (when [`Self::has_email`]).
+    pub fn synthetic_email(&self, n: usize, out: &mut String) {
+        use std::fmt::Write;
+        out.clear();
+        for part in [self.first, ".", self.last] {
+            out.extend(part.chars().flat_map(char::to_lowercase));
+        }
+        let _ = write!(out, ".{n}@{}", self.domain);
+    }
+}
+
+/// SplitMix64's finaliser: a well-spread 64-bit hash of `z`.
+fn mix(z: u64) -> u64 {
+    let z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+const SYNTHETIC_SALT: u64 = 0x5eed_0002_0000_0000;
+
+/// A synthetic user's phone number: `1666` and the user's number, at least seven digits.
+pub fn synthetic_phone(n: usize) -> String {
+    format!("1666{n:07}")
+}
+
+/// The user number behind a synthetic phone number, if it is one.
+pub fn synthetic_phone_number(phone: &str) -> Option<usize> {
+    let digits = phone.strip_prefix("1666")?;
+    let n: usize = digits.parse().ok()?;
+    (synthetic_phone(n) == phone).then_some(n)
+}
+
+/// The user number behind a synthetic email, if it is one: `first.last.N@domain`.
+pub fn synthetic_email_number(email: &str) -> Option<usize> {
+    let (local, _) = email.split_once('@')?;
+    let (_, n) = local.rsplit_once('.')?;
+    if n.is_empty() || n.starts_with('0') && n.len() > 1 || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    n.parse().ok()
+}
+
+/// The `n`th synthetic user's id.
+pub fn synthetic_id(n: usize) -> Uuid {
+    stable_uuid(&format!("synthetic:{n}"))
+}
+
+/// When synthetic users were made: `count` of them spread over the two years before
+/// the epoch, each in its own slot, so `created_at` rises strictly with the number.
+#[derive(Clone, Copy, Debug)]
+pub struct SyntheticSpan {
+    start: DateTime<Utc>,
+    step_ms: i64,
+}
+
+impl SyntheticSpan {
+    pub fn new(count: usize) -> Self {
+        let span_ms: i64 = 730 * 24 * 3600 * 1000;
+        SyntheticSpan {
+            start: epoch() - Duration::milliseconds(span_ms),
+            step_ms: (span_ms / (count.max(1) as i64)).max(1),
+        }
+    }
+
+    pub fn created_at(&self, n: usize) -> DateTime<Utc> {
+        let jitter = (mix(n as u64 ^ SYNTHETIC_SALT ^ 0x7111) % self.step_ms as u64) as i64;
+        t(self.start + Duration::milliseconds(self.step_ms * n as i64 + jitter))
+    }
+
+    /// The whole `n`th synthetic user, the same every time it is asked for.
+    pub fn user(&self, n: usize) -> User {
+        let mut rng = StdRng::seed_from_u64(mix(n as u64 ^ SYNTHETIC_SALT ^ 0x0ca7));
+        let created = self.created_at(n);
+        // Making a user fails only on a malformed bcrypt hash, which these never have.
+        generated(&mut rng, n, Some(Names::synthetic(n)), created)
+            .into_user()
+            .unwrap_or_else(|_| User::blank(synthetic_id(n), created))
+    }
+}
+
+/// One generated user: the `n`th of the seed file (`names` drawn from `rng`) or of the
+/// synthetic users (`names` given, from [`Names::synthetic`]).
+fn generated(rng: &mut StdRng, n: usize, names: Option<Names>, created: DateTime<Utc>) -> SeedUser {
     let e = epoch();
-    let first = pick(rng, FIRST);
-    let last_name = pick(rng, LAST);
-    let full_name = format!("{first} {last_name}");
-    let domain = pick(rng, DOMAINS);
-    let local = format!("{}.{}", first.to_lowercase(), last_name.to_lowercase());
+    let synthetic = names.is_some();
+    let names = names.unwrap_or_else(|| Names::draw(rng));
+    let (first, last_name, domain) = (names.first, names.last, names.domain);
+    let full_name = names.full_name();
     let email = if synthetic {
-        format!("{local}.{n}@{domain}")
+        let mut email = String::new();
+        names.synthetic_email(n, &mut email);
+        email
     } else {
+        let local = format!("{}.{}", first.to_lowercase(), last_name.to_lowercase());
         format!("{local}{n}@{domain}")
     };
     let label = if synthetic { "synthetic" } else { "seed" };
     let id = stable_uuid(&format!("{label}:{n}"));
-    let roll: u32 = rng.random_range(0..100);
+    let roll = names.roll;
     // Mostly signed in recently; some never.
     let span = (e - created).num_minutes().max(1);
     let last = if rng.random_range(0..10) < 8 {
@@ -759,8 +890,11 @@ fn generated(rng: &mut StdRng, n: usize, synthetic: bool, created: DateTime<Utc>
     match roll {
         // Phone sign-ups.
         0..=14 => {
-            let prefix = if synthetic { "1666" } else { "1555" };
-            let phone = format!("{prefix}{:07}", 1_000_000 + (n * 7) % 8_999_999);
+            let phone = if synthetic {
+                synthetic_phone(n)
+            } else {
+                format!("1555{:07}", 1_000_000 + (n * 7) % 8_999_999)
+            };
             u.email = String::new();
             u.phone = phone.clone();
             u.email_confirmed_at = None;
@@ -883,37 +1017,10 @@ pub fn generate_seed() -> Vec<SeedUser> {
         let created = t(e - Duration::minutes(offset)
             + Duration::seconds(rng.random_range(0..60))
             + Duration::microseconds(rng.random_range(0..1_000_000)));
-        out.push(generated(&mut rng, n, false, created));
+        out.push(generated(&mut rng, n, None, created));
     }
     out.sort_by_key(|u| (u.created_at, u.id));
     out
-}
-
-/// `count` synthetic users spread over the two years before the epoch,
-/// cheap to make: no bcrypt, one SHA-256 each.
-#[cfg(test)]
-pub fn synthetic_users(count: usize) -> Vec<User> {
-    let mut users = Vec::with_capacity(count);
-    add_synthetic_users(&mut users, count);
-    users
-}
-
-/// Appends `count` synthetic users to `users` (no intermediate vector: at
-/// 100k users every copy counts).
-pub fn add_synthetic_users(users: &mut Vec<User>, count: usize) {
-    let mut rng = StdRng::seed_from_u64(0x5eed_0002);
-    let e = epoch();
-    let span_ms: i64 = 730 * 24 * 3600 * 1000;
-    let step = (span_ms / (count.max(1) as i64)).max(1);
-    let start = e - Duration::milliseconds(span_ms);
-    users.reserve(count);
-    for n in 0..count {
-        let jitter = rng.random_range(0..step);
-        let created = t(start + Duration::milliseconds(step * n as i64 + jitter));
-        if let Ok(u) = generated(&mut rng, n, true, created).into_user() {
-            users.push(u);
-        }
-    }
 }
 
 #[cfg(test)]
@@ -965,14 +1072,14 @@ mod tests {
     }
 
     #[test]
-    fn synthetic_users_are_deterministic_and_unique() {
-        let a = synthetic_users(500);
-        let b = synthetic_users(500);
-        assert_eq!(a.len(), 500);
+    fn synthetic_users_are_deterministic_unique_and_found_by_their_columns() {
+        let span = SyntheticSpan::new(500);
+        let a: Vec<User> = (0..500).map(|n| span.user(n)).collect();
+        let b: Vec<User> = (0..500).map(|n| span.user(n)).collect();
         assert!(
             a.iter()
                 .zip(b.iter())
-                .all(|(x, y)| x.id == y.id && x.email == y.email)
+                .all(|(x, y)| x.id == y.id && x.email == y.email && x.created_at == y.created_at)
         );
         let mut emails: Vec<_> = a
             .iter()
@@ -983,5 +1090,23 @@ mod tests {
         emails.sort();
         emails.dedup();
         assert_eq!(emails.len(), n);
+        assert!(n > 300 && n < 500, "most have an email, some a phone: {n}");
+        // created_at rises strictly with the number; the columns lead back to it.
+        assert!(a.windows(2).all(|w| w[0].created_at < w[1].created_at));
+        for (n, u) in a.iter().enumerate() {
+            assert_eq!(u.id, synthetic_id(n));
+            let names = Names::synthetic(n);
+            assert_eq!(u.full_name(), Some(names.full_name().as_str()));
+            assert_eq!(names.has_email(), !u.email.is_empty(), "user {n}");
+            if names.has_email() {
+                assert_eq!(synthetic_email_number(&u.email), Some(n));
+            } else {
+                assert_eq!(synthetic_phone_number(&u.phone), Some(n));
+            }
+        }
+        assert_eq!(synthetic_email_number("ada@example.com"), None);
+        assert_eq!(synthetic_email_number("a.b.007@example.com"), None);
+        assert_eq!(synthetic_phone_number("16660000042"), Some(42));
+        assert_eq!(synthetic_phone_number("1666042"), None);
     }
 }

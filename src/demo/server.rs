@@ -38,15 +38,14 @@ pub struct DemoServer {
 
 /// Seed plus synthetic users, and the audit history of the seed.
 fn build_data(cfg: &DemoConfig) -> Result<(Db, super::audit::AuditLog), DemoError> {
-    let mut rows: Vec<User> = Vec::with_capacity(cfg.extra_users + 400);
+    let mut rows: Vec<User> = Vec::new();
     if cfg.seed {
         for s in seed::load_seed()? {
             rows.push(s.into_user()?);
         }
     }
     let audit = seed::seed_audit(&rows);
-    seed::add_synthetic_users(&mut rows, cfg.extra_users);
-    let users = Users::from_rows(rows).map_err(|c| {
+    let users = Users::new(rows, cfg.extra_users).map_err(|c| {
         DemoError::Seed(match c {
             Conflict::Id => "duplicate user id".to_string(),
             Conflict::Email(e) => format!("duplicate email {e}"),

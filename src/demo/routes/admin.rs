@@ -1,5 +1,7 @@
 //! `/admin/users` and their factors, after internal/api/admin.go.
 
+use std::borrow::Cow;
+
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, Uri};
@@ -43,7 +45,7 @@ struct AdminUserParams {
 /// `{users:[…], aud}` with the users serialized straight from the table, and in cursor
 /// mode `pagination: {next_cursor, has_more}`.
 struct ListBody<'a> {
-    users: Vec<&'a User>,
+    users: Vec<Cow<'a, User>>,
     aud: &'a str,
     pagination: Option<(Option<String>, bool)>,
 }
@@ -499,7 +501,7 @@ pub async fn delete_user(
     let user = db
         .users
         .get(&id)
-        .cloned()
+        .map(Cow::into_owned)
         .ok_or_else(common::user_not_found)?;
     st.log(
         &Actor::admin(&admin.role),
@@ -556,7 +558,7 @@ pub async fn delete_factor(
     let user = db
         .users
         .get(&id)
-        .cloned()
+        .map(Cow::into_owned)
         .ok_or_else(common::user_not_found)?;
     let factor_id = parse_factor_id(&factor_id)?;
     let factor = user

@@ -2,6 +2,8 @@
 //! `POST /admin/generate_link` (mail.go, which sends nothing) and
 //! `GET /admin/audit` (audit.go).
 
+use std::borrow::Cow;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -128,7 +130,7 @@ pub async fn generate_link(
     if common::redirect_ok(s, &p.redirect_to) {
         referrer = p.redirect_to.clone();
     }
-    let existing = st.read().users.by_email(&email).cloned();
+    let existing = st.read().users.by_email(&email).map(Cow::into_owned);
     if existing.is_none() {
         match p.kind.as_str() {
             "magiclink" => {

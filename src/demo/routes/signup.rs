@@ -2,6 +2,8 @@
 //! signup step that `/otp` and `/magiclink` run for unknown or unconfirmed
 //! users.
 
+use std::borrow::Cow;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
@@ -136,7 +138,7 @@ pub fn run(
             let user = db
                 .users
                 .get(&id)
-                .cloned()
+                .map(Cow::into_owned)
                 .ok_or_else(common::user_not_found)?;
             let confirmed = if provider == "email" {
                 user.is_confirmed()
@@ -210,7 +212,7 @@ pub fn run(
     let user = db
         .users
         .get(&user_id)
-        .cloned()
+        .map(Cow::into_owned)
         .ok_or_else(common::user_not_found)?;
     if autoconfirm {
         st.log(&actor, Action::Login, Some(traits(provider)), now);

@@ -1,6 +1,8 @@
 //! `POST /token` (internal/api/token.go, token_refresh.go) and
 //! `POST /logout` (logout.go).
 
+use std::borrow::Cow;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -108,7 +110,7 @@ async fn password_grant(st: &Shared, body: &[u8]) -> ApiResult<Response> {
     let user = db
         .users
         .get(&user_id)
-        .cloned()
+        .map(Cow::into_owned)
         .ok_or_else(invalid_credentials)?;
     if by_email && !user.is_confirmed() {
         return Err(ApiError::bad_request(
@@ -163,7 +165,11 @@ fn refresh_grant(st: &Shared, body: &[u8]) -> ApiResult<Response> {
         .token(&p.refresh_token)
         .map(|t| t.user_id)
         .ok_or_else(not_found)?;
-    let user = db.users.get(&user_id).cloned().ok_or_else(not_found)?;
+    let user = db
+        .users
+        .get(&user_id)
+        .map(Cow::into_owned)
+        .ok_or_else(not_found)?;
     if user.is_banned(now) {
         return Err(ApiError::bad_request(
             "user_banned",
@@ -207,7 +213,7 @@ pub async fn logout(State(st): State<Shared>, headers: HeaderMap, uri: Uri) -> A
     let now = gotime::now();
     let mut db = st.write();
     if let Some(user) = db.users.get(&caller.user_id) {
-        st.log(&Actor::user(user), Action::Logout, None, now);
+        st.log(&Actor::user(&user), Action::Logout, None, now);
     }
     match (scope, caller.session_id) {
         ("local", Some(sid)) => db.sessions.logout_session(&sid),

@@ -1,6 +1,8 @@
 //! The signed-in user: `GET/PUT /user` (internal/api/user.go) and MFA
 //! enrolment, `POST /factors`, `DELETE /factors/{id}` (mfa.go).
 
+use std::borrow::Cow;
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -88,7 +90,7 @@ pub async fn put_user(
         .read()
         .users
         .get(&caller.user_id)
-        .cloned()
+        .map(Cow::into_owned)
         .ok_or_else(common::user_not_found)?;
     if p.app_metadata.is_some() && !(current.aud == "authenticated" && current.role == "admin") {
         return Err(ApiError::forbidden(
@@ -203,7 +205,7 @@ pub async fn put_user(
     let user = db
         .users
         .get(&caller.user_id)
-        .cloned()
+        .map(Cow::into_owned)
         .ok_or_else(common::user_not_found)?;
     let actor = Actor::user(&user);
     for a in actions {
@@ -273,7 +275,7 @@ pub async fn enroll_factor(
     let user = db
         .users
         .get(&caller.user_id)
-        .cloned()
+        .map(Cow::into_owned)
         .ok_or_else(common::user_not_found)?;
     // validateFactors (internal/api/mfa.go): an empty name is a name too.
     if user
@@ -371,7 +373,7 @@ pub async fn unenroll_factor(
     let user = db
         .users
         .get(&caller.user_id)
-        .cloned()
+        .map(Cow::into_owned)
         .ok_or_else(common::user_not_found)?;
     let factor = user
         .factors

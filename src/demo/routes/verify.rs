@@ -3,6 +3,8 @@
 //! `GET` is what mail links hit: it answers 303 to `redirect_to` with the
 //! session (or the error) in the URL fragment.
 
+use std::borrow::Cow;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -349,7 +351,7 @@ fn verify(st: &AppState, kind: &str, lookup: Lookup, now: DateTime<Utc>) -> ApiR
         db.sessions.logout_user(&user_id);
     }
     if let Some(u) = db.users.get(&user_id) {
-        let actor = Actor::user(u);
+        let actor = Actor::user(&u);
         for a in actions {
             st.log(&actor, a, None, now);
         }
@@ -386,7 +388,7 @@ fn by_hash(
     }
     let user = db
         .users
-        .iter()
+        .held()
         .find(|u| !hash.is_empty() && matches(u))
         .ok_or_else(link_invalid)?;
     if user.is_banned(now) {
@@ -423,12 +425,20 @@ fn by_code(
     now: DateTime<Utc>,
 ) -> ApiResult<(Uuid, String)> {
     let user = match kind {
-        "phone_change" => db.users.iter().find(|u| u.phone_change == phone),
+        "phone_change" => db
+            .users
+            .held()
+            .find(|u| u.phone_change == phone)
+            .map(Cow::Borrowed),
         "sms" => db.users.by_phone(phone),
-        "email_change" => db.users.iter().find(|u| {
-            (u.email == email && u.email_change_token_current == hash)
-                || (u.email_change == email && u.email_change_token_new == hash)
-        }),
+        "email_change" => db
+            .users
+            .held()
+            .find(|u| {
+                (u.email == email && u.email_change_token_current == hash)
+                    || (u.email_change == email && u.email_change_token_new == hash)
+            })
+            .map(Cow::Borrowed),
         _ => db.users.by_email(email),
     }
     .filter(|_| !(email.is_empty() && phone.is_empty()))
