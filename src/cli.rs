@@ -158,9 +158,15 @@ pub struct ExportArgs {
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
     /// Write to FILE instead of stdout. Written as FILE.partial and renamed when complete,
-    /// so a failed export never leaves a truncated FILE.
+    /// so a failed export never leaves a truncated FILE; an export that stops after its
+    /// first batch leaves FILE.partial and FILE.partial.state for --resume.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Go on from FILE.partial where an earlier export to --out FILE stopped (an error,
+    /// Ctrl-C): after the last cursor or page it wrote, with its format, filter and page
+    /// size. Without an unfinished export there, it starts from the top.
+    #[arg(long, requires = "out")]
+    pub resume: bool,
     /// Users per request.
     #[arg(long, value_name = "N", default_value_t = 1000,
           value_parser = clap::value_parser!(u32).range(1..))]

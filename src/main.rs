@@ -264,11 +264,34 @@ async fn users_export(console: ConsoleArgs, args: ExportArgs) {
         per_page: args.per_page,
         concurrency: args.concurrency,
     };
-    let mut progress = Progress::new();
+    let earlier = args
+        .out
+        .as_deref()
+        .and_then(gotrue_console::ops::export::unfinished);
+    let thousands = gotrue_console::console::widgets::thousands;
+    if let (Some(path), Some(n)) = (&args.out, earlier) {
+        let partial = gotrue_console::ops::export::partial_paths(path).0;
+        if args.resume {
+            eprintln!(
+                "resuming: {} users already in {}",
+                thousands(n),
+                partial.display()
+            );
+        } else {
+            eprintln!(
+                "note: starting over: {} held {} users of an unfinished export (--resume goes on from them)",
+                partial.display(),
+                thousands(n)
+            );
+        }
+    } else if args.resume {
+        eprintln!("note: no unfinished export to go on from: starting from the top");
+    }
+    let mut progress = Progress::new(earlier.filter(|_| args.resume).unwrap_or(0));
     let started = Instant::now();
-    let (count, to) = match &args.out {
+    let (count, before, to) = match &args.out {
         None => match run_export(&client, opts, std::io::stdout(), &mut progress).await {
-            Some(Ok(count)) => (count, "stdout".to_owned()),
+            Some(Ok(count)) => (count, 0, "stdout".to_owned()),
             // The reader has all it wanted (`| head`): not a failure, and nothing to say.
             Some(Err(ExportError::Write(e))) if e.kind() == std::io::ErrorKind::BrokenPipe => {
                 std::process::exit(0)
@@ -277,25 +300,52 @@ async fn users_export(console: ConsoleArgs, args: ExportArgs) {
             None => interrupted(),
         },
         Some(path) => {
-            // The one export path the console uses too: FILE.partial, fsynced, renamed;
-            // Ctrl-C drops it, which removes the partial file.
+            // The one export path the console uses too: FILE.partial, fsynced, renamed.
+            // Ctrl-C drops it; from its first batch on it leaves what --resume needs.
+            let how = gotrue_console::ops::export::ToFile {
+                keep: None,
+                resumable: true,
+                resume: args.resume,
+            };
             let outcome = tokio::select! {
                 r = gotrue_console::ops::export::export_to_file(
-                    &client, opts, path, None, |n, t| progress.show(n, t)
+                    &client, opts, path, how, |n, t| progress.show(n, t)
                 ) => Some(r),
                 _ = tokio::signal::ctrl_c() => None,
             };
             progress.clear();
+            let resumable = || {
+                if let Some(n) = gotrue_console::ops::export::unfinished(path) {
+                    eprintln!(
+                        "{} holds the first {} users: the same command with --resume goes on from there",
+                        gotrue_console::ops::export::partial_paths(path).0.display(),
+                        thousands(n)
+                    );
+                }
+            };
             match outcome {
-                Some(Ok(count)) => (count, path.display().to_string()),
-                Some(Err(e)) => fail(e),
-                None => interrupted(),
+                Some(Ok(done)) => (done.written, done.earlier, path.display().to_string()),
+                Some(Err(e)) => {
+                    eprintln!("gotrue-console: {e}");
+                    resumable();
+                    std::process::exit(1)
+                }
+                None => {
+                    eprintln!("gotrue-console: interrupted");
+                    resumable();
+                    std::process::exit(130)
+                }
             }
         }
     };
+    let earlier = if before > 0 {
+        format!(" ({} of them by an earlier run)", thousands(before))
+    } else {
+        String::new()
+    };
     eprintln!(
-        "exported {} {} to {to} in {:.1} s",
-        gotrue_console::console::widgets::thousands(count),
+        "exported {} {} to {to} in {:.1} s{earlier}",
+        thousands(count),
         if count == 1 { "user" } else { "users" },
         started.elapsed().as_secs_f64()
     );
@@ -323,17 +373,20 @@ struct Progress {
     last: Option<Instant>,
     drawn: bool,
     started: Instant,
+    base: u64,
 }
 
 impl Progress {
     const EVERY: Duration = Duration::from_millis(200);
 
-    fn new() -> Self {
+    /// `base`: users an earlier run wrote, counted in the figures but not in the rate.
+    fn new(base: u64) -> Self {
         Progress {
             tty: std::io::stderr().is_terminal(),
             last: None,
             drawn: false,
             started: Instant::now(),
+            base,
         }
     }
 
@@ -346,8 +399,8 @@ impl Progress {
             .map(|t| format!(" / {}", gotrue_console::console::widgets::thousands(t)))
             .unwrap_or_default();
         let pace = gotrue_console::console::widgets::time::rate_and_left(
-            loaded,
-            total,
+            loaded.saturating_sub(self.base),
+            total.map(|t| t.saturating_sub(self.base)),
             self.started.elapsed().as_secs_f64(),
         );
         let mut err = std::io::stderr().lock();

@@ -111,6 +111,7 @@ fn batch(id: RequestId, users: Vec<User>, total: u64) -> Msg {
             users,
             loaded,
             total: Some(total),
+            after: None,
         })),
     })
 }

@@ -46,6 +46,25 @@ async fn demo(cfg: DemoConfig) -> DemoServer {
 /// Runs `gotrue-console users export --url <demo> ARGS` with the demo's service-role key in
 /// the environment and no config file or other connection variables in reach.
 async fn export(demo: &DemoServer, dir: &TempDir, args: &[&str]) -> Output {
+    let out = export_command(demo, dir, args)
+        .output()
+        .await
+        .expect("the binary runs");
+    assert_no_key(demo, &out);
+    out
+}
+
+/// Whatever happened, the key is never printed.
+fn assert_no_key(demo: &DemoServer, out: &Output) {
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(
+            !String::from_utf8_lossy(stream).contains(demo.service_role_key()),
+            "the service-role key was printed"
+        );
+    }
+}
+
+fn export_command(demo: &DemoServer, dir: &TempDir, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_gotrue-console"));
     cmd.args(["users", "export", "--url", demo.url()])
         .args(args)
@@ -58,15 +77,7 @@ async fn export(demo: &DemoServer, dir: &TempDir, args: &[&str]) -> Output {
             cmd.env_remove(var);
         }
     }
-    let out = cmd.output().await.expect("the binary runs");
-    // Whatever happened, the key is never printed.
-    for stream in [&out.stdout, &out.stderr] {
-        assert!(
-            !String::from_utf8_lossy(stream).contains(demo.service_role_key()),
-            "the service-role key was printed"
-        );
-    }
-    out
+    cmd
 }
 
 fn stderr(out: &Output) -> String {
@@ -441,5 +452,261 @@ async fn a_reader_that_stops_early_ends_the_export_quietly() {
     assert!(
         !err.contains("Broken pipe") && !err.contains("cannot write"),
         "{err}"
+    );
+}
+
+fn state_of(file: &Path) -> PathBuf {
+    let mut p = partial(file).into_os_string();
+    p.push(".state");
+    PathBuf::from(p)
+}
+
+/// Users the state beside `file` says are written, once it says so.
+fn written_so_far(file: &Path) -> u64 {
+    std::fs::read_to_string(state_of(file))
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| v["written"].as_u64())
+        .unwrap_or(0)
+}
+
+/// Starts an export of `file` and waits until its state says `at_least` users are written
+/// (the server answers slowly, so that it is caught half way).
+async fn export_until(
+    demo: &DemoServer,
+    dir: &TempDir,
+    file: &Path,
+    args: &[&str],
+    at_least: u64,
+) -> tokio::process::Child {
+    let file_arg = file.to_str().expect("a UTF-8 temp path");
+    let mut all = vec!["--out", file_arg];
+    all.extend_from_slice(args);
+    let child = export_command(demo, dir, &all)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let deadline = Instant::now() + std::time::Duration::from_secs(120);
+    while written_so_far(file) < at_least {
+        assert!(Instant::now() < deadline, "the export never got half way");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    child
+}
+
+/// The ids of an export file, in order.
+fn exported_ids(file: &Path, format: ExportFormat) -> Vec<String> {
+    let bytes = std::fs::read(file).expect("the export file");
+    match format {
+        ExportFormat::Csv => {
+            let (header, rows) = csv_records(&bytes);
+            assert_eq!(header, csv_header(), "one header, first");
+            rows.iter().map(|r| r[column("id")].to_owned()).collect()
+        }
+        ExportFormat::Ndjson => String::from_utf8_lossy(&bytes)
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<IdOnly>(l)
+                    .expect("a JSON line per user")
+                    .id
+            })
+            .collect(),
+    }
+}
+
+/// Every user the server has now, by id.
+async fn ids_on_server(demo: &DemoServer) -> HashSet<String> {
+    use futures::StreamExt;
+    let mut ids = HashSet::new();
+    let mut stream = Box::pin(client(demo).stream_all_users(AllUsers::default()));
+    while let Some(batch) = stream.next().await {
+        for u in batch.expect("a page").users {
+            ids.insert(u.id.to_string());
+        }
+    }
+    ids
+}
+
+/// By page: an export that fails half way leaves its partial file and state; users deleted
+/// and created meanwhile do not make `--resume` skip or repeat anyone; the CSV keeps one
+/// header; the state goes once the file is in place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_that_fails_half_way_resumes_after_its_last_page() {
+    let demo = demo(DemoConfig {
+        extra_users: 3_000,
+        ..DemoConfig::default()
+    })
+    .await;
+    demo.set_faults(FaultConfig {
+        latency_ms: 40,
+        path_prefix: Some("/admin/users".into()),
+        ..FaultConfig::default()
+    });
+    let dir = TempDir::new("resume-page");
+    let file = dir.path("users.csv");
+    let child = export_until(
+        &demo,
+        &dir,
+        &file,
+        &["--per-page", "100", "--concurrency", "2"],
+        600,
+    )
+    .await;
+    // Every request fails from here on, more often than the client retries.
+    demo.set_faults(FaultConfig {
+        fail_next: 10_000,
+        path_prefix: Some("/admin/users".into()),
+        ..FaultConfig::default()
+    });
+    let out = child.wait_with_output().await.expect("the export ends");
+    assert_no_key(&demo, &out);
+    assert!(!out.status.success(), "the export must fail");
+    assert!(!file.exists(), "no file under the final name");
+    assert!(partial(&file).exists() && state_of(&file).exists());
+    let first_run = written_so_far(&file);
+    assert!(stderr(&out).contains("503"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--resume goes on from there"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Meanwhile: ten of the users already written are deleted (the pages after them move
+    // back), and five are created (they come last).
+    demo.set_faults(FaultConfig::default());
+    let written = exported_ids(&partial(&file), ExportFormat::Csv);
+    assert!(written.len() as u64 >= first_run);
+    let gotrue = client(&demo);
+    for id in written.iter().skip(100).step_by(37).take(10) {
+        let id: uuid::Uuid = id.parse().expect("an id");
+        gotrue
+            .delete_user(id, false)
+            .await
+            .expect("the user is deleted");
+    }
+    for n in 0..5 {
+        gotrue
+            .create_user(&gotrue_console::gotrue::AdminUserAttributes {
+                email: Some(format!("late{n}@example.com")),
+                ..Default::default()
+            })
+            .await
+            .expect("a user is created");
+    }
+
+    let file_arg = file.to_str().expect("a UTF-8 temp path");
+    let out = export(&demo, &dir, &["--out", file_arg, "--resume"]).await;
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("by an earlier run"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!partial(&file).exists() && !state_of(&file).exists());
+    let ids = exported_ids(&file, ExportFormat::Csv);
+    let unique: HashSet<String> = ids.iter().cloned().collect();
+    assert_eq!(unique.len(), ids.len(), "nobody twice");
+    let now = ids_on_server(&demo).await;
+    assert!(
+        now.is_subset(&unique),
+        "everyone on the server is in the file"
+    );
+    assert_eq!(
+        unique.len(),
+        now.len() + 10,
+        "and the ten deleted after they were written"
+    );
+}
+
+/// By cursor: Ctrl-C leaves what `--resume` needs; a resume that asks for something else
+/// is refused and loses nothing; the resumed file has every user once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_export_by_cursor_resumes_after_its_last_cursor() {
+    let demo = demo(DemoConfig {
+        extra_users: 3_000,
+        cursor_pagination: true,
+        ..DemoConfig::default()
+    })
+    .await;
+    demo.set_faults(FaultConfig {
+        latency_ms: 40,
+        path_prefix: Some("/admin/users".into()),
+        ..FaultConfig::default()
+    });
+    let dir = TempDir::new("resume-cursor");
+    let file = dir.path("users.ndjson");
+    let child = export_until(&demo, &dir, &file, &["--per-page", "100"], 500).await;
+    let pid = child.id().expect("a running export").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(killed, "kill -INT {pid}");
+    let out = child.wait_with_output().await.expect("the export ends");
+    assert_no_key(&demo, &out);
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains("interrupted"));
+    assert!(stderr(&out).contains("--resume"), "{}", stderr(&out));
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(state_of(&file)).expect("the state is left"))
+            .expect("the state is JSON");
+    assert!(state["after"]["cursor"].is_string(), "{state}");
+    demo.set_faults(FaultConfig::default());
+
+    // Another filter cannot go on from it, and the partial export stays.
+    let file_arg = file.to_str().expect("a UTF-8 temp path");
+    let refused = export(
+        &demo,
+        &dir,
+        &["--out", file_arg, "--resume", "--filter", "ada"],
+    )
+    .await;
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("without --filter"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(partial(&file).exists() && state_of(&file).exists());
+
+    let out = export(&demo, &dir, &["--out", file_arg, "--resume"]).await;
+    assert_success(&out);
+    let ids = exported_ids(&file, ExportFormat::Ndjson);
+    let unique: HashSet<String> = ids.iter().cloned().collect();
+    assert_eq!(unique.len(), ids.len(), "nobody twice");
+    assert_eq!(unique, ids_on_server(&demo).await, "everyone once");
+}
+
+/// Without `--resume`, an unfinished export is replaced, and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_resume_an_unfinished_export_starts_over() {
+    let demo = demo(DemoConfig {
+        extra_users: 2_000,
+        ..DemoConfig::default()
+    })
+    .await;
+    demo.set_faults(FaultConfig {
+        latency_ms: 40,
+        path_prefix: Some("/admin/users".into()),
+        ..FaultConfig::default()
+    });
+    let dir = TempDir::new("restart");
+    let file = dir.path("users.ndjson");
+    let mut child = export_until(&demo, &dir, &file, &["--per-page", "100"], 300).await;
+    child.kill().await.expect("the export is killed");
+    demo.set_faults(FaultConfig::default());
+    assert!(state_of(&file).exists(), "a killed export leaves its state");
+
+    let file_arg = file.to_str().expect("a UTF-8 temp path");
+    let out = export(&demo, &dir, &["--out", file_arg]).await;
+    assert_success(&out);
+    assert!(stderr(&out).contains("starting over"), "{}", stderr(&out));
+    assert!(!state_of(&file).exists());
+    let ids = exported_ids(&file, ExportFormat::Ndjson);
+    assert_eq!(ids.len(), 2_300);
+    assert_eq!(
+        ids.iter().cloned().collect::<HashSet<_>>(),
+        ids_on_server(&demo).await
     );
 }

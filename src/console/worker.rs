@@ -356,8 +356,15 @@ async fn run_task(client: &GoTrueClient, task: Task) -> Result<TaskReply, TaskEr
                 ..crate::ops::export::ExportOptions::default()
             };
             let keep = ids.map(|v| v.into_iter().collect());
-            match crate::ops::export::export_to_file(client, opts, &path, keep, |_, _| {}).await {
-                Ok(count) => Ok(TaskReply::Written { count, path }),
+            let how = crate::ops::export::ToFile {
+                keep,
+                ..Default::default()
+            };
+            match crate::ops::export::export_to_file(client, opts, &path, how, |_, _| {}).await {
+                Ok(done) => Ok(TaskReply::Written {
+                    count: done.written,
+                    path,
+                }),
                 Err(crate::ops::export::ExportError::GoTrue(e)) => Err(TaskError::GoTrue(e)),
                 Err(e) => Err(TaskError::file(&path, e)),
             }

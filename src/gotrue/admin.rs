@@ -9,7 +9,7 @@ use crate::gotrue::models::{
 };
 use crate::gotrue::secret::Secret;
 use crate::gotrue::types::{
-    AdminUserAttributes, AllUsers, GenerateLinkRequest, KeysetQuery, ListUsers,
+    AdminUserAttributes, AllUsers, GenerateLinkRequest, KeysetQuery, ListUsers, ResumeAt,
 };
 use futures::{Stream, StreamExt, stream};
 use reqwest::Method;
@@ -28,6 +28,9 @@ pub struct UsersBatch<U = User> {
     pub loaded: u64,
     /// The total the server reported, when it did.
     pub total: Option<u64>,
+    /// Where a read of every user can go on after this batch (`None` for a batch that is
+    /// not part of one).
+    pub after: Option<ResumeAt>,
 }
 
 #[derive(Deserialize)]
@@ -200,7 +203,17 @@ impl GoTrueClient {
         tx: &tokio::sync::mpsc::Sender<Result<UsersBatch<U>, GoTrueError>>,
     ) -> Result<(), GoTrueError> {
         let per_page = opts.per_page.max(1);
-        if opts.keyset && self.feed_by_cursor(&opts, tx).await? {
+        let from_page = match &opts.resume {
+            None => 1,
+            Some(ResumeAt::Page(page)) => (*page).max(1),
+            // The last page was read already.
+            Some(ResumeAt::Cursor(None)) => return Ok(()),
+            Some(ResumeAt::Cursor(Some(cursor))) => {
+                self.feed_by_cursor(&opts, Some(cursor.clone()), tx).await?;
+                return Ok(());
+            }
+        };
+        if opts.keyset && opts.resume.is_none() && self.feed_by_cursor(&opts, None, tx).await? {
             return Ok(());
         }
         let query = |page| ListUsers {
@@ -211,7 +224,7 @@ impl GoTrueClient {
         };
         let mut seen: HashSet<UserId> = HashSet::new();
         let mut loaded = 0u64;
-        let mut deliver = |page: UsersPage<U>, total: Option<u64>| {
+        let mut deliver = |page: UsersPage<U>, number: u32, total: Option<u64>| {
             let users: Vec<U> = page
                 .users
                 .into_iter()
@@ -222,10 +235,11 @@ impl GoTrueClient {
                 users,
                 loaded,
                 total,
+                after: Some(ResumeAt::Page(number)),
             }
         };
 
-        let first = self.list_users_retrying(&query(1)).await?;
+        let first = self.list_users_retrying(&query(from_page)).await?;
         let total = first.total;
         let mut last_len = first.users.len();
         // The last page: from `Link`, else from the total; unknown on servers with neither.
@@ -233,14 +247,14 @@ impl GoTrueClient {
             total.map(|t| u32::try_from(t.div_ceil(u64::from(per_page))).unwrap_or(u32::MAX))
         });
         let mut has_next = first.next_page.is_some();
-        if tx.send(Ok(deliver(first, total))).await.is_err() {
+        if tx.send(Ok(deliver(first, from_page, total))).await.is_err() {
             return Ok(());
         }
 
-        let mut page = 1u32;
-        if let Some(last) = last.filter(|l| *l > 1) {
+        let mut page = from_page;
+        if let Some(last) = last.filter(|l| *l > from_page) {
             let paced = opts.paced;
-            let mut pages = stream::iter(2..=last)
+            let mut pages = stream::iter(from_page + 1..=last)
                 .map(|p| {
                     let q = query(p);
                     async move {
@@ -257,7 +271,7 @@ impl GoTrueClient {
                 page += 1;
                 last_len = next.users.len();
                 has_next = next.next_page.is_some();
-                if tx.send(Ok(deliver(next, total))).await.is_err() {
+                if tx.send(Ok(deliver(next, page, total))).await.is_err() {
                     return Ok(());
                 }
             }
@@ -269,7 +283,7 @@ impl GoTrueClient {
             let next = self.list_users_retrying(&query(page)).await?;
             last_len = next.users.len();
             has_next = next.next_page.is_some();
-            let batch = deliver(next, total);
+            let batch = deliver(next, page, total);
             if batch.users.is_empty() && last_len == 0 {
                 break;
             }
@@ -284,11 +298,12 @@ impl GoTrueClient {
     async fn feed_by_cursor<U: ListedUser>(
         &self,
         opts: &AllUsers,
+        cursor: Option<String>,
         tx: &tokio::sync::mpsc::Sender<Result<UsersBatch<U>, GoTrueError>>,
     ) -> Result<bool, GoTrueError> {
         let mut query = KeysetQuery {
             limit: opts.per_page.clamp(1, KEYSET_MAX_LIMIT),
-            cursor: None,
+            cursor,
             filter: opts.filter.clone(),
             sort: Some(opts.sort),
         };
@@ -309,17 +324,19 @@ impl GoTrueClient {
                 }
             };
             loaded += page.users.len() as u64;
+            let next = page.next_cursor.filter(|_| page.has_more);
             let batch = UsersBatch {
                 users: page.users,
                 loaded,
                 total: None,
+                after: Some(ResumeAt::Cursor(next.clone())),
             };
             if tx.send(Ok(batch)).await.is_err() {
                 return Ok(true);
             }
-            match page.next_cursor {
-                Some(next) if page.has_more => query.cursor = Some(next),
-                _ => return Ok(true),
+            match next {
+                Some(next) => query.cursor = Some(next),
+                None => return Ok(true),
             }
             tokio::time::sleep(wait).await;
         }

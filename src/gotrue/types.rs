@@ -341,6 +341,8 @@ pub struct AllUsers {
     /// than [`crate::gotrue::PACE_ABOVE`], each reader waits as long again before the next,
     /// so a slow (busy) server gets at most half of each reader's time.
     pub paced: bool,
+    /// Pick up where an earlier read stopped: a batch's [`ResumeAt`].
+    pub resume: Option<ResumeAt>,
 }
 
 impl Default for AllUsers {
@@ -352,8 +354,22 @@ impl Default for AllUsers {
             sort: UserSort::CreatedAsc,
             keyset: true,
             paced: false,
+            resume: None,
         }
     }
+}
+
+/// Where a read of every user stands after a batch, so that another read can go on from
+/// there ([`AllUsers::resume`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResumeAt {
+    /// By cursor: the next page's cursor, `None` once the last page was read.
+    Cursor(Option<String>),
+    /// By page number: the page the batch was. A read resumed here reads that page again
+    /// (users deleted meanwhile move the later ones back) and the pages after it; the
+    /// reader skips the users it already has.
+    Page(u32),
 }
 
 /// A provider sign-in URL to build (no request is made).

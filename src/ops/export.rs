@@ -4,10 +4,13 @@
 //! export of any size holds only a few pages in memory. [`write_rows`] writes a list already at
 //! hand (the console's loaded or filtered users) in the same formats.
 
-use crate::gotrue::{AllUsers, GoTrueClient, GoTrueError, RawUser, User, UserSort};
+use crate::gotrue::{
+    AllUsers, GoTrueClient, GoTrueError, RawUser, ResumeAt, User, UserId, UserSort,
+};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::StreamExt;
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 use std::fmt;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -97,6 +100,8 @@ pub enum ExportError {
         path: std::path::PathBuf,
         source: io::Error,
     },
+    /// `--resume` cannot go on from what an earlier export left.
+    Resume(String),
 }
 
 impl fmt::Display for ExportError {
@@ -108,6 +113,7 @@ impl fmt::Display for ExportError {
             ExportError::File { path, source } => {
                 write!(f, "cannot write {}: {source}", path.display())
             }
+            ExportError::Resume(why) => f.write_str(why),
         }
     }
 }
@@ -118,6 +124,7 @@ impl std::error::Error for ExportError {
             ExportError::GoTrue(e) => Some(e),
             ExportError::Write(e) => Some(e),
             ExportError::File { source, .. } => Some(source),
+            ExportError::Resume(_) => None,
         }
     }
 }
@@ -204,7 +211,7 @@ pub fn write_ndjson_line<W: Write>(w: &mut W, user: &User) -> io::Result<()> {
 
 /// Writes a list of users already in memory: the CSV header and rows, or NDJSON lines.
 pub fn write_rows<W: Write>(format: ExportFormat, users: &[User], out: W) -> io::Result<()> {
-    let mut rows = Rows::new(format, out)?;
+    let mut rows = Rows::new(format, out, None)?;
     for user in users {
         rows.write(user)?;
     }
@@ -217,82 +224,308 @@ pub fn write_rows<W: Write>(format: ExportFormat, users: &[User], out: W) -> io:
 ///
 /// Writes to `out` are blocking and buffered here; `out` is flushed before this returns `Ok`.
 /// On an error, what was written so far is incomplete: write to a temporary file and rename
-/// it on success (the command line does).
+/// it on success ([`export_to_file`] does).
 pub async fn export_users<W: Write>(
     client: &GoTrueClient,
     opts: ExportOptions,
     out: W,
     progress: impl FnMut(u64, Option<u64>),
 ) -> Result<u64, ExportError> {
-    if opts.format == ExportFormat::Ndjson {
-        return export_ndjson_as_sent(client, opts, out, progress).await;
-    }
-    export_users_where(client, opts, out, |_| true, progress).await
+    let format = opts.format;
+    let mut rows = Rows::new(format, out, None)?;
+    let written = pump(
+        client,
+        all_users(opts),
+        &mut rows,
+        Skip::default(),
+        None,
+        |_, _, _, _| Ok(()),
+        progress,
+    )
+    .await?;
+    rows.finish()?;
+    Ok(written)
+}
+
+/// How [`export_to_file`] goes about it.
+#[derive(Clone, Debug, Default)]
+pub struct ToFile {
+    /// Only these users (the console's instant filter). Such an export always starts over.
+    pub keep: Option<HashSet<UserId>>,
+    /// Once a batch is written, an export that stops (an error, Ctrl-C) leaves `FILE.partial`
+    /// and `FILE.partial.state` behind for [`Self::resume`]; otherwise it leaves nothing.
+    pub resumable: bool,
+    /// Go on from `FILE.partial` where an earlier export to the same file stopped: after
+    /// the last cursor or page it wrote. Without a partial file it starts from the top.
+    pub resume: bool,
+}
+
+/// How an export to a file ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exported {
+    /// Users in the file.
+    pub written: u64,
+    /// Of those, written by an earlier run this one went on from.
+    pub earlier: u64,
 }
 
 /// The one way an export reaches a file, for the command line and the console alike: the
-/// users (only those in `keep`, when given) go to `FILE.partial`, which is flushed to disk
-/// and then renamed to `path`. A failure, or the future dropped on the way (Ctrl-C), leaves
-/// no file behind: neither a half export under the real name nor the partial one.
+/// users go to `FILE.partial`, which is flushed to disk and then renamed to `path`. A
+/// failure, or the future dropped on the way (Ctrl-C), leaves no half export under the real
+/// name; what it leaves of the partial one [`ToFile`] says.
 pub async fn export_to_file(
     client: &GoTrueClient,
     opts: ExportOptions,
     path: &Path,
-    keep: Option<std::collections::HashSet<crate::gotrue::UserId>>,
+    how: ToFile,
     progress: impl FnMut(u64, Option<u64>),
-) -> Result<u64, ExportError> {
-    let partial = PartialFile::new(path);
-    let cannot = |e: io::Error| ExportError::File {
-        path: path.to_owned(),
+) -> Result<Exported, ExportError> {
+    let mut partial = PartialFile::new(path);
+    let cannot = |p: &Path, e: io::Error| ExportError::File {
+        path: p.to_owned(),
         source: e,
     };
-    let mut file = std::fs::File::create(&partial.path).map_err(|e| ExportError::File {
-        path: partial.path.clone(),
-        source: e,
-    })?;
-    let count = match keep {
-        None => export_users(client, opts, &mut file, progress).await,
-        Some(ids) => {
-            export_users_where(client, opts, &mut file, |u| ids.contains(&u.id), progress).await
+    let resumable = how.resumable && how.keep.is_none();
+    let earlier = if how.resume && resumable {
+        State::read(&partial.state)?
+    } else {
+        None
+    };
+    // An earlier run's work is kept whatever happens to this one.
+    partial.keep_on_failure = earlier.is_some();
+    let mut all = all_users(opts.clone());
+    let mut skip = Skip::default();
+    let (file, written) = match &earlier {
+        Some(state) => {
+            state.matches(&opts, &partial.path)?;
+            all.per_page = state.per_page;
+            all.resume = Some(state.after.clone());
+            if let ResumeAt::Page(_) = state.after {
+                all.keyset = false;
+                skip.ids = state.last_ids.iter().copied().collect();
+            }
+            (state.reopen(&partial.path)?, state.written)
         }
+        None => {
+            // A fresh start: an earlier run's state goes with its file.
+            match std::fs::remove_file(&partial.state) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(cannot(&partial.state, e));
+                }
+                _ => {}
+            }
+            let file =
+                std::fs::File::create(&partial.path).map_err(|e| cannot(&partial.path, e))?;
+            (file, 0)
+        }
+    };
+    let mut rows = Rows::new(opts.format, file, earlier.as_ref().map(|s| s.bytes))
+        .map_err(|e| cannot(&partial.path, e))?;
+    if let Some(keep) = how.keep {
+        skip.keep = Some(keep);
     }
-    .map_err(|e| match e {
-        ExportError::Write(e) => cannot(e),
+    let mut state = State {
+        format: opts.format.as_str().to_owned(),
+        filter: opts.filter.clone().filter(|f| !f.is_empty()),
+        per_page: all.per_page,
+        written,
+        bytes: 0,
+        after: ResumeAt::Page(0),
+        last_ids: Vec::new(),
+    };
+    let state_path = partial.state.clone();
+    let checkpoint = |rows: &mut Rows<std::fs::File>, after: &ResumeAt, ids: Vec<UserId>, n| {
+        if !resumable {
+            return Ok(());
+        }
+        rows.flush().map_err(|e| cannot(&partial.path, e))?;
+        state.written = n;
+        state.bytes = rows.bytes();
+        state.after = after.clone();
+        state.last_ids = match after {
+            ResumeAt::Page(_) => ids,
+            ResumeAt::Cursor(_) => Vec::new(),
+        };
+        state.write(&state_path)?;
+        // From the first checkpoint on, a stopped export can be resumed: keep its files.
+        partial.keep_on_failure = true;
+        Ok(())
+    };
+    let count = pump(
+        client,
+        all,
+        &mut rows,
+        skip,
+        Some(written),
+        checkpoint,
+        progress,
+    )
+    .await;
+    let count = count.map_err(|e| match e {
+        ExportError::Write(e) => cannot(&partial.path, e),
         other => other,
     })?;
-    file.sync_all().map_err(cannot)?;
+    let file = rows.finish_into().map_err(|e| cannot(path, e))?;
+    file.sync_all().map_err(|e| cannot(path, e))?;
     drop(file);
-    std::fs::rename(&partial.path, path).map_err(cannot)?;
-    partial.keep();
-    Ok(count)
+    std::fs::rename(&partial.path, path).map_err(|e| cannot(path, e))?;
+    partial.done();
+    Ok(Exported {
+        written: count,
+        earlier: written,
+    })
 }
 
-/// `FILE.partial` beside `FILE`, removed when dropped unless kept (renamed into place).
+/// The users an unfinished export to `path` has in `FILE.partial`, if it left a state that
+/// `--resume` can go on from.
+pub fn unfinished(path: &Path) -> Option<u64> {
+    let (_, state) = partial_paths(path);
+    Some(State::read(&state).ok()??.written)
+}
+
+/// `FILE.partial` and `FILE.partial.state`.
+pub fn partial_paths(path: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let mut state = partial.clone();
+    state.push(".state");
+    (partial.into(), state.into())
+}
+
+/// `FILE.partial` beside `FILE`, and its state `FILE.partial.state`. Both are removed when
+/// dropped, unless the export is done (renamed into place) or may be resumed.
 struct PartialFile {
     path: std::path::PathBuf,
+    state: std::path::PathBuf,
     done: bool,
+    keep_on_failure: bool,
 }
 
 impl PartialFile {
     fn new(path: &Path) -> Self {
-        let mut partial = path.as_os_str().to_owned();
-        partial.push(".partial");
+        let (partial, state) = partial_paths(path);
         PartialFile {
-            path: partial.into(),
+            path: partial,
+            state,
             done: false,
+            keep_on_failure: false,
         }
     }
 
-    fn keep(mut self) {
+    /// The export is in place: the state has nothing left to say.
+    fn done(mut self) {
         self.done = true;
+        let _ = std::fs::remove_file(&self.state);
     }
 }
 
 impl Drop for PartialFile {
     fn drop(&mut self) {
-        if !self.done {
+        if !self.done && !self.keep_on_failure {
             let _ = std::fs::remove_file(&self.path);
+            let _ = std::fs::remove_file(&self.state);
         }
+    }
+}
+
+/// Where an unfinished export stands, written beside its partial file after each batch
+/// (to a temporary name, then renamed, so it is always whole).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct State {
+    /// What is exported: a resumed export must ask for the same.
+    format: String,
+    filter: Option<String>,
+    per_page: u32,
+    /// Users in the partial file, and its length in bytes after the last whole batch.
+    written: u64,
+    bytes: u64,
+    /// Where the next batch starts.
+    after: ResumeAt,
+    /// By page: the users of the last page written, skipped when it is read again.
+    #[serde(default)]
+    last_ids: Vec<UserId>,
+}
+
+impl State {
+    /// The state at `path`; `None` when there is none.
+    fn read(path: &Path) -> Result<Option<State>, ExportError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(ExportError::File {
+                    path: path.to_owned(),
+                    source: e,
+                });
+            }
+        };
+        serde_json::from_str(&text).map(Some).map_err(|e| {
+            ExportError::Resume(format!(
+                "{} is not an export's state ({e}): drop --resume to start over",
+                path.display()
+            ))
+        })
+    }
+
+    fn write(&self, path: &Path) -> Result<(), ExportError> {
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = std::path::PathBuf::from(tmp);
+        let cannot = |e: io::Error| ExportError::File {
+            path: path.to_owned(),
+            source: e,
+        };
+        let json = serde_json::to_vec(self).map_err(|e| cannot(e.into()))?;
+        std::fs::write(&tmp, json).map_err(cannot)?;
+        std::fs::rename(&tmp, path).map_err(cannot)
+    }
+
+    /// A resumed export asks for what the first one did.
+    fn matches(&self, opts: &ExportOptions, path: &Path) -> Result<(), ExportError> {
+        let filter = opts.filter.as_deref().filter(|f| !f.is_empty());
+        let differs = if self.format != opts.format.as_str() {
+            Some(format!("as {}", self.format))
+        } else if self.filter.as_deref() != filter {
+            Some(match &self.filter {
+                Some(f) => format!("with --filter {f:?}"),
+                None => "without --filter".to_owned(),
+            })
+        } else {
+            None
+        };
+        match differs {
+            Some(how) => Err(ExportError::Resume(format!(
+                "the unfinished export in {} was made {how}: ask for the same to resume it, or drop --resume to start over",
+                path.display()
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// The partial file, cut back to the last whole batch and open at its end.
+    fn reopen(&self, path: &Path) -> Result<std::fs::File, ExportError> {
+        use std::io::{Seek, SeekFrom};
+        let cannot = |e: io::Error| ExportError::File {
+            path: path.to_owned(),
+            source: e,
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(cannot)?;
+        let len = file.metadata().map_err(cannot)?.len();
+        if len < self.bytes {
+            return Err(ExportError::Resume(format!(
+                "{} is shorter ({len} bytes) than its state says ({} bytes): drop --resume to start over",
+                path.display(),
+                self.bytes
+            )));
+        }
+        // Whatever followed the last whole batch goes.
+        file.set_len(self.bytes).map_err(cannot)?;
+        file.seek(SeekFrom::End(0)).map_err(cannot)?;
+        Ok(file)
     }
 }
 
@@ -305,30 +538,76 @@ fn all_users(opts: ExportOptions) -> AllUsers {
         keyset: true,
         // An export is asked for and waited on: as fast as its concurrency allows.
         paced: false,
+        resume: None,
     }
 }
 
-/// NDJSON of every user: each user goes out as the server sent it, with only its id read
-/// (to deliver each user once). Parsing every field into a `User` and writing it out again
-/// took most of an export's CPU, on a machine the server shares.
-async fn export_ndjson_as_sent<W: Write>(
+/// Users a run leaves out: those an earlier run wrote from the page it reads again, and,
+/// for the console's instant filter, every user it does not keep.
+#[derive(Default)]
+struct Skip {
+    ids: HashSet<UserId>,
+    keep: Option<HashSet<UserId>>,
+}
+
+impl Skip {
+    fn skips(&self, id: &UserId) -> bool {
+        self.ids.contains(id) || self.keep.as_ref().is_some_and(|k| !k.contains(id))
+    }
+}
+
+/// Every user from `client` into `rows`, batch by batch; after each, `checkpoint` hears
+/// where the read stands, the batch's ids and the users written in all (`base` of them by
+/// an earlier run). NDJSON without a `keep` list goes out as the server sent it, with only
+/// each user's id read: parsing every field into a `User` and writing it out again took
+/// most of an export's CPU, on a machine the server shares.
+async fn pump<W: Write>(
     client: &GoTrueClient,
-    opts: ExportOptions,
-    out: W,
+    all: AllUsers,
+    rows: &mut Rows<W>,
+    skip: Skip,
+    base: Option<u64>,
+    mut checkpoint: impl FnMut(&mut Rows<W>, &ResumeAt, Vec<UserId>, u64) -> Result<(), ExportError>,
     mut progress: impl FnMut(u64, Option<u64>),
 ) -> Result<u64, ExportError> {
-    let mut out = BufWriter::with_capacity(64 * 1024, out);
-    let mut users = std::pin::pin!(client.stream_all_users_as::<RawUser>(all_users(opts)));
-    let mut written = 0u64;
-    while let Some(batch) = users.next().await {
-        let batch = batch?;
-        for user in &batch.users {
-            write_raw_ndjson_line(&mut out, user)?;
-            written += 1;
+    let mut written = base.unwrap_or(0);
+    if rows.is_ndjson() && skip.keep.is_none() {
+        let mut users = std::pin::pin!(client.stream_all_users_as::<RawUser>(all));
+        while let Some(batch) = users.next().await {
+            let batch = batch?;
+            for user in batch.users.iter().filter(|u| !skip.skips(&u.id)) {
+                rows.raw(user)?;
+                written += 1;
+            }
+            if let Some(after) = &batch.after {
+                checkpoint(
+                    rows,
+                    after,
+                    batch.users.iter().map(|u| u.id).collect(),
+                    written,
+                )?;
+            }
+            progress(written, batch.total);
         }
-        progress(written, batch.total);
+    } else {
+        let mut users = std::pin::pin!(client.stream_all_users(all));
+        while let Some(batch) = users.next().await {
+            let batch = batch?;
+            for user in batch.users.iter().filter(|u| !skip.skips(&u.id)) {
+                rows.write(user)?;
+                written += 1;
+            }
+            if let Some(after) = &batch.after {
+                checkpoint(
+                    rows,
+                    after,
+                    batch.users.iter().map(|u| u.id).collect(),
+                    written,
+                )?;
+            }
+            progress(written, batch.total);
+        }
     }
-    out.flush()?;
     Ok(written)
 }
 
@@ -345,47 +624,55 @@ fn write_raw_ndjson_line<W: Write>(w: &mut W, user: &RawUser) -> io::Result<()> 
     w.write_all(b"\n")
 }
 
-/// [`export_users`], writing only the users `keep` accepts (the console's instant filter).
-pub async fn export_users_where<W: Write>(
-    client: &GoTrueClient,
-    opts: ExportOptions,
-    out: W,
-    keep: impl Fn(&User) -> bool,
-    mut progress: impl FnMut(u64, Option<u64>),
-) -> Result<u64, ExportError> {
-    let mut rows = Rows::new(opts.format, out)?;
-    let mut users = std::pin::pin!(client.stream_all_users(all_users(opts)));
-    let mut written = 0u64;
-    while let Some(batch) = users.next().await {
-        let batch = batch?;
-        for user in batch.users.iter().filter(|u| keep(u)) {
-            rows.write(user)?;
-            written += 1;
-        }
-        progress(written, batch.total);
+/// A writer that counts the bytes it passes on: where a resumed export cuts its file back to.
+struct Counting<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
     }
-    rows.finish()?;
-    Ok(written)
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// A format's writer: the CSV writer (which buffers), or a buffer for NDJSON lines.
 enum Rows<W: Write> {
     // Boxed: one per export, and the enum stays small.
-    Csv(Box<csv::Writer<W>>),
-    Ndjson(BufWriter<W>),
+    Csv(Box<csv::Writer<Counting<W>>>),
+    Ndjson(BufWriter<Counting<W>>),
 }
 
 impl<W: Write> Rows<W> {
-    /// The CSV header goes out first, so even an export of no users says what it holds.
-    fn new(format: ExportFormat, out: W) -> io::Result<Self> {
+    /// The CSV header goes out first, so even an export of no users says what it holds,
+    /// unless the output goes on from an earlier run's `already` bytes.
+    fn new(format: ExportFormat, out: W, already: Option<u64>) -> io::Result<Self> {
+        let out = Counting {
+            inner: out,
+            bytes: already.unwrap_or(0),
+        };
         match format {
             ExportFormat::Csv => {
-                let mut w = csv::Writer::from_writer(out);
-                w.write_record(csv_header())?;
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .from_writer(out);
+                if already.is_none() {
+                    w.write_record(csv_header())?;
+                }
                 Ok(Rows::Csv(Box::new(w)))
             }
             ExportFormat::Ndjson => Ok(Rows::Ndjson(BufWriter::with_capacity(64 * 1024, out))),
         }
+    }
+
+    fn is_ndjson(&self) -> bool {
+        matches!(self, Rows::Ndjson(_))
     }
 
     fn write(&mut self, user: &User) -> io::Result<()> {
@@ -395,11 +682,42 @@ impl<W: Write> Rows<W> {
         }
     }
 
-    fn finish(self) -> io::Result<()> {
+    /// A user as the server sent it (NDJSON only; CSV is made from parsed users).
+    fn raw(&mut self, user: &RawUser) -> io::Result<()> {
         match self {
-            Rows::Csv(mut w) => w.flush(),
-            Rows::Ndjson(mut w) => w.flush(),
+            Rows::Ndjson(w) => write_raw_ndjson_line(w, user),
+            Rows::Csv(_) => Err(io::Error::other("a raw user cannot go into CSV")),
         }
+    }
+
+    /// Bytes passed on to the output (all of them, after [`Self::flush`]).
+    fn bytes(&self) -> u64 {
+        match self {
+            Rows::Csv(w) => w.get_ref().bytes,
+            Rows::Ndjson(w) => w.get_ref().bytes,
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Rows::Csv(w) => w.flush(),
+            Rows::Ndjson(w) => w.flush(),
+        }
+    }
+
+    fn finish(mut self) -> io::Result<()> {
+        self.flush()
+    }
+
+    /// Flushed, and the output back.
+    fn finish_into(self) -> io::Result<W> {
+        let counting = match self {
+            Rows::Csv(w) => w
+                .into_inner()
+                .map_err(|e| io::Error::other(e.to_string()))?,
+            Rows::Ndjson(w) => w.into_inner().map_err(|e| e.into_error())?,
+        };
+        Ok(counting.inner)
     }
 }
 

@@ -464,6 +464,7 @@ impl UsersScreen {
                     users: page.users,
                     loaded: n,
                     total: Some(n),
+                    after: None,
                 });
                 self.load = Load::Done;
             }
@@ -500,6 +501,7 @@ impl UsersScreen {
                             users: page.users,
                             loaded: n,
                             total,
+                            after: None,
                         });
                     }
                     self.pending = Some(ctx.send(ApiCall::LoadUsers {
@@ -1462,6 +1464,7 @@ impl Screen for UsersScreen {
                         users: Vec::new(),
                         loaded: 0,
                         total: Some(0),
+                        after: None,
                     });
                 }
                 self.load = Load::Done;
