@@ -1120,16 +1120,20 @@ impl UsersScreen {
             self.server_filter.clone().unwrap_or_default()
         };
         let server_start = area.x + 2 + self.filter.value().chars().count() as u16 + 3;
-        spans.push(Span::raw("   "));
-        spans.push(Span::styled(
-            "GoTrue filter: ",
-            if editing_server {
-                theme::key()
-            } else {
-                theme::dim()
-            },
-        ));
-        spans.push(Span::raw(server_text));
+        // The `f` slot only when it is in use: beside `/`'s own search, an empty
+        // "GoTrue filter:" read as if it were the one that found nobody.
+        if editing_server || !server_text.is_empty() {
+            spans.push(Span::raw("   "));
+            spans.push(Span::styled(
+                "GoTrue filter: ",
+                if editing_server {
+                    theme::key()
+                } else {
+                    theme::dim()
+                },
+            ));
+            spans.push(Span::raw(server_text));
+        }
         if let Some(state) = self.search_state() {
             spans.push(Span::raw("   "));
             spans.push(Span::styled(state, theme::info()));
