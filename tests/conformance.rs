@@ -9,8 +9,9 @@ use futures::StreamExt;
 use gotrue_console::gotrue::jwt::decode_unverified;
 use gotrue_console::gotrue::{
     AdminUserAttributes, AllUsers, BanDuration, Credential, ErrorKind, FactorStatus, FactorType,
-    GenerateLinkRequest, GoTrueError, LinkType, ListUsers, OtpType, ProviderUrl, ResendType,
-    Secret, SignOutScope, SignUp, SignUpOutcome, UserSort, UserUpdate, Verification, VerifyOutcome,
+    FactorUpdate, GenerateLinkRequest, GoTrueError, LinkType, ListUsers, OtpType, ProviderUrl,
+    ResendType, Secret, SignOutScope, SignUp, SignUpOutcome, UserSort, UserUpdate, Verification,
+    VerifyOutcome,
 };
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
@@ -1298,6 +1299,36 @@ async fn mfa_factors_are_listed_and_deleted() {
     assert_eq!(factors[0].factor_type, FactorType::Totp);
     assert_eq!(factors[0].status, FactorStatus::Unverified);
     assert_eq!(factors[0].friendly_name.as_deref(), Some("Work phone"));
+
+    // Renamed; an empty name keeps the old one.
+    let renamed = t
+        .client
+        .update_factor(
+            user.id,
+            enrolled.id,
+            &FactorUpdate {
+                friendly_name: Some("Old phone".into()),
+                phone: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.id, enrolled.id);
+    assert_eq!(renamed.friendly_name.as_deref(), Some("Old phone"));
+    let kept = t
+        .client
+        .update_factor(user.id, enrolled.id, &FactorUpdate::default())
+        .await
+        .unwrap();
+    assert_eq!(kept.friendly_name.as_deref(), Some("Old phone"));
+    let listed = t.client.list_factors(user.id).await.unwrap();
+    assert_eq!(listed[0].friendly_name.as_deref(), Some("Old phone"));
+    let err = t
+        .client
+        .update_factor(user.id, uuid::Uuid::new_v4(), &FactorUpdate::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound, "{err:?}");
 
     let deleted = t.client.delete_factor(user.id, enrolled.id).await.unwrap();
     assert_eq!(deleted.id, enrolled.id);

@@ -655,6 +655,22 @@ async fn password_help_link_works_and_mfa_factors_are_removed() {
     .await;
     let ada = h.app().detail().and_then(|d| d.user()).cloned().unwrap();
     assert!(!ada.factors.clone().unwrap_or_default().is_empty());
+    // Rename it first: the one factor goes straight to the form; the dialog says what a
+    // removal does on this server's version (the demo follows v2.196.0).
+    h.char('M');
+    h.settle().await;
+    assert!(
+        h.screen().contains("drop to aal1 at their next refresh"),
+        "{}",
+        h.screen()
+    );
+    h.char('r');
+    h.text("Ada's old phone");
+    h.key(KeyCode::Enter);
+    until_dialog_done(&mut h, "Renamed the factor").await;
+    h.key(KeyCode::Enter);
+    let factors = api(&h).list_factors(ada.id).await.unwrap();
+    assert_eq!(factors[0].friendly_name.as_deref(), Some("Ada's old phone"));
     h.char('M');
     h.char('1');
     h.char('y');

@@ -58,7 +58,7 @@ async fn admin_dialogs_at_both_sizes() {
 }
 
 #[tokio::test]
-async fn edit_preview_and_mfa_removal_at_both_sizes() {
+async fn edit_preview_and_mfa_factors_at_both_sizes() {
     for (w, hgt) in SIZES {
         let mut h = Harness::new(w, hgt).await;
         select(&mut h, "ada@example.com").await;
@@ -91,6 +91,14 @@ async fn edit_preview_and_mfa_removal_at_both_sizes() {
         h.char('M');
         h.settle().await;
         snapshot(&format!("dialog_remove_mfa_{w}x{hgt}"), &h.screen());
+        h.char('r');
+        h.settle().await;
+        assert_eq!(
+            h.app().context(),
+            Context::Form,
+            "the new name is typed at once"
+        );
+        snapshot(&format!("dialog_rename_factor_{w}x{hgt}"), &h.screen());
     }
 }
 

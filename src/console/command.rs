@@ -192,6 +192,11 @@ pub enum ApiCall {
         user_id: UserId,
         factor_id: uuid::Uuid,
     },
+    RenameFactor {
+        user_id: UserId,
+        factor_id: uuid::Uuid,
+        name: String,
+    },
     Invite {
         email: String,
         data: Option<serde_json::Map<String, serde_json::Value>>,
@@ -236,6 +241,7 @@ impl ApiCall {
             ApiCall::Recover { .. } => "send recovery mail",
             ApiCall::GenerateLink(_) => "generate link",
             ApiCall::DeleteFactor { .. } => "remove MFA factor",
+            ApiCall::RenameFactor { .. } => "rename MFA factor",
             ApiCall::Invite { .. } => "invite",
             ApiCall::Audit { .. } => "load the audit log",
             ApiCall::LookupToken(_) => "look up the token",
@@ -273,6 +279,8 @@ pub enum ApiReply {
     Link(Box<GeneratedLink>),
     /// Done; nothing to show but success (delete, remove factor).
     Done,
+    /// An MFA factor as GoTrue keeps it after a change.
+    Factor(Box<crate::gotrue::Factor>),
     Audit(Box<crate::gotrue::AuditPage>),
     TokenUser(Box<crate::gotrue::TokenLookup>),
     Signature(crate::gotrue::jwt::SignatureCheck),

@@ -441,7 +441,7 @@ pub const DETAIL: &[Def] = &[
     d(&[k('b')], Action::BanUser, "ban for a while", "admin", false),
     d(&[k('u')], Action::UnbanUser, "lift a ban", "admin", false),
     d(&[k('c')], Action::ConfirmUser, "confirm email or phone", "admin", false),
-    d(&[k('M')], Action::RemoveMfa, "remove MFA factors", "admin", false),
+    d(&[k('M')], Action::RemoveMfa, "MFA factors: rename or remove", "admin", false),
     d(&[k('D')], Action::DeleteUser, "delete, hard or soft", "admin", false),
 ];
 

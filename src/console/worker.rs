@@ -265,6 +265,18 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
             client.delete_factor(user_id, factor_id).await?;
             ApiReply::Done
         }
+        ApiCall::RenameFactor {
+            user_id,
+            factor_id,
+            name,
+        } => {
+            let update = crate::gotrue::FactorUpdate {
+                friendly_name: Some(name),
+                phone: None,
+            };
+            let factor = client.update_factor(user_id, factor_id, &update).await?;
+            ApiReply::Factor(Box::new(factor))
+        }
         ApiCall::Audit {
             page,
             per_page,

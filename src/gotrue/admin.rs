@@ -9,7 +9,8 @@ use crate::gotrue::models::{
 };
 use crate::gotrue::secret::Secret;
 use crate::gotrue::types::{
-    AdminUserAttributes, AllUsers, GenerateLinkRequest, KeysetQuery, ListUsers, ResumeAt,
+    AdminUserAttributes, AllUsers, FactorUpdate, GenerateLinkRequest, KeysetQuery, ListUsers,
+    ResumeAt,
 };
 use futures::{Stream, StreamExt, stream};
 use reqwest::Method;
@@ -457,6 +458,19 @@ impl GoTrueClient {
     ) -> Result<Factor, GoTrueError> {
         let path = format!("/admin/users/{user_id}/factors/{factor_id}");
         self.json(Method::DELETE, &path, &[], Auth::Admin, None::<&()>)
+            .await
+    }
+
+    /// `PUT /admin/users/{id}/factors/{factor_id}`: a new friendly name (GoTrue keeps the
+    /// old one when it is empty), or a phone factor's new number. Returns the factor.
+    pub async fn update_factor(
+        &self,
+        user_id: UserId,
+        factor_id: Uuid,
+        update: &FactorUpdate,
+    ) -> Result<Factor, GoTrueError> {
+        let path = format!("/admin/users/{user_id}/factors/{factor_id}");
+        self.json(Method::PUT, &path, &[], Auth::Admin, Some(update))
             .await
     }
 

@@ -292,6 +292,19 @@ pub struct Health {
     pub description: String,
 }
 
+/// A GoTrue release from its version string: `v2.196.0` (or `2.196.0-rc.1`, or the demo's
+/// `v2.196.0-demo`) is `(2, 196, 0)`; a build that names no release has none.
+pub fn release(version: &str) -> Option<(u32, u32, u32)> {
+    let core = version
+        .trim()
+        .trim_start_matches('v')
+        .split(['-', '+'])
+        .next()?;
+    let mut parts = core.split('.').map(|p| p.parse::<u32>().ok());
+    let release = (parts.next()??, parts.next()??, parts.next()??);
+    parts.next().is_none().then_some(release)
+}
+
 /// One page of `GET /admin/users`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UsersPage<U = User> {

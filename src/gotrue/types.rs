@@ -359,6 +359,16 @@ impl Default for AllUsers {
     }
 }
 
+/// `PUT /admin/users/{id}/factors/{factor_id}`'s body (`adminUserUpdateFactorParams`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FactorUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
+    /// A phone factor's number (E.164); GoTrue ignores it on other factors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
 /// Where a read of every user stands after a batch, so that another read can go on from
 /// there ([`AllUsers::resume`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

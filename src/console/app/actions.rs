@@ -88,7 +88,12 @@ impl App {
             ctx.flash(Level::Warn, "Select a user first");
             return;
         }
-        match UserAction::start(kind, target, self.cfg.production) {
+        let version = self
+            .health
+            .as_ref()
+            .and_then(|h| h.as_ref().ok())
+            .map(|h| h.version.as_str());
+        match UserAction::start(kind, target, self.cfg.production, version) {
             Some(a) => self.open_dialog(ctx.next_id, ctx, Box::new(a)),
             None => ctx.flash(Level::Warn, "Nothing to do for this user"),
         }

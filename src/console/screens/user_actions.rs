@@ -1,5 +1,5 @@
 //! What admins and support staff do to a user: create, ban and unban, delete, password help,
-//! links and codes, confirm, remove MFA factors. Each runs in a dialog and ends in a result
+//! links and codes, confirm, rename or remove MFA factors. Each runs in a dialog and ends in a result
 //! that names the user and what changed; a failure keeps what was typed and shows GoTrue's
 //! code and message.
 
@@ -80,6 +80,8 @@ const CONFIRM_EMAIL: u16 = 50;
 const CONFIRM_PHONE: u16 = 51;
 const MFA_ALL: u16 = 60;
 const MFA_ONE: u16 = 61; // + index
+const MFA_RENAME: u16 = 70;
+const MFA_RENAME_ONE: u16 = 71; // + index
 
 /// `forever`: a hundred years, as GoTrue's own docs suggest (`876000h`).
 const FOREVER: Duration = Duration::from_secs(876_000 * 3600);
@@ -100,6 +102,7 @@ enum Stage {
         email: bool,
     },
     ConfirmMfa(Vec<uuid::Uuid>),
+    RenameFactor(uuid::Uuid),
     CreateForm,
     InviteForm,
     Working,
@@ -119,8 +122,14 @@ pub struct UserAction {
 }
 
 impl UserAction {
-    /// Opens the dialog for `kind` on `target` (`None` only for Create).
-    pub fn start(kind: ActionKind, target: Option<Target>, production: bool) -> Option<Self> {
+    /// Opens the dialog for `kind` on `target` (`None` only for Create). `version` is the
+    /// server's, from `/health`, for what a change does there.
+    pub fn start(
+        kind: ActionKind,
+        target: Option<Target>,
+        production: bool,
+        version: Option<&str>,
+    ) -> Option<Self> {
         let label = target.as_ref().map(Target::label).unwrap_or_default();
         let (dialog, stage) = match kind {
             ActionKind::Create => (create_dialog(), Stage::CreateForm),
@@ -287,20 +296,15 @@ impl UserAction {
                     let key = char::from_digit(i as u32 + 1, 10).unwrap_or('?');
                     options.push(Choice::new(
                         key,
-                        format!(
-                            "remove {} {:?} ({:?})",
-                            f.friendly_name
-                                .clone()
-                                .unwrap_or_else(|| "(unnamed)".into()),
-                            f.factor_type,
-                            f.status
-                        )
-                        .to_lowercase(),
+                        format!("remove {}", factor_name(f)),
                         MFA_ONE + i as u16,
                     ));
                 }
                 if t.factors.len() > 1 {
                     options.push(Choice::new('a', "remove all factors", MFA_ALL));
+                }
+                if !t.factors.is_empty() {
+                    options.push(Choice::new('r', "rename a factor", MFA_RENAME));
                 }
                 let dialog = if options.is_empty() {
                     Dialog::new(
@@ -313,10 +317,7 @@ impl UserAction {
                 } else {
                     Dialog::new(
                         format!("MFA factors of {label}"),
-                        Dialog::choose(
-                            "Removing a factor signs the user's sessions down to aal1.",
-                            options,
-                        ),
+                        Dialog::choose(mfa_removal_effect(version), options),
                     )
                     .danger()
                 };
@@ -338,7 +339,9 @@ impl UserAction {
     pub fn is_finished(&self) -> bool {
         match self.stage {
             Stage::Done | Stage::OfferSoft => true,
-            Stage::CreateForm | Stage::InviteForm => self.dialog.error.is_some(),
+            Stage::CreateForm | Stage::InviteForm | Stage::RenameFactor(_) => {
+                self.dialog.error.is_some()
+            }
             _ => false,
         }
     }
@@ -388,14 +391,20 @@ impl UserAction {
     fn request(&mut self, call: ApiCall, ctx: &mut Ctx) {
         let what = call.label().to_owned();
         self.pending.push(ctx.send(call));
-        if matches!(self.stage, Stage::CreateForm | Stage::InviteForm) {
+        if matches!(
+            self.stage,
+            Stage::CreateForm | Stage::InviteForm | Stage::RenameFactor(_)
+        ) {
             // The form stays on screen (and keeps its input if GoTrue refuses it).
             self.dialog.error = None;
             self.dialog.note = Some(format!("{}…", capitalise(&what)));
         } else {
             self.dialog.set_step(Step::Working(capitalise(&what)));
         }
-        self.stage = Stage::Working;
+        if !matches!(self.stage, Stage::RenameFactor(_)) {
+            // A rename stays at its form: sending the same name again changes nothing.
+            self.stage = Stage::Working;
+        }
     }
 
     fn typed_confirmation(&self) -> Option<(String, Field)> {
@@ -573,7 +582,33 @@ impl UserAction {
                     typed: None,
                 });
             }
-            (ActionKind::Mfa, id) if id >= MFA_ONE => {
+            (ActionKind::Mfa, MFA_RENAME) if t.factors.len() == 1 => {
+                self.chosen(MFA_RENAME_ONE, ctx);
+            }
+            (ActionKind::Mfa, MFA_RENAME) => {
+                let options = t
+                    .factors
+                    .iter()
+                    .enumerate()
+                    .take(9)
+                    .map(|(i, f)| {
+                        let key = char::from_digit(i as u32 + 1, 10).unwrap_or('?');
+                        Choice::new(key, factor_name(f), MFA_RENAME_ONE + i as u16)
+                    })
+                    .collect();
+                self.dialog
+                    .set_step(Dialog::choose("Rename which factor?", options));
+            }
+            (ActionKind::Mfa, id) if (MFA_RENAME_ONE..MFA_RENAME_ONE + 9).contains(&id) => {
+                if let Some(f) = t.factors.get(usize::from(id - MFA_RENAME_ONE)) {
+                    self.stage = Stage::RenameFactor(f.id);
+                    self.dialog.set_step(Dialog::form(
+                        format!("New name for {} of {label}", factor_name(f)),
+                        vec![Field::new("name").placeholder("Work phone")],
+                    ));
+                }
+            }
+            (ActionKind::Mfa, id) if (MFA_ONE..MFA_ONE + 9).contains(&id) => {
                 if let Some(f) = t.factors.get(usize::from(id - MFA_ONE)) {
                     self.stage = Stage::ConfirmMfa(vec![f.id]);
                     self.dialog.set_step(Step::Confirm {
@@ -631,6 +666,22 @@ impl UserAction {
                     req.new_email = Some(first);
                 }
                 self.request(ApiCall::GenerateLink(Box::new(req)), ctx);
+            }
+            Stage::RenameFactor(factor_id) => {
+                let Some(t) = &self.target else { return };
+                if first.is_empty() {
+                    // GoTrue would answer 200 and keep the old name.
+                    self.dialog.note = Some("a name is required".into());
+                    return;
+                }
+                self.request(
+                    ApiCall::RenameFactor {
+                        user_id: t.id,
+                        factor_id,
+                        name: first,
+                    },
+                    ctx,
+                );
             }
             Stage::InviteForm => match invite_values(&values) {
                 Ok((email, redirect_to, data)) => self.request(
@@ -737,6 +788,20 @@ impl UserAction {
                 ctx.flash(Level::Info, format!("{} {name}", past_tense(self.kind)));
                 ctx.effect(Effect::UserChanged(user));
             }
+            Ok(ApiReply::Factor(f)) => {
+                let name = f.friendly_name.clone().unwrap_or_default();
+                self.finish(
+                    vec![Line::styled(
+                        format!("Renamed the factor of {label} to {name}."),
+                        theme::ok(),
+                    )],
+                    None,
+                );
+                ctx.flash(Level::Info, format!("Renamed the MFA factor of {label}"));
+                if let Some(t) = &self.target {
+                    ctx.effect(Effect::UserRefresh(t.id));
+                }
+            }
             Ok(ApiReply::Done) if self.kind == ActionKind::Mfa => {
                 if self.pending.is_empty() {
                     self.finish(
@@ -837,6 +902,12 @@ impl UserAction {
             self.dialog.error = Some(e);
             return;
         }
+        if let Stage::RenameFactor(_) = self.stage {
+            // The name is still there, as typed.
+            self.dialog.note = None;
+            self.dialog.error = Some(e);
+            return;
+        }
         if matches!(self.kind, ActionKind::Create | ActionKind::Invite) {
             // The form is still there, as typed: fix it and submit again.
             self.stage = if self.kind == ActionKind::Create {
@@ -885,6 +956,34 @@ impl Flow for UserAction {
     }
     fn dialog(&self) -> &Dialog {
         &self.dialog
+    }
+}
+
+/// A factor as the menus name it: its friendly name, type and status.
+fn factor_name(f: &Factor) -> String {
+    // The name as the user gave it; the type and status in lower case.
+    format!(
+        "{} {} ({})",
+        f.friendly_name.as_deref().unwrap_or("(unnamed)"),
+        format!("{:?}", f.factor_type).to_lowercase(),
+        format!("{:?}", f.status).to_lowercase()
+    )
+}
+
+/// What removing a factor does to the user's sessions on this server. GoTrue v2.193.0
+/// began to downgrade the sessions that passed the factor to aal1
+/// (`Factor.DowngradeSessionsToAAL1` in `adminUserDeleteFactor`); older servers leave
+/// them at aal2.
+pub fn mfa_removal_effect(version: Option<&str>) -> String {
+    let parsed = version.and_then(crate::gotrue::release);
+    match (parsed, version) {
+        (Some(v), Some(shown)) if v >= (2, 193, 0) => format!(
+            "On this GoTrue ({shown}) the sessions that passed a removed factor drop to aal1 at their next refresh; access tokens already issued keep aal2 until they expire."
+        ),
+        (Some(_), Some(shown)) => format!(
+            "On this GoTrue ({shown}, before v2.193.0) removing a factor leaves the user's sessions at aal2: sign them out to end that."
+        ),
+        _ => "From GoTrue v2.193.0 the sessions that passed a removed factor drop to aal1; older servers leave them at aal2 (this server's version is unknown).".into(),
     }
 }
 
@@ -1086,5 +1185,26 @@ mod tests {
                 .contains("object")
         );
         assert!(create_attrs(&v(&["nope", "", "", "", "", ""])).is_err());
+    }
+
+    /// What removing a factor does depends on the release: v2.193.0 began downgrading the
+    /// sessions that passed it.
+    #[test]
+    fn mfa_removal_says_what_this_servers_release_does() {
+        assert!(mfa_removal_effect(Some("v2.196.0")).contains("drop to aal1"));
+        assert!(mfa_removal_effect(Some("v2.193.0")).contains("drop to aal1"));
+        assert!(mfa_removal_effect(Some("v2.196.0-demo")).contains("drop to aal1"));
+        let old = mfa_removal_effect(Some("v2.189.0"));
+        assert!(
+            old.contains("before v2.193.0") && old.contains("at aal2"),
+            "{old}"
+        );
+        for unknown in [None, Some(""), Some("unknown"), Some("v2.x")] {
+            assert!(mfa_removal_effect(unknown).contains("version is unknown"));
+        }
+        assert_eq!(crate::gotrue::release("v2.196.0"), Some((2, 196, 0)));
+        assert_eq!(crate::gotrue::release("2.193.1-rc.2"), Some((2, 193, 1)));
+        assert_eq!(crate::gotrue::release("v2.196"), None);
+        assert_eq!(crate::gotrue::release("v2.196.0.1"), None);
     }
 }

@@ -50,6 +50,7 @@ pub fn allowed_over_ssh(call: &ApiCall) -> bool {
             | ApiCall::Recover { .. }
             | ApiCall::GenerateLink(_)
             | ApiCall::DeleteFactor { .. }
+            | ApiCall::RenameFactor { .. }
             | ApiCall::Invite { .. }
             // Sends invitations through GoTrue; the pasted list is in the app's memory.
             | ApiCall::RunInvites(_)
@@ -84,7 +85,8 @@ pub fn target(call: &ApiCall) -> Option<String> {
         ApiCall::UpdateUser(id, _)
         | ApiCall::SetTemporaryPassword(id)
         | ApiCall::DeleteUser { id, .. }
-        | ApiCall::DeleteFactor { user_id: id, .. } => Some(id.to_string()),
+        | ApiCall::DeleteFactor { user_id: id, .. }
+        | ApiCall::RenameFactor { user_id: id, .. } => Some(id.to_string()),
         ApiCall::CreateUser { attrs, .. } => attrs.email.clone().or_else(|| attrs.phone.clone()),
         ApiCall::Recover { email } | ApiCall::Invite { email, .. } => Some(email.clone()),
         ApiCall::GenerateLink(request) => Some(request.email.clone()),
