@@ -1319,3 +1319,62 @@ async fn two_hundred_thousand_users_by_page_and_by_cursor() {
         h.demo.set_faults(FaultConfig::default());
     }
 }
+
+/// An anonymous user has nothing to confirm: the list says "anonymous", never
+/// "unconfirmed", and the export marks it.
+#[tokio::test]
+async fn anonymous_users_show_as_anonymous() {
+    let mut h = Harness::build()
+        .demo(DemoConfig {
+            anonymous_users: true,
+            ..DemoConfig::default()
+        })
+        .start()
+        .await;
+    let signed_up: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/signup", h.demo.url()))
+        .header("apikey", h.demo.anon_key())
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("an anonymous sign-up")
+        .json()
+        .await
+        .expect("a session");
+    let id = signed_up["user"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(signed_up["user"]["is_anonymous"], true, "{signed_up}");
+    h.char('R');
+    let uid: uuid::Uuid = id.parse().expect("an id");
+    h.until("the anonymous user listed", |app| {
+        app.users().row(uid).is_some()
+    })
+    .await;
+    h.char('/');
+    h.text(&id);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app().users().selected_row().map(|r| r.id), Some(uid));
+    let screen = h.screen();
+    let line = screen
+        .lines()
+        .find(|l| l.starts_with('│') && l.contains(&id[..8]))
+        .unwrap_or_default()
+        .to_string();
+    assert!(line.contains("anonymous"), "{screen}");
+    assert!(
+        !line.contains("unconfirmed") && !line.contains('✗'),
+        "{line}"
+    );
+    let user = api(&h).get_user_by_id(uid).await.expect("the user");
+    let fields = gotrue_console::ops::export::csv_fields(&user);
+    let column = |name: &str| {
+        gotrue_console::ops::export::CSV_COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .map(|i| fields[i].clone())
+    };
+    assert_eq!(column("is_anonymous").as_deref(), Some("true"));
+    assert_eq!(column("is_sso_user").as_deref(), Some("false"));
+}

@@ -21,7 +21,7 @@ use std::str::FromStr;
 pub enum ExportFormat {
     /// A header, then one row per user: id, email, phone, created_at, last_sign_in_at,
     /// email_confirmed_at, phone_confirmed_at, invited_at, banned_until, deleted_at,
-    /// providers, full_name, role, user_metadata, app_metadata.
+    /// providers, full_name, role, user_metadata, app_metadata, is_anonymous, is_sso_user.
     Csv,
     /// One JSON object per user and line, with every field the server sent.
     Ndjson,
@@ -142,7 +142,7 @@ impl From<io::Error> for ExportError {
 }
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 15] = [
+pub const CSV_COLUMNS: [&str; 17] = [
     "id",
     "email",
     "phone",
@@ -158,6 +158,8 @@ pub const CSV_COLUMNS: [&str; 15] = [
     "role",
     "user_metadata",
     "app_metadata",
+    "is_anonymous",
+    "is_sso_user",
 ];
 
 /// The CSV header row.
@@ -177,7 +179,7 @@ pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// One user's CSV fields, in [`CSV_COLUMNS`] order: timestamps in RFC 3339 (empty for none),
 /// providers comma-joined, metadata as compact JSON. Quoting is the writer's job.
-pub fn csv_fields(user: &User) -> [String; 15] {
+pub fn csv_fields(user: &User) -> [String; 17] {
     [
         user.id.to_string(),
         spreadsheet_safe(&user.email).into_owned(),
@@ -194,6 +196,8 @@ pub fn csv_fields(user: &User) -> [String; 15] {
         spreadsheet_safe(user.role.as_deref().unwrap_or_default()).into_owned(),
         json_object(&user.user_metadata),
         json_object(&user.app_metadata),
+        (user.is_anonymous == Some(true)).to_string(),
+        (user.is_sso_user == Some(true)).to_string(),
     ]
 }
 

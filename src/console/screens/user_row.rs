@@ -23,6 +23,10 @@ pub struct UserRow {
     pub banned_until: Option<DateTime<Utc>>,
     pub deleted: bool,
     pub mfa_factors: u8,
+    /// Signed in anonymously: no email or phone to confirm, by design.
+    pub anonymous: bool,
+    /// Made by an SSO (SAML) sign-in.
+    pub sso: bool,
 }
 
 impl UserRow {
@@ -43,6 +47,8 @@ impl UserRow {
             banned_until: u.banned_until,
             deleted: u.deleted_at.is_some(),
             mfa_factors: u.verified_factors().count().min(255) as u8,
+            anonymous: u.is_anonymous == Some(true),
+            sso: u.is_sso_user == Some(true),
         }
     }
 
@@ -64,10 +70,16 @@ impl UserRow {
         if self.banned_until.is_some_and(|u| u > now) {
             out.push(("banned", theme::danger()));
         }
-        if self.invited && !self.confirmed() {
+        if self.anonymous {
+            // Nothing to confirm: not "unconfirmed".
+            out.push(("anonymous", theme::info()));
+        } else if self.invited && !self.confirmed() {
             out.push(("invited", theme::info()));
         } else if !self.confirmed() {
             out.push(("unconfirmed", theme::warn()));
+        }
+        if self.sso {
+            out.push(("SSO", theme::info()));
         }
         if self.mfa_factors > 0 {
             out.push(("MFA", theme::accent()));

@@ -359,6 +359,8 @@ mod tests {
             banned_until: None,
             deleted: false,
             mfa_factors: 0,
+            anonymous: false,
+            sso: false,
         }
     }
 

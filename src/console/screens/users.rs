@@ -1644,6 +1644,9 @@ impl Screen for UsersScreen {
             if mid {
                 cells.push(if r.confirmed() {
                     Cell::from(Span::styled("✓", theme::ok()))
+                } else if r.anonymous {
+                    // Nothing to confirm.
+                    Cell::from(Span::styled("–", theme::dim()))
                 } else {
                     Cell::from(Span::styled("✗", theme::warn()))
                 });
@@ -1699,6 +1702,8 @@ mod tests {
             banned_until: None,
             deleted: false,
             mfa_factors: 0,
+            anonymous: false,
+            sso: false,
         }
     }
 
