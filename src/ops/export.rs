@@ -332,6 +332,7 @@ pub async fn export_to_file(
         format: opts.format.as_str().to_owned(),
         filter: opts.filter.clone().filter(|f| !f.is_empty()),
         per_page: all.per_page,
+        columns: CSV_COLUMNS.len(),
         written,
         bytes: 0,
         after: ResumeAt::Page(0),
@@ -440,6 +441,9 @@ struct State {
     format: String,
     filter: Option<String>,
     per_page: u32,
+    /// CSV's columns: a file begun with other columns is not continued.
+    #[serde(default)]
+    columns: usize,
     /// Users in the partial file, and its length in bytes after the last whole batch.
     written: u64,
     bytes: u64,
@@ -487,8 +491,15 @@ impl State {
     /// A resumed export asks for what the first one did.
     fn matches(&self, opts: &ExportOptions, path: &Path) -> Result<(), ExportError> {
         let filter = opts.filter.as_deref().filter(|f| !f.is_empty());
+        let csv = opts.format == ExportFormat::Csv;
         let differs = if self.format != opts.format.as_str() {
             Some(format!("as {}", self.format))
+        } else if csv && self.columns != CSV_COLUMNS.len() {
+            Some(format!(
+                "with {} columns, this version writes {}",
+                self.columns,
+                CSV_COLUMNS.len()
+            ))
         } else if self.filter.as_deref() != filter {
             Some(match &self.filter {
                 Some(f) => format!("with --filter {f:?}"),
