@@ -1391,3 +1391,49 @@ async fn an_unreachable_server_is_a_transport_error() {
     assert_eq!(err.kind, ErrorKind::Transport);
     assert!(err.message.contains("connect"), "{err:?}");
 }
+
+/// Sign out everywhere (`ops::signout`): a magic link generated and verified, then a global
+/// sign-out: every refresh token the user had is refused afterwards, and the user's other
+/// sessions are gone. An unconfirmed email is confirmed by the link.
+#[tokio::test]
+async fn sign_out_everywhere_revokes_every_refresh_token() {
+    let t = Target::new().await;
+    let user = t.confirmed_user(PASSWORD).await;
+    let first = t.signed_in(&user, PASSWORD).await;
+    let second = t.signed_in(&user, PASSWORD).await;
+    let done = gotrue_console::ops::signout::everywhere(&t.client, &user.email)
+        .await
+        .unwrap();
+    assert!(done.jwt_expiry_secs > 0, "{done:?}");
+    assert!(done.tokens_valid_until.is_some());
+    for session in [first, second] {
+        let err = t
+            .client
+            .refresh_session(&session.refresh_token)
+            .await
+            .unwrap_err();
+        assert_eq!(err.status, Some(400), "{err:?}");
+        assert_eq!(
+            err.code.as_deref(),
+            Some("refresh_token_not_found"),
+            "{err:?}"
+        );
+    }
+
+    // An unconfirmed user: the link confirms the email.
+    let unconfirmed = t
+        .client
+        .create_user(&AdminUserAttributes {
+            email: Some(unique_email("unconf")),
+            password: Some(Secret::new(PASSWORD)),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(unconfirmed.email_confirmed_at.is_none());
+    gotrue_console::ops::signout::everywhere(&t.client, &unconfirmed.email)
+        .await
+        .unwrap();
+    let after = t.client.get_user_by_id(unconfirmed.id).await.unwrap();
+    assert!(after.email_confirmed_at.is_some());
+}

@@ -1378,3 +1378,61 @@ async fn anonymous_users_show_as_anonymous() {
     assert_eq!(column("is_anonymous").as_deref(), Some("true"));
     assert_eq!(column("is_sso_user").as_deref(), Some("false"));
 }
+
+/// `O` signs a user out everywhere: the dialog says what it does and what remains, an
+/// unconfirmed user is asked about twice, a phone-only user is refused with the reason,
+/// and afterwards the user's refresh tokens are refused.
+#[tokio::test]
+async fn sign_out_everywhere_from_the_list() {
+    let mut h = Harness::new(120, 40).await;
+    let api = api(&h);
+    let session = api
+        .sign_in_with_password(
+            &gotrue_console::gotrue::Credential::Email("ada@example.com".into()),
+            &gotrue_console::gotrue::Secret::new("analytical-engine-1843"),
+        )
+        .await
+        .expect("Ada signs in");
+    select(&mut h, "ada@example.com").await;
+    h.char('O');
+    h.settle().await;
+    let s = h.screen();
+    assert!(s.contains("scope=global"), "{s}");
+    assert!(s.contains("access tokens already issued"), "{s}");
+    h.char('y');
+    until_dialog_done(&mut h, "Signed ada@example.com out everywhere").await;
+    assert!(h.screen().contains("JWT expiry"), "{}", h.screen());
+    h.key(KeyCode::Enter);
+    let err = api
+        .refresh_session(&session.refresh_token)
+        .await
+        .expect_err("the refresh token is revoked");
+    assert_eq!(
+        err.code.as_deref(),
+        Some("refresh_token_not_found"),
+        "{err:?}"
+    );
+
+    // Unconfirmed: a second question, as the link confirms the email.
+    select(&mut h, "unconfirmed@example.com").await;
+    h.char('O');
+    h.settle().await;
+    assert!(h.screen().contains("not confirmed"), "{}", h.screen());
+    h.char('y');
+    h.settle().await;
+    assert!(h.screen().contains("never did"), "{}", h.screen());
+    h.key(KeyCode::Esc);
+    assert!(
+        h.app().action().is_none(),
+        "Esc at the second question sends nothing"
+    );
+
+    // Phone only: refused, and why.
+    h.char('x');
+    h.char('/');
+    h.text("15555550100");
+    h.key(KeyCode::Enter);
+    h.char('O');
+    h.settle().await;
+    assert!(h.screen().contains("has no email"), "{}", h.screen());
+}

@@ -49,6 +49,7 @@ async fn admin_dialogs_at_both_sizes() {
             ("banned@example.com", 'u', "unban"),
             ("unconfirmed@example.com", 'c', "confirm"),
             ("ada@example.com", 'D', "delete"),
+            ("ada@example.com", 'O', "sign_out_everywhere"),
             ("ada@example.com", 'd', "diagnose"),
             ("ada@example.com", 'E', "export"),
         ] {

@@ -197,6 +197,12 @@ pub enum ApiCall {
         factor_id: uuid::Uuid,
         name: String,
     },
+    /// [`crate::ops::signout::everywhere`]: a magic link generated and verified, then a
+    /// global sign-out.
+    SignOutEverywhere {
+        user_id: UserId,
+        email: String,
+    },
     Invite {
         email: String,
         data: Option<serde_json::Map<String, serde_json::Value>>,
@@ -242,6 +248,7 @@ impl ApiCall {
             ApiCall::GenerateLink(_) => "generate link",
             ApiCall::DeleteFactor { .. } => "remove MFA factor",
             ApiCall::RenameFactor { .. } => "rename MFA factor",
+            ApiCall::SignOutEverywhere { .. } => "sign out everywhere",
             ApiCall::Invite { .. } => "invite",
             ApiCall::Audit { .. } => "load the audit log",
             ApiCall::LookupToken(_) => "look up the token",
@@ -281,6 +288,7 @@ pub enum ApiReply {
     Done,
     /// An MFA factor as GoTrue keeps it after a change.
     Factor(Box<crate::gotrue::Factor>),
+    SignedOutEverywhere(crate::ops::signout::SignedOut),
     Audit(Box<crate::gotrue::AuditPage>),
     TokenUser(Box<crate::gotrue::TokenLookup>),
     Signature(crate::gotrue::jwt::SignatureCheck),

@@ -265,6 +265,9 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
             client.delete_factor(user_id, factor_id).await?;
             ApiReply::Done
         }
+        ApiCall::SignOutEverywhere { email, .. } => {
+            ApiReply::SignedOutEverywhere(crate::ops::signout::everywhere(client, &email).await?)
+        }
         ApiCall::RenameFactor {
             user_id,
             factor_id,

@@ -4,3 +4,4 @@
 pub mod bulk;
 pub mod export;
 pub mod journal;
+pub mod signout;

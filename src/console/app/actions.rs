@@ -64,11 +64,12 @@ impl App {
             Action::PasswordHelp => ActionKind::Password,
             Action::LinksAndCodes => ActionKind::Links,
             Action::ConfirmUser => ActionKind::Confirm,
+            Action::SignOutEverywhere => ActionKind::SignOut,
             _ => ActionKind::Mfa,
         };
         let target = match (&self.screens.detail, self.screens.users.selected_row()) {
             (Some(d), _) if self.tab == Tab::Users => match d.user() {
-                Some(u) => Some(Target::from_user(u)),
+                Some(u) => Some(Target::from_user(u, ctx.now)),
                 None => {
                     ctx.flash(Level::Warn, "The user is still loading");
                     return;
@@ -79,6 +80,9 @@ impl App {
                 email: row.email.clone(),
                 phone: row.phone.clone(),
                 factors: Vec::new(),
+                email_confirmed: row.email_confirmed,
+                banned: row.banned_until.is_some_and(|t| t > ctx.now),
+                deleted: row.deleted,
             }),
             _ => None,
         };

@@ -1008,7 +1008,8 @@ impl App {
             | Action::PasswordHelp
             | Action::LinksAndCodes
             | Action::ConfirmUser
-            | Action::RemoveMfa => return self.start_action(action, ctx),
+            | Action::RemoveMfa
+            | Action::SignOutEverywhere => return self.start_action(action, ctx),
             _ => {}
         }
         if let Some(t) = TABS.iter().find(|t| t.go == action) {

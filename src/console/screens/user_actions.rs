@@ -31,6 +31,7 @@ pub enum ActionKind {
     Links,
     Confirm,
     Mfa,
+    SignOut,
 }
 
 /// Who an action is for.
@@ -41,15 +42,22 @@ pub struct Target {
     pub phone: String,
     /// Known factors (from the detail screen), for MFA removal.
     pub factors: Vec<Factor>,
+    pub email_confirmed: bool,
+    /// Banned now.
+    pub banned: bool,
+    pub deleted: bool,
 }
 
 impl Target {
-    pub fn from_user(u: &User) -> Self {
+    pub fn from_user(u: &User, now: DateTime<Utc>) -> Self {
         Self {
             id: u.id,
             email: u.email.clone(),
             phone: u.phone.clone(),
             factors: u.factors.clone().unwrap_or_default(),
+            email_confirmed: u.email_confirmed_at.is_some() || u.confirmed_at.is_some(),
+            banned: u.banned_until.is_some_and(|t| t > now),
+            deleted: u.deleted_at.is_some(),
         }
     }
 
@@ -103,6 +111,10 @@ enum Stage {
     },
     ConfirmMfa(Vec<uuid::Uuid>),
     RenameFactor(uuid::Uuid),
+    /// `again`: the second question, for an unconfirmed email the link would confirm.
+    ConfirmSignOut {
+        again: bool,
+    },
     CreateForm,
     InviteForm,
     Working,
@@ -288,6 +300,34 @@ impl UserAction {
                     ),
                     Stage::Menu,
                 )
+            }
+            ActionKind::SignOut => {
+                let t = target.as_ref()?;
+                let title = format!("Sign {label} out everywhere");
+                match crate::ops::signout::refusal(&t.email, t.banned, t.deleted) {
+                    Some(why) => (
+                        Dialog::new(
+                            title,
+                            Step::Done {
+                                lines: vec![Line::raw(why)],
+                                copy: None,
+                            },
+                        ),
+                        Stage::Done,
+                    ),
+                    None => {
+                        let mut lines = vec![format!("Sign {label} out everywhere?")];
+                        lines.extend(crate::ops::signout::effects(t.email_confirmed));
+                        if production {
+                            lines.push("This is a PRODUCTION profile.".into());
+                        }
+                        let typed = production.then(|| (t.email.clone(), Field::new("confirm")));
+                        (
+                            Dialog::new(title, Step::Confirm { lines, typed }).danger(),
+                            Stage::ConfirmSignOut { again: false },
+                        )
+                    }
+                }
             }
             ActionKind::Mfa => {
                 let t = target.as_ref()?;
@@ -746,6 +786,25 @@ impl UserAction {
                 ),
                 ctx,
             ),
+            Stage::ConfirmSignOut { again: false } if !t.email_confirmed => {
+                // Asked twice: the link confirms an email the user never confirmed.
+                self.stage = Stage::ConfirmSignOut { again: true };
+                self.dialog.set_step(Step::Confirm {
+                    lines: vec![format!(
+                        "This also confirms {}, which its owner never did. Sign {} out everywhere all the same?",
+                        t.email,
+                        t.label()
+                    )],
+                    typed: None,
+                });
+            }
+            Stage::ConfirmSignOut { .. } => self.request(
+                ApiCall::SignOutEverywhere {
+                    user_id: t.id,
+                    email: t.email.clone(),
+                },
+                ctx,
+            ),
             Stage::ConfirmMfa(ids) => {
                 for factor_id in ids {
                     self.pending.push(ctx.send(ApiCall::DeleteFactor {
@@ -787,6 +846,29 @@ impl UserAction {
                 self.finish(lines, None);
                 ctx.flash(Level::Info, format!("{} {name}", past_tense(self.kind)));
                 ctx.effect(Effect::UserChanged(user));
+            }
+            Ok(ApiReply::SignedOutEverywhere(done)) => {
+                let until = done
+                    .tokens_valid_until
+                    .map(|t| format!("until {} at the latest", time::absolute(t)))
+                    .unwrap_or_else(|| "until they expire".into());
+                self.finish(
+                    vec![
+                        Line::styled(
+                            format!("Signed {label} out everywhere: every refresh token of theirs is revoked."),
+                            theme::ok(),
+                        ),
+                        Line::raw(format!(
+                            "Access tokens issued before now still work {until} (the server's JWT expiry is {} s).",
+                            done.jwt_expiry_secs
+                        )),
+                    ],
+                    None,
+                );
+                ctx.flash(Level::Info, format!("Signed {label} out everywhere"));
+                if let Some(t) = &self.target {
+                    ctx.effect(Effect::UserRefresh(t.id));
+                }
             }
             Ok(ApiReply::Factor(f)) => {
                 let name = f.friendly_name.clone().unwrap_or_default();

@@ -51,6 +51,7 @@ pub fn allowed_over_ssh(call: &ApiCall) -> bool {
             | ApiCall::GenerateLink(_)
             | ApiCall::DeleteFactor { .. }
             | ApiCall::RenameFactor { .. }
+            | ApiCall::SignOutEverywhere { .. }
             | ApiCall::Invite { .. }
             // Sends invitations through GoTrue; the pasted list is in the app's memory.
             | ApiCall::RunInvites(_)
@@ -86,7 +87,8 @@ pub fn target(call: &ApiCall) -> Option<String> {
         | ApiCall::SetTemporaryPassword(id)
         | ApiCall::DeleteUser { id, .. }
         | ApiCall::DeleteFactor { user_id: id, .. }
-        | ApiCall::RenameFactor { user_id: id, .. } => Some(id.to_string()),
+        | ApiCall::RenameFactor { user_id: id, .. }
+        | ApiCall::SignOutEverywhere { user_id: id, .. } => Some(id.to_string()),
         ApiCall::CreateUser { attrs, .. } => attrs.email.clone().or_else(|| attrs.phone.clone()),
         ApiCall::Recover { email } | ApiCall::Invite { email, .. } => Some(email.clone()),
         ApiCall::GenerateLink(request) => Some(request.email.clone()),
