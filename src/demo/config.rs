@@ -49,6 +49,10 @@ pub struct DemoConfig {
     /// `GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED`: a users list request with neither
     /// `page` nor `per_page` is paged by cursor (`limit`, `cursor`), with no total.
     pub cursor_pagination: bool,
+    /// `GOTRUE_RATE_LIMIT_EMAIL_SENT`: invitation mails sent per hour at most, project-wide
+    /// (unless mail is autoconfirmed, as GoTrue); past it, 429 `over_email_send_rate_limit`
+    /// "email rate limit exceeded". `None`: no quota. The demo counts invitations only.
+    pub email_rate_limit: Option<u32>,
 }
 
 /// `--jwt-alg`.
@@ -81,6 +85,7 @@ impl Default for DemoConfig {
             jwt_alg: JwtAlg::Hs256,
             smtp: None,
             cursor_pagination: false,
+            email_rate_limit: None,
         }
     }
 }
@@ -150,6 +155,10 @@ pub struct DemoServerArgs {
     /// GoTrue does with GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED (read too).
     #[arg(long, env = "GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED")]
     pub cursor_pagination: bool,
+    /// Invitation mails per hour at most, project-wide, as GoTrue's
+    /// GOTRUE_RATE_LIMIT_EMAIL_SENT (read too); past it, 429 over_email_send_rate_limit.
+    #[arg(long, value_name = "N", env = "GOTRUE_RATE_LIMIT_EMAIL_SENT")]
+    pub email_rate_limit: Option<u32>,
 }
 
 impl DemoServerArgs {
@@ -178,6 +187,7 @@ impl DemoServerArgs {
             jwt_alg: self.jwt_alg,
             smtp: self.smtp.clone(),
             cursor_pagination: self.cursor_pagination,
+            email_rate_limit: self.email_rate_limit,
             ..DemoConfig::default()
         }
     }

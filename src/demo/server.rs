@@ -113,6 +113,7 @@ impl DemoServer {
             oauth_providers: cfg.oauth_providers.clone(),
             anonymous_users: cfg.anonymous_users,
             cursor_pagination: cfg.cursor_pagination,
+            email_rate_limit: cfg.email_rate_limit,
         };
         let smtp = cfg
             .smtp

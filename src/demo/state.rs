@@ -43,6 +43,8 @@ pub struct Settings {
     pub anonymous_users: bool,
     /// `GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED`.
     pub cursor_pagination: bool,
+    /// `GOTRUE_RATE_LIMIT_EMAIL_SENT`, per hour (invitations only).
+    pub email_rate_limit: Option<u32>,
 }
 
 impl Settings {
@@ -72,6 +74,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// `--smtp`: mails also go there.
     pub smtp: Option<super::smtp::SmtpRelay>,
+    /// When the invitation mails of the last hour went out, for the mail quota.
+    mails_sent: Mutex<std::collections::VecDeque<DateTime<Utc>>>,
 }
 
 fn recover<T>(r: Result<T, std::sync::PoisonError<T>>) -> T {
@@ -96,7 +100,31 @@ impl AppState {
             reuse_interval: Mutex::new(StdDuration::from_secs(10)),
             shutdown,
             smtp: None,
+            mails_sent: Mutex::new(std::collections::VecDeque::new()),
         }
+    }
+
+    /// Takes one mail of the project's hourly quota, or answers as GoTrue's `sendEmail`
+    /// does when it is used up (autoconfirmed mail is not limited, as in GoTrue).
+    pub fn take_mail_quota(&self, now: DateTime<Utc>) -> Result<(), super::errors::ApiError> {
+        let Some(limit) = self.settings.email_rate_limit else {
+            return Ok(());
+        };
+        if self.settings.mailer_autoconfirm {
+            return Ok(());
+        }
+        let mut sent = recover(self.mails_sent.lock());
+        while sent.front().is_some_and(|t| now - *t >= Duration::hours(1)) {
+            sent.pop_front();
+        }
+        if sent.len() >= limit as usize {
+            return Err(super::errors::ApiError::too_many(
+                "over_email_send_rate_limit",
+                "email rate limit exceeded",
+            ));
+        }
+        sent.push_back(now);
+        Ok(())
     }
 
     pub fn read(&self) -> RwLockReadGuard<'_, Db> {

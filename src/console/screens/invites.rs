@@ -350,8 +350,19 @@ impl Screen for InvitesScreen {
                         },
                         text,
                     );
-                    if let RunEnd::Stopped { reason } = &end {
-                        ctx.flash(Level::Error, format!("Stopped: {reason}"));
+                    match &end {
+                        RunEnd::Stopped { reason } => {
+                            ctx.flash(Level::Error, format!("Stopped: {reason}"))
+                        }
+                        RunEnd::Paused { reason } => ctx.flash(
+                            Level::Warn,
+                            format!(
+                                "Paused, {} still pending ({} sends them): {reason}",
+                                c.pending,
+                                ctx.keys.key_of(Context::Invites, Action::SendInvites)
+                            ),
+                        ),
+                        _ => {}
                     }
                     self.last_end = Some(end);
                     ctx.effect(Effect::SentSomething);

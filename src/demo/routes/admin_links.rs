@@ -72,6 +72,11 @@ pub async fn invite(
     let redirect = common::referrer(&st.settings, &headers, &Query::from_uri(&uri));
     let now = gotime::now();
     let mut db = st.write();
+    if db.users.by_email(&email).is_some_and(|u| u.is_confirmed()) {
+        return Err(email_exists());
+    }
+    // GoTrue sends inside the transaction that makes the user: no mail, no user.
+    st.take_mail_quota(now)?;
     let id = match db.users.by_email(&email) {
         Some(u) if u.is_confirmed() => return Err(email_exists()),
         Some(u) => u.id,

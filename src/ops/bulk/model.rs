@@ -405,6 +405,9 @@ pub enum RunEnd {
     /// Stopped early because no invite could succeed (a refused or missing service key, a
     /// server without `/invite`); the rows not yet started are still pending.
     Stopped { reason: String },
+    /// Paused because GoTrue's mail quota ran out (429 `over_email_send_rate_limit`); the
+    /// rows not sent are pending, for a later run.
+    Paused { reason: String },
 }
 
 #[cfg(test)]

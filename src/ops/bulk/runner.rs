@@ -72,6 +72,7 @@ pub async fn run_invites(
         client,
         pacer: Pacer::new(opts.min_interval),
         stopped: Mutex::new(None),
+        paused: Mutex::new(None),
         events: events.clone(),
         opts,
     };
@@ -81,10 +82,16 @@ pub async fn run_invites(
     while rows.next().await.is_some() {}
     drop(rows);
 
-    let end = match run.stop_reason() {
-        Some(reason) => RunEnd::Stopped { reason },
-        None if events.is_closed() => RunEnd::Cancelled,
-        None => RunEnd::Completed,
+    let paused = run
+        .paused
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    let end = match (run.stop_reason(), paused) {
+        (Some(reason), _) => RunEnd::Stopped { reason },
+        (None, Some(reason)) => RunEnd::Paused { reason },
+        (None, None) if events.is_closed() => RunEnd::Cancelled,
+        (None, None) => RunEnd::Completed,
     };
     finish.armed = false;
     let _ = events.send(InviteEvent::Finished(end.clone()));
@@ -180,6 +187,10 @@ enum Verdict {
     Exists,
     /// 429: GoTrue did nothing; wait and try again.
     RateLimited,
+    /// 429 `over_email_send_rate_limit` without "after N seconds": the project's mail quota
+    /// (`GOTRUE_RATE_LIMIT_EMAIL_SENT`; hosted built-in mail allows a few an hour) is used
+    /// up. Retrying within the run only burns attempts: the run pauses.
+    MailQuota,
     /// The invite may or may not have gone through.
     Ambiguous,
     /// No invite can succeed in this run.
@@ -204,6 +215,11 @@ fn verdict(e: &GoTrueError) -> Verdict {
         // A Postgres 23505 passed through as a 500 lands here too: a concurrent insert of the
         // same address, possibly our own earlier attempt. The lookup settles it.
         Verdict::Ambiguous
+    } else if e.kind == ErrorKind::RateLimited
+        && code == Some("over_email_send_rate_limit")
+        && retry_after(&e.message).is_none()
+    {
+        Verdict::MailQuota
     } else if e.kind == ErrorKind::RateLimited {
         Verdict::RateLimited
     } else if e.kind == ErrorKind::Auth || (e.status == Some(404) && code.is_none()) {
@@ -269,6 +285,8 @@ struct Run<'a> {
     opts: InviteOptions,
     pacer: Pacer,
     stopped: Mutex<Option<String>>,
+    /// Set when the mail quota ran out: the run ends paused, its rows pending.
+    paused: Mutex<Option<String>>,
     events: UnboundedSender<InviteEvent>,
 }
 
@@ -285,9 +303,30 @@ impl Run<'_> {
         stopped.get_or_insert_with(|| e.to_string());
     }
 
+    fn pause(&self, e: &GoTrueError) {
+        let mut paused = self.paused.lock().unwrap_or_else(PoisonError::into_inner);
+        paused.get_or_insert_with(|| {
+            format!(
+                "GoTrue's mail quota is used up ({e}). The project sends only so many mails an \
+                 hour (GOTRUE_RATE_LIMIT_EMAIL_SENT; hosted projects' built-in mail, a few): \
+                 send the rest later, set up custom SMTP, or hand out invite links instead"
+            )
+        });
+    }
+
+    fn halted(&self) -> bool {
+        self.stop_reason().is_some()
+            || self
+                .paused
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_some()
+    }
+
     async fn row(&self, job: InviteJob) {
-        // After a fatal error, or once nobody listens, rows not yet begun stay pending.
-        if self.stop_reason().is_some() || self.events.is_closed() {
+        // After a fatal error or the mail quota, or once nobody listens, rows not yet begun
+        // stay pending.
+        if self.halted() || self.events.is_closed() {
             return;
         }
         let mut guard = RowGuard {
@@ -353,6 +392,11 @@ impl Run<'_> {
             };
             match verdict(&err) {
                 Verdict::Exists => return (RowStatus::AlreadyExists, None),
+                Verdict::MailQuota => {
+                    // GoTrue refused before it created or sent anything: back to pending.
+                    self.pause(&err);
+                    return (RowStatus::Pending, doubt);
+                }
                 Verdict::Refused => return (failed(&err), doubt),
                 Verdict::Fatal => {
                     self.stop(&err);
@@ -508,6 +552,7 @@ mod tests {
         let v = |e: GoTrueError| match verdict(&e) {
             Verdict::Exists => "exists",
             Verdict::RateLimited => "rate limited",
+            Verdict::MailQuota => "mail quota",
             Verdict::Ambiguous => "ambiguous",
             Verdict::Fatal => "fatal",
             Verdict::Refused => "refused",
