@@ -147,6 +147,36 @@ pub enum UsersCmd {
     /// Export every user (or those matching --filter) as CSV or NDJSON, page by page, to
     /// stdout or a file. Needs a service-role key.
     Export(ExportArgs),
+    /// Invite everyone in a CSV (an `email` column; the other columns become each user's
+    /// metadata) or a list of addresses, paced, with a per-row result: the same runner as
+    /// the console's Invites tab. Needs a service-role key.
+    Invite(InviteArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InviteArgs {
+    /// The addresses: a CSV with an `email` column (`.csv`), or one address a line.
+    #[arg(long, value_name = "FILE")]
+    pub csv: PathBuf,
+    /// Generate each invite link (generate_link, type invite) instead of mailing it: no mail
+    /// goes out, and the links go into the results' `link` column for sending by other
+    /// means. Whoever has a link signs in as that user.
+    #[arg(long)]
+    pub links_only: bool,
+    /// Go on from FILE.invites.json, which every run keeps beside FILE: rows already sent
+    /// are never sent again, and rows an interrupted run may have sent are looked up first.
+    #[arg(long)]
+    pub resume: bool,
+    /// Where the results CSV goes [default: FILE.results.csv].
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<PathBuf>,
+    /// Where the invite links lead (redirect_to) [default: GoTrue's site URL].
+    #[arg(long, value_name = "URL")]
+    pub redirect_to: Option<String>,
+    /// Invitations in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=16))]
+    pub concurrency: usize,
 }
 
 #[derive(Debug, clap::Args)]

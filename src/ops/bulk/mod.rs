@@ -19,6 +19,7 @@
 //! [`InviteRow::in_doubt_since`], and the next run checks before sending.
 
 mod email;
+pub mod file;
 mod model;
 mod parse;
 mod runner;

@@ -52,6 +52,10 @@ pub enum RowStatus {
         user_id: UserId,
         /// GoTrue's `invited_at`, or when the answer came if it had none.
         at: DateTime<Utc>,
+        /// Links only: the invite link GoTrue generated instead of mailing it, to hand
+        /// over by other means. Whoever has it signs in as the user.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        link: Option<String>,
     },
     /// A confirmed user already has this address (GoTrue's 422 `email_exists`).
     AlreadyExists,
@@ -72,6 +76,7 @@ impl RowStatus {
             RowStatus::Invalid { .. } => "invalid",
             RowStatus::Duplicate { .. } => "duplicate",
             RowStatus::Sending { .. } => "sending",
+            RowStatus::Sent { link: Some(_), .. } => "link",
             RowStatus::Sent { .. } => "sent",
             RowStatus::AlreadyExists => "already_exists",
             RowStatus::Failed { .. } => "failed",
@@ -267,7 +272,8 @@ impl InviteBatch {
         n
     }
 
-    /// The results as CSV: `line, email, status, user_id, http_status, code, message`.
+    /// The results as CSV: `line, email, status, user_id, http_status, code, message, link`
+    /// (the invite link, links only).
     pub fn results_csv<W: Write>(&self, writer: W) -> Result<(), BulkError> {
         let mut out = csv::Writer::from_writer(writer);
         out.write_record([
@@ -278,6 +284,7 @@ impl InviteBatch {
             "http_status",
             "code",
             "message",
+            "link",
         ])?;
         for row in &self.rows {
             let (user_id, http_status, code, message) = match &row.status {
@@ -320,6 +327,12 @@ impl InviteBatch {
                 }
                 _ => message,
             };
+            let link = match &row.status {
+                RowStatus::Sent {
+                    link: Some(link), ..
+                } => link.as_str(),
+                _ => "",
+            };
             // Addresses and messages come from the pasted list: no formulas.
             out.write_record([
                 row.line.to_string().as_str(),
@@ -329,6 +342,7 @@ impl InviteBatch {
                 &http_status,
                 code,
                 &crate::ops::export::spreadsheet_safe(&message),
+                link,
             ])?;
         }
         out.flush()?;
@@ -452,6 +466,7 @@ mod tests {
         let sent = RowStatus::Sent {
             user_id: id,
             at: at("2025-06-01T10:00:00Z"),
+            link: None,
         };
         assert!(batch.apply(&row_event(1, RowStatus::Sending { attempt: 1 })));
         assert!(batch.apply(&row_event(1, sent.clone())));
@@ -509,6 +524,7 @@ mod tests {
             RowStatus::Sent {
                 user_id: id,
                 at: at("2025-06-01T10:00:00Z"),
+                link: None,
             },
         ));
         batch.apply(&row_event(
@@ -524,12 +540,12 @@ mod tests {
         batch.results_csv(&mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "line,email,status,user_id,http_status,code,message\n\
-             1,ada@example.com,sent,6f1c1d2e-0000-4000-8000-000000000001,,,\n\
-             2,bob@example.com,failed,,400,validation_failed,Unable to validate email address: invalid format\n\
-             3,not-an-address,invalid,,,,not an email address: no @\n\
-             4,ada@example.com,duplicate,,,,duplicate of line 1\n\
-             5,cy@example.com,already_exists,,,email_exists,a confirmed user already has this address\n"
+            "line,email,status,user_id,http_status,code,message,link\n\
+             1,ada@example.com,sent,6f1c1d2e-0000-4000-8000-000000000001,,,,\n\
+             2,bob@example.com,failed,,400,validation_failed,Unable to validate email address: invalid format,\n\
+             3,not-an-address,invalid,,,,not an email address: no @,\n\
+             4,ada@example.com,duplicate,,,,duplicate of line 1,\n\
+             5,cy@example.com,already_exists,,,email_exists,a confirmed user already has this address,\n"
         );
     }
 
@@ -551,7 +567,7 @@ mod tests {
         assert!(
             text.ends_with(
                 "1,ada@example.com,failed,,500,unexpected_failure,\"Unexpected failure, please \
-                 check server logs (an earlier attempt may have gone through)\"\n"
+                 check server logs (an earlier attempt may have gone through)\",\n"
             ),
             "{text}"
         );
@@ -568,6 +584,7 @@ mod tests {
             RowStatus::Sent {
                 user_id: Uuid::new_v4(),
                 at: at("2025-06-01T10:00:00Z"),
+                link: None,
             },
         ));
         batch.save(&path).unwrap();

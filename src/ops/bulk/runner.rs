@@ -2,7 +2,10 @@
 //! ambiguous failures checked before anything is sent again.
 
 use super::model::{InviteEvent, InviteJob, RowStatus, RunEnd};
-use crate::gotrue::{ErrorKind, GoTrueClient, GoTrueError, ListUsers, User, UserId, UsersPage};
+use crate::gotrue::{
+    ErrorKind, GenerateLinkRequest, GoTrueClient, GoTrueError, LinkType, ListUsers, User, UserId,
+    UsersPage,
+};
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::{StreamExt, stream};
 use std::sync::{Mutex, PoisonError};
@@ -25,6 +28,9 @@ pub struct InviteOptions {
     pub backoff_max: Duration,
     /// Where the invite link leads (`redirect_to`); GoTrue's site URL when `None`.
     pub redirect_to: Option<String>,
+    /// Links only: generate each invite link (`generate_link`, type invite) instead of
+    /// mailing it, for sending by other means; no mail goes out and the quota is untouched.
+    pub links_only: bool,
     /// How far GoTrue's clock may be from ours. An invite GoTrue recorded up to this long
     /// before our attempt began still counts as the outcome of that attempt.
     pub clock_skew: Duration,
@@ -40,6 +46,7 @@ impl Default for InviteOptions {
             backoff_max: Duration::from_secs(60),
             redirect_to: None,
             clock_skew: Duration::from_secs(120),
+            links_only: false,
         }
     }
 }
@@ -252,6 +259,7 @@ fn sent(user: &User) -> RowStatus {
     RowStatus::Sent {
         user_id: user.id,
         at: user.invited_at.unwrap_or_else(Utc::now),
+        link: None,
     }
 }
 
@@ -350,7 +358,14 @@ impl Run<'_> {
         if let Some(since) = job.in_doubt_since {
             match self.lookup(email, since).await {
                 Ok(Lookup::Invited { user_id, at }) => {
-                    return (RowStatus::Sent { user_id, at }, None);
+                    return (
+                        RowStatus::Sent {
+                            user_id,
+                            at,
+                            link: None,
+                        },
+                        None,
+                    );
                 }
                 Ok(Lookup::Confirmed) => return (RowStatus::AlreadyExists, None),
                 Ok(Lookup::NotInvited) => guard.doubt = None,
@@ -370,6 +385,9 @@ impl Run<'_> {
                     return (status, Some(since));
                 }
             }
+        }
+        if self.opts.links_only {
+            return (self.link(job, guard).await, None);
         }
         // Set once an attempt may have been delivered; kept (as the earliest such start)
         // until a success or a definite answer about the user.
@@ -424,7 +442,14 @@ impl Run<'_> {
                     tokio::time::sleep(backoff(&self.opts, unclear)).await;
                     match self.lookup(email, since).await {
                         Ok(Lookup::Invited { user_id, at }) => {
-                            return (RowStatus::Sent { user_id, at }, None);
+                            return (
+                                RowStatus::Sent {
+                                    user_id,
+                                    at,
+                                    link: None,
+                                },
+                                None,
+                            );
                         }
                         Ok(Lookup::Confirmed) => return (RowStatus::AlreadyExists, None),
                         Ok(Lookup::NotInvited) if attempt < self.opts.max_attempts => {}
@@ -437,6 +462,48 @@ impl Run<'_> {
                             return (failed(&err), doubt);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Links only: the invite link, generated (nothing is mailed). An unclear answer is
+    /// simply asked again: a new link replaces one that may have been made and never seen,
+    /// and no mail went out either way.
+    async fn link(&self, job: &InviteJob, guard: &mut RowGuard) -> RowStatus {
+        let (mut attempt, mut waits) = (0u32, 0u32);
+        loop {
+            attempt += 1;
+            self.pacer.wait().await;
+            guard.sending(attempt, None);
+            let mut request = GenerateLinkRequest::new(LinkType::Invite, job.email.clone());
+            request.data = Some(job.data.clone()).filter(|d| !d.is_empty());
+            request.redirect_to = self.opts.redirect_to.clone();
+            let err = match self.client.generate_link(&request).await {
+                Ok(link) => {
+                    return RowStatus::Sent {
+                        user_id: link.user.id,
+                        at: link.user.invited_at.unwrap_or_else(Utc::now),
+                        link: Some(link.action_link.expose().to_owned()),
+                    };
+                }
+                Err(e) => e,
+            };
+            match verdict(&err) {
+                Verdict::Exists => return RowStatus::AlreadyExists,
+                Verdict::Fatal => {
+                    self.stop(&err);
+                    return failed(&err);
+                }
+                Verdict::Refused => return failed(&err),
+                _ if attempt >= self.opts.max_attempts => return failed(&err),
+                Verdict::RateLimited | Verdict::MailQuota => {
+                    waits += 1;
+                    self.pacer.hold_for(backoff(&self.opts, waits));
+                }
+                Verdict::Ambiguous => {
+                    waits += 1;
+                    tokio::time::sleep(backoff(&self.opts, waits)).await;
                 }
             }
         }
@@ -571,11 +638,31 @@ mod tests {
             )),
             "exists"
         );
+        // The project's quota, and one user's send frequency: the same code, told apart by
+        // GoTrue's "after N seconds".
         assert_eq!(
             v(error(
                 Some(429),
                 RateLimited,
                 Some("over_email_send_rate_limit"),
+                "email rate limit exceeded"
+            )),
+            "mail quota"
+        );
+        assert_eq!(
+            v(error(
+                Some(429),
+                RateLimited,
+                Some("over_email_send_rate_limit"),
+                "For security purposes, you can only request this after 41 seconds."
+            )),
+            "rate limited"
+        );
+        assert_eq!(
+            v(error(
+                Some(429),
+                RateLimited,
+                Some("over_request_rate_limit"),
                 ""
             )),
             "rate limited"
