@@ -828,7 +828,7 @@ fn q_asks_before_dropping_invitations_in_flight_or_unsaved() {
     let cmds = press(&mut app, KeyCode::Char('S'));
     let (run, _) = api_calls(&cmds)
         .into_iter()
-        .find(|(_, c)| matches!(c, ApiCall::RunInvites(_)))
+        .find(|(_, c)| matches!(c, ApiCall::RunInvites { .. }))
         .expect("a run");
 
     // Sending: q asks, n stays.
@@ -1433,4 +1433,24 @@ fn a_taller_screen_asks_for_the_rows_it_now_shows() {
         matches!(&calls[..], [(_, ApiCall::UsersByPage(q))] if q.page == 1),
         "{calls:?}"
     );
+}
+
+/// `K` on the Invites tab: the next run generates links and mails nothing; `K` again mails.
+#[test]
+fn links_only_is_a_switch_on_the_invites_tab() {
+    let (mut app, _) = loaded_app();
+    press(&mut app, KeyCode::Char('7'));
+    app.update(Msg::Input(Input::Paste("grace@example.com".into())));
+    press(&mut app, KeyCode::Char('K'));
+    assert!(
+        screen(&app).contains("links only: no mail"),
+        "{}",
+        screen(&app)
+    );
+    let cmds = press(&mut app, KeyCode::Char('S'));
+    let links_only = api_calls(&cmds).into_iter().find_map(|(_, c)| match c {
+        ApiCall::RunInvites { links_only, .. } => Some(links_only),
+        _ => None,
+    });
+    assert_eq!(links_only, Some(true));
 }

@@ -1436,3 +1436,43 @@ async fn sign_out_everywhere_from_the_list() {
     h.settle().await;
     assert!(h.screen().contains("has no email"), "{}", h.screen());
 }
+
+/// Links only from the Invites tab: `K`, then `S`: each row gets its invite link, GoTrue has
+/// the user invited, and no mail went out.
+#[tokio::test]
+async fn invites_tab_links_only_mails_nothing() {
+    use gotrue_console::ops::bulk::RowStatus;
+    let mut h = Harness::new(120, 40).await;
+    h.char('7');
+    h.driver.handle(Msg::Input(Input::Paste(
+        "linked.one@example.com\nlinked.two@example.com\n".into(),
+    )));
+    h.char('K');
+    h.char('S');
+    h.until("the run's end", |app| {
+        !app.invites().is_running() && app.invites().last_end().is_some()
+    })
+    .await;
+    let batch = h.app().invites().batch().cloned().expect("a batch");
+    for row in &batch.rows {
+        match &row.status {
+            RowStatus::Sent {
+                user_id,
+                link: Some(link),
+                ..
+            } => {
+                assert!(link.contains("/verify?token="), "{link}");
+                let user = api(&h).get_user_by_id(*user_id).await.expect("the user");
+                assert!(user.invited_at.is_some());
+            }
+            other => panic!("{}: {other:?}", row.email),
+        }
+    }
+    assert!(
+        h.demo
+            .outbox()
+            .iter()
+            .all(|m| !m.to.starts_with("linked.")),
+        "no mail went out"
+    );
+}

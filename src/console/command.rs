@@ -219,7 +219,11 @@ pub enum ApiCall {
     CheckSignature(Secret),
     /// Sends the pending rows' invitations: many `InviteProgress` replies, the last one
     /// `Finished`. Cancelling stops new sends; rows in flight come back as pending.
-    RunInvites(Vec<crate::ops::bulk::InviteJob>),
+    /// A bulk invite; `links_only`: generate the links, mail nothing.
+    RunInvites {
+        jobs: Vec<crate::ops::bulk::InviteJob>,
+        links_only: bool,
+    },
 }
 
 impl ApiCall {
@@ -253,7 +257,7 @@ impl ApiCall {
             ApiCall::Audit { .. } => "load the audit log",
             ApiCall::LookupToken(_) => "look up the token",
             ApiCall::CheckSignature(_) => "check the token's signature",
-            ApiCall::RunInvites(_) => "send invitations",
+            ApiCall::RunInvites { .. } => "send invitations",
         }
     }
 }

@@ -87,6 +87,7 @@ pub enum Action {
     SendInvites,
     RetryFailed,
     CancelRun,
+    ToggleLinksOnly,
     // outbox
     UseMessage,
     UseCode,
@@ -601,6 +602,7 @@ pub const INVITES: &[Def] = &[
     d(&[k('S')], Action::SendInvites, "send the pending invitations", "invites", true),
     d(&[k('F')], Action::RetryFailed, "retry the failed rows", "invites", true),
     b(&[k('C')], Action::CancelRun, "cancel the sending", "invites", false),
+    b(&[k('K')], Action::ToggleLinksOnly, "links only: generate invite links, mail nothing (on/off)", "invites", false),
     b(&[k('W')], Action::WriteResults, "write the results as CSV", "invites", true),
 ];
 

@@ -56,7 +56,7 @@ impl Worker {
         self.running.retain(|_, handle| !handle.is_finished());
         let client = self.client.clone();
         let out = self.out.clone();
-        let invite_options = self.invite_options.clone();
+        let mut invite_options = self.invite_options.clone();
         let mailpit = self.mailpit.clone();
         let handle = tokio::spawn(async move {
             if let (ApiCall::Outbox, Some(mailpit)) = (&call, &mailpit) {
@@ -68,7 +68,8 @@ impl Worker {
                 stream_users(&client, filter, id, &out).await;
                 return;
             }
-            if let ApiCall::RunInvites(jobs) = call {
+            if let ApiCall::RunInvites { jobs, links_only } = call {
+                invite_options.links_only = links_only;
                 run_invites(client, jobs, invite_options, id, out).await;
                 return;
             }
@@ -300,7 +301,7 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
             ApiReply::Signature(crate::gotrue::jwt::check_signature(access.expose(), &jwks))
         }
         // Sent through `run_invites` in `spawn`; nothing to do alone.
-        ApiCall::RunInvites(_) => ApiReply::Done,
+        ApiCall::RunInvites { .. } => ApiReply::Done,
         ApiCall::Invite {
             email,
             data,

@@ -43,6 +43,8 @@ pub struct InvitesScreen {
     cursor: crate::console::widgets::list::ListCursor,
     /// Rows were sent (or failed) since the results were last written.
     unsaved: bool,
+    /// Generate invite links instead of mailing (`K`): they go into the results' link column.
+    links_only: bool,
 }
 
 fn status_style(s: &RowStatus) -> Style {
@@ -146,10 +148,20 @@ impl InvitesScreen {
             );
             return;
         }
-        ctx.flash(Level::Info, format!("Sending {} invitations…", jobs.len()));
+        ctx.flash(
+            Level::Info,
+            if self.links_only {
+                format!("Generating {} invite links (no mail)…", jobs.len())
+            } else {
+                format!("Sending {} invitations…", jobs.len())
+            },
+        );
         self.last_end = None;
         self.error = None;
-        self.run = Some(ctx.send(ApiCall::RunInvites(jobs)));
+        self.run = Some(ctx.send(ApiCall::RunInvites {
+            jobs,
+            links_only: self.links_only,
+        }));
     }
 }
 
@@ -231,6 +243,17 @@ impl Screen for InvitesScreen {
                         ),
                     );
                 }
+            }
+            Action::ToggleLinksOnly => {
+                self.links_only = !self.links_only;
+                ctx.flash(
+                    Level::Info,
+                    if self.links_only {
+                        "Links only: the next run generates invite links and mails nothing (W writes them out)"
+                    } else {
+                        "The next run mails the invitations"
+                    },
+                );
             }
             Action::CancelRun => match self.run {
                 Some(run) => {
@@ -390,6 +413,8 @@ impl Screen for InvitesScreen {
                 ),
                 theme::warn(),
             )
+        } else if self.links_only {
+            Span::styled(" links only: no mail ", theme::warn())
         } else {
             Span::raw("")
         };

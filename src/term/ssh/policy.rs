@@ -54,7 +54,7 @@ pub fn allowed_over_ssh(call: &ApiCall) -> bool {
             | ApiCall::SignOutEverywhere { .. }
             | ApiCall::Invite { .. }
             // Sends invitations through GoTrue; the pasted list is in the app's memory.
-            | ApiCall::RunInvites(_)
+            | ApiCall::RunInvites { .. }
             | ApiCall::Audit { .. }
             | ApiCall::LookupToken(_)
     )
