@@ -20,7 +20,12 @@ use tokio::sync::mpsc;
 type Log = Arc<Mutex<Vec<RequestLog>>>;
 
 async fn start() -> (DemoServer, GoTrueClient, Log) {
-    let server = DemoServer::start(DemoConfig::default())
+    start_with(DemoConfig::default()).await
+}
+
+/// A demo server of these settings, and a client whose every request is logged.
+async fn start_with(cfg: DemoConfig) -> (DemoServer, GoTrueClient, Log) {
+    let server = DemoServer::start(cfg)
         .await
         .expect("the demo server starts");
     let log: Log = Arc::default();
@@ -702,18 +707,11 @@ async fn dropping_the_run_reports_the_row_in_flight() {
 /// mailed once.
 #[tokio::test]
 async fn the_mail_quota_pauses_the_run_with_the_rest_pending() {
-    let server = DemoServer::start(DemoConfig {
+    let (server, client, log) = start_with(DemoConfig {
         email_rate_limit: Some(3),
         ..DemoConfig::default()
     })
-    .await
-    .expect("the demo server starts");
-    let log: Log = Arc::default();
-    let seen = log.clone();
-    let client = common::client(server.url(), server.anon_key(), server.service_role_key())
-        .with_observer(Arc::new(move |l: &RequestLog| {
-            seen.lock().expect("log lock").push(l.clone());
-        }));
+    .await;
     let invite_requests = || {
         log.lock()
             .expect("log lock")

@@ -1469,10 +1469,7 @@ async fn invites_tab_links_only_mails_nothing() {
         }
     }
     assert!(
-        h.demo
-            .outbox()
-            .iter()
-            .all(|m| !m.to.starts_with("linked.")),
+        h.demo.outbox().iter().all(|m| !m.to.starts_with("linked.")),
         "no mail went out"
     );
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::temp::TempDir;
 use gotrue_console::demo::{DemoConfig, DemoServer, FaultConfig};
 use gotrue_console::gotrue::{AllUsers, BaseUrl, ClientConfig, GoTrueClient, ListUsers, User};
 use gotrue_console::ops::export::{CSV_COLUMNS, ExportFormat, csv_header, write_rows};
@@ -10,32 +11,7 @@ use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-
-/// A fresh directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("gc-export-{}-{n}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("config")).expect("a temp dir");
-        TempDir(dir)
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 async fn demo(cfg: DemoConfig) -> DemoServer {
     DemoServer::start(cfg)
@@ -142,7 +118,7 @@ async fn exports_100k_users_as_ndjson_once_each() {
     })
     .await;
     let seeded = started.elapsed();
-    let dir = TempDir::new("100k");
+    let dir = TempDir::new("gc-export", "100k");
     let file = dir.path("users.ndjson");
     let file_arg = file.to_str().expect("a UTF-8 temp path");
 
@@ -186,7 +162,7 @@ async fn a_server_that_pages_by_cursor_is_exported_by_cursor() {
         ..DemoConfig::default()
     })
     .await;
-    let dir = TempDir::new("cursor");
+    let dir = TempDir::new("gc-export", "cursor");
     let file = dir.path("users.ndjson");
     let out = export(
         &demo,
@@ -231,7 +207,7 @@ async fn exports_the_seeded_demo_as_csv_on_stdout() {
         .expect("the first page")
         .total
         .expect("X-Total-Count");
-    let dir = TempDir::new("seeded");
+    let dir = TempDir::new("gc-export", "seeded");
 
     // Small pages: the rows of many pages, fetched concurrently, land in one file.
     let out = export(&demo, &dir, &["--format", "csv", "--per-page", "50"]).await;
@@ -271,7 +247,7 @@ async fn exports_the_seeded_demo_as_csv_on_stdout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_filter_exports_only_the_matching_user() {
     let demo = demo(DemoConfig::default()).await;
-    let dir = TempDir::new("filter");
+    let dir = TempDir::new("gc-export", "filter");
     // No --format: a .csv file asks for CSV.
     let file = dir.path("ada.csv");
     let file_arg = file.to_str().expect("a UTF-8 temp path");
@@ -289,7 +265,7 @@ async fn a_filter_exports_only_the_matching_user() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_server_leaves_no_file_and_says_why() {
     let demo = demo(DemoConfig::default()).await;
-    let dir = TempDir::new("faults");
+    let dir = TempDir::new("gc-export", "faults");
     let file = dir.path("users.ndjson");
     let file_arg = file.to_str().expect("a UTF-8 temp path");
     // More failures than the client's retries: every attempt at the first page fails.
@@ -422,7 +398,7 @@ async fn a_reader_that_stops_early_ends_the_export_quietly() {
         ..DemoConfig::default()
     })
     .await;
-    let dir = TempDir::new("head");
+    let dir = TempDir::new("gc-export", "head");
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_gotrue-console"))
         .args(["users", "export", "--url", demo.url()])
         .env("GOTRUE_SERVICE_ROLE_KEY", demo.service_role_key())
@@ -453,6 +429,17 @@ async fn a_reader_that_stops_early_ends_the_export_quietly() {
         !err.contains("Broken pipe") && !err.contains("cannot write"),
         "{err}"
     );
+}
+
+/// A demo whose user pages take 40 ms, so that an export can be caught half way.
+async fn slow_demo(cfg: DemoConfig) -> DemoServer {
+    let demo = demo(cfg).await;
+    demo.set_faults(FaultConfig {
+        latency_ms: 40,
+        path_prefix: Some("/admin/users".into()),
+        ..FaultConfig::default()
+    });
+    demo
 }
 
 fn state_of(file: &Path) -> PathBuf {
@@ -533,17 +520,12 @@ async fn ids_on_server(demo: &DemoServer) -> HashSet<String> {
 /// header; the state goes once the file is in place.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_that_fails_half_way_resumes_after_its_last_page() {
-    let demo = demo(DemoConfig {
+    let demo = slow_demo(DemoConfig {
         extra_users: 3_000,
         ..DemoConfig::default()
     })
     .await;
-    demo.set_faults(FaultConfig {
-        latency_ms: 40,
-        path_prefix: Some("/admin/users".into()),
-        ..FaultConfig::default()
-    });
-    let dir = TempDir::new("resume-page");
+    let dir = TempDir::new("gc-export", "resume-page");
     let file = dir.path("users.csv");
     let child = export_until(
         &demo,
@@ -623,18 +605,13 @@ async fn an_export_that_fails_half_way_resumes_after_its_last_page() {
 /// is refused and loses nothing; the resumed file has every user once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_export_by_cursor_resumes_after_its_last_cursor() {
-    let demo = demo(DemoConfig {
+    let demo = slow_demo(DemoConfig {
         extra_users: 3_000,
         cursor_pagination: true,
         ..DemoConfig::default()
     })
     .await;
-    demo.set_faults(FaultConfig {
-        latency_ms: 40,
-        path_prefix: Some("/admin/users".into()),
-        ..FaultConfig::default()
-    });
-    let dir = TempDir::new("resume-cursor");
+    let dir = TempDir::new("gc-export", "resume-cursor");
     let file = dir.path("users.ndjson");
     let child = export_until(&demo, &dir, &file, &["--per-page", "100"], 500).await;
     let pid = child.id().expect("a running export").to_string();
@@ -681,17 +658,12 @@ async fn an_interrupted_export_by_cursor_resumes_after_its_last_cursor() {
 /// Without `--resume`, an unfinished export is replaced, and says so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_resume_an_unfinished_export_starts_over() {
-    let demo = demo(DemoConfig {
+    let demo = slow_demo(DemoConfig {
         extra_users: 2_000,
         ..DemoConfig::default()
     })
     .await;
-    demo.set_faults(FaultConfig {
-        latency_ms: 40,
-        path_prefix: Some("/admin/users".into()),
-        ..FaultConfig::default()
-    });
-    let dir = TempDir::new("restart");
+    let dir = TempDir::new("gc-export", "restart");
     let file = dir.path("users.ndjson");
     let mut child = export_until(&demo, &dir, &file, &["--per-page", "100"], 300).await;
     child.kill().await.expect("the export is killed");

@@ -5,32 +5,12 @@
 
 mod common;
 
+use common::temp::TempDir;
 use gotrue_console::demo::{DemoConfig, DemoServer, FaultConfig, OutboxKind};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("gc-invite-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("config")).expect("a temp dir");
-        TempDir(dir)
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn command(demo: &DemoServer, dir: &TempDir, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_gotrue-console"));
@@ -120,7 +100,7 @@ async fn the_mail_quota_pauses_and_links_only_finishes_without_mail() {
     })
     .await
     .expect("the demo server starts");
-    let dir = TempDir::new("quota");
+    let dir = TempDir::new("gc-invite", "quota");
     let list = team_csv(&dir, 8);
     let list_arg = list.to_str().expect("a UTF-8 path");
 
@@ -181,7 +161,7 @@ async fn ctrl_c_leaves_a_batch_that_resume_finishes_mailing_each_once() {
         path_prefix: Some("/invite".into()),
         ..FaultConfig::default()
     });
-    let dir = TempDir::new("ctrl-c");
+    let dir = TempDir::new("gc-invite", "ctrl-c");
     let list = team_csv(&dir, 40);
     let list_arg = list.to_str().expect("a UTF-8 path");
     let state = dir.path("team.csv.invites.json");

@@ -582,46 +582,57 @@ async fn pump<W: Write>(
     rows: &mut Rows<W>,
     skip: Skip,
     base: Option<u64>,
+    checkpoint: impl FnMut(&mut Rows<W>, &ResumeAt, Vec<UserId>, u64) -> Result<(), ExportError>,
+    progress: impl FnMut(u64, Option<u64>),
+) -> Result<u64, ExportError> {
+    let base = base.unwrap_or(0);
+    if rows.is_ndjson() && skip.keep.is_none() {
+        let users = client.stream_all_users_as::<RawUser>(all);
+        pump_as(users, rows, &skip, base, checkpoint, progress).await
+    } else {
+        let users = client.stream_all_users_as::<User>(all);
+        pump_as(users, rows, &skip, base, checkpoint, progress).await
+    }
+}
+
+/// A user as an export writes it: as the server sent it, or as read.
+trait Written: crate::gotrue::ListedUser {
+    fn write_to<W: Write>(&self, rows: &mut Rows<W>) -> io::Result<()>;
+}
+
+impl Written for RawUser {
+    fn write_to<W: Write>(&self, rows: &mut Rows<W>) -> io::Result<()> {
+        rows.raw(self)
+    }
+}
+
+impl Written for User {
+    fn write_to<W: Write>(&self, rows: &mut Rows<W>) -> io::Result<()> {
+        rows.write(self)
+    }
+}
+
+/// [`pump`]'s loop, over users read as `U`.
+async fn pump_as<U: Written, W: Write>(
+    users: impl futures::Stream<Item = Result<crate::gotrue::UsersBatch<U>, GoTrueError>>,
+    rows: &mut Rows<W>,
+    skip: &Skip,
+    mut written: u64,
     mut checkpoint: impl FnMut(&mut Rows<W>, &ResumeAt, Vec<UserId>, u64) -> Result<(), ExportError>,
     mut progress: impl FnMut(u64, Option<u64>),
 ) -> Result<u64, ExportError> {
-    let mut written = base.unwrap_or(0);
-    if rows.is_ndjson() && skip.keep.is_none() {
-        let mut users = std::pin::pin!(client.stream_all_users_as::<RawUser>(all));
-        while let Some(batch) = users.next().await {
-            let batch = batch?;
-            for user in batch.users.iter().filter(|u| !skip.skips(&u.id)) {
-                rows.raw(user)?;
-                written += 1;
-            }
-            if let Some(after) = &batch.after {
-                checkpoint(
-                    rows,
-                    after,
-                    batch.users.iter().map(|u| u.id).collect(),
-                    written,
-                )?;
-            }
-            progress(written, batch.total);
+    let mut users = std::pin::pin!(users);
+    while let Some(batch) = users.next().await {
+        let batch = batch?;
+        for user in batch.users.iter().filter(|u| !skip.skips(&u.id())) {
+            user.write_to(rows)?;
+            written += 1;
         }
-    } else {
-        let mut users = std::pin::pin!(client.stream_all_users(all));
-        while let Some(batch) = users.next().await {
-            let batch = batch?;
-            for user in batch.users.iter().filter(|u| !skip.skips(&u.id)) {
-                rows.write(user)?;
-                written += 1;
-            }
-            if let Some(after) = &batch.after {
-                checkpoint(
-                    rows,
-                    after,
-                    batch.users.iter().map(|u| u.id).collect(),
-                    written,
-                )?;
-            }
-            progress(written, batch.total);
+        if let Some(after) = &batch.after {
+            let ids = batch.users.iter().map(|u| u.id()).collect();
+            checkpoint(rows, after, ids, written)?;
         }
+        progress(written, batch.total);
     }
     Ok(written)
 }

@@ -256,9 +256,14 @@ fn backoff(opts: &InviteOptions, n: u32) -> Duration {
 }
 
 fn sent(user: &User) -> RowStatus {
+    invited(user.id, user.invited_at.unwrap_or_else(Utc::now))
+}
+
+/// Mailed: GoTrue has the user invited at `at`.
+fn invited(user_id: UserId, at: DateTime<Utc>) -> RowStatus {
     RowStatus::Sent {
-        user_id: user.id,
-        at: user.invited_at.unwrap_or_else(Utc::now),
+        user_id,
+        at,
         link: None,
     }
 }
@@ -358,14 +363,7 @@ impl Run<'_> {
         if let Some(since) = job.in_doubt_since {
             match self.lookup(email, since).await {
                 Ok(Lookup::Invited { user_id, at }) => {
-                    return (
-                        RowStatus::Sent {
-                            user_id,
-                            at,
-                            link: None,
-                        },
-                        None,
-                    );
+                    return (invited(user_id, at), None);
                 }
                 Ok(Lookup::Confirmed) => return (RowStatus::AlreadyExists, None),
                 Ok(Lookup::NotInvited) => guard.doubt = None,
@@ -442,14 +440,7 @@ impl Run<'_> {
                     tokio::time::sleep(backoff(&self.opts, unclear)).await;
                     match self.lookup(email, since).await {
                         Ok(Lookup::Invited { user_id, at }) => {
-                            return (
-                                RowStatus::Sent {
-                                    user_id,
-                                    at,
-                                    link: None,
-                                },
-                                None,
-                            );
+                            return (invited(user_id, at), None);
                         }
                         Ok(Lookup::Confirmed) => return (RowStatus::AlreadyExists, None),
                         Ok(Lookup::NotInvited) if attempt < self.opts.max_attempts => {}
