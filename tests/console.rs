@@ -979,9 +979,14 @@ async fn export_the_filtered_list_from_the_console() {
     let dir = std::env::temp_dir().join(format!("gc-export-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("ada.csv");
+    h.until("every user loaded", |app| {
+        matches!(app.users().load_state(), Load::Done)
+    })
+    .await;
     h.char('/');
     h.text("ada@");
     h.key(KeyCode::Enter);
+    let lists_before = list_requests(h.app());
     h.char('E');
     for _ in 0..40 {
         h.key(KeyCode::Backspace);
@@ -1000,6 +1005,25 @@ async fn export_the_filtered_list_from_the_console() {
     assert!(lines[0].starts_with("id,email"));
     assert!(lines[1].contains("ada@example.com") && lines[1].contains("Ada Lovelace"));
     assert!(!dir.join("ada.csv.partial").exists());
+    // The one user the filter shows was asked for by id, not found by reading every user.
+    let log: Vec<String> = h
+        .app()
+        .activity()
+        .entries()
+        .map(|l| format!("{} {}", l.method, l.path))
+        .collect();
+    assert_eq!(
+        list_requests(h.app()),
+        lists_before,
+        "no list was read: {log:?}"
+    );
+    assert!(
+        h.app()
+            .activity()
+            .entries()
+            .any(|l| l.method == "GET" && l.path.starts_with("/admin/users/")),
+        "GET /admin/users/{{id}}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -356,16 +356,27 @@ pub async fn export_to_file(
         partial.keep_on_failure = true;
         Ok(())
     };
-    let count = pump(
-        client,
-        all,
-        &mut rows,
-        skip,
-        Some(written),
-        checkpoint,
-        progress,
-    )
-    .await;
+    let few = skip
+        .keep
+        .as_ref()
+        .filter(|keep| keep.len() <= BY_ID_AT_MOST)
+        .cloned();
+    let count = match few {
+        // A handful picked out of a big list: asked for by id, not found by reading all.
+        Some(ids) => by_id(client, &ids, &mut rows, progress).await,
+        None => {
+            pump(
+                client,
+                all,
+                &mut rows,
+                skip,
+                Some(written),
+                checkpoint,
+                progress,
+            )
+            .await
+        }
+    };
     let count = count.map_err(|e| match e {
         ExportError::Write(e) => cannot(&partial.path, e),
         other => other,
@@ -395,6 +406,39 @@ pub fn partial_paths(path: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let mut state = partial.clone();
     state.push(".state");
     (partial.into(), state.into())
+}
+
+/// Up to this many kept users (the console's instant filter) are fetched one by one,
+/// `GET /admin/users/{id}` four at a time, rather than found by reading every user: over a
+/// window of a million users, a few requests instead of a thousand pages.
+pub const BY_ID_AT_MOST: usize = 2_000;
+
+/// The users `ids` names, oldest first, into `rows`; one deleted meanwhile (404) is left
+/// out. Returns how many were written.
+async fn by_id<W: Write>(
+    client: &GoTrueClient,
+    ids: &HashSet<UserId>,
+    rows: &mut Rows<W>,
+    mut progress: impl FnMut(u64, Option<u64>),
+) -> Result<u64, ExportError> {
+    let total = Some(ids.len() as u64);
+    let mut users = Vec::with_capacity(ids.len());
+    let mut answers = futures::stream::iter(ids.iter().copied())
+        .map(|id| client.get_user_by_id(id))
+        .buffer_unordered(4);
+    while let Some(answer) = answers.next().await {
+        match answer {
+            Ok(user) => users.push(user),
+            Err(e) if e.kind == crate::gotrue::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        progress(users.len() as u64, total);
+    }
+    users.sort_by_key(|u| (u.created_at, u.id));
+    for user in &users {
+        rows.write(user)?;
+    }
+    Ok(users.len() as u64)
 }
 
 /// `FILE.partial` beside `FILE`, and its state `FILE.partial.state`. Both are removed when
