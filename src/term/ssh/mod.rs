@@ -482,6 +482,9 @@ pub async fn serve_config(
 pub async fn run(console: ConsoleArgs, args: ServeSshArgs) -> Result<(), String> {
     let cfg = serve_config(&console, &args).await?;
     let server = SshServer::start(cfg).await?;
+    // Listen for the signals before saying how to stop: a SIGTERM sent the moment the line
+    // appears must stop the server cleanly, not kill it.
+    let stop = stop_signal();
     tracing::info!(addr = %server.local_addr(), host_key = %server.host_key_fingerprint(),
         "serving the console over ssh");
     eprintln!(
@@ -493,7 +496,7 @@ pub async fn run(console: ConsoleArgs, args: ServeSshArgs) -> Result<(), String>
         server.local_addr().port(),
         server.local_addr().ip(),
     );
-    stop_signal().await;
+    stop.await;
     let open = server.active_sessions();
     eprintln!(
         "gotrue-console: stopping ({open} {} open)",
@@ -503,19 +506,32 @@ pub async fn run(console: ConsoleArgs, args: ServeSshArgs) -> Result<(), String>
     Ok(())
 }
 
-async fn stop_signal() {
+/// Ctrl-C or SIGTERM. The handlers are in place when this returns; the future ends at the
+/// first of the two.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            return;
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 #[cfg(test)]
