@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::temp::TempDir;
+use common::temp::{TempDir, binary_for};
 use gotrue_console::demo::{DemoConfig, DemoServer, FaultConfig};
 use gotrue_console::gotrue::{AllUsers, BaseUrl, ClientConfig, GoTrueClient, ListUsers, User};
 use gotrue_console::ops::export::{CSV_COLUMNS, ExportFormat, csv_header, write_rows};
@@ -41,18 +41,8 @@ fn assert_no_key(demo: &DemoServer, out: &Output) {
 }
 
 fn export_command(demo: &DemoServer, dir: &TempDir, args: &[&str]) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_gotrue-console"));
-    cmd.args(["users", "export", "--url", demo.url()])
-        .args(args)
-        .env("GOTRUE_SERVICE_ROLE_KEY", demo.service_role_key())
-        .env("XDG_CONFIG_HOME", dir.path("config"))
-        .env("XDG_STATE_HOME", dir.path("state"))
-        .stdin(std::process::Stdio::null());
-    for var in common::CONNECTION_VARS {
-        if *var != "GOTRUE_SERVICE_ROLE_KEY" {
-            cmd.env_remove(var);
-        }
-    }
+    let mut cmd = binary_for(demo, dir, &["users", "export"]);
+    cmd.args(args);
     cmd
 }
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::temp::TempDir;
+use common::temp::{TempDir, binary_for};
 use gotrue_console::demo::{DemoConfig, DemoServer, FaultConfig, OutboxKind};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,20 +13,10 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 fn command(demo: &DemoServer, dir: &TempDir, args: &[&str]) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_gotrue-console"));
-    cmd.args(["users", "invite", "--url", demo.url()])
-        .args(args)
-        .env("GOTRUE_SERVICE_ROLE_KEY", demo.service_role_key())
-        .env("XDG_CONFIG_HOME", dir.path("config"))
-        .env("XDG_STATE_HOME", dir.path("state"))
-        .stdin(std::process::Stdio::null())
+    let mut cmd = binary_for(demo, dir, &["users", "invite"]);
+    cmd.args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    for var in common::CONNECTION_VARS {
-        if *var != "GOTRUE_SERVICE_ROLE_KEY" {
-            cmd.env_remove(var);
-        }
-    }
     cmd
 }
 

@@ -1,5 +1,5 @@
 //! A fresh directory under the system temp dir, removed when dropped, with a `config`
-//! folder inside for `XDG_CONFIG_HOME` (the binary's tests run it with no config in reach).
+//! folder inside for `XDG_CONFIG_HOME`, and the binary run with no config in reach.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,4 +26,27 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// The real binary as `gotrue-console WORDS… --url <demo>`, with the demo's service-role
+/// key in the environment and no other connection variable, its config and state in `dir`,
+/// and no stdin.
+pub fn binary_for(
+    demo: &gotrue_console::demo::DemoServer,
+    dir: &TempDir,
+    words: &[&str],
+) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_gotrue-console"));
+    cmd.args(words)
+        .args(["--url", demo.url()])
+        .env("GOTRUE_SERVICE_ROLE_KEY", demo.service_role_key())
+        .env("XDG_CONFIG_HOME", dir.path("config"))
+        .env("XDG_STATE_HOME", dir.path("state"))
+        .stdin(std::process::Stdio::null());
+    for var in super::CONNECTION_VARS {
+        if *var != "GOTRUE_SERVICE_ROLE_KEY" {
+            cmd.env_remove(var);
+        }
+    }
+    cmd
 }
