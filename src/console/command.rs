@@ -47,6 +47,11 @@ pub enum Task {
         path: std::path::PathBuf,
         batch: Box<crate::ops::bulk::InviteBatch>,
     },
+    /// Writes a bulk run's per-row results as CSV.
+    WriteBulkResults {
+        path: std::path::PathBuf,
+        run: Box<crate::ops::bulk_users::BulkRun>,
+    },
     /// Writes the users GoTrue's `filter` finds (and, when set, only those ids: the console's
     /// instant filter) to a file, through `FILE.partial` so a failure leaves no half file.
     Export {
@@ -70,7 +75,7 @@ impl Task {
         match self {
             Task::ReadJournal { .. } => "read the journal",
             Task::ReadInvites(_) => "read the invitations",
-            Task::WriteInviteResults { .. } => "write the results",
+            Task::WriteInviteResults { .. } | Task::WriteBulkResults { .. } => "write the results",
             Task::Export { .. } => "export users",
             Task::EditText { .. } => "edit in $EDITOR",
         }

@@ -64,6 +64,12 @@ pub enum Action {
     Diagnose,
     ExportList,
     LoadAll,
+    // marking and bulk runs
+    Mark,
+    MarkAll,
+    ShowBulkRun,
+    PauseRun,
+    DismissRun,
     // forms
     Edit,
     NextField,
@@ -417,6 +423,9 @@ pub const USERS: &[Def] = &[
     b(&[k('r')], Action::Retry, "retry after an error", "users", false),
     b(&[k('E')], Action::ExportList, "export the list as filtered (CSV, NDJSON)", "users", false),
     b(&[k('L')], Action::LoadAll, "load every user, not a window of them", "users", false),
+    b(&[k(' ')], Action::Mark, "mark or unmark the user, for a bulk action", "users", false),
+    b(&[k('A')], Action::MarkAll, "mark every user the filter shows (again: unmark all)", "users", false),
+    b(&[k('B')], Action::ShowBulkRun, "show the bulk run: a result for every user", "users", false),
     d(&[k('n')], Action::CreateUser, "create a user", "admin", true),
     d(&[k('i')], Action::InviteUser, "invite by email", "admin", true),
     b(&[k('d')], Action::Diagnose, "diagnose: why can't this user sign in?", "admin", true),
@@ -607,6 +616,15 @@ pub const INVITES: &[Def] = &[
 ];
 
 #[rustfmt::skip]
+pub const BULK_RUN: &[Def] = &[
+    b(&[k('p')], Action::PauseRun, "pause or resume the bulk run", "bulk", true),
+    d(&[k('F')], Action::RetryFailed, "send the failed rows again (in doubt: read back first)", "bulk", true),
+    b(&[k('W')], Action::WriteResults, "write the results as CSV", "bulk", true),
+    b(&[k('X')], Action::DismissRun, "close a finished run", "bulk", false),
+    b(&[k('B')], Action::ShowBulkRun, "back to the list (the run goes on)", "bulk", false),
+];
+
+#[rustfmt::skip]
 pub const TOOLS: &[Def] = &[
     b(&[k('e'), code(KeyCode::Enter)], Action::Edit, "paste a token or cookie to inspect", "tools", true),
     b(&[k('o')], Action::EditProvider, "build a provider sign-in URL", "tools", true),
@@ -672,6 +690,8 @@ contexts! {
     /// Keys on every screen that is not a form.
     Global = "global", GLOBAL, NONE, form, "every screen that is not a form";
     Users = "users", USERS, MOVE, screen, "the users list";
+    /// The users list showing its bulk run.
+    BulkRun = "bulk_run", BULK_RUN, MOVE, screen, "a bulk run's rows, over the users list";
     Detail = "detail", DETAIL, MOVE, screen, "a user's page";
     Login = "login", LOGIN, NONE, screen, "the session tab";
     /// The session tab's question: which sessions to sign out.

@@ -147,6 +147,26 @@ async fn run_invites(
     let _ = forward.await;
 }
 
+/// Writes a run's per-row results to `path` with `write`, off the async threads.
+async fn write_results(
+    path: std::path::PathBuf,
+    count: u64,
+    write: impl FnOnce(std::fs::File) -> Result<(), String> + Send + 'static,
+) -> Result<TaskReply, TaskError> {
+    blocking(Box::new(move || {
+        let cannot = |e: &dyn std::fmt::Display| {
+            TaskError::file(&path, format!("cannot write {}: {e}", path.display()))
+        };
+        let file = std::fs::File::create(&path).map_err(|e| cannot(&e))?;
+        write(file).map_err(|e| cannot(&e))?;
+        Ok(TaskReply::Written {
+            count,
+            path: path.clone(),
+        })
+    }))
+    .await
+}
+
 async fn stream_users(
     client: &GoTrueClient,
     filter: Option<String>,
@@ -317,13 +337,17 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
     })
 }
 
+/// Runs file work on a blocking thread.
+async fn blocking(
+    f: Box<dyn FnOnce() -> Result<TaskReply, TaskError> + Send>,
+) -> Result<TaskReply, TaskError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| TaskError::Refused(format!("the task stopped: {e}")))?
+}
+
 /// Local work, off the UI thread: files are read and written on a blocking thread.
 async fn run_task(client: &GoTrueClient, task: Task) -> Result<TaskReply, TaskError> {
-    let blocking = |f: Box<dyn FnOnce() -> Result<TaskReply, TaskError> + Send>| async move {
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|e| TaskError::Refused(format!("the task stopped: {e}")))?
-    };
     match task {
         Task::ReadJournal { path, last } => {
             blocking(Box::new(move || {
@@ -347,17 +371,17 @@ async fn run_task(client: &GoTrueClient, task: Task) -> Result<TaskReply, TaskEr
             .await
         }
         Task::WriteInviteResults { path, batch } => {
-            blocking(Box::new(move || {
-                let cannot = |e: &dyn std::fmt::Display| {
-                    TaskError::file(&path, format!("cannot write {}: {e}", path.display()))
-                };
-                let file = std::fs::File::create(&path).map_err(|e| cannot(&e))?;
-                batch.results_csv(file).map_err(|e| cannot(&e))?;
-                Ok(TaskReply::Written {
-                    count: batch.rows.len() as u64,
-                    path: path.clone(),
-                })
-            }))
+            let count = batch.rows.len() as u64;
+            write_results(path, count, move |f| {
+                batch.results_csv(f).map_err(|e| e.to_string())
+            })
+            .await
+        }
+        Task::WriteBulkResults { path, run } => {
+            let count = run.rows.len() as u64;
+            write_results(path, count, move |f| {
+                run.results_csv(f).map_err(|e| e.to_string())
+            })
             .await
         }
         Task::Export {

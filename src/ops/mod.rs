@@ -2,6 +2,7 @@
 //! bulk invitations, and the operator journal's file.
 
 pub mod bulk;
+pub mod bulk_users;
 pub mod export;
 pub mod journal;
 pub mod signout;

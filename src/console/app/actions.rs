@@ -2,7 +2,8 @@
 //! whether a read-only profile allows it, and which dialog.
 
 use super::{App, Tab};
-use crate::console::keys::Action;
+use crate::console::keys::{Action, Context};
+use crate::console::screens::bulk_dialog::BulkDialog;
 use crate::console::screens::edit_user::EditUser;
 use crate::console::screens::user_actions::{ActionKind, Target, UserAction};
 use crate::console::screens::{Ctx, Level};
@@ -67,6 +68,26 @@ impl App {
             Action::SignOutEverywhere => ActionKind::SignOut,
             _ => ActionKind::Mfa,
         };
+        // Users marked in the list: the action is for all of them.
+        let marked = self.screens.users.marked_count();
+        let creates = matches!(kind, ActionKind::Create | ActionKind::Invite);
+        if marked > 0 && !creates && self.tab == Tab::Users && self.screens.detail.is_none() {
+            let users = self.screens.users.marked(ctx.now);
+            match BulkDialog::start(kind, users, self.cfg.production, ctx.now) {
+                Some(flow) => self.open_dialog(ctx.next_id, ctx, Box::new(flow)),
+                None => {
+                    let key = ctx.keys.key_of(Context::Users, Action::MarkAll);
+                    ctx.flash(
+                        Level::Warn,
+                        format!(
+                            "{marked} users are marked: this is done one user at a time \
+                             ({key} unmarks them)"
+                        ),
+                    )
+                }
+            }
+            return;
+        }
         let target = match (&self.screens.detail, self.screens.users.selected_row()) {
             (Some(d), _) if self.tab == Tab::Users => match d.user() {
                 Some(u) => Some(Target::from_user(u, ctx.now)),

@@ -994,7 +994,10 @@ impl App {
                 let flow = crate::console::screens::export_list::ExportList::start(
                     path,
                     users.server_filter().map(str::to_owned),
-                    users.filtered_ids(),
+                    match users.marked_count() {
+                        0 => users.filtered_ids(),
+                        _ => Some(users.marked_ids()),
+                    },
                     users.total_loaded(),
                 );
                 self.open_dialog(ctx.next_id, ctx, Box::new(flow));
@@ -1185,6 +1188,10 @@ impl App {
                 if self.screens.detail.as_ref().is_some_and(|d| d.id == id) {
                     self.close_detail();
                 }
+            }
+            Effect::StartBulk(run) => {
+                self.tab = Tab::Users;
+                self.with(ScreenId::Users, ctx, |s, ctx| s.users.start_bulk(*run, ctx));
             }
             Effect::Quit => self.quit_now(ctx),
             Effect::UserRefresh(id) => {

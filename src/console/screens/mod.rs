@@ -7,6 +7,7 @@
 
 pub mod activity;
 pub mod audit;
+pub mod bulk_dialog;
 pub mod detail;
 pub mod diagnose;
 pub mod dialog;
@@ -22,6 +23,7 @@ pub mod palette;
 pub mod quit;
 pub mod tools;
 pub mod user_actions;
+pub mod user_filter;
 pub mod user_row;
 pub mod user_window;
 pub mod users;
@@ -192,6 +194,8 @@ pub enum Effect {
     /// An admin action changed a user: refresh the list row and the open detail.
     UserChanged(Box<crate::gotrue::User>),
     UserDeleted(UserId),
+    /// A bulk action was confirmed: the users list runs it.
+    StartBulk(Box<crate::ops::bulk_users::BulkRun>),
     /// Something about the user changed that the answer did not carry: reload it.
     UserRefresh(UserId),
     /// Quit after all (the question about unfinished work was answered yes).

@@ -91,6 +91,58 @@ const MFA_ONE: u16 = 61; // + index
 const MFA_RENAME: u16 = 70;
 const MFA_RENAME_ONE: u16 = 71; // + index
 
+/// The ban menu's presets (and, with `custom`, a typed duration).
+pub fn ban_choices(custom: bool) -> Vec<Choice> {
+    let mut v = vec![
+        Choice::new('1', "1 hour", BAN_1H),
+        Choice::new('2', "24 hours", BAN_24H),
+        Choice::new('7', "7 days", BAN_7D),
+        Choice::new('3', "30 days", BAN_30D),
+        Choice::new('f', "forever (100 years)", BAN_FOREVER),
+    ];
+    if custom {
+        v.push(Choice::new(
+            'c',
+            "custom: 36h, 3d, 90m, or until 2026-12-31",
+            BAN_CUSTOM,
+        ));
+    }
+    v
+}
+
+/// A preset's duration.
+pub fn ban_for(choice: u16) -> Option<Duration> {
+    Some(match choice {
+        BAN_1H => Duration::from_secs(3600),
+        BAN_24H => Duration::from_secs(24 * 3600),
+        BAN_7D => Duration::from_secs(7 * 24 * 3600),
+        BAN_30D => Duration::from_secs(30 * 24 * 3600),
+        BAN_FOREVER => FOREVER,
+        _ => return None,
+    })
+}
+
+/// Hard or soft.
+pub fn delete_choices() -> Vec<Choice> {
+    vec![
+        Choice::new(
+            'h',
+            "hard: remove the user, identities, sessions, factors",
+            DELETE_HARD,
+        ),
+        Choice::new(
+            's',
+            "soft: keep the row (for references), free email and phone",
+            DELETE_SOFT,
+        ),
+    ]
+}
+
+/// Whether a delete choice is the soft one.
+pub fn is_soft(choice: u16) -> bool {
+    choice == DELETE_SOFT
+}
+
 /// `forever`: a hundred years, as GoTrue's own docs suggest (`876000h`).
 const FOREVER: Duration = Duration::from_secs(876_000 * 3600);
 
@@ -164,18 +216,7 @@ impl UserAction {
                     format!("Ban {label}"),
                     Dialog::choose(
                         "For how long? Banned users cannot sign in or refresh.",
-                        vec![
-                            Choice::new('1', "1 hour", BAN_1H),
-                            Choice::new('2', "24 hours", BAN_24H),
-                            Choice::new('7', "7 days", BAN_7D),
-                            Choice::new('3', "30 days", BAN_30D),
-                            Choice::new('f', "forever (100 years)", BAN_FOREVER),
-                            Choice::new(
-                                'c',
-                                "custom: 36h, 3d, 90m, or until 2026-12-31",
-                                BAN_CUSTOM,
-                            ),
-                        ],
+                        ban_choices(true),
                     ),
                 )
                 .danger(),
@@ -194,21 +235,7 @@ impl UserAction {
             ActionKind::Delete => (
                 Dialog::new(
                     format!("Delete {label}"),
-                    Dialog::choose(
-                        "Delete how?",
-                        vec![
-                            Choice::new(
-                                'h',
-                                "hard: remove the user, identities, sessions, factors",
-                                DELETE_HARD,
-                            ),
-                            Choice::new(
-                                's',
-                                "soft: keep the row (for references), free email and phone",
-                                DELETE_SOFT,
-                            ),
-                        ],
-                    ),
+                    Dialog::choose("Delete how?", delete_choices()),
                 )
                 .danger(),
                 Stage::Menu,
@@ -469,13 +496,7 @@ impl UserAction {
                 ));
             }
             (ActionKind::Ban, _) => {
-                let d = match id {
-                    BAN_1H => Duration::from_secs(3600),
-                    BAN_24H => Duration::from_secs(24 * 3600),
-                    BAN_7D => Duration::from_secs(7 * 24 * 3600),
-                    BAN_30D => Duration::from_secs(30 * 24 * 3600),
-                    _ => FOREVER,
-                };
+                let d = ban_for(id).unwrap_or(FOREVER);
                 self.confirm_ban(BanDuration::For(d), ctx.now);
             }
             // The soft-delete offer after a failed hard delete: the user confirmed already.

@@ -27,6 +27,8 @@ pub struct UserRow {
     pub anonymous: bool,
     /// Made by an SSO (SAML) sign-in.
     pub sso: bool,
+    /// Passkeys, where they were read (the user list does not carry them).
+    pub passkeys: Option<u8>,
 }
 
 impl UserRow {
@@ -49,6 +51,7 @@ impl UserRow {
             mfa_factors: u.verified_factors().count().min(255) as u8,
             anonymous: u.is_anonymous == Some(true),
             sso: u.is_sso_user == Some(true),
+            passkeys: None,
         }
     }
 

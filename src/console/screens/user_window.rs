@@ -361,6 +361,7 @@ mod tests {
             mfa_factors: 0,
             anonymous: false,
             sso: false,
+            passkeys: None,
         }
     }
 

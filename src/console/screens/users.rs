@@ -5,6 +5,7 @@
 use crate::console::command::{ApiCall, ApiReply, Command, Pending, RequestId, UsersPage};
 use crate::console::keys::Action;
 use crate::console::keys::Context;
+use crate::console::screens::user_filter::Query;
 use crate::console::screens::user_window::{Fetch, PAGE, Paging, UserWindow};
 use crate::console::screens::{Ctx, Effect, Level};
 use crate::console::screens::{Screen, View};
@@ -25,6 +26,8 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 pub use super::user_row::UserRow;
+
+mod bulk;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortKey {
@@ -115,6 +118,12 @@ pub struct UsersScreen {
     stopped: bool,
     /// The screen grew over a window: its new rows are asked for at the next clock.
     refill: bool,
+    /// The clock at the last event, for the filter's conditions (bans, inactivity).
+    now: DateTime<Utc>,
+    /// Users marked for a bulk action.
+    marks: bulk::Marks,
+    /// The bulk run, going or finished.
+    bulk: Option<bulk::Running>,
 }
 
 /// How long typing must pause before `/` asks GoTrue.
@@ -216,6 +225,9 @@ impl Default for UsersScreen {
             streaming_since: None,
             stopped: false,
             refill: false,
+            now: DateTime::<Utc>::MIN_UTC,
+            marks: bulk::Marks::default(),
+            bulk: None,
         }
     }
 }
@@ -293,6 +305,7 @@ impl UsersScreen {
     /// order kept. In a window, a user it does not hold (a new one) shows after a reload.
     pub fn upsert(&mut self, user: &User) {
         let row = UserRow::from_user(user);
+        self.marks.refresh(&row);
         if let Some(w) = &mut self.window {
             if w.place_of(user.id).is_some() {
                 w.update(row.clone());
@@ -322,6 +335,7 @@ impl UsersScreen {
     /// A deleted user leaves the list; the selection moves to its neighbour. In a window
     /// its place stays, marked deleted, until the next reload.
     pub fn remove(&mut self, id: UserId) {
+        self.marks.forget(id);
         if let Some(w) = &mut self.window {
             w.mark_gone(id);
             if self.by_id.contains_key(&id) {
@@ -605,9 +619,25 @@ impl UsersScreen {
         self.fill(ctx);
     }
 
+    /// The filter, read: its text and its conditions.
+    pub fn query(&self) -> Query {
+        Query::parse(self.filter.value())
+    }
+
+    /// What `/` asks GoTrue for over a window: the filter's text without its conditions
+    /// (GoTrue's `filter` knows only text).
+    fn search_query(&self) -> String {
+        let raw = self.filter.value().trim();
+        if raw.contains(':') {
+            self.query().text
+        } else {
+            raw.to_owned()
+        }
+    }
+
     /// The filter's text changed: over a window, GoTrue is asked once typing pauses.
     fn search_later(&mut self, now: DateTime<Utc>) {
-        let query = self.filter.value().trim().to_owned();
+        let query = self.search_query();
         if self.window.is_none() || query.is_empty() {
             self.found.due = None;
             return;
@@ -729,10 +759,16 @@ impl UsersScreen {
     }
 
     /// What GoTrue's side of `/` is doing, for the filter line.
-    fn search_state(&self) -> Option<String> {
-        let query = self.filter.value().trim();
-        if self.window.is_none() || query.is_empty() {
+    fn search_state(&self, load_all_key: &str) -> Option<String> {
+        let query = self.search_query();
+        if self.window.is_none() || self.filter.value().trim().is_empty() {
             return None;
+        }
+        if query.is_empty() {
+            return Some(format!(
+                "conditions look at the {} users held; {load_all_key} loads every user",
+                thousands(self.rows.len() as u64)
+            ));
         }
         if self.found.pending.is_some() || self.found.due.is_some() {
             return Some("asking GoTrue…".into());
@@ -788,7 +824,7 @@ impl UsersScreen {
         let keep = self.selected_row().map(|r| r.id);
         self.rows = held.into_iter().map(|(_, r)| r).collect();
         // What GoTrue found beyond the window, after the rows held.
-        let query = self.filter.value().trim().to_owned();
+        let query = self.search_query();
         if let Some(f) = self.found.found.as_ref().filter(|f| f.query == query) {
             for r in &f.rows {
                 if w.place_of(r.id).is_none() {
@@ -890,7 +926,15 @@ impl UsersScreen {
             self.keep = None;
             return;
         }
-        let needle = self.filter.value().trim().to_lowercase();
+        // Conditions (`is:banned`) can widen as they are typed, so only plain text narrows
+        // from the view before.
+        let plain = !self.filter.value().contains(':');
+        let query = self.query();
+        let needle = if plain {
+            self.filter.value().trim().to_lowercase()
+        } else {
+            query.text.clone()
+        };
         // One searcher for the keystroke, not one per row: `str::contains` sets up its
         // searcher on every call, which was most of a keystroke over 100,000 users.
         let finder = memchr::memmem::Finder::new(needle.as_bytes());
@@ -913,7 +957,9 @@ impl UsersScreen {
         };
         let earlier = edited_from
             .as_ref()
+            .filter(|_| plain)
             .and_then(|_| self.narrowed.iter().rposition(|(text, _)| *text == needle));
+        let edited_from = edited_from.filter(|b| plain && !b.contains(':'));
         self.view = match (edited_from, earlier) {
             _ if needle.is_empty() => {
                 self.narrowed.clear();
@@ -937,6 +983,11 @@ impl UsersScreen {
                 search(&self.order)
             }
         };
+        if query.has_terms() {
+            let (rows, now) = (&self.rows, self.now);
+            self.view
+                .retain(|i| rows.get(*i as usize).is_some_and(|r| query.holds(r, now)));
+        }
         let mut pos = self.cursor.selected();
         if let Some(id) = keep {
             if let Some(found) = self.position_of(id) {
@@ -1047,6 +1098,7 @@ impl UsersScreen {
             if self.outdated {
                 title.push_str("· new users: R shows them ");
             }
+            title.push_str(&self.bulk_title());
             return title;
         }
         let shown = self.view.len();
@@ -1065,6 +1117,7 @@ impl UsersScreen {
             title.push_str(&format!(" of {} loaded", thousands(self.rows.len() as u64)));
         }
         title.push_str(&format!(" · sort {} ", self.sort_label()));
+        title.push_str(&self.bulk_title());
         title
     }
 
@@ -1100,7 +1153,7 @@ impl UsersScreen {
         }
     }
 
-    fn draw_filter(&self, frame: &mut Frame, area: Rect) {
+    fn draw_filter(&self, frame: &mut Frame, area: Rect, view: &View) {
         let mut spans = Vec::new();
         let editing_server = self.editing == Some(Editing::ServerFilter);
         let filter_label = Span::styled(
@@ -1134,9 +1187,26 @@ impl UsersScreen {
             ));
             spans.push(Span::raw(server_text));
         }
-        if let Some(state) = self.search_state() {
+        let load_all = view.key(Context::Users, Action::LoadAll);
+        if let Some(state) = self.search_state(&load_all) {
             spans.push(Span::raw("   "));
             spans.push(Span::styled(state, theme::info()));
+        }
+        let query = self.query();
+        if let Some(problem) = query.problems.last() {
+            spans.push(Span::raw("   "));
+            spans.push(Span::styled(problem.clone(), theme::warn()));
+        } else if query.needs_passkeys() {
+            let read = self.rows.iter().filter(|r| r.passkeys.is_some()).count();
+            spans.push(Span::raw("   "));
+            spans.push(Span::styled(
+                format!(
+                    "has:passkey: the user list does not carry passkeys; read for {} of {} users",
+                    thousands(read as u64),
+                    thousands(self.rows.len() as u64)
+                ),
+                theme::info(),
+            ));
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
         match self.editing {
@@ -1261,6 +1331,7 @@ fn merge(a: Vec<u32>, b: Vec<u32>, cmp: impl Fn(u32, u32) -> Ordering) -> Vec<u3
 
 impl Screen for UsersScreen {
     fn set_area(&mut self, area: Rect) {
+        self.bulk_set_area(area);
         let len = self.list_len();
         let before = self.cursor.page();
         self.cursor.set_table(self.areas(area)[2], len);
@@ -1277,12 +1348,15 @@ impl Screen for UsersScreen {
     fn context(&self) -> Context {
         if self.is_editing() {
             Context::Form
+        } else if self.bulk_shown() {
+            Context::BulkRun
         } else {
             Context::Users
         }
     }
 
     fn on_text(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        self.now = ctx.now;
         self.type_key(key, ctx.now);
     }
 
@@ -1291,10 +1365,32 @@ impl Screen for UsersScreen {
             // At once: the app wakes no earlier than now.
             return Some(DateTime::<Utc>::MIN_UTC);
         }
-        self.found.due.as_ref().map(|(_, at)| *at)
+        let search = self.found.due.as_ref().map(|(_, at)| *at);
+        match (search, self.bulk_wake()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn unfinished(&self) -> Option<String> {
+        self.bulk_busy()
+            .then(|| "a bulk run is sending (what is out finishes; the rest is not sent)".into())
+    }
+
+    fn on_task(
+        &mut self,
+        id: RequestId,
+        result: Result<crate::console::command::TaskReply, crate::console::command::TaskError>,
+        ctx: &mut Ctx,
+    ) {
+        if !self.bulk_task(id, result, ctx) {
+            tracing::debug!("an answer for a task the users list no longer waits for");
+        }
     }
 
     fn on_clock(&mut self, ctx: &mut Ctx) {
+        self.now = ctx.now;
+        self.pump(ctx);
         if std::mem::take(&mut self.refill) {
             self.fill(ctx);
         }
@@ -1309,6 +1405,7 @@ impl Screen for UsersScreen {
     }
 
     fn on_paste(&mut self, text: &str, ctx: &mut Ctx) {
+        self.now = ctx.now;
         let text: String = text.chars().filter(|c| !c.is_control()).collect();
         match self.editing {
             Some(Editing::Filter) => {
@@ -1333,8 +1430,12 @@ impl Screen for UsersScreen {
 
     /// Returns false when the action is not this screen's.
     fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        self.now = ctx.now;
         if let Some(editing) = self.editing {
             return self.field_action(editing, action, ctx);
+        }
+        if let Some(handled) = self.bulk_action(action, ctx) {
+            return handled;
         }
         match action {
             // Retry is for a failed load; otherwise the app's (server health) applies.
@@ -1413,6 +1514,10 @@ impl Screen for UsersScreen {
     }
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
+        self.now = ctx.now;
+        let Some(result) = self.bulk_reply(id, result, ctx) else {
+            return;
+        };
         if self
             .found
             .pending
@@ -1481,6 +1586,9 @@ impl Screen for UsersScreen {
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
+        if self.bulk_shown() {
+            return self.draw_run(frame, area, view);
+        }
         let (now, mask) = (view.now, view.masked);
         let loading = matches!(self.load, Load::Loading { .. });
         let show_filter = self.shows_filter();
@@ -1509,7 +1617,7 @@ impl Screen for UsersScreen {
         }
 
         if show_filter {
-            self.draw_filter(frame, filter_area);
+            self.draw_filter(frame, filter_area, view);
         }
         if let Load::Loading { loaded, total } = self.load {
             let ratio = match total {
@@ -1554,7 +1662,7 @@ impl Screen for UsersScreen {
             _ if self.windowed().is_some_and(|w| !w.is_empty()) => None,
             _ if self.windowed().is_none() && !self.view.is_empty() => None,
             _ if loading => Some(panel::LoadState::Loading("Loading users…")),
-            _ if self.search_state().as_deref() == Some("asking GoTrue…") => Some(
+            _ if self.found.pending.is_some() || self.found.due.is_some() => Some(
                 panel::LoadState::Loading("None of the users held matches; asking GoTrue…"),
             ),
             _ if !self.rows.is_empty() => Some(panel::LoadState::Empty(&no_match)),
@@ -1600,6 +1708,7 @@ impl Screen for UsersScreen {
                 .collect(),
         };
         let columns = header.len();
+        let marking = self.marks.len() > 0;
         // A row that is one dim text in its first cell.
         let one_cell = |text: String, selected: bool| {
             let mut cells = vec![Cell::from(Span::styled(text, theme::dim()))];
@@ -1623,11 +1732,20 @@ impl Screen for UsersScreen {
                     selected,
                 );
             }
-            // With a phone column, the first one is for the email alone.
+            // With a phone column, the first one is for the email alone. A marked user
+            // shows a mark before it (and, while anyone is marked, the others a space).
+            let mark = match (marking, self.marks.contains(r.id)) {
+                (_, true) => Span::styled("● ", theme::accent()),
+                (true, false) => Span::raw("  "),
+                (false, false) => Span::raw(""),
+            };
             let first = if wide && r.email.is_empty() && !r.phone.is_empty() {
-                Cell::from(Span::styled("—", theme::dim()))
+                Cell::from(Line::from(vec![mark, Span::styled("—", theme::dim())]))
             } else {
-                Cell::from(mask_label(&r.label(), mask))
+                Cell::from(Line::from(vec![
+                    mark,
+                    Span::raw(mask_label(&r.label(), mask)),
+                ]))
             };
             let mut cells = vec![first];
             if wide {
@@ -1704,6 +1822,7 @@ mod tests {
             mfa_factors: 0,
             anonymous: false,
             sso: false,
+            passkeys: None,
         }
     }
 
