@@ -9,7 +9,7 @@ use crate::console::screens::user_actions::{
 };
 use crate::console::screens::{Ctx, Effect};
 use crate::console::widgets::field::Field;
-use crate::console::widgets::thousands;
+use crate::console::widgets::{count_of, thousands};
 use crate::gotrue::BanDuration;
 use crate::ops::bulk_users::{BulkAction, BulkRun, Marked, RowState};
 use ratatui::crossterm::event::KeyEvent;
@@ -30,10 +30,10 @@ impl BulkDialog {
         production: bool,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Option<Self> {
-        let n = thousands(users.len() as u64);
+        let n = count_of(users.len(), "marked user", "marked users");
         let (title, action, step) = match kind {
             ActionKind::Ban => (
-                format!("Ban {n} marked users"),
+                format!("Ban {n}"),
                 None,
                 Dialog::choose(
                     "For how long? Banned users cannot sign in or refresh.",
@@ -41,22 +41,22 @@ impl BulkDialog {
                 ),
             ),
             ActionKind::Delete => (
-                format!("Delete {n} marked users"),
+                format!("Delete {n}"),
                 None,
                 Dialog::choose("Delete how?", delete_choices()),
             ),
             ActionKind::Unban => (
-                format!("Unban {n} marked users"),
+                format!("Unban {n}"),
                 Some(BulkAction::Unban),
                 Step::Working(String::new()),
             ),
             ActionKind::Confirm => (
-                format!("Confirm {n} marked users"),
+                format!("Confirm {n}"),
                 Some(BulkAction::Confirm),
                 Step::Working(String::new()),
             ),
             ActionKind::SignOut => (
-                format!("Sign out {n} marked users everywhere"),
+                format!("Sign out {n} everywhere"),
                 Some(BulkAction::SignOutEverywhere),
                 Step::Working(String::new()),
             ),
@@ -89,9 +89,9 @@ impl BulkDialog {
             BulkAction::SignOutEverywhere => "signed out everywhere".into(),
         };
         let mut lines = vec![format!(
-            "{} of the {} marked users will be {what}.",
+            "{} of the {} will be {what}.",
             thousands(c.pending as u64),
-            thousands(c.total() as u64)
+            count_of(c.total(), "marked user", "marked users")
         )];
         // Why the others are skipped, most common first.
         let mut reasons: Vec<(String, usize)> = Vec::new();

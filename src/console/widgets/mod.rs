@@ -34,6 +34,15 @@ pub fn truncate(text: &str, width: usize) -> String {
 }
 
 /// `12,408`.
+/// `1 user`, `2,400 users`: a count with its noun (`one` and `many` forms).
+pub fn count_of(n: usize, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        thousands(n as u64),
+        if n == 1 { one } else { many }
+    )
+}
+
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);

@@ -9,7 +9,7 @@ use crate::console::keys::{Action, Context};
 use crate::console::screens::{Ctx, Effect, Level, View};
 use crate::console::widgets::list::ListCursor;
 use crate::console::widgets::mask::mask_label;
-use crate::console::widgets::{theme, thousands};
+use crate::console::widgets::{count_of, theme, thousands};
 use crate::gotrue::{GoTrueError, UserId};
 use crate::ops::bulk_users::{BulkAction, BulkRun, Marked, RowState, Step, attributes};
 use chrono::{DateTime, Utc};
@@ -482,9 +482,9 @@ impl UsersScreen {
             }
         });
         let title = format!(
-            " Bulk {}: {} users ",
+            " Bulk {}: {} ",
             run.action.label(),
-            thousands(c.total() as u64)
+            count_of(c.total(), "user", "users")
         );
         let table = Table::new(
             rows,
