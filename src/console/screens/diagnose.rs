@@ -83,8 +83,32 @@ pub fn diagnose(
             "Phone not confirmed: sign-in answers phone_not_confirmed.",
         ));
     }
+    let sso = u.is_sso_user == Some(true) || providers.iter().any(|p| p.starts_with("sso:"));
+    if sso {
+        out.push(finding(
+            Severity::Note,
+            "An SSO (SAML) user: they sign in through their organisation's identity provider, \
+             not with a password, a magic link or a code. If that fails, check the SSO provider \
+             for their email's domain (its metadata and attribute mapping) and that the identity \
+             provider still lets them in.",
+        ));
+        if settings.is_some_and(|s| !s.saml_enabled) {
+            out.push(finding(
+                Severity::Blocks,
+                "SAML SSO is disabled on this server (/settings): no SSO user can sign in.",
+            ));
+        }
+    }
+    if u.is_anonymous == Some(true) {
+        out.push(finding(
+            Severity::Note,
+            "An anonymous user: no email or phone to confirm, by design. Their session is all \
+             they have; signed out, they cannot come back unless an email or phone was linked.",
+        ));
+    }
     if let Some(s) = settings {
-        for p in &providers {
+        // SSO providers are `sso:<id>`, enabled by SAML as a whole (above).
+        for p in providers.iter().filter(|p| !p.starts_with("sso:")) {
             if !s.is_provider_enabled(p) {
                 out.push(finding(
                     Severity::Blocks,
@@ -100,14 +124,15 @@ pub fn diagnose(
         }
     }
     let identities = u.identities.as_deref().unwrap_or_default();
-    if identities.is_empty() && u.identities.is_some() {
+    // An anonymous user has no identity by design.
+    if identities.is_empty() && u.identities.is_some() && u.is_anonymous != Some(true) {
         out.push(finding(
             Severity::Blocks,
             "No identity at all: no way to sign in until one is added (set an email or phone).",
         ));
     }
     let password_capable = providers.iter().any(|p| p == "email" || p == "phone");
-    if !password_capable && !providers.is_empty() {
+    if !password_capable && !providers.is_empty() && !sso {
         out.push(finding(
             Severity::Note,
             format!(
@@ -382,6 +407,43 @@ mod tests {
         // An expired ban is no ban.
         let u = user(json!({"banned_until": "2025-01-01T00:00:00Z"}));
         assert_eq!(verdict(&diagnose(&u, None, &[], now())).0, Severity::Ok);
+    }
+
+    #[test]
+    fn an_sso_user_is_explained_and_their_provider_is_not_called_disabled() {
+        let u = user(json!({
+            "is_sso_user": true,
+            "app_metadata": {"provider": "sso:7c3e", "providers": ["sso:7c3e"]},
+            "identities": [{"id": "x", "provider": "sso:7c3e", "identity_data": {}}]
+        }));
+        let mut s = settings(true);
+        s.saml_enabled = true;
+        let f = diagnose(&u, Some(&s), &[], now());
+        assert_eq!(verdict(&f).0, Severity::Note, "{f:?}");
+        assert!(
+            f.iter().any(|x| x.text.contains("An SSO (SAML) user")),
+            "{f:?}"
+        );
+        assert!(!f.iter().any(|x| x.text.contains("disabled")), "{f:?}");
+        s.saml_enabled = false;
+        let f = diagnose(&u, Some(&s), &[], now());
+        assert_eq!(verdict(&f).0, Severity::Blocks, "{f:?}");
+        assert!(f[0].text.contains("SAML SSO is disabled"), "{f:?}");
+    }
+
+    #[test]
+    fn an_anonymous_user_is_not_told_to_confirm() {
+        let u = user(json!({
+            "is_anonymous": true, "email": "", "email_confirmed_at": null,
+            "app_metadata": {}, "identities": []
+        }));
+        let f = diagnose(&u, None, &[], now());
+        assert!(
+            f.iter().any(|x| x.text.contains("An anonymous user")),
+            "{f:?}"
+        );
+        assert!(!f.iter().any(|x| x.text.contains("not confirmed")), "{f:?}");
+        assert_ne!(verdict(&f).0, Severity::Blocks, "{f:?}");
     }
 
     #[test]
