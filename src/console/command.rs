@@ -197,10 +197,13 @@ pub enum ApiCall {
         user_id: UserId,
         factor_id: uuid::Uuid,
     },
+    /// `PUT /admin/users/{id}/factors/{factor_id}`: a new name, and for a phone factor a
+    /// new number (either may be left as it is).
     RenameFactor {
         user_id: UserId,
         factor_id: uuid::Uuid,
-        name: String,
+        name: Option<String>,
+        phone: Option<String>,
     },
     /// [`crate::ops::signout::everywhere`]: a magic link generated and verified, then a
     /// global sign-out.

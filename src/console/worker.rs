@@ -293,10 +293,11 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
             user_id,
             factor_id,
             name,
+            phone,
         } => {
             let update = crate::gotrue::FactorUpdate {
-                friendly_name: Some(name),
-                phone: None,
+                friendly_name: name,
+                phone,
             };
             let factor = client.update_factor(user_id, factor_id, &update).await?;
             ApiReply::Factor(Box::new(factor))

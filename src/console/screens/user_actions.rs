@@ -10,8 +10,8 @@ use crate::console::screens::{Ctx, Effect, Level};
 use crate::console::widgets::field::Field;
 use crate::console::widgets::{theme, time};
 use crate::gotrue::{
-    AdminUserAttributes, BanDuration, Credential, ErrorKind, Factor, GenerateLinkRequest,
-    GoTrueError, LinkType, ResendType, Secret, User, UserId,
+    AdminUserAttributes, BanDuration, Credential, ErrorKind, Factor, FactorType,
+    GenerateLinkRequest, GoTrueError, LinkType, ResendType, Secret, User, UserId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use ratatui::crossterm::event::KeyEvent;
@@ -663,10 +663,22 @@ impl UserAction {
             (ActionKind::Mfa, id) if (MFA_RENAME_ONE..MFA_RENAME_ONE + 9).contains(&id) => {
                 if let Some(f) = t.factors.get(usize::from(id - MFA_RENAME_ONE)) {
                     self.stage = Stage::RenameFactor(f.id);
-                    self.dialog.set_step(Dialog::form(
-                        format!("New name for {} of {label}", factor_name(f)),
-                        vec![Field::new("name").placeholder("Work phone")],
-                    ));
+                    let mut fields = vec![Field::new("name").placeholder("Work phone")];
+                    let prompt = if f.factor_type == FactorType::Phone {
+                        // A phone factor's number can change too (GoTrue checks E.164).
+                        let mut phone = Field::new("phone").placeholder("+15555550100");
+                        phone.set(
+                            f.phone
+                                .clone()
+                                .map(|p| format!("+{}", p.trim_start_matches('+')))
+                                .unwrap_or_default(),
+                        );
+                        fields.push(phone);
+                        format!("New name or number for {} of {label}", factor_name(f))
+                    } else {
+                        format!("New name for {} of {label}", factor_name(f))
+                    };
+                    self.dialog.set_step(Dialog::form(prompt, fields));
                 }
             }
             (ActionKind::Mfa, id) if (MFA_ONE..MFA_ONE + 9).contains(&id) => {
@@ -730,16 +742,34 @@ impl UserAction {
             }
             Stage::RenameFactor(factor_id) => {
                 let Some(t) = &self.target else { return };
-                if first.is_empty() {
-                    // GoTrue would answer 200 and keep the old name.
-                    self.dialog.note = Some("a name is required".into());
+                let old_phone = t
+                    .factors
+                    .iter()
+                    .find(|f| f.id == factor_id)
+                    .and_then(|f| f.phone.clone())
+                    .unwrap_or_default();
+                // Only a number that changed is sent.
+                let phone = values.get(1).map(|p| p.trim().to_owned()).filter(|p| {
+                    !p.is_empty() && p.trim_start_matches('+') != old_phone.trim_start_matches('+')
+                });
+                if first.is_empty() && phone.is_none() {
+                    // GoTrue would answer 200 and change nothing.
+                    self.dialog.note = Some(
+                        if values.len() > 1 {
+                            "type a new name or a new number"
+                        } else {
+                            "a name is required"
+                        }
+                        .into(),
+                    );
                     return;
                 }
                 self.request(
                     ApiCall::RenameFactor {
                         user_id: t.id,
                         factor_id,
-                        name: first,
+                        name: (!first.is_empty()).then_some(first),
+                        phone,
                     },
                     ctx,
                 );
@@ -893,14 +923,15 @@ impl UserAction {
             }
             Ok(ApiReply::Factor(f)) => {
                 let name = f.friendly_name.clone().unwrap_or_default();
-                self.finish(
-                    vec![Line::styled(
-                        format!("Renamed the factor of {label} to {name}."),
-                        theme::ok(),
-                    )],
-                    None,
-                );
-                ctx.flash(Level::Info, format!("Renamed the MFA factor of {label}"));
+                let text = match &f.phone {
+                    Some(p) if f.factor_type == FactorType::Phone => format!(
+                        "The factor of {label} is now {name}, sending codes to +{}.",
+                        p.trim_start_matches('+')
+                    ),
+                    _ => format!("Renamed the factor of {label} to {name}."),
+                };
+                self.finish(vec![Line::styled(text, theme::ok())], None);
+                ctx.flash(Level::Info, format!("Changed the MFA factor of {label}"));
                 if let Some(t) = &self.target {
                     ctx.effect(Effect::UserRefresh(t.id));
                 }
