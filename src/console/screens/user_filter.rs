@@ -238,22 +238,10 @@ mod tests {
 
     fn user() -> UserRow {
         UserRow {
-            id: Uuid::nil(),
-            email: "ada@example.com".into(),
-            phone: String::new(),
-            name: None,
             providers: "email,google".into(),
             created: Some(at(2025, 2, 10)),
             last_sign_in: Some(at(2026, 11, 1)),
-            email_confirmed: true,
-            phone_confirmed: false,
-            invited: false,
-            banned_until: None,
-            deleted: false,
-            mfa_factors: 0,
-            anonymous: false,
-            sso: false,
-            passkeys: None,
+            ..UserRow::plain(Uuid::nil(), "ada@example.com")
         }
     }
 

@@ -55,6 +55,29 @@ impl UserRow {
         }
     }
 
+    /// A confirmed email user and nothing else, for tests to change what they need.
+    #[cfg(test)]
+    pub(crate) fn plain(id: UserId, email: &str) -> Self {
+        Self {
+            id,
+            email: email.into(),
+            phone: String::new(),
+            name: None,
+            providers: "email".into(),
+            created: None,
+            last_sign_in: None,
+            email_confirmed: true,
+            phone_confirmed: false,
+            invited: false,
+            banned_until: None,
+            deleted: false,
+            mfa_factors: 0,
+            anonymous: false,
+            sso: false,
+            passkeys: None,
+        }
+    }
+
     /// Email, else `+phone`, else the id.
     pub fn label(&self) -> String {
         crate::gotrue::user_label(&self.id, &self.email, &self.phone)

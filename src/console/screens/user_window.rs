@@ -345,24 +345,10 @@ mod tests {
     use crate::gotrue::UserId;
 
     fn row(n: usize) -> UserRow {
-        UserRow {
-            id: UserId::from_u128(n as u128 + 1),
-            email: format!("u{n}@example.com"),
-            phone: String::new(),
-            name: None,
-            providers: "email".into(),
-            created: None,
-            last_sign_in: None,
-            email_confirmed: true,
-            phone_confirmed: false,
-            invited: false,
-            banned_until: None,
-            deleted: false,
-            mfa_factors: 0,
-            anonymous: false,
-            sso: false,
-            passkeys: None,
-        }
+        UserRow::plain(
+            UserId::from_u128(n as u128 + 1),
+            &format!("u{n}@example.com"),
+        )
     }
 
     /// Users `from..to` of a list of `total`, newest first: user `n` is at place `n`.

@@ -1807,22 +1807,9 @@ mod tests {
 
     fn row(email: &str, name: Option<&str>) -> UserRow {
         UserRow {
-            id: uuid::Uuid::nil(),
-            email: email.into(),
-            phone: String::new(),
             name: name.map(str::to_owned),
-            providers: "email".into(),
-            created: None,
-            last_sign_in: None,
             email_confirmed: false,
-            phone_confirmed: false,
-            invited: false,
-            banned_until: None,
-            deleted: false,
-            mfa_factors: 0,
-            anonymous: false,
-            sso: false,
-            passkeys: None,
+            ..UserRow::plain(uuid::Uuid::nil(), email)
         }
     }
 
