@@ -210,6 +210,8 @@ impl Drop for Server {
 struct Client {
     parser: Arc<Mutex<vt100::Parser>>,
     raw: Arc<Mutex<Vec<u8>>>,
+    /// Set when the reader has read everything the client wrote (end of file).
+    drained: Arc<std::sync::atomic::AtomicBool>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     master: Box<dyn MasterPty + Send>,
@@ -235,7 +237,8 @@ impl Client {
         let writer = pair.master.take_writer().expect("a writer");
         let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let raw = Arc::new(Mutex::new(Vec::new()));
-        let (p, r) = (parser.clone(), raw.clone());
+        let drained = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (p, r, d) = (parser.clone(), raw.clone(), drained.clone());
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -245,10 +248,12 @@ impl Client {
                 p.lock().unwrap().process(&buf[..n]);
                 r.lock().unwrap().extend_from_slice(&buf[..n]);
             }
+            d.store(true, std::sync::atomic::Ordering::SeqCst);
         });
         Client {
             parser,
             raw,
+            drained,
             writer,
             child,
             master: pair.master,
@@ -311,6 +316,13 @@ impl Client {
         let deadline = Instant::now() + limit;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                // Its last bytes (leaving the alternate screen) may still be in the pty:
+                // read to the end before anyone looks at them.
+                while !self.drained.load(std::sync::atomic::Ordering::SeqCst)
+                    && Instant::now() < deadline
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
                 return status;
             }
             assert!(
