@@ -168,7 +168,16 @@ fn entity_id(xml: &str) -> ApiResult<String> {
         .and_then(|r| r.find('"').map(|j| r[..j].to_string()))
         .filter(|id| !id.is_empty())
         .ok_or_else(|| validation("SAML Metadata does not contain an EntityID"))?;
-    match xml.matches("IDPSSODescriptor ").count() + xml.matches("IDPSSODescriptor>").count() {
+    // Opening tags only: the text between the last `<` and the name holds no `/`.
+    let opening = xml
+        .match_indices("IDPSSODescriptor")
+        .filter(|(i, _)| {
+            let head = &xml[..*i];
+            head.rfind('<')
+                .is_some_and(|lt| !head[lt..].contains('/') && !head[lt..].contains('>'))
+        })
+        .count();
+    match opening {
         0 => Err(validation(
             "SAML Metadata does not contain any IDPSSODescriptor",
         )),
