@@ -53,6 +53,15 @@ pub struct DemoConfig {
     /// (unless mail is autoconfirmed, as GoTrue); past it, 429 `over_email_send_rate_limit`
     /// "email rate limit exceeded". `None`: no quota. The demo counts invitations only.
     pub email_rate_limit: Option<u32>,
+    /// `GOTRUE_SAML_ENABLED` as `/settings` reports it; v2.196.0's admin SSO routes answer
+    /// either way.
+    pub saml_enabled: bool,
+    /// `GOTRUE_OAUTH_SERVER_ENABLED`: off, `/admin/oauth/clients` answers 404
+    /// `feature_disabled`.
+    pub oauth_server: bool,
+    /// `GOTRUE_CUSTOM_OAUTH_ENABLED`: off, `/admin/custom-providers` answers 404
+    /// `feature_disabled`.
+    pub custom_oauth: bool,
 }
 
 /// `--jwt-alg`.
@@ -86,6 +95,9 @@ impl Default for DemoConfig {
             smtp: None,
             cursor_pagination: false,
             email_rate_limit: None,
+            saml_enabled: false,
+            oauth_server: true,
+            custom_oauth: true,
         }
     }
 }
@@ -159,6 +171,17 @@ pub struct DemoServerArgs {
     /// GOTRUE_RATE_LIMIT_EMAIL_SENT (read too); past it, 429 over_email_send_rate_limit.
     #[arg(long, value_name = "N", env = "GOTRUE_RATE_LIMIT_EMAIL_SENT")]
     pub email_rate_limit: Option<u32>,
+    /// Answer /admin/oauth/clients with 404 feature_disabled, as GoTrue with the OAuth
+    /// server off.
+    #[arg(long)]
+    pub no_oauth_server: bool,
+    /// Answer /admin/custom-providers with 404 feature_disabled, as GoTrue with custom
+    /// providers off.
+    #[arg(long)]
+    pub no_custom_providers: bool,
+    /// Report saml_enabled in /settings.
+    #[arg(long)]
+    pub saml: bool,
 }
 
 impl DemoServerArgs {
@@ -188,6 +211,9 @@ impl DemoServerArgs {
             smtp: self.smtp.clone(),
             cursor_pagination: self.cursor_pagination,
             email_rate_limit: self.email_rate_limit,
+            saml_enabled: self.saml,
+            oauth_server: !self.no_oauth_server,
+            custom_oauth: !self.no_custom_providers,
             ..DemoConfig::default()
         }
     }

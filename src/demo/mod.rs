@@ -35,6 +35,7 @@ mod sessions;
 mod smtp;
 mod state;
 mod store;
+mod surfaces;
 mod validate;
 
 pub use config::{DemoConfig, DemoServerArgs, JwtAlg};

@@ -114,6 +114,9 @@ impl DemoServer {
             anonymous_users: cfg.anonymous_users,
             cursor_pagination: cfg.cursor_pagination,
             email_rate_limit: cfg.email_rate_limit,
+            saml_enabled: cfg.saml_enabled,
+            oauth_server: cfg.oauth_server,
+            custom_oauth: cfg.custom_oauth,
         };
         let smtp = cfg
             .smtp
@@ -124,6 +127,13 @@ impl DemoServer {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut state = AppState::new(settings, db, audit, cfg.faults.clone(), shutdown_rx.clone());
         state.smtp = smtp;
+        if cfg.seed {
+            let ids: Vec<uuid::Uuid> = db_first_ids(&state, 3);
+            state.set_surfaces(super::surfaces::Surfaces::seeded(
+                &ids,
+                super::gotime::now(),
+            ));
+        }
         let state = Arc::new(state);
         let app = routes::router(state.clone());
         let app = if cfg.gateway {
@@ -273,4 +283,12 @@ async fn wait_for_signal() -> Result<(), DemoError> {
 async fn wait_for_signal() -> Result<(), DemoError> {
     tokio::signal::ctrl_c().await?;
     Ok(())
+}
+
+/// The first `n` users held, oldest first, for seeding what hangs off users.
+fn db_first_ids(state: &AppState, n: usize) -> Vec<uuid::Uuid> {
+    let db = state.read();
+    let mut users: Vec<_> = db.users.held().map(|u| (u.created_at, u.id)).collect();
+    users.sort();
+    users.into_iter().take(n).map(|(_, id)| id).collect()
 }

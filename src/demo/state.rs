@@ -45,6 +45,15 @@ pub struct Settings {
     pub cursor_pagination: bool,
     /// `GOTRUE_RATE_LIMIT_EMAIL_SENT`, per hour (invitations only).
     pub email_rate_limit: Option<u32>,
+    /// `GOTRUE_SAML_ENABLED`, as `/settings` reports it (the admin SSO routes answer
+    /// either way, as in v2.196.0).
+    pub saml_enabled: bool,
+    /// `GOTRUE_OAUTH_SERVER_ENABLED`: off, `/admin/oauth/clients` answers 404
+    /// `feature_disabled`.
+    pub oauth_server: bool,
+    /// `GOTRUE_CUSTOM_OAUTH_ENABLED`: off, `/admin/custom-providers` answers 404
+    /// `feature_disabled`.
+    pub custom_oauth: bool,
 }
 
 impl Settings {
@@ -76,6 +85,8 @@ pub struct AppState {
     pub smtp: Option<super::smtp::SmtpRelay>,
     /// When the invitation mails of the last hour went out, for the mail quota.
     mails_sent: Mutex<std::collections::VecDeque<DateTime<Utc>>>,
+    /// Passkeys, SSO providers, OAuth clients, custom providers.
+    surfaces: Mutex<super::surfaces::Surfaces>,
 }
 
 fn recover<T>(r: Result<T, std::sync::PoisonError<T>>) -> T {
@@ -101,6 +112,7 @@ impl AppState {
             shutdown,
             smtp: None,
             mails_sent: Mutex::new(std::collections::VecDeque::new()),
+            surfaces: Mutex::new(super::surfaces::Surfaces::default()),
         }
     }
 
@@ -141,6 +153,14 @@ impl AppState {
 
     pub fn audit(&self) -> MutexGuard<'_, AuditLog> {
         recover(self.audit.lock())
+    }
+
+    pub fn surfaces(&self) -> MutexGuard<'_, super::surfaces::Surfaces> {
+        recover(self.surfaces.lock())
+    }
+
+    pub fn set_surfaces(&self, s: super::surfaces::Surfaces) {
+        *recover(self.surfaces.lock()) = s;
     }
 
     pub fn faults(&self) -> MutexGuard<'_, FaultState> {

@@ -13,6 +13,7 @@ pub mod jwt;
 pub mod links;
 pub mod models;
 pub mod secret;
+pub mod surfaces;
 pub mod token_input;
 pub mod types;
 
@@ -24,4 +25,8 @@ pub use client::{ClientConfig, GoTrueClient, RequestLog, RequestObserver};
 pub use error::{ErrorKind, GoTrueError};
 pub use models::*;
 pub use secret::Secret;
+pub use surfaces::{
+    Availability, CustomProvider, CustomProviderParams, CustomProviderType, OAuthClient,
+    OAuthClientParams, Passkey, SamlProvider, SsoDomain, SsoProvider, SsoProviderParams,
+};
 pub use types::*;

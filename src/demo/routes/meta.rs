@@ -80,7 +80,7 @@ pub async fn settings(State(st): State<Shared>) -> ApiResult<Response> {
         "mailer_autoconfirm": s.mailer_autoconfirm,
         "phone_autoconfirm": s.phone_autoconfirm,
         "sms_provider": "twilio",
-        "saml_enabled": false,
+        "saml_enabled": st.settings.saml_enabled,
         // v2.196.0 reports this whether or not SAML is on (settings.go).
         "saml_private_key_next_configured": true,
         "passkeys_enabled": false,

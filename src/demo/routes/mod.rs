@@ -9,6 +9,7 @@ mod middleware;
 mod otp;
 mod sends;
 mod signup;
+mod surfaces;
 mod token;
 mod user;
 mod verify;
@@ -58,6 +59,52 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/admin/users/{user_id}/factors/{factor_id}",
             axum::routing::delete(admin::delete_factor).put(admin::update_factor),
+        )
+        .route(
+            "/admin/users/{user_id}/passkeys",
+            get(surfaces::list_passkeys),
+        )
+        .route(
+            "/admin/users/{user_id}/passkeys/{passkey_id}",
+            axum::routing::delete(surfaces::delete_passkey),
+        )
+        .route(
+            "/admin/sso/providers",
+            get(surfaces::list_sso).post(surfaces::create_sso),
+        )
+        .route(
+            "/admin/sso/providers/{idp_id}",
+            get(surfaces::get_sso)
+                .put(surfaces::update_sso)
+                .delete(surfaces::delete_sso),
+        )
+        .route(
+            "/admin/oauth/clients",
+            get(surfaces::list_clients).post(surfaces::register_client),
+        )
+        .route(
+            "/admin/oauth/clients/{client_id}",
+            get(surfaces::get_client)
+                .put(surfaces::update_client)
+                .delete(surfaces::delete_client),
+        )
+        .route(
+            "/admin/oauth/clients/{client_id}/regenerate_secret",
+            post(surfaces::regenerate_secret),
+        )
+        .route(
+            "/admin/custom-providers",
+            get(surfaces::list_custom).post(surfaces::create_custom),
+        )
+        .route(
+            "/admin/custom-providers/{identifier}",
+            get(surfaces::get_custom)
+                .put(surfaces::update_custom)
+                .delete(surfaces::delete_custom),
+        )
+        .route(
+            "/demo/users/{user_id}/passkeys",
+            post(surfaces::add_passkey),
         )
         .route("/admin/generate_link", post(admin_links::generate_link))
         .route("/admin/audit", get(admin_links::audit))
