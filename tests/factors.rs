@@ -88,3 +88,74 @@ async fn a_phone_factors_number_changes_from_the_rename_form() {
         "the name stays"
     );
 }
+
+/// A user's passkeys show on their page beside the factors; `K` removes one after asking,
+/// and GoTrue no longer lists it; diagnose counts what is left.
+#[tokio::test]
+async fn passkeys_show_on_the_users_page_and_k_removes_one() {
+    let mut h = Harness::new(120, 40).await;
+    let api = api(&h);
+    let ada = api
+        .list_users(&gotrue_console::gotrue::ListUsers {
+            filter: Some("ada@example.com".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("a list")
+        .users
+        .into_iter()
+        .find(|u| u.email == "ada@example.com")
+        .expect("Ada");
+    let mut before = api.list_passkeys(ada.id).await.expect("her passkeys");
+    if before.is_empty() {
+        // The demo seeds passkeys on its first users; make sure Ada has one.
+        let added = reqwest::Client::new()
+            .post(format!("{}/demo/users/{}/passkeys", h.demo.url(), ada.id))
+            .header("apikey", h.demo.service_role_key())
+            .bearer_auth(h.demo.service_role_key())
+            .json(&serde_json::json!({"friendly_name": "YubiKey 5C"}))
+            .send()
+            .await
+            .expect("the demo answers");
+        assert!(added.status().is_success(), "{added:?}");
+        before = api.list_passkeys(ada.id).await.expect("her passkeys");
+    }
+    open_ada(&mut h).await;
+    h.settle().await;
+    let s = h.screen();
+    assert!(s.contains(&format!("Passkeys ({})", before.len())), "{s}");
+    let first = before[0].friendly_name.clone().unwrap_or_default();
+    assert!(s.contains(&first), "{s}");
+
+    h.char('K');
+    h.settle().await;
+    if before.len() > 1 {
+        h.char('1');
+    }
+    let s = h.screen();
+    assert!(s.contains("Remove the passkey"), "{s}");
+    h.char('y');
+    until_dialog_done(&mut h, "Removed the passkey").await;
+    h.key(KeyCode::Enter);
+    let after = api.list_passkeys(ada.id).await.expect("her passkeys");
+    assert_eq!(after.len(), before.len() - 1);
+    assert!(
+        after.iter().all(|p| p.id != before[0].id),
+        "that one is gone"
+    );
+    h.settle().await;
+    assert!(
+        h.screen().contains(&format!("Passkeys ({})", after.len())),
+        "the page read them again:\n{}",
+        h.screen()
+    );
+
+    h.char('d');
+    until_dialog_done(&mut h, "Diagnose ada@example.com").await;
+    let s = h.screen();
+    if after.is_empty() {
+        assert!(!s.contains("passkey(s)"), "{s}");
+    } else {
+        assert!(s.contains(&format!("{} passkey(s)", after.len())), "{s}");
+    }
+}

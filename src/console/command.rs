@@ -197,6 +197,12 @@ pub enum ApiCall {
         user_id: UserId,
         factor_id: uuid::Uuid,
     },
+    /// `GET /admin/users/{id}/passkeys`; a server without passkeys answers `Unavailable`.
+    Passkeys(UserId),
+    DeletePasskey {
+        user_id: UserId,
+        passkey_id: String,
+    },
     /// `PUT /admin/users/{id}/factors/{factor_id}`: a new name, and for a phone factor a
     /// new number (either may be left as it is).
     RenameFactor {
@@ -259,6 +265,8 @@ impl ApiCall {
             ApiCall::Recover { .. } => "send recovery mail",
             ApiCall::GenerateLink(_) => "generate link",
             ApiCall::DeleteFactor { .. } => "remove MFA factor",
+            ApiCall::Passkeys(_) => "load passkeys",
+            ApiCall::DeletePasskey { .. } => "remove passkey",
             ApiCall::RenameFactor { .. } => "rename MFA factor",
             ApiCall::SignOutEverywhere { .. } => "sign out everywhere",
             ApiCall::Invite { .. } => "invite",
@@ -305,6 +313,7 @@ pub enum ApiReply {
     TokenUser(Box<crate::gotrue::TokenLookup>),
     Signature(crate::gotrue::jwt::SignatureCheck),
     InviteProgress(crate::ops::bulk::InviteEvent),
+    Passkeys(crate::gotrue::Availability<Vec<crate::gotrue::Passkey>>),
 }
 
 impl ApiReply {
@@ -454,6 +463,7 @@ from_reply!(ApiReply {
     crate::gotrue::jwt::SignatureCheck => Signature(s) => s,
     crate::ops::bulk::InviteEvent => InviteProgress(e) => e,
     Box<Session> => Session(s) => s,
+    crate::gotrue::Availability<Vec<crate::gotrue::Passkey>> => Passkeys(p) => p,
 });
 
 from_reply!(TaskReply {

@@ -59,6 +59,7 @@ pub enum Action {
     LinksAndCodes,
     ConfirmUser,
     RemoveMfa,
+    RemovePasskey,
     SignOutEverywhere,
     EditUser,
     Diagnose,
@@ -454,6 +455,7 @@ pub const DETAIL: &[Def] = &[
     d(&[k('u')], Action::UnbanUser, "lift a ban", "admin", false),
     d(&[k('c')], Action::ConfirmUser, "confirm email or phone", "admin", false),
     d(&[k('M')], Action::RemoveMfa, "MFA factors: rename or remove", "admin", false),
+    d(&[k('K')], Action::RemovePasskey, "passkeys: remove one", "admin", false),
     d(&[k('O')], Action::SignOutEverywhere, "sign out everywhere: revoke their refresh tokens", "admin", false),
     d(&[k('D')], Action::DeleteUser, "delete, hard or soft", "admin", false),
 ];

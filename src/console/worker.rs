@@ -282,6 +282,16 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
             ApiReply::Sent { message_id: None }
         }
         ApiCall::GenerateLink(req) => ApiReply::Link(Box::new(client.generate_link(&req).await?)),
+        ApiCall::Passkeys(user_id) => ApiReply::Passkeys(crate::gotrue::Availability::from_result(
+            client.list_passkeys(user_id).await,
+        )?),
+        ApiCall::DeletePasskey {
+            user_id,
+            passkey_id,
+        } => {
+            client.delete_passkey(user_id, &passkey_id).await?;
+            ApiReply::Done
+        }
         ApiCall::DeleteFactor { user_id, factor_id } => {
             client.delete_factor(user_id, factor_id).await?;
             ApiReply::Done

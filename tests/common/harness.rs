@@ -304,8 +304,9 @@ pub async fn open_ada(h: &mut Harness) {
     h.key(KeyCode::Enter);
     assert_eq!(h.app().users().visible_count(), 1, "{}", h.screen());
     h.key(KeyCode::Enter);
-    h.until("ada's details", |app| {
-        app.detail().and_then(|d| d.user()).is_some()
+    h.until("ada's details and passkeys", |app| {
+        app.detail()
+            .is_some_and(|d| d.user().is_some() && d.passkeys_read())
     })
     .await;
 }

@@ -5,6 +5,7 @@ use super::{App, Tab};
 use crate::console::keys::{Action, Context};
 use crate::console::screens::bulk_dialog::BulkDialog;
 use crate::console::screens::edit_user::EditUser;
+use crate::console::screens::passkey_remove::RemovePasskey;
 use crate::console::screens::user_actions::{ActionKind, Target, UserAction};
 use crate::console::screens::{Ctx, Level};
 
@@ -25,6 +26,38 @@ impl App {
                 self.open_dialog(before, ctx, Box::new(flow));
             }
             None => ctx.flash(Level::Warn, "Select a user first"),
+        }
+    }
+
+    /// Removing a passkey of the open user (their page has read them).
+    pub(super) fn start_remove_passkey(&mut self, ctx: &mut Ctx) {
+        if self.cfg.read_only {
+            ctx.flash(Level::Warn, "Read-only profile: nothing can be changed");
+            return;
+        }
+        let Some(d) = self
+            .screens
+            .detail
+            .as_ref()
+            .filter(|_| self.tab == Tab::Users)
+        else {
+            ctx.flash(Level::Warn, "Open a user first (Enter)");
+            return;
+        };
+        let Some(passkeys) = d.passkeys() else {
+            ctx.flash(
+                Level::Warn,
+                "Their passkeys are not read (or the server has none)",
+            );
+            return;
+        };
+        let label = d
+            .user()
+            .map(|u| crate::gotrue::user_label(&u.id, &u.email, &u.phone))
+            .unwrap_or_else(|| d.id.to_string());
+        match RemovePasskey::start(d.id, label, passkeys.to_vec(), self.cfg.production) {
+            Some(flow) => self.open_dialog(ctx.next_id, ctx, Box::new(flow)),
+            None => ctx.flash(Level::Info, "This user has no passkey"),
         }
     }
 

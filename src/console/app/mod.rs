@@ -987,6 +987,7 @@ impl App {
                 return;
             }
             Action::EditUser => return self.start_edit(ctx),
+            Action::RemovePasskey => return self.start_remove_passkey(ctx),
             Action::Diagnose => return self.start_diagnose(ctx),
             Action::ExportList if self.current() == ScreenId::Users => {
                 let path = format!("users-{}.csv", self.now.format("%Y-%m-%d"));

@@ -9,7 +9,7 @@ use crate::console::screens::{Ctx, Level};
 use crate::console::screens::{Screen, View};
 use crate::console::widgets::mask::mask_label;
 use crate::console::widgets::{panel, theme, time};
-use crate::gotrue::{GoTrueError, User, UserId};
+use crate::gotrue::{Availability, GoTrueError, Passkey, User, UserId};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -24,6 +24,9 @@ pub struct DetailScreen {
     user: Option<Box<User>>,
     error: Option<GoTrueError>,
     pending: Option<Pending<Box<User>>>,
+    /// The user's passkeys, read beside the user (the user JSON does not carry them).
+    passkeys: Option<Result<Availability<Vec<Passkey>>, GoTrueError>>,
+    passkeys_pending: Option<Pending<Availability<Vec<Passkey>>>>,
     raw: bool,
     scroll: u16,
     page: u16,
@@ -37,6 +40,8 @@ impl DetailScreen {
             user: None,
             error: None,
             pending: None,
+            passkeys: None,
+            passkeys_pending: None,
             raw: false,
             scroll: 0,
             page: 10,
@@ -83,7 +88,21 @@ impl DetailScreen {
 
     pub fn reload(&mut self, ctx: &mut Ctx) {
         self.pending = Some(ctx.send(ApiCall::GetUser(self.id)));
+        self.passkeys_pending = Some(ctx.send(ApiCall::Passkeys(self.id)));
         self.error = None;
+    }
+
+    /// Whether the passkeys' answer came (whatever it said).
+    pub fn passkeys_read(&self) -> bool {
+        self.passkeys.is_some()
+    }
+
+    /// The user's passkeys, once read (`None` too when the server has none of them).
+    pub fn passkeys(&self) -> Option<&[Passkey]> {
+        match &self.passkeys {
+            Some(Ok(Availability::Available(list))) => Some(list),
+            _ => None,
+        }
     }
 }
 
@@ -119,7 +138,72 @@ fn json_lines(map: &Map<String, Value>) -> Vec<Line<'static>> {
         .collect()
 }
 
-fn user_lines(u: &User, now: DateTime<Utc>, mask: bool) -> Vec<Line<'static>> {
+type PasskeysRead = Option<Result<Availability<Vec<Passkey>>, GoTrueError>>;
+
+/// The passkeys section: the list, or why there is none to show.
+fn passkey_lines(read: &PasskeysRead, now: DateTime<Utc>) -> Vec<Line<'static>> {
+    let list = match read {
+        None => {
+            return vec![
+                section("Passkeys"),
+                Line::styled("  reading…", theme::dim()),
+            ];
+        }
+        Some(Err(e)) => {
+            return vec![
+                section("Passkeys"),
+                Line::styled(format!("  could not be read: {e}"), theme::warn()),
+            ];
+        }
+        Some(Ok(Availability::Unavailable { message, .. })) => {
+            return vec![
+                section("Passkeys"),
+                Line::styled(
+                    format!("  not on this server (an older GoTrue, or passkeys off: {message})"),
+                    theme::dim(),
+                ),
+            ];
+        }
+        Some(Ok(Availability::Available(list))) => list,
+    };
+    let mut out = vec![section(&format!("Passkeys ({})", list.len()))];
+    for p in list {
+        let stamp = |t: &Option<String>| {
+            t.as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| time::relative(t.with_timezone(&Utc), now))
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("{:>20}  ", "passkey"), theme::key()),
+            Span::raw(format!(
+                "{}  ",
+                p.friendly_name
+                    .clone()
+                    .unwrap_or_else(|| "(unnamed)".into())
+            )),
+            Span::styled(
+                match (stamp(&p.created_at), stamp(&p.last_used_at)) {
+                    (c, Some(u)) => format!("added {}, used {u}", c.unwrap_or_default()),
+                    (Some(c), None) => format!("added {c}, never used"),
+                    (None, None) => String::new(),
+                },
+                theme::dim(),
+            ),
+            Span::styled(format!("  {}", p.id), theme::dim()),
+        ]));
+    }
+    if list.is_empty() {
+        out.push(Line::styled("  none", theme::dim()));
+    }
+    out
+}
+
+fn user_lines(
+    u: &User,
+    passkeys: &PasskeysRead,
+    now: DateTime<Utc>,
+    mask: bool,
+) -> Vec<Line<'static>> {
     let mut out = vec![section("User")];
     out.push(field("id", u.id.to_string()));
     out.push(field(
@@ -255,6 +339,7 @@ fn user_lines(u: &User, now: DateTime<Utc>, mask: bool) -> Vec<Line<'static>> {
     if factors.is_empty() {
         out.push(Line::styled("  none", theme::dim()));
     }
+    out.extend(passkey_lines(passkeys, now));
 
     out.push(section("user_metadata"));
     out.extend(json_lines(&u.user_metadata));
@@ -312,6 +397,10 @@ impl Screen for DetailScreen {
     }
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
+        if let Some(p) = self.passkeys_pending.take_if(|p| p.is(id)) {
+            self.passkeys = Some(p.read(result));
+            return;
+        }
         let Some(pending) = self.pending.filter(|p| p.is(id)) else {
             return;
         };
@@ -358,7 +447,7 @@ impl Screen for DetailScreen {
                 let text = serde_json::to_string_pretty(user.as_ref()).unwrap_or_default();
                 lines.extend(text.lines().map(|l| Line::raw(l.to_owned())));
             }
-            (Some(user), false) => lines.extend(user_lines(user, now, mask)),
+            (Some(user), false) => lines.extend(user_lines(user, &self.passkeys, now, mask)),
             (None, _) if self.pending.is_some() => {
                 lines.push(Line::styled("Loading…", theme::dim()));
             }

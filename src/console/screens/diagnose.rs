@@ -226,6 +226,20 @@ pub fn diagnose(
     out
 }
 
+/// What the user's passkeys mean for signing in (none when the server has none of them).
+pub fn passkey_finding(count: Option<usize>) -> Option<Finding> {
+    match count? {
+        0 => None,
+        n => Some(finding(
+            Severity::Ok,
+            format!(
+                "{n} passkey(s): they can sign in with one where the app offers passkeys, with no \
+                 password or code (K on their page removes a lost one)."
+            ),
+        )),
+    }
+}
+
 /// The one-line verdict.
 pub fn verdict(findings: &[Finding]) -> (Severity, &'static str) {
     match findings.first().map(|f| f.severity) {
@@ -241,6 +255,10 @@ pub struct Diagnose {
     audit: Option<Vec<AuditEntry>>,
     user_req: Option<Pending<Box<User>>>,
     audit_req: Option<Pending<Box<crate::gotrue::AuditPage>>>,
+    /// How many passkeys, once read (`Some(None)`: the server has none of them, or the
+    /// read failed: the verdict does without).
+    passkeys: Option<Option<usize>>,
+    passkeys_req: Option<Pending<crate::gotrue::Availability<Vec<crate::gotrue::Passkey>>>>,
     now: DateTime<Utc>,
     dialog: Dialog,
 }
@@ -256,7 +274,10 @@ impl Diagnose {
                 query: Some(format!("author:{email}")),
             })
         });
+        let passkeys_req = Some(ctx.send(ApiCall::Passkeys(id)));
         Self {
+            passkeys: None,
+            passkeys_req,
             settings,
             user: None,
             audit: audit_req.is_none().then(Vec::new),
@@ -271,10 +292,13 @@ impl Diagnose {
     }
 
     fn show(&mut self) {
-        let (Some(u), Some(audit)) = (&self.user, &self.audit) else {
+        let (Some(u), Some(audit), Some(passkeys)) = (&self.user, &self.audit, self.passkeys)
+        else {
             return;
         };
-        let findings = diagnose(u, self.settings.as_ref(), audit, self.now);
+        let mut findings = diagnose(u, self.settings.as_ref(), audit, self.now);
+        findings.extend(passkey_finding(passkeys));
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         let (severity, headline) = verdict(&findings);
         let style = |s: Severity| -> Style {
             match s {
@@ -331,6 +355,11 @@ impl Flow for Diagnose {
                     return;
                 }
             }
+        } else if let Some(req) = self.passkeys_req.take_if(|p| p.is(id)) {
+            self.passkeys = Some(match req.read(result) {
+                Ok(crate::gotrue::Availability::Available(list)) => Some(list.len()),
+                _ => None,
+            });
         } else if let Some(req) = self.audit_req.filter(|p| p.is(id)) {
             self.audit_req = None;
             // Without the audit log the verdict still stands on the user alone.
@@ -444,6 +473,15 @@ mod tests {
         );
         assert!(!f.iter().any(|x| x.text.contains("not confirmed")), "{f:?}");
         assert_ne!(verdict(&f).0, Severity::Blocks, "{f:?}");
+    }
+
+    #[test]
+    fn passkeys_are_counted_and_none_says_nothing() {
+        let f = passkey_finding(Some(2)).expect("a finding");
+        assert!(f.text.starts_with("2 passkey(s)"), "{f:?}");
+        assert_eq!(f.severity, Severity::Ok);
+        assert!(passkey_finding(Some(0)).is_none());
+        assert!(passkey_finding(None).is_none(), "a server without passkeys");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod login;
 pub mod otp;
 pub mod outbox;
 pub mod palette;
+pub mod passkey_remove;
 pub mod quit;
 pub mod tools;
 pub mod user_actions;

@@ -15,6 +15,7 @@ pub fn is_mutating(call: &ApiCall) -> bool {
             | ApiCall::UsersByCursor(_)
             | ApiCall::UsersByPage(_)
             | ApiCall::GetUser(_)
+            | ApiCall::Passkeys(_)
             | ApiCall::Outbox
             | ApiCall::Audit { .. }
             // The console's own session, kept alive in the background.
@@ -50,6 +51,8 @@ pub fn allowed_over_ssh(call: &ApiCall) -> bool {
             | ApiCall::Recover { .. }
             | ApiCall::GenerateLink(_)
             | ApiCall::DeleteFactor { .. }
+            | ApiCall::Passkeys(_)
+            | ApiCall::DeletePasskey { .. }
             | ApiCall::RenameFactor { .. }
             | ApiCall::SignOutEverywhere { .. }
             | ApiCall::Invite { .. }
@@ -87,6 +90,8 @@ pub fn target(call: &ApiCall) -> Option<String> {
         | ApiCall::SetTemporaryPassword(id)
         | ApiCall::DeleteUser { id, .. }
         | ApiCall::DeleteFactor { user_id: id, .. }
+        | ApiCall::Passkeys(id)
+        | ApiCall::DeletePasskey { user_id: id, .. }
         | ApiCall::RenameFactor { user_id: id, .. }
         | ApiCall::SignOutEverywhere { user_id: id, .. } => Some(id.to_string()),
         ApiCall::CreateUser { attrs, .. } => attrs.email.clone().or_else(|| attrs.phone.clone()),
