@@ -244,3 +244,41 @@ async fn the_bulk_run_at_80x24_and_120x40() {
         snapshot(&format!("bulk_unban_run_{w}x{hgt}"), &h.screen());
     }
 }
+
+/// `has:passkey` reads each user's passkeys (the list does not carry them) and then shows
+/// exactly those GoTrue lists passkeys for.
+#[tokio::test]
+async fn has_passkey_reads_passkeys_and_shows_who_has_one() {
+    let mut h = Harness::new(120, 40).await;
+    let api = api(&h);
+    let mut with = Vec::new();
+    let users: Vec<_> = h.app().users().view_rows().map(|r| r.id).collect();
+    for id in &users {
+        if !api.list_passkeys(*id).await.expect("passkeys").is_empty() {
+            with.push(*id);
+        }
+    }
+    assert!(!with.is_empty(), "the demo seeds some passkeys");
+    h.char('/');
+    h.text("has:passkey");
+    h.key(KeyCode::Enter);
+    let expected = with.len();
+    h.until("every user's passkeys read", |app| {
+        app.users().view_rows().count() == expected
+            && app.users().view_rows().all(|r| r.passkeys.is_some())
+    })
+    .await;
+    h.settle().await;
+    let mut shown: Vec<_> = h.app().users().view_rows().map(|r| r.id).collect();
+    shown.sort();
+    with.sort();
+    assert_eq!(shown, with);
+    assert!(
+        h.screen().contains("has:passkey: read for"),
+        "{}",
+        h.screen()
+    );
+
+    // Negated: everyone else.
+    assert_eq!(shown_by(&mut h, "-has:passkey"), users.len() - expected);
+}

@@ -181,6 +181,13 @@ impl Query {
         !self.terms.is_empty()
     }
 
+    /// The same query without its passkey conditions (what decides whose passkeys to read).
+    pub fn without_passkeys(&self) -> Query {
+        let mut q = self.clone();
+        q.terms.retain(|t| t.cond != Cond::Passkey);
+        q
+    }
+
     /// Whether a condition reads passkeys, which the list does not hold.
     pub fn needs_passkeys(&self) -> bool {
         self.terms.iter().any(|t| t.cond == Cond::Passkey)

@@ -28,6 +28,7 @@ use tui_input::backend::crossterm::EventHandler;
 pub use super::user_row::UserRow;
 
 mod bulk;
+mod passkeys;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortKey {
@@ -124,6 +125,11 @@ pub struct UsersScreen {
     marks: bulk::Marks,
     /// The bulk run, going or finished.
     bulk: Option<bulk::Running>,
+    /// `has:passkey` reading each user's passkeys.
+    passkey_scan: Option<passkeys::PasskeyScan>,
+    /// What the last refilter asks of the passkey reading (the candidates, or stop), for
+    /// the next event with a context to send.
+    scan_due: Option<Option<Vec<u32>>>,
 }
 
 /// How long typing must pause before `/` asks GoTrue.
@@ -228,6 +234,8 @@ impl Default for UsersScreen {
             now: DateTime::<Utc>::MIN_UTC,
             marks: bulk::Marks::default(),
             bulk: None,
+            passkey_scan: None,
+            scan_due: None,
         }
     }
 }
@@ -983,8 +991,17 @@ impl UsersScreen {
                 search(&self.order)
             }
         };
+        let (rows, now) = (&self.rows, self.now);
+        if query.needs_passkeys() {
+            // Whose passkeys to read: whom the other words leave.
+            let others = query.without_passkeys();
+            self.view
+                .retain(|i| rows.get(*i as usize).is_some_and(|r| others.holds(r, now)));
+            self.scan_due = Some(Some(self.view.clone()));
+        } else if self.passkey_scan.is_some() {
+            self.scan_due = Some(None);
+        }
         if query.has_terms() {
-            let (rows, now) = (&self.rows, self.now);
             self.view
                 .retain(|i| rows.get(*i as usize).is_some_and(|r| query.holds(r, now)));
         }
@@ -1197,16 +1214,8 @@ impl UsersScreen {
             spans.push(Span::raw("   "));
             spans.push(Span::styled(problem.clone(), theme::warn()));
         } else if query.needs_passkeys() {
-            let read = self.rows.iter().filter(|r| r.passkeys.is_some()).count();
             spans.push(Span::raw("   "));
-            spans.push(Span::styled(
-                format!(
-                    "has:passkey: the user list does not carry passkeys; read for {} of {} users",
-                    thousands(read as u64),
-                    thousands(self.rows.len() as u64)
-                ),
-                theme::info(),
-            ));
+            spans.push(Span::styled(self.passkey_note(), theme::info()));
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
         match self.editing {
@@ -1358,6 +1367,7 @@ impl Screen for UsersScreen {
     fn on_text(&mut self, key: KeyEvent, ctx: &mut Ctx) {
         self.now = ctx.now;
         self.type_key(key, ctx.now);
+        self.sync_scan(ctx);
     }
 
     fn wake_at(&self) -> Option<DateTime<Utc>> {
@@ -1426,163 +1436,19 @@ impl Screen for UsersScreen {
             }
             None => {}
         }
+        self.sync_scan(ctx);
     }
 
     /// Returns false when the action is not this screen's.
     fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
-        self.now = ctx.now;
-        if let Some(editing) = self.editing {
-            return self.field_action(editing, action, ctx);
-        }
-        if let Some(handled) = self.bulk_action(action, ctx) {
-            return handled;
-        }
-        match action {
-            // Retry is for a failed load; otherwise the app's (server health) applies.
-            Action::Retry if !matches!(self.load, Load::Failed(_)) => return false,
-            Action::Up
-            | Action::Down
-            | Action::Top
-            | Action::Bottom
-            | Action::PageUp
-            | Action::PageDown => {
-                if let Some(pos) = self.cursor.target(action, self.list_len()) {
-                    self.move_to(pos);
-                }
-                self.fill(ctx);
-            }
-            Action::LoadAll if self.pending.is_some() => self.stop_loading(ctx),
-            Action::LoadAll if self.window.is_some() || self.stopped => self.load_all(ctx),
-            Action::LoadAll => ctx.flash(Level::Info, "Every user is loaded already"),
-            Action::Sort | Action::ReverseSort if self.window.is_some() => {
-                let key = ctx.keys.key_of(Context::Users, Action::LoadAll);
-                ctx.flash(
-                    Level::Info,
-                    format!("A window of a big list is newest first; {key} loads every user to sort them"),
-                );
-            }
-            Action::Retry if self.window.is_some() && self.probe.is_none() => {
-                self.load = Load::Done;
-                self.fill(ctx);
-            }
-            Action::Open => match self.selected_row() {
-                Some(row) => ctx.effect(Effect::OpenUser(row.id)),
-                None => ctx.flash(Level::Warn, "No user selected"),
-            },
-            Action::Filter => self.editing = Some(Editing::Filter),
-            Action::ServerFilter => {
-                self.server_input = Input::new(self.server_filter.clone().unwrap_or_default());
-                self.editing = Some(Editing::ServerFilter);
-            }
-            Action::ClearFilter => {
-                self.filter.reset();
-                self.clear_search(ctx);
-                if self.server_filter.take().is_some() {
-                    self.reload(ctx);
-                } else {
-                    self.refilter();
-                }
-            }
-            Action::Sort => {
-                self.sort = self.sort.next();
-                self.descending = self.sort != SortKey::Email;
-                self.resort();
-                ctx.flash(Level::Info, format!("Sorted by {}", self.sort_label()));
-            }
-            Action::ReverseSort => {
-                self.descending = !self.descending;
-                self.resort();
-                ctx.flash(Level::Info, format!("Sorted by {}", self.sort_label()));
-            }
-            Action::Refresh | Action::Retry => self.reload(ctx),
-            Action::CopyId => match self.selected_row() {
-                Some(row) => {
-                    ctx.copy("the id", row.id.to_string());
-                }
-                None => ctx.flash(Level::Warn, "No user selected"),
-            },
-            Action::CopyEmail => match self.selected_row() {
-                Some(row) if !row.email.is_empty() => {
-                    ctx.copy("the email", row.email.clone());
-                }
-                Some(_) => ctx.flash(Level::Warn, "This user has no email"),
-                None => ctx.flash(Level::Warn, "No user selected"),
-            },
-            _ => return false,
-        }
-        true
+        let handled = self.act(action, ctx);
+        self.sync_scan(ctx);
+        handled
     }
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
-        self.now = ctx.now;
-        let Some(result) = self.bulk_reply(id, result, ctx) else {
-            return;
-        };
-        if self
-            .found
-            .pending
-            .as_ref()
-            .is_some_and(|(_, r)| r.id() == id)
-        {
-            self.searched(result);
-            return;
-        }
-        if let Some(probe) = self.probe.take_if(|p| p.is(id)) {
-            match probe.read(result) {
-                Ok(listing) => self.probed(listing, ctx),
-                Err(e) => self.failed(e, ctx),
-            }
-            return;
-        }
-        if let Some(count) = self.count.take_if(|p| p.is(id)) {
-            // Without the count the list still works, its length unknown.
-            if let Ok(Listing::Offset(page)) = count.read(result)
-                && let Some(total) = page.total
-            {
-                if total <= LOAD_ALL_BELOW {
-                    self.stream_all(ctx);
-                } else if let Some(w) = self.window.as_mut() {
-                    w.set_total(total as usize);
-                }
-            }
-            return;
-        }
-        if let Some(at) = self.fetches.iter().position(|(p, _)| p.is(id)) {
-            let (pending, fetch) = self.fetches.swap_remove(at);
-            match pending.read(result) {
-                Ok(listing) => self.fetched(fetch, listing, ctx),
-                Err(e) => {
-                    if let Some(w) = self.window.as_mut() {
-                        w.forget(&fetch);
-                    }
-                    self.failed(e, ctx);
-                }
-            }
-            return;
-        }
-        let Some(pending) = self.pending.filter(|p| p.is(id)) else {
-            return;
-        };
-        match pending.read(result) {
-            Ok(UsersPage::Batch(batch)) => self.add_batch(batch),
-            Ok(UsersPage::Done) => {
-                self.pending = None;
-                if self.replace_on_next {
-                    // The reload found nobody: the old rows are gone.
-                    self.add_batch(UsersBatch {
-                        users: Vec::new(),
-                        loaded: 0,
-                        total: Some(0),
-                        after: None,
-                    });
-                }
-                self.load = Load::Done;
-            }
-            Err(e) => {
-                self.pending = None;
-                self.failed(e, ctx);
-            }
-        }
+        self.reply(id, result, ctx);
+        self.sync_scan(ctx);
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
@@ -1798,6 +1664,175 @@ impl Screen for UsersScreen {
             .block(block)
             .column_spacing(1);
         frame.render_widget(table, table_area);
+    }
+}
+
+impl UsersScreen {
+    /// Returns false when the action is not this screen's.
+    fn act(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        self.now = ctx.now;
+        if let Some(editing) = self.editing {
+            return self.field_action(editing, action, ctx);
+        }
+        if let Some(handled) = self.bulk_action(action, ctx) {
+            return handled;
+        }
+        match action {
+            // Retry is for a failed load; otherwise the app's (server health) applies.
+            Action::Retry if !matches!(self.load, Load::Failed(_)) => return false,
+            Action::Up
+            | Action::Down
+            | Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown => {
+                if let Some(pos) = self.cursor.target(action, self.list_len()) {
+                    self.move_to(pos);
+                }
+                self.fill(ctx);
+            }
+            Action::LoadAll if self.pending.is_some() => self.stop_loading(ctx),
+            Action::LoadAll if self.window.is_some() || self.stopped => self.load_all(ctx),
+            Action::LoadAll => ctx.flash(Level::Info, "Every user is loaded already"),
+            Action::Sort | Action::ReverseSort if self.window.is_some() => {
+                let key = ctx.keys.key_of(Context::Users, Action::LoadAll);
+                ctx.flash(
+                    Level::Info,
+                    format!("A window of a big list is newest first; {key} loads every user to sort them"),
+                );
+            }
+            Action::Retry if self.window.is_some() && self.probe.is_none() => {
+                self.load = Load::Done;
+                self.fill(ctx);
+            }
+            Action::Open => match self.selected_row() {
+                Some(row) => ctx.effect(Effect::OpenUser(row.id)),
+                None => ctx.flash(Level::Warn, "No user selected"),
+            },
+            Action::Filter => self.editing = Some(Editing::Filter),
+            Action::ServerFilter => {
+                self.server_input = Input::new(self.server_filter.clone().unwrap_or_default());
+                self.editing = Some(Editing::ServerFilter);
+            }
+            Action::ClearFilter => {
+                self.filter.reset();
+                self.clear_search(ctx);
+                if self.server_filter.take().is_some() {
+                    self.reload(ctx);
+                } else {
+                    self.refilter();
+                }
+            }
+            Action::Sort => {
+                self.sort = self.sort.next();
+                self.descending = self.sort != SortKey::Email;
+                self.resort();
+                ctx.flash(Level::Info, format!("Sorted by {}", self.sort_label()));
+            }
+            Action::ReverseSort => {
+                self.descending = !self.descending;
+                self.resort();
+                ctx.flash(Level::Info, format!("Sorted by {}", self.sort_label()));
+            }
+            Action::Refresh | Action::Retry => self.reload(ctx),
+            Action::CopyId => match self.selected_row() {
+                Some(row) => {
+                    ctx.copy("the id", row.id.to_string());
+                }
+                None => ctx.flash(Level::Warn, "No user selected"),
+            },
+            Action::CopyEmail => match self.selected_row() {
+                Some(row) if !row.email.is_empty() => {
+                    ctx.copy("the email", row.email.clone());
+                }
+                Some(_) => ctx.flash(Level::Warn, "This user has no email"),
+                None => ctx.flash(Level::Warn, "No user selected"),
+            },
+            _ => return false,
+        }
+        true
+    }
+
+    fn reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
+        self.now = ctx.now;
+        let Some(result) = self.bulk_reply(id, result, ctx) else {
+            return;
+        };
+        let Some(result) = self.passkeys_reply(id, result, ctx) else {
+            return;
+        };
+        if self
+            .found
+            .pending
+            .as_ref()
+            .is_some_and(|(_, r)| r.id() == id)
+        {
+            self.searched(result);
+            return;
+        }
+        if let Some(probe) = self.probe.take_if(|p| p.is(id)) {
+            match probe.read(result) {
+                Ok(listing) => self.probed(listing, ctx),
+                Err(e) => self.failed(e, ctx),
+            }
+            return;
+        }
+        if let Some(count) = self.count.take_if(|p| p.is(id)) {
+            // Without the count the list still works, its length unknown.
+            if let Ok(Listing::Offset(page)) = count.read(result)
+                && let Some(total) = page.total
+            {
+                if total <= LOAD_ALL_BELOW {
+                    self.stream_all(ctx);
+                } else if let Some(w) = self.window.as_mut() {
+                    w.set_total(total as usize);
+                }
+            }
+            return;
+        }
+        if let Some(at) = self.fetches.iter().position(|(p, _)| p.is(id)) {
+            let (pending, fetch) = self.fetches.swap_remove(at);
+            match pending.read(result) {
+                Ok(listing) => self.fetched(fetch, listing, ctx),
+                Err(e) => {
+                    if let Some(w) = self.window.as_mut() {
+                        w.forget(&fetch);
+                    }
+                    self.failed(e, ctx);
+                }
+            }
+            return;
+        }
+        let Some(pending) = self.pending.filter(|p| p.is(id)) else {
+            return;
+        };
+        match pending.read(result) {
+            Ok(UsersPage::Batch(batch)) => self.add_batch(batch),
+            Ok(UsersPage::Done) => {
+                self.pending = None;
+                if self.replace_on_next {
+                    // The reload found nobody: the old rows are gone.
+                    self.add_batch(UsersBatch {
+                        users: Vec::new(),
+                        loaded: 0,
+                        total: Some(0),
+                        after: None,
+                    });
+                }
+                self.load = Load::Done;
+            }
+            Err(e) => {
+                self.pending = None;
+                self.failed(e, ctx);
+            }
+        }
+    }
+
+    /// Sends what the last refilter asked of the passkey reading.
+    fn sync_scan(&mut self, ctx: &mut Ctx) {
+        if let Some(due) = self.scan_due.take() {
+            self.scan_passkeys(due, Some(ctx));
+        }
     }
 }
 
