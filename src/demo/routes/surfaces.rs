@@ -193,12 +193,7 @@ fn sso_not_found() -> ApiError {
 }
 
 fn domains_json(domains: &[String]) -> Value {
-    Value::Array(
-        domains
-            .iter()
-            .map(|d| json!({ "domain": d.to_lowercase() }))
-            .collect(),
-    )
+    Value::Array(domains.iter().map(|d| json!({ "domain": d })).collect())
 }
 
 fn domain_taken(sso: &[JsonMap], domain: &str, except: Option<&str>) -> bool {
@@ -207,8 +202,11 @@ fn domain_taken(sso: &[JsonMap], domain: &str, except: Option<&str>) -> bool {
             && p.get("domains")
                 .and_then(Value::as_array)
                 .is_some_and(|ds| {
-                    ds.iter()
-                        .any(|d| d.get("domain").and_then(Value::as_str) == Some(domain))
+                    ds.iter().any(|d| {
+                        d.get("domain")
+                            .and_then(Value::as_str)
+                            .is_some_and(|x| x.eq_ignore_ascii_case(domain))
+                    })
                 })
     })
 }
@@ -280,7 +278,7 @@ pub async fn create_sso(
     }
     let domains = p.domains.clone().unwrap_or_default();
     for d in &domains {
-        if domain_taken(&s.sso, &d.to_lowercase(), None) {
+        if domain_taken(&s.sso, d, None) {
             return Err(ApiError::bad_request(
                 "sso_domain_already_exists",
                 format!("SSO Domain '{d}' is already added to a SSO provider"),
@@ -354,7 +352,7 @@ pub async fn update_sso(
     }
     if let Some(domains) = &p.domains {
         for d in domains {
-            if domain_taken(&s.sso, &d.to_lowercase(), Some(&pid)) {
+            if domain_taken(&s.sso, d, Some(&pid)) {
                 return Err(ApiError::bad_request(
                     "sso_domain_already_exists",
                     format!("SSO Domain '{d}' is already added to a SSO provider"),
