@@ -52,11 +52,18 @@ async fn record_every_script() {
         .is_ok_and(|v| v == "true")
     {
         vec![("keyset", script::keyset())]
+    } else if std::env::var("GOTRUE_OAUTH_SERVER_ENABLED").is_ok_and(|v| v == "true") {
+        vec![("surfaces", script::surfaces())]
+    } else if std::env::var("GOTRUE_CUSTOM_OAUTH_ENABLED").is_ok_and(|v| v == "false") {
+        vec![("surfaces_off", script::surfaces_off())]
     } else {
         script::all()
     };
     for (name, steps) in scripts {
         empty_the_database();
+        if name.starts_with("surfaces") {
+            empty_the_surfaces();
+        }
         let mut runner = Runner::new(&url, &anon, &service);
         script::preset(&mut runner, &secret);
         let mut exchanges = Vec::new();
@@ -115,6 +122,21 @@ fn empty_the_database() {
     assert!(
         out.status.success(),
         "emptying the database failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The tables of v2.196.0's newer admin surfaces (older versions lack some).
+fn empty_the_surfaces() {
+    let url = std::env::var("REAL_GOTRUE_DATABASE_URL").expect("REAL_GOTRUE_DATABASE_URL");
+    let out = std::process::Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", &url, "-c"])
+        .arg("TRUNCATE auth.sso_providers, auth.oauth_clients, auth.custom_oauth_providers CASCADE")
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "emptying the surfaces failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
 }

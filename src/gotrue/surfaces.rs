@@ -304,8 +304,18 @@ struct CustomProviderList {
     providers: Vec<CustomProvider>,
 }
 
+/// `s` as one path segment: RFC 3986's `pchar`s as they are (GoTrue's router matches
+/// `custom:acme` literally, not `custom%3Aacme`), every other byte percent-encoded.
 fn seg(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:@!$&'()*+,;=".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 impl GoTrueClient {
@@ -534,6 +544,12 @@ mod tests {
             br#"{"code":404,"error_code":"sso_provider_not_found","msg":"SSO Identity Provider not found"}"#,
         );
         assert!(!missing.is_feature_unavailable());
+    }
+
+    #[test]
+    fn a_segment_keeps_colons_and_escapes_slashes() {
+        assert_eq!(seg("custom:acme"), "custom:acme");
+        assert_eq!(seg("a/b c"), "a%2Fb%20c");
     }
 
     #[test]

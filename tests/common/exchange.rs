@@ -395,6 +395,7 @@ pub fn placeholder_for(key: Option<&str>, s: &str) -> Option<&'static str> {
         Some("qr_code") if !s.is_empty() => return Some("<qr_code>"),
         Some("uri") if s.starts_with("otpauth:") => return Some("<otpauth_uri>"),
         Some("error_id") if !s.is_empty() => return Some("<error_id>"),
+        Some("client_secret") if !s.is_empty() => return Some("<client_secret>"),
         Some("ip_address") if !s.is_empty() => return Some("<ip>"),
         Some("kid") if !s.is_empty() => return Some("<kid>"),
         Some("next_cursor") if is_cursor(s) => return Some("<cursor>"),

@@ -1686,3 +1686,327 @@ fn leniency() -> Vec<Step> {
     }
     s.steps
 }
+
+// ---- v2.196.0's newer admin surfaces -------------------------------------------------------
+
+/// The SAML metadata of our own made-up identity provider (`tests/fixtures/saml`).
+fn idp_metadata(entity: &str) -> String {
+    include_str!("../fixtures/saml/idp-metadata.xml").replace("ENTITY", entity)
+}
+
+/// Passkeys, SSO providers, OAuth server clients and custom providers, recorded from a
+/// GoTrue with `GOTRUE_SAML_ENABLED=true` (and a key), `GOTRUE_OAUTH_SERVER_ENABLED=true`
+/// and custom providers on. A passkey needs a WebAuthn ceremony, so only a user's empty
+/// list and the refusals are recorded (tests/conformance_admin_surfaces.rs deletes one).
+pub fn surfaces() -> Vec<Step> {
+    let mut s = Script::default();
+    s.user("pk", "passkeys@example.com", true);
+    s.get(
+        "passkeys: a user with none",
+        "/admin/users/${pk_id}/passkeys",
+        Auth::Service,
+    );
+    s.error(
+        "passkeys: delete one that is not there",
+        "DELETE",
+        "/admin/users/${pk_id}/passkeys/00000000-0000-4000-8000-00000000aaaa",
+        Auth::Service,
+        None,
+    );
+    s.error(
+        "passkeys: delete with an id that is not a uuid",
+        "DELETE",
+        "/admin/users/${pk_id}/passkeys/not-a-uuid",
+        Auth::Service,
+        None,
+    );
+    s.error(
+        "passkeys: of a user that is not there",
+        "GET",
+        "/admin/users/00000000-0000-4000-8000-00000000bbbb/passkeys",
+        Auth::Service,
+        None,
+    );
+
+    s.get("sso: list, none yet", "/admin/sso/providers", Auth::Service);
+    s.json(
+        "sso: create from metadata_xml",
+        "POST",
+        "/admin/sso/providers",
+        Auth::Service,
+        json!({"type": "saml", "metadata_xml": idp_metadata("recorded"),
+               "domains": ["Recorded.Example.com"],
+               "attribute_mapping": {"keys": {"email": {"name": "mail"}}},
+               "name_id_format": "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"}),
+    )
+    .cap("sso_id", "/id");
+    s.get("sso: get", "/admin/sso/providers/${sso_id}", Auth::Service);
+    s.get("sso: list, one", "/admin/sso/providers", Auth::Service);
+    s.json(
+        "sso: update its domains and disable it",
+        "PUT",
+        "/admin/sso/providers/${sso_id}",
+        Auth::Service,
+        json!({"domains": ["recorded.example.com", "b.recorded.example.com"], "disabled": true}),
+    );
+    s.error_json(
+        "sso: create with a type other than saml",
+        "POST",
+        "/admin/sso/providers",
+        Auth::Service,
+        json!({"type": "oidc"}),
+    );
+    s.error_json(
+        "sso: create with no metadata",
+        "POST",
+        "/admin/sso/providers",
+        Auth::Service,
+        json!({"type": "saml"}),
+    );
+    s.error_json(
+        "sso: create with an http metadata_url",
+        "POST",
+        "/admin/sso/providers",
+        Auth::Service,
+        json!({"type": "saml", "metadata_url": "http://idp.example/metadata"}),
+    );
+    s.error_json(
+        "sso: create with a bad name_id_format",
+        "POST",
+        "/admin/sso/providers",
+        Auth::Service,
+        json!({"type": "saml", "metadata_xml": idp_metadata("other"), "name_id_format": "x"}),
+    );
+    s.json(
+        "sso: delete",
+        "DELETE",
+        "/admin/sso/providers/${sso_id}",
+        Auth::Service,
+        json!({}),
+    );
+    s.error(
+        "sso: get the deleted one",
+        "GET",
+        "/admin/sso/providers/${sso_id}",
+        Auth::Service,
+        None,
+    );
+
+    s.get(
+        "oauth: list, none yet",
+        "/admin/oauth/clients",
+        Auth::Service,
+    );
+    s.json(
+        "oauth: register a confidential client",
+        "POST",
+        "/admin/oauth/clients",
+        Auth::Service,
+        json!({"client_name": "Recorded app", "redirect_uris": ["https://app.example.com/cb"],
+               "client_uri": "https://app.example.com"}),
+    )
+    .cap("oc_id", "/client_id");
+    s.get("oauth: get", "/admin/oauth/clients/${oc_id}", Auth::Service);
+    s.get("oauth: list, one", "/admin/oauth/clients", Auth::Service);
+    s.json(
+        "oauth: update its name",
+        "PUT",
+        "/admin/oauth/clients/${oc_id}",
+        Auth::Service,
+        json!({"client_name": "Renamed app"}),
+    );
+    s.push(
+        "oauth: regenerate the secret",
+        "POST",
+        "/admin/oauth/clients/${oc_id}/regenerate_secret",
+        Auth::Service,
+        None,
+    );
+    s.json(
+        "oauth: register a public client",
+        "POST",
+        "/admin/oauth/clients",
+        Auth::Service,
+        json!({"redirect_uris": ["https://spa.example.com/cb"], "client_type": "public"}),
+    )
+    .cap("pub_id", "/client_id");
+    s.error(
+        "oauth: regenerate a public client's secret",
+        "POST",
+        "/admin/oauth/clients/${pub_id}/regenerate_secret",
+        Auth::Service,
+        None,
+    );
+    s.error_json(
+        "oauth: register without redirect_uris",
+        "POST",
+        "/admin/oauth/clients",
+        Auth::Service,
+        json!({"client_name": "x"}),
+    );
+    s.error_json(
+        "oauth: update with nothing",
+        "PUT",
+        "/admin/oauth/clients/${oc_id}",
+        Auth::Service,
+        json!({}),
+    );
+    s.error(
+        "oauth: get with an id that is not a uuid",
+        "GET",
+        "/admin/oauth/clients/nope",
+        Auth::Service,
+        None,
+    );
+    s.push(
+        "oauth: delete",
+        "DELETE",
+        "/admin/oauth/clients/${oc_id}",
+        Auth::Service,
+        None,
+    );
+    s.error(
+        "oauth: get the deleted one",
+        "GET",
+        "/admin/oauth/clients/${oc_id}",
+        Auth::Service,
+        None,
+    );
+
+    s.get(
+        "custom: list, none yet",
+        "/admin/custom-providers",
+        Auth::Service,
+    );
+    // GoTrue resolves every URL and refuses loopback and private addresses: addresses of
+    // the documentation range need no DNS and pass.
+    s.json(
+        "custom: create an oauth2 provider",
+        "POST",
+        "/admin/custom-providers",
+        Auth::Service,
+        json!({"provider_type": "oauth2", "identifier": "custom:acme", "name": "Acme",
+               "client_id": "acme-client", "client_secret": "acme-secret",
+               "scopes": ["profile"],
+               "authorization_url": "https://203.0.113.10/authorize",
+               "token_url": "https://203.0.113.10/token",
+               "userinfo_url": "https://203.0.113.10/userinfo"}),
+    );
+    s.get(
+        "custom: get",
+        "/admin/custom-providers/custom:acme",
+        Auth::Service,
+    );
+    s.get(
+        "custom: list oauth2",
+        "/admin/custom-providers?type=oauth2",
+        Auth::Service,
+    );
+    s.get(
+        "custom: list oidc",
+        "/admin/custom-providers?type=oidc",
+        Auth::Service,
+    );
+    s.error(
+        "custom: list with an unknown type",
+        "GET",
+        "/admin/custom-providers?type=saml",
+        Auth::Service,
+        None,
+    );
+    s.json(
+        "custom: update its name",
+        "PUT",
+        "/admin/custom-providers/custom:acme",
+        Auth::Service,
+        json!({"name": "Acme Corp"}),
+    );
+    s.error_json(
+        "custom: create an oidc provider without issuer",
+        "POST",
+        "/admin/custom-providers",
+        Auth::Service,
+        json!({"provider_type": "oidc", "identifier": "custom:oidc", "name": "O",
+               "client_id": "c", "client_secret": "s"}),
+    );
+    s.error_json(
+        "custom: create with a loopback URL",
+        "POST",
+        "/admin/custom-providers",
+        Auth::Service,
+        json!({"provider_type": "oauth2", "identifier": "custom:loop", "name": "L",
+               "client_id": "c", "client_secret": "s",
+               "authorization_url": "https://127.0.0.1/a", "token_url": "https://127.0.0.1/t",
+               "userinfo_url": "https://127.0.0.1/u"}),
+    );
+    s.error(
+        "custom: get without the custom: prefix",
+        "GET",
+        "/admin/custom-providers/acme",
+        Auth::Service,
+        None,
+    );
+    s.push(
+        "custom: delete",
+        "DELETE",
+        "/admin/custom-providers/custom:acme",
+        Auth::Service,
+        None,
+    );
+    s.error(
+        "custom: get the deleted one",
+        "GET",
+        "/admin/custom-providers/custom:acme",
+        Auth::Service,
+        None,
+    );
+    s.steps
+}
+
+/// What a GoTrue with the OAuth server and custom providers off answers
+/// (`GOTRUE_OAUTH_SERVER_ENABLED=false`, `GOTRUE_CUSTOM_OAUTH_ENABLED=false`, SAML off),
+/// and an unknown admin route, as a server older than a surface answers it.
+pub fn surfaces_off() -> Vec<Step> {
+    let mut s = Script::default();
+    s.error(
+        "off: list OAuth clients",
+        "GET",
+        "/admin/oauth/clients",
+        Auth::Service,
+        None,
+    );
+    s.error(
+        "off: regenerate a secret",
+        "POST",
+        "/admin/oauth/clients/00000000-0000-4000-8000-00000000cccc/regenerate_secret",
+        Auth::Service,
+        None,
+    );
+    s.error(
+        "off: list custom providers",
+        "GET",
+        "/admin/custom-providers",
+        Auth::Service,
+        None,
+    );
+    s.error(
+        "off: get a custom provider",
+        "GET",
+        "/admin/custom-providers/custom:acme",
+        Auth::Service,
+        None,
+    );
+    s.get(
+        "off: SSO providers still list (no gate on the admin routes)",
+        "/admin/sso/providers",
+        Auth::Service,
+    );
+    s.error(
+        "off: an admin route this version does not know",
+        "GET",
+        "/admin/no-such-surface",
+        Auth::Service,
+        None,
+    );
+    s.steps
+}

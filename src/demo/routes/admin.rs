@@ -520,6 +520,8 @@ pub async fn delete_user(
     } else {
         db.users.remove(&id);
         db.sessions.logout_user(&id);
+        // webauthn_credentials' foreign key: on delete cascade.
+        st.surfaces().passkeys.retain(|p| p.user_id != id);
     }
     common::empty_object()
 }

@@ -193,12 +193,7 @@ fn sso_not_found() -> ApiError {
 }
 
 fn domains_json(domains: &[String]) -> Value {
-    Value::Array(
-        domains
-            .iter()
-            .map(|d| json!({ "domain": d.to_lowercase() }))
-            .collect(),
-    )
+    Value::Array(domains.iter().map(|d| json!({ "domain": d })).collect())
 }
 
 fn domain_taken(sso: &[JsonMap], domain: &str, except: Option<&str>) -> bool {
@@ -207,8 +202,11 @@ fn domain_taken(sso: &[JsonMap], domain: &str, except: Option<&str>) -> bool {
             && p.get("domains")
                 .and_then(Value::as_array)
                 .is_some_and(|ds| {
-                    ds.iter()
-                        .any(|d| d.get("domain").and_then(Value::as_str) == Some(domain))
+                    ds.iter().any(|d| {
+                        d.get("domain")
+                            .and_then(Value::as_str)
+                            .is_some_and(|x| x.eq_ignore_ascii_case(domain))
+                    })
                 })
     })
 }
@@ -280,7 +278,7 @@ pub async fn create_sso(
     }
     let domains = p.domains.clone().unwrap_or_default();
     for d in &domains {
-        if domain_taken(&s.sso, &d.to_lowercase(), None) {
+        if domain_taken(&s.sso, d, None) {
             return Err(ApiError::bad_request(
                 "sso_domain_already_exists",
                 format!("SSO Domain '{d}' is already added to a SSO provider"),
@@ -303,7 +301,8 @@ pub async fn create_sso(
     if let Some(r) = &p.resource_id {
         prov.insert("resource_id".into(), Value::String(r.clone()));
     }
-    prov.insert("disabled".into(), json!(p.disabled.unwrap_or(false)));
+    // `Disabled *bool` without omitempty: null unless given.
+    prov.insert("disabled".into(), json!(p.disabled));
     prov.insert("saml".into(), Value::Object(saml));
     prov.insert("domains".into(), domains_json(&domains));
     prov.insert("created_at".into(), Value::String(now.clone()));
@@ -353,7 +352,7 @@ pub async fn update_sso(
     }
     if let Some(domains) = &p.domains {
         for d in domains {
-            if domain_taken(&s.sso, &d.to_lowercase(), Some(&pid)) {
+            if domain_taken(&s.sso, d, Some(&pid)) {
                 return Err(ApiError::bad_request(
                     "sso_domain_already_exists",
                     format!("SSO Domain '{d}' is already added to a SSO provider"),
@@ -543,7 +542,9 @@ pub async fn register_client(
     oauth_gate(&st)?;
     let p: ClientParams = serde_json::from_slice(&body)
         .map_err(|_| ApiError::bad_request("bad_json", "Invalid JSON body"))?;
-    p.validate(false)?;
+    // The handler wraps the service's error in another: its message gains "400: ".
+    p.validate(false)
+        .map_err(|e| validation(format!("{}: {}", e.status().as_u16(), e.message())))?;
     let client_type = p
         .client_type
         .clone()
@@ -779,6 +780,48 @@ pub struct CustomParams {
     userinfo_url: Option<String>,
 }
 
+/// `utilities.ValidateOAuthURL`: HTTPS, not loopback, private, link-local or metadata.
+/// The demo resolves no names: a hostname passes, an IP literal is checked.
+fn validate_oauth_url(raw: &str) -> ApiResult<()> {
+    let u = url::Url::parse(raw).map_err(|_| validation("Invalid URL format"))?;
+    if u.scheme() != "https" {
+        return Err(validation("URL must use HTTPS"));
+    }
+    let host = match u.host() {
+        Some(h) => h,
+        None => return Err(validation("URL must have a valid hostname")),
+    };
+    let name = u.host_str().unwrap_or_default().to_lowercase();
+    if ["localhost", "127.0.0.1", "[::1]", "0.0.0.0", "[::]"].contains(&name.as_str())
+        || name.ends_with(".localhost")
+    {
+        return Err(validation(
+            "URL cannot point to localhost or loopback addresses",
+        ));
+    }
+    let ip: Option<std::net::IpAddr> = match host {
+        url::Host::Ipv4(ip) => Some(ip.into()),
+        url::Host::Ipv6(ip) => Some(ip.into()),
+        url::Host::Domain(_) => None,
+    };
+    if let Some(ip) = ip {
+        if ip.is_loopback() {
+            return Err(validation("URL cannot resolve to loopback addresses"));
+        }
+        if let std::net::IpAddr::V4(v4) = ip {
+            if v4.is_private() {
+                return Err(validation(
+                    "URL cannot resolve to private network addresses",
+                ));
+            }
+            if v4.is_link_local() {
+                return Err(validation("URL cannot resolve to link-local addresses"));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn blank(v: &Option<String>) -> bool {
     v.as_deref().is_none_or(str::is_empty)
 }
@@ -823,6 +866,16 @@ pub async fn create_custom(
         }
         if blank(&p.userinfo_url) {
             return Err(validation("userinfo_url is required for OAuth2 providers"));
+        }
+    }
+    for v in [
+        &p.issuer,
+        &p.authorization_url,
+        &p.token_url,
+        &p.userinfo_url,
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            validate_oauth_url(v)?;
         }
     }
     let mut s = st.surfaces();
@@ -898,6 +951,9 @@ pub async fn update_custom(
         ("token_url", &p.token_url),
         ("userinfo_url", &p.userinfo_url),
     ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            validate_oauth_url(v)?;
+        }
         set_opt(&mut m, k, v);
     }
     m.insert("updated_at".into(), Value::String(now_str()));
