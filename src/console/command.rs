@@ -197,6 +197,11 @@ pub enum ApiCall {
         user_id: UserId,
         factor_id: uuid::Uuid,
     },
+    /// `/settings`, the SSO providers, the OAuth server's clients and the custom providers,
+    /// at once, each answered on its own (a surface the server lacks is `Unavailable`).
+    Providers,
+    /// `POST /admin/oauth/clients/{id}/regenerate_secret`: the client with its new secret.
+    RegenerateClientSecret(String),
     /// `GET /admin/users/{id}/passkeys`; a server without passkeys answers `Unavailable`.
     Passkeys(UserId),
     DeletePasskey {
@@ -266,6 +271,8 @@ impl ApiCall {
             ApiCall::GenerateLink(_) => "generate link",
             ApiCall::DeleteFactor { .. } => "remove MFA factor",
             ApiCall::Passkeys(_) => "load passkeys",
+            ApiCall::Providers => "load the providers",
+            ApiCall::RegenerateClientSecret(_) => "regenerate a client secret",
             ApiCall::DeletePasskey { .. } => "remove passkey",
             ApiCall::RenameFactor { .. } => "rename MFA factor",
             ApiCall::SignOutEverywhere { .. } => "sign out everywhere",
@@ -314,6 +321,18 @@ pub enum ApiReply {
     Signature(crate::gotrue::jwt::SignatureCheck),
     InviteProgress(crate::ops::bulk::InviteEvent),
     Passkeys(crate::gotrue::Availability<Vec<crate::gotrue::Passkey>>),
+    Providers(Box<ProviderSurfaces>),
+    OAuthClient(Box<crate::gotrue::OAuthClient>),
+}
+
+/// What the Providers tab shows, each part as the server answered it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProviderSurfaces {
+    pub settings: Result<Settings, GoTrueError>,
+    pub sso: Result<crate::gotrue::Availability<Vec<crate::gotrue::SsoProvider>>, GoTrueError>,
+    pub oauth: Result<crate::gotrue::Availability<Vec<crate::gotrue::OAuthClient>>, GoTrueError>,
+    pub custom:
+        Result<crate::gotrue::Availability<Vec<crate::gotrue::CustomProvider>>, GoTrueError>,
 }
 
 impl ApiReply {
@@ -464,6 +483,7 @@ from_reply!(ApiReply {
     crate::ops::bulk::InviteEvent => InviteProgress(e) => e,
     Box<Session> => Session(s) => s,
     crate::gotrue::Availability<Vec<crate::gotrue::Passkey>> => Passkeys(p) => p,
+    Box<ProviderSurfaces> => Providers(p) => p,
 });
 
 from_reply!(TaskReply {

@@ -28,6 +28,7 @@ pub enum Action {
     GoTools,
     GoInvites,
     GoJournal,
+    GoProviders,
     Retry,
     SwitchProfile,
     ToggleMask,
@@ -70,6 +71,7 @@ pub enum Action {
     MarkAll,
     ShowBulkRun,
     PauseRun,
+    RegenerateSecret,
     DismissRun,
     // forms
     Edit,
@@ -396,6 +398,7 @@ pub const GLOBAL: &[Def] = &[
     b(&[k('6')], Action::GoTools, "tools: token inspector, provider URL", "tabs", false),
     b(&[k('7')], Action::GoInvites, "invitations: many at once", "tabs", false),
     b(&[k('8')], Action::GoJournal, "operator journal (serve-ssh)", "tabs", false),
+    b(&[k('9')], Action::GoProviders, "providers: sign-in methods, SSO, OAuth clients, custom", "tabs", false),
     b(&[k('P')], Action::SwitchProfile, "switch profile", "global", false),
     b(&[k('*')], Action::ToggleMask, "mask or reveal emails and phone numbers", "global", false),
 ];
@@ -627,6 +630,14 @@ pub const BULK_RUN: &[Def] = &[
 ];
 
 #[rustfmt::skip]
+pub const PROVIDERS: &[Def] = &[
+    b(&[code(KeyCode::Enter)], Action::Open, "show the selected provider or client whole", "providers", true),
+    b(&[k('R')], Action::Refresh, "read them again", "providers", true),
+    b(&[k('y')], Action::CopyId, "copy its id", "providers", true),
+    d(&[k('S')], Action::RegenerateSecret, "new secret for the OAuth client (shown once, copied)", "providers", false),
+];
+
+#[rustfmt::skip]
 pub const TOOLS: &[Def] = &[
     b(&[k('e'), code(KeyCode::Enter)], Action::Edit, "paste a token or cookie to inspect", "tools", true),
     b(&[k('o')], Action::EditProvider, "build a provider sign-in URL", "tools", true),
@@ -705,6 +716,7 @@ contexts! {
     Tools = "tools", TOOLS, NONE, screen, "the tools tab";
     Invites = "invites", INVITES, MOVE, screen, "the invitations tab";
     Journal = "journal", JOURNAL, MOVE, screen, "the operator journal";
+    Providers = "providers", PROVIDERS, MOVE, screen, "the providers tab";
     /// A text field has the focus: everything that is not bound here is typing.
     Form = "form", FORM, NONE, form, "a text field with the focus (other keys type)";
     /// The user editor's form.

@@ -282,6 +282,24 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
             ApiReply::Sent { message_id: None }
         }
         ApiCall::GenerateLink(req) => ApiReply::Link(Box::new(client.generate_link(&req).await?)),
+        ApiCall::Providers => {
+            use crate::gotrue::Availability;
+            let (settings, sso, oauth, custom) = tokio::join!(
+                client.settings(),
+                client.list_sso_providers(),
+                client.list_oauth_clients(),
+                client.list_custom_providers(None),
+            );
+            ApiReply::Providers(Box::new(crate::console::command::ProviderSurfaces {
+                settings,
+                sso: Availability::from_result(sso),
+                oauth: Availability::from_result(oauth),
+                custom: Availability::from_result(custom),
+            }))
+        }
+        ApiCall::RegenerateClientSecret(client_id) => ApiReply::OAuthClient(Box::new(
+            client.regenerate_oauth_client_secret(&client_id).await?,
+        )),
         ApiCall::Passkeys(user_id) => ApiReply::Passkeys(crate::gotrue::Availability::from_result(
             client.list_passkeys(user_id).await,
         )?),

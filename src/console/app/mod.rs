@@ -19,6 +19,7 @@ use crate::console::screens::login::LoginScreen;
 use crate::console::screens::otp::OtpScreen;
 use crate::console::screens::outbox::OutboxScreen;
 use crate::console::screens::palette::{Palette, PaletteOutcome};
+use crate::console::screens::providers::ProvidersScreen;
 use crate::console::screens::tools::ToolsScreen;
 use crate::console::screens::users::{Load, UsersScreen};
 use crate::console::screens::{Ctx, Effect, Flash, Level, Screen};
@@ -175,6 +176,8 @@ screens! {
             "Invites", GoInvites, None, |c| !c.read_only;
         Journal => journal: JournalScreen = |c: &AppConfig| JournalScreen::new(c.journal.clone()),
             "Journal", GoJournal, None, |c| c.journal.is_some();
+        Providers => providers: ProvidersScreen = |_: &AppConfig| ProvidersScreen::default(),
+            "Providers", GoProviders, None, |_| true;
     }
     subs {
         Detail => detail: DetailScreen,
@@ -523,6 +526,10 @@ impl App {
 
     pub fn journal(&self) -> &JournalScreen {
         &self.screens.journal
+    }
+
+    pub fn providers(&self) -> &ProvidersScreen {
+        &self.screens.providers
     }
 
     pub fn health(&self) -> Option<&Result<Health, GoTrueError>> {
