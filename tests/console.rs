@@ -1494,3 +1494,129 @@ async fn invites_tab_links_only_mails_nothing() {
         "no mail went out"
     );
 }
+
+/// Masks the session's countdown: the demo server mints tokens on the wall clock, the tests'
+/// console runs on a fixed one.
+fn without_countdown(screen: &str) -> String {
+    screen
+        .lines()
+        .map(|l| match (l.find("expires  in "), l.find("  (refreshed")) {
+            (Some(a), Some(b)) if a < b => {
+                format!("{}{:<w$}{}", &l[..a], "expires  in T", &l[b..], w = b - a)
+            }
+            _ => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Cookie values and lengths that differ per run (tokens, timestamps in the JSON); the
+/// chunk size, 3180, stays.
+fn redact_cookie_values(screen: &str) -> String {
+    screen
+        .lines()
+        .map(|l| {
+            let Some(i) = l.find("  sb-") else {
+                return l.to_owned();
+            };
+            let rest = &l[i + 2..];
+            let name_end = rest.find(' ').unwrap_or(rest.len());
+            let value = &rest[name_end..];
+            if value.contains("(3180 chars)") {
+                return l.to_owned();
+            }
+            let box_end = value.find('│').unwrap_or(value.len());
+            let shown = if value.contains("••••") {
+                " •••• (N chars)"
+            } else {
+                " VALUE"
+            };
+            format!(
+                "{}{}{:<w$}{}",
+                &l[..i + 2],
+                &rest[..name_end],
+                shown,
+                &value[box_end..],
+                w = value[..box_end].chars().count()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn sign_in_ada(h: &mut Harness) {
+    h.char('2');
+    h.char('e');
+    h.text("ada@example.com");
+    h.key(KeyCode::Tab);
+    h.text("analytical-engine-1843");
+    h.key(KeyCode::Enter);
+    h.until("the session", |app| app.session().is_some()).await;
+}
+
+/// `C` on the session tab: the session as cookies, values masked until `v`; each form is
+/// copied whole, and what is copied is a session GoTrue takes (its refresh token works).
+#[tokio::test]
+async fn the_session_as_cookies_masked_copied_and_usable() {
+    use gotrue_console::gotrue::token_input::parse_token_input;
+    for (w, hgt) in [(80, 24), (120, 40)] {
+        let mut h = Harness::new(w, hgt).await;
+        sign_in_ada(&mut h).await;
+        h.char('C');
+        assert_eq!(h.app().context(), Context::Cookies);
+        let s = h.screen();
+        let session = h.app().session().cloned().unwrap();
+        assert!(!s.contains(&session.access_token.expose()[..20]), "{s}");
+        assert!(!s.contains(session.refresh_token.expose()), "{s}");
+        assert!(s.contains("sb-127-auth-token"), "{s}");
+        snapshot(
+            &format!("session_cookies_{w}x{hgt}"),
+            &redact_cookie_values(&without_countdown(&s)),
+        );
+        h.char('v');
+        let s = h.screen();
+        assert!(
+            s.contains(&session.access_token.expose()[..20]),
+            "v reveals: {s}"
+        );
+        snapshot(
+            &format!("session_cookies_revealed_{w}x{hgt}"),
+            &redact_cookie_values(&without_countdown(&s)),
+        );
+        h.char('v');
+
+        // Each copy is the whole form, and reads back as this session.
+        for (key, starts) in [
+            ('a', "sb-access-token="),
+            // Ada's session with her metadata is past 3180 characters: chunks.
+            ('s', "sb-127-auth-token.0=base64-"),
+            ('h', "Cookie: sb-access-token="),
+        ] {
+            h.char(key);
+            let copied = h.copied.lock().unwrap().last().cloned().unwrap();
+            assert!(copied.starts_with(starts), "{key}: {}", &copied[..30]);
+            let t = parse_token_input(&copied).expect("our own cookie parses");
+            assert_eq!(t.refresh_token.as_ref(), Some(&session.refresh_token));
+        }
+        // Raw JSON instead: the JSON, URI-encoded.
+        h.char('b');
+        h.char('s');
+        let copied = h.copied.lock().unwrap().last().cloned().unwrap();
+        assert!(
+            copied.starts_with("sb-127-auth-token.0=%7B%22access_token%22"),
+            "{}",
+            &copied[..40]
+        );
+        let t = parse_token_input(&copied).unwrap();
+        let refreshed = api(&h)
+            .refresh_session(t.refresh_token.as_ref().unwrap())
+            .await
+            .expect("the copied refresh token is the session's");
+        assert_eq!(
+            refreshed.user.map(|u| u.email).as_deref(),
+            Some("ada@example.com")
+        );
+        h.key(KeyCode::Esc);
+        assert_eq!(h.app().context(), Context::Login);
+    }
+}

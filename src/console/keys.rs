@@ -76,6 +76,13 @@ pub enum Action {
     // session
     RefreshSession,
     SignOut,
+    /// The session tab's cookie forms of the session.
+    SessionCookies,
+    CopyTokenCookies,
+    CopySsrCookie,
+    CopyCookieHeader,
+    RevealTokens,
+    CookieEncoding,
     OtpEntry,
     Resend,
     // pages, tools
@@ -457,6 +464,18 @@ pub const LOGIN: &[Def] = &[
     b(&[k('o')], Action::OtpEntry, "enter a one-time code", "session", true),
     b(&[k('R')], Action::RefreshSession, "refresh the session now", "session", true),
     b(&[k('L')], Action::SignOut, "sign out (choose the scope)", "session", true),
+    b(&[k('C')], Action::SessionCookies, "the session as cookies, for a web app or curl", "session", true),
+];
+
+/// The session tab's cookie forms of the session.
+#[rustfmt::skip]
+pub const COOKIES: &[Def] = &[
+    b(&[k('a')], Action::CopyTokenCookies, "copy the sb-access-token and sb-refresh-token cookies", "cookies", true),
+    b(&[k('s')], Action::CopySsrCookie, "copy the @supabase/ssr sb-…-auth-token cookie, every chunk", "cookies", true),
+    b(&[k('h')], Action::CopyCookieHeader, "copy a Cookie: header for curl", "cookies", true),
+    b(&[k('v')], Action::RevealTokens, "reveal or hide the cookie values", "cookies", true),
+    b(&[k('b')], Action::CookieEncoding, "base64url (ssr's default) or raw JSON", "cookies", true),
+    b(&[code(KeyCode::Esc)], Action::Back, "close the cookies", "cookies", true),
 ];
 
 /// While a form field has the focus: everything else is typing.
@@ -676,6 +695,8 @@ contexts! {
     Login = "login", LOGIN, NONE, screen, "the session tab";
     /// The session tab's question: which sessions to sign out.
     SignOut = "sign_out", SIGN_OUT, NONE, form, "the session tab's sign-out question";
+    /// The session tab's cookie forms.
+    Cookies = "cookies", COOKIES, NONE, screen, "the session as cookies";
     Otp = "otp", OTP, NONE, screen, "the one-time code screen";
     Outbox = "outbox", OUTBOX, MOVE, screen, "the outbox";
     Activity = "activity", ACTIVITY, MOVE, screen, "the activity tab";

@@ -64,14 +64,19 @@ impl SessionCookies {
     /// A `Cookie:` header with every cookie, for curl (`-H`): values URI-encoded as the
     /// `cookie` package ssr uses serialises them.
     pub fn header(&self) -> Secret {
-        let pairs: Vec<String> = self
-            .legacy
-            .iter()
-            .chain(&self.ssr)
-            .map(|c| format!("{}={}", c.name, encode_uri_component(c.value.expose())))
-            .collect();
-        Secret::new(format!("Cookie: {}", pairs.join("; ")))
+        let all: Vec<Cookie> = self.legacy.iter().chain(&self.ssr).cloned().collect();
+        Secret::new(format!("Cookie: {}", cookie_string(&all).expose()))
     }
+}
+
+/// `name=value; name=value`, values URI-encoded (what `document.cookie` and a `Cookie:`
+/// header hold).
+pub fn cookie_string(cookies: &[Cookie]) -> Secret {
+    let pairs: Vec<String> = cookies
+        .iter()
+        .map(|c| format!("{}={}", c.name, encode_uri_component(c.value.expose())))
+        .collect();
+    Secret::new(pairs.join("; "))
 }
 
 /// supabase-js's default storage key: `sb-` + the first label of the URL's host +
