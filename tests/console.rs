@@ -1620,3 +1620,93 @@ async fn the_session_as_cookies_masked_copied_and_usable() {
         assert_eq!(h.app().context(), Context::Login);
     }
 }
+
+/// `I` on a user: after a question, a session as them on the Session tab, marked; GoTrue
+/// records the sign-in; `X` signs that one session out, and its refresh token is dead.
+/// Refused where sign-out-everywhere refuses, asked twice for an unconfirmed email.
+#[tokio::test]
+async fn see_what_the_user_sees_then_sign_that_session_out() {
+    for (w, hgt) in [(80, 24), (120, 40)] {
+        let mut h = Harness::new(w, hgt).await;
+        let api = api(&h);
+        select(&mut h, "ada@example.com").await;
+        let ada = h.app().users().selected_row().cloned().unwrap();
+        let before = api.get_user_by_id(ada.id).await.unwrap().last_sign_in_at;
+        h.char('I');
+        h.settle().await;
+        let s = h.screen();
+        assert!(s.contains("see what they see"), "{s}");
+        assert!(
+            s.contains("last_sign_in_at"),
+            "the question says what it records: {s}"
+        );
+        h.char('y');
+        h.until("the impersonation", |app| app.impersonating().is_some())
+            .await;
+        assert_eq!(h.app().impersonating(), Some("ada@example.com"));
+        assert_eq!(h.app().tab(), Tab::Session);
+        let session = h.app().session().cloned().unwrap();
+        assert_eq!(session.user.as_ref().map(|u| u.id), Some(ada.id));
+        let s = h.screen();
+        assert!(s.contains("IMPERSONATING ada@example.com"), "{s}");
+        assert!(s.contains("aal1"), "{s}");
+        assert!(!s.contains(session.refresh_token.expose()), "{s}");
+        snapshot(
+            &format!("session_impersonating_{w}x{hgt}"),
+            &without_countdown(&s),
+        );
+        let after = api.get_user_by_id(ada.id).await.unwrap().last_sign_in_at;
+        assert!(
+            after > before,
+            "GoTrue records the sign-in: {before:?} → {after:?}"
+        );
+
+        // X: this session only, at once.
+        h.char('X');
+        h.until("signed out", |app| app.session().is_none()).await;
+        assert_eq!(h.app().impersonating(), None);
+        let err = api
+            .refresh_session(&session.refresh_token)
+            .await
+            .expect_err("the impersonated session's refresh token is revoked");
+        assert_eq!(
+            err.code.as_deref(),
+            Some("refresh_token_not_found"),
+            "{err:?}"
+        );
+    }
+
+    let mut h = Harness::new(120, 40).await;
+    // Unconfirmed: a second question, as the link confirms the email.
+    select(&mut h, "unconfirmed@example.com").await;
+    h.char('I');
+    h.settle().await;
+    assert!(h.screen().contains("not confirmed"), "{}", h.screen());
+    h.char('y');
+    h.settle().await;
+    assert!(h.screen().contains("never did"), "{}", h.screen());
+    h.key(KeyCode::Esc);
+    assert!(h.app().session().is_none());
+    // Phone only: refused, and why.
+    h.char('x');
+    h.char('/');
+    h.text("15555550100");
+    h.key(KeyCode::Enter);
+    h.char('I');
+    h.settle().await;
+    assert!(h.screen().contains("has no email"), "{}", h.screen());
+}
+
+/// A read-only profile offers no impersonation.
+#[tokio::test]
+async fn read_only_offers_no_impersonation() {
+    let mut h = Harness::build()
+        .config(|c| c.read_only = true)
+        .start()
+        .await;
+    select(&mut h, "ada@example.com").await;
+    h.char('I');
+    h.settle().await;
+    assert!(h.app().session().is_none());
+    assert!(h.app().action().is_none(), "{}", h.screen());
+}

@@ -60,6 +60,10 @@ pub enum Action {
     ConfirmUser,
     RemoveMfa,
     SignOutEverywhere,
+    /// Start a session as the user in the Session tab.
+    Impersonate,
+    /// Sign the impersonated session out (scope local).
+    EndImpersonation,
     EditUser,
     Diagnose,
     ExportList,
@@ -434,6 +438,7 @@ pub const USERS: &[Def] = &[
     d(&[k('u')], Action::UnbanUser, "lift a ban", "admin", false),
     d(&[k('c')], Action::ConfirmUser, "confirm email or phone", "admin", false),
     d(&[k('O')], Action::SignOutEverywhere, "sign out everywhere: revoke their refresh tokens", "admin", false),
+    d(&[k('I')], Action::Impersonate, "see what the user sees: a session as them in the Session tab", "admin", false),
     d(&[k('D')], Action::DeleteUser, "delete, hard or soft", "admin", false),
 ];
 
@@ -453,6 +458,7 @@ pub const DETAIL: &[Def] = &[
     d(&[k('c')], Action::ConfirmUser, "confirm email or phone", "admin", false),
     d(&[k('M')], Action::RemoveMfa, "MFA factors: rename or remove", "admin", false),
     d(&[k('O')], Action::SignOutEverywhere, "sign out everywhere: revoke their refresh tokens", "admin", false),
+    d(&[k('I')], Action::Impersonate, "see what the user sees: a session as them in the Session tab", "admin", false),
     d(&[k('D')], Action::DeleteUser, "delete, hard or soft", "admin", false),
 ];
 
@@ -464,6 +470,7 @@ pub const LOGIN: &[Def] = &[
     b(&[k('o')], Action::OtpEntry, "enter a one-time code", "session", true),
     b(&[k('R')], Action::RefreshSession, "refresh the session now", "session", true),
     b(&[k('L')], Action::SignOut, "sign out (choose the scope)", "session", true),
+    b(&[k('X')], Action::EndImpersonation, "sign the impersonated session out (this session only)", "session", true),
     b(&[k('C')], Action::SessionCookies, "the session as cookies, for a web app or curl", "session", true),
 ];
 

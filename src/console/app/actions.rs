@@ -65,6 +65,7 @@ impl App {
             Action::LinksAndCodes => ActionKind::Links,
             Action::ConfirmUser => ActionKind::Confirm,
             Action::SignOutEverywhere => ActionKind::SignOut,
+            Action::Impersonate => ActionKind::Impersonate,
             _ => ActionKind::Mfa,
         };
         let target = match (&self.screens.detail, self.screens.users.selected_row()) {

@@ -417,6 +417,12 @@ impl LoginScreen {
         match session {
             None => lines.push(Line::styled("Nobody is signed in.", theme::dim())),
             Some(s) => {
+                if let Some(email) = view.impersonating {
+                    lines.push(Line::styled(
+                        format!(" IMPERSONATING {email} — started from the admin console "),
+                        theme::danger(),
+                    ));
+                }
                 let claims = decode_unverified(s.access_token.expose())
                     .ok()
                     .map(|d| d.claims);
@@ -460,12 +466,21 @@ impl LoginScreen {
                 }
                 let l = Context::Login;
                 lines.push(Line::styled(
-                    format!(
-                        "{} refresh now · {} sign out · {} as cookies",
-                        view.key(l, Action::RefreshSession),
-                        view.key(l, Action::SignOut),
-                        view.key(l, Action::SessionCookies)
-                    ),
+                    if view.impersonating.is_some() {
+                        format!(
+                            "{} sign this session out · {} refresh · {} as cookies",
+                            view.key(l, Action::EndImpersonation),
+                            view.key(l, Action::RefreshSession),
+                            view.key(l, Action::SessionCookies)
+                        )
+                    } else {
+                        format!(
+                            "{} refresh now · {} sign out · {} as cookies",
+                            view.key(l, Action::RefreshSession),
+                            view.key(l, Action::SignOut),
+                            view.key(l, Action::SessionCookies)
+                        )
+                    },
                     theme::dim(),
                 ));
             }
@@ -663,6 +678,16 @@ impl Screen for LoginScreen {
             },
             Action::SignOut => match session {
                 Some(_) => self.choosing_scope = true,
+                None => ctx.flash(Level::Warn, "Nobody is signed in"),
+            },
+            // One key, no question: the session on screen only (an impersonation's, above all).
+            Action::EndImpersonation => match session {
+                Some(s) => {
+                    self.signout_pending = Some(ctx.send(ApiCall::SignOut {
+                        access_token: s.access_token.clone(),
+                        scope: SignOutScope::Local,
+                    }));
+                }
                 None => ctx.flash(Level::Warn, "Nobody is signed in"),
             },
             Action::SessionCookies => match session {
