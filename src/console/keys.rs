@@ -438,7 +438,7 @@ pub const USERS: &[Def] = &[
     d(&[k('u')], Action::UnbanUser, "lift a ban", "admin", false),
     d(&[k('c')], Action::ConfirmUser, "confirm email or phone", "admin", false),
     d(&[k('O')], Action::SignOutEverywhere, "sign out everywhere: revoke their refresh tokens", "admin", false),
-    d(&[k('I')], Action::Impersonate, "see what the user sees: a session as them in the Session tab", "admin", false),
+    d(&[k('I')], Action::Impersonate, "see what the user sees: sign in as them", "admin", false),
     d(&[k('D')], Action::DeleteUser, "delete, hard or soft", "admin", false),
 ];
 
@@ -458,7 +458,7 @@ pub const DETAIL: &[Def] = &[
     d(&[k('c')], Action::ConfirmUser, "confirm email or phone", "admin", false),
     d(&[k('M')], Action::RemoveMfa, "MFA factors: rename or remove", "admin", false),
     d(&[k('O')], Action::SignOutEverywhere, "sign out everywhere: revoke their refresh tokens", "admin", false),
-    d(&[k('I')], Action::Impersonate, "see what the user sees: a session as them in the Session tab", "admin", false),
+    d(&[k('I')], Action::Impersonate, "see what the user sees: sign in as them", "admin", false),
     d(&[k('D')], Action::DeleteUser, "delete, hard or soft", "admin", false),
 ];
 
