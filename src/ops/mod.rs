@@ -4,4 +4,5 @@
 pub mod bulk;
 pub mod export;
 pub mod journal;
+pub mod session_store;
 pub mod signout;
