@@ -1494,3 +1494,219 @@ async fn invites_tab_links_only_mails_nothing() {
         "no mail went out"
     );
 }
+
+/// Masks the session's countdown: the demo server mints tokens on the wall clock, the tests'
+/// console runs on a fixed one.
+fn without_countdown(screen: &str) -> String {
+    screen
+        .lines()
+        .map(|l| match (l.find("expires  in "), l.find("  (refreshed")) {
+            (Some(a), Some(b)) if a < b => {
+                format!("{}{:<w$}{}", &l[..a], "expires  in T", &l[b..], w = b - a)
+            }
+            _ => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Cookie values and lengths that differ per run (tokens, timestamps in the JSON); the
+/// chunk size, 3180, stays.
+fn redact_cookie_values(screen: &str) -> String {
+    screen
+        .lines()
+        .map(|l| {
+            let Some(i) = l.find("  sb-") else {
+                return l.to_owned();
+            };
+            let rest = &l[i + 2..];
+            let name_end = rest.find(' ').unwrap_or(rest.len());
+            let value = &rest[name_end..];
+            if value.contains("(3180 chars)") {
+                return l.to_owned();
+            }
+            let box_end = value.find('│').unwrap_or(value.len());
+            let shown = if value.contains("••••") {
+                " •••• (N chars)"
+            } else {
+                " VALUE"
+            };
+            format!(
+                "{}{}{:<w$}{}",
+                &l[..i + 2],
+                &rest[..name_end],
+                shown,
+                &value[box_end..],
+                w = value[..box_end].chars().count()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn sign_in_ada(h: &mut Harness) {
+    h.char('2');
+    h.char('e');
+    h.text("ada@example.com");
+    h.key(KeyCode::Tab);
+    h.text("analytical-engine-1843");
+    h.key(KeyCode::Enter);
+    h.until("the session", |app| app.session().is_some()).await;
+}
+
+/// `C` on the session tab: the session as cookies, values masked until `v`; each form is
+/// copied whole, and what is copied is a session GoTrue takes (its refresh token works).
+#[tokio::test]
+async fn the_session_as_cookies_masked_copied_and_usable() {
+    use gotrue_console::gotrue::token_input::parse_token_input;
+    for (w, hgt) in [(80, 24), (120, 40)] {
+        let mut h = Harness::new(w, hgt).await;
+        sign_in_ada(&mut h).await;
+        h.char('C');
+        assert_eq!(h.app().context(), Context::Cookies);
+        let s = h.screen();
+        let session = h.app().session().cloned().unwrap();
+        assert!(!s.contains(&session.access_token.expose()[..20]), "{s}");
+        assert!(!s.contains(session.refresh_token.expose()), "{s}");
+        assert!(s.contains("sb-127-auth-token"), "{s}");
+        snapshot(
+            &format!("session_cookies_{w}x{hgt}"),
+            &redact_cookie_values(&without_countdown(&s)),
+        );
+        h.char('v');
+        let s = h.screen();
+        assert!(
+            s.contains(&session.access_token.expose()[..20]),
+            "v reveals: {s}"
+        );
+        snapshot(
+            &format!("session_cookies_revealed_{w}x{hgt}"),
+            &redact_cookie_values(&without_countdown(&s)),
+        );
+        h.char('v');
+
+        // Each copy is the whole form, and reads back as this session.
+        for (key, starts) in [
+            ('a', "sb-access-token="),
+            // Ada's session with her metadata is past 3180 characters: chunks.
+            ('s', "sb-127-auth-token.0=base64-"),
+            ('h', "Cookie: sb-access-token="),
+        ] {
+            h.char(key);
+            let copied = h.copied.lock().unwrap().last().cloned().unwrap();
+            assert!(copied.starts_with(starts), "{key}: {}", &copied[..30]);
+            let t = parse_token_input(&copied).expect("our own cookie parses");
+            assert_eq!(t.refresh_token.as_ref(), Some(&session.refresh_token));
+        }
+        // Raw JSON instead: the JSON, URI-encoded.
+        h.char('b');
+        h.char('s');
+        let copied = h.copied.lock().unwrap().last().cloned().unwrap();
+        assert!(
+            copied.starts_with("sb-127-auth-token.0=%7B%22access_token%22"),
+            "{}",
+            &copied[..40]
+        );
+        let t = parse_token_input(&copied).unwrap();
+        let refreshed = api(&h)
+            .refresh_session(t.refresh_token.as_ref().unwrap())
+            .await
+            .expect("the copied refresh token is the session's");
+        assert_eq!(
+            refreshed.user.map(|u| u.email).as_deref(),
+            Some("ada@example.com")
+        );
+        h.key(KeyCode::Esc);
+        assert_eq!(h.app().context(), Context::Login);
+    }
+}
+
+/// `I` on a user: after a question, a session as them on the Session tab, marked; GoTrue
+/// records the sign-in; `X` signs that one session out, and its refresh token is dead.
+/// Refused where sign-out-everywhere refuses, asked twice for an unconfirmed email.
+#[tokio::test]
+async fn see_what_the_user_sees_then_sign_that_session_out() {
+    for (w, hgt) in [(80, 24), (120, 40)] {
+        let mut h = Harness::new(w, hgt).await;
+        let api = api(&h);
+        select(&mut h, "ada@example.com").await;
+        let ada = h.app().users().selected_row().cloned().unwrap();
+        let before = api.get_user_by_id(ada.id).await.unwrap().last_sign_in_at;
+        h.char('I');
+        h.settle().await;
+        let s = h.screen();
+        assert!(s.contains("see what they see"), "{s}");
+        assert!(
+            s.contains("last_sign_in_at"),
+            "the question says what it records: {s}"
+        );
+        h.char('y');
+        h.until("the impersonation", |app| app.impersonating().is_some())
+            .await;
+        assert_eq!(h.app().impersonating(), Some("ada@example.com"));
+        assert_eq!(h.app().tab(), Tab::Session);
+        let session = h.app().session().cloned().unwrap();
+        assert_eq!(session.user.as_ref().map(|u| u.id), Some(ada.id));
+        let s = h.screen();
+        assert!(s.contains("IMPERSONATING ada@example.com"), "{s}");
+        assert!(s.contains("aal1"), "{s}");
+        assert!(!s.contains(session.refresh_token.expose()), "{s}");
+        snapshot(
+            &format!("session_impersonating_{w}x{hgt}"),
+            &without_countdown(&s),
+        );
+        let after = api.get_user_by_id(ada.id).await.unwrap().last_sign_in_at;
+        assert!(
+            after > before,
+            "GoTrue records the sign-in: {before:?} → {after:?}"
+        );
+
+        // X: this session only, at once.
+        h.char('X');
+        h.until("signed out", |app| app.session().is_none()).await;
+        assert_eq!(h.app().impersonating(), None);
+        let err = api
+            .refresh_session(&session.refresh_token)
+            .await
+            .expect_err("the impersonated session's refresh token is revoked");
+        assert_eq!(
+            err.code.as_deref(),
+            Some("refresh_token_not_found"),
+            "{err:?}"
+        );
+    }
+
+    let mut h = Harness::new(120, 40).await;
+    // Unconfirmed: a second question, as the link confirms the email.
+    select(&mut h, "unconfirmed@example.com").await;
+    h.char('I');
+    h.settle().await;
+    assert!(h.screen().contains("not confirmed"), "{}", h.screen());
+    h.char('y');
+    h.settle().await;
+    assert!(h.screen().contains("never did"), "{}", h.screen());
+    h.key(KeyCode::Esc);
+    assert!(h.app().session().is_none());
+    // Phone only: refused, and why.
+    h.char('x');
+    h.char('/');
+    h.text("15555550100");
+    h.key(KeyCode::Enter);
+    h.char('I');
+    h.settle().await;
+    assert!(h.screen().contains("has no email"), "{}", h.screen());
+}
+
+/// A read-only profile offers no impersonation.
+#[tokio::test]
+async fn read_only_offers_no_impersonation() {
+    let mut h = Harness::build()
+        .config(|c| c.read_only = true)
+        .start()
+        .await;
+    select(&mut h, "ada@example.com").await;
+    h.char('I');
+    h.settle().await;
+    assert!(h.app().session().is_none());
+    assert!(h.app().action().is_none(), "{}", h.screen());
+}

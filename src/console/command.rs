@@ -222,6 +222,12 @@ pub enum ApiCall {
         user_id: UserId,
         email: String,
     },
+    /// [`crate::ops::signout::session_for`]: a session as the user ("see what the user
+    /// sees"), answered as a `Session`.
+    Impersonate {
+        user_id: UserId,
+        email: String,
+    },
     Invite {
         email: String,
         data: Option<serde_json::Map<String, serde_json::Value>>,
@@ -276,6 +282,7 @@ impl ApiCall {
             ApiCall::DeletePasskey { .. } => "remove passkey",
             ApiCall::RenameFactor { .. } => "rename MFA factor",
             ApiCall::SignOutEverywhere { .. } => "sign out everywhere",
+            ApiCall::Impersonate { .. } => "sign in as the user (impersonate)",
             ApiCall::Invite { .. } => "invite",
             ApiCall::Audit { .. } => "load the audit log",
             ApiCall::LookupToken(_) => "look up the token",

@@ -62,6 +62,10 @@ pub enum Action {
     RemoveMfa,
     RemovePasskey,
     SignOutEverywhere,
+    /// Start a session as the user in the Session tab.
+    Impersonate,
+    /// Sign the impersonated session out (scope local).
+    EndImpersonation,
     EditUser,
     Diagnose,
     ExportList,
@@ -85,6 +89,13 @@ pub enum Action {
     // session
     RefreshSession,
     SignOut,
+    /// The session tab's cookie forms of the session.
+    SessionCookies,
+    CopyTokenCookies,
+    CopySsrCookie,
+    CopyCookieHeader,
+    RevealTokens,
+    CookieEncoding,
     OtpEntry,
     Resend,
     // pages, tools
@@ -440,6 +451,7 @@ pub const USERS: &[Def] = &[
     d(&[k('u')], Action::UnbanUser, "lift a ban", "admin", false),
     d(&[k('c')], Action::ConfirmUser, "confirm email or phone", "admin", false),
     d(&[k('O')], Action::SignOutEverywhere, "sign out everywhere: revoke their refresh tokens", "admin", false),
+    d(&[k('I')], Action::Impersonate, "see what the user sees: sign in as them", "admin", false),
     d(&[k('D')], Action::DeleteUser, "delete, hard or soft", "admin", false),
 ];
 
@@ -460,6 +472,7 @@ pub const DETAIL: &[Def] = &[
     d(&[k('M')], Action::RemoveMfa, "MFA factors: rename or remove", "admin", false),
     d(&[k('K')], Action::RemovePasskey, "passkeys: remove one", "admin", false),
     d(&[k('O')], Action::SignOutEverywhere, "sign out everywhere: revoke their refresh tokens", "admin", false),
+    d(&[k('I')], Action::Impersonate, "see what the user sees: sign in as them", "admin", false),
     d(&[k('D')], Action::DeleteUser, "delete, hard or soft", "admin", false),
 ];
 
@@ -471,6 +484,19 @@ pub const LOGIN: &[Def] = &[
     b(&[k('o')], Action::OtpEntry, "enter a one-time code", "session", true),
     b(&[k('R')], Action::RefreshSession, "refresh the session now", "session", true),
     b(&[k('L')], Action::SignOut, "sign out (choose the scope)", "session", true),
+    b(&[k('X')], Action::EndImpersonation, "sign the impersonated session out (this session only)", "session", true),
+    b(&[k('C')], Action::SessionCookies, "the session as cookies, for a web app or curl", "session", true),
+];
+
+/// The session tab's cookie forms of the session.
+#[rustfmt::skip]
+pub const COOKIES: &[Def] = &[
+    b(&[k('a')], Action::CopyTokenCookies, "copy the sb-access-token and sb-refresh-token cookies", "cookies", true),
+    b(&[k('s')], Action::CopySsrCookie, "copy the @supabase/ssr sb-…-auth-token cookie, every chunk", "cookies", true),
+    b(&[k('h')], Action::CopyCookieHeader, "copy a Cookie: header for curl", "cookies", true),
+    b(&[k('v')], Action::RevealTokens, "reveal or hide the cookie values", "cookies", true),
+    b(&[k('b')], Action::CookieEncoding, "base64url (ssr's default) or raw JSON", "cookies", true),
+    b(&[code(KeyCode::Esc)], Action::Back, "close the cookies", "cookies", true),
 ];
 
 /// While a form field has the focus: everything else is typing.
@@ -709,6 +735,8 @@ contexts! {
     Login = "login", LOGIN, NONE, screen, "the session tab";
     /// The session tab's question: which sessions to sign out.
     SignOut = "sign_out", SIGN_OUT, NONE, form, "the session tab's sign-out question";
+    /// The session tab's cookie forms.
+    Cookies = "cookies", COOKIES, NONE, screen, "the session as cookies";
     Otp = "otp", OTP, NONE, screen, "the one-time code screen";
     Outbox = "outbox", OUTBOX, MOVE, screen, "the outbox";
     Activity = "activity", ACTIVITY, MOVE, screen, "the activity tab";

@@ -314,6 +314,9 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
             client.delete_factor(user_id, factor_id).await?;
             ApiReply::Done
         }
+        ApiCall::Impersonate { email, .. } => ApiReply::Session(Box::new(
+            crate::ops::signout::session_for(client, &email).await?,
+        )),
         ApiCall::SignOutEverywhere { email, .. } => {
             ApiReply::SignedOutEverywhere(crate::ops::signout::everywhere(client, &email).await?)
         }

@@ -8,6 +8,7 @@ pub mod api_key;
 pub mod auth;
 pub mod base_url;
 pub mod client;
+pub mod cookies;
 pub mod error;
 pub mod jwt;
 pub mod links;

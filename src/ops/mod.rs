@@ -5,4 +5,5 @@ pub mod bulk;
 pub mod bulk_users;
 pub mod export;
 pub mod journal;
+pub mod session_store;
 pub mod signout;

@@ -6,8 +6,8 @@
 //! is said by [`Effects`], and what stops it for a given user by [`refusal`].
 
 use crate::gotrue::{
-    ErrorKind, GenerateLinkRequest, GoTrueClient, GoTrueError, LinkType, OtpType, SignOutScope,
-    User, Verification, VerifyOutcome,
+    ErrorKind, GenerateLinkRequest, GoTrueClient, GoTrueError, LinkType, OtpType, Session,
+    SignOutScope, User, Verification, VerifyOutcome,
 };
 use chrono::{DateTime, Utc};
 
@@ -66,10 +66,31 @@ pub struct SignedOut {
     pub jwt_expiry_secs: i64,
 }
 
-/// Signs the user with this email out everywhere: generate a magic link, verify it, sign
-/// the session out globally. Three writes, none retried; if the last fails, the error says
-/// that a session was opened and not closed.
-pub async fn everywhere(client: &GoTrueClient, email: &str) -> Result<SignedOut, GoTrueError> {
+/// What starting a session as the user does, for the confirmation ("see what the user
+/// sees", as Supabase Studio offers).
+pub fn impersonation_effects(email_confirmed: bool) -> Vec<String> {
+    let mut lines = vec![
+        "The console signs in as the user with a magic link it generates (no mail is sent) \
+         and shows the session in the Session tab, marked as started from the admin console."
+            .to_owned(),
+        "Their record shows this sign-in (last_sign_in_at), and GoTrue's audit log a login. \
+         X on the Session tab signs this one session out (scope=local); their other sessions \
+         stay."
+            .to_owned(),
+    ];
+    if !email_confirmed {
+        lines.push(
+            "Their email is not confirmed: verifying the link confirms it, as if they had \
+             clicked it."
+                .to_owned(),
+        );
+    }
+    lines
+}
+
+/// A session as the user with this email: a magic link generated with the admin key (no
+/// mail is sent), then verified. Two writes, none retried.
+pub async fn session_for(client: &GoTrueClient, email: &str) -> Result<Session, GoTrueError> {
     let link = client
         .generate_link(&GenerateLinkRequest::new(
             LinkType::Magiclink,
@@ -87,13 +108,21 @@ pub async fn everywhere(client: &GoTrueClient, email: &str) -> Result<SignedOut,
             otp_type,
         })
         .await?;
-    let VerifyOutcome::Session(session) = outcome else {
-        return Err(GoTrueError::local(
+    match outcome {
+        VerifyOutcome::Session(session) => Ok(*session),
+        _ => Err(GoTrueError::local(
             ErrorKind::Decode,
             None,
             "verifying the generated link gave no session",
-        ));
-    };
+        )),
+    }
+}
+
+/// Signs the user with this email out everywhere: generate a magic link, verify it, sign
+/// the session out globally. Three writes, none retried; if the last fails, the error says
+/// that a session was opened and not closed.
+pub async fn everywhere(client: &GoTrueClient, email: &str) -> Result<SignedOut, GoTrueError> {
+    let session = session_for(client, email).await?;
     if let Err(mut e) = client
         .sign_out(&session.access_token, SignOutScope::Global)
         .await

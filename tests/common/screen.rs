@@ -87,6 +87,7 @@ impl<S: Screen> TestScreen<S> {
         self.screen
             .set_area(ratatui::layout::Rect::new(0, 0, width, height));
         let view = View {
+            impersonating: None,
             now: self.now,
             masked: false,
             read_only: false,

@@ -99,6 +99,7 @@ impl App {
             Action::LinksAndCodes => ActionKind::Links,
             Action::ConfirmUser => ActionKind::Confirm,
             Action::SignOutEverywhere => ActionKind::SignOut,
+            Action::Impersonate => ActionKind::Impersonate,
             _ => ActionKind::Mfa,
         };
         // Users marked in the list: the action is for all of them.

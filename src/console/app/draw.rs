@@ -30,6 +30,7 @@ impl App {
             read_only: self.cfg.read_only,
             keys: &self.cfg.prefs.keys,
             session: self.session.as_ref(),
+            impersonating: self.impersonating.as_deref(),
             server: &self.cfg.server,
             providers: &providers,
         };

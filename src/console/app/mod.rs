@@ -277,6 +277,8 @@ pub struct App {
     asking_to_quit: bool,
     /// Emails and phones masked now (starts as `cfg.mask`; `*` toggles it).
     masked: bool,
+    /// The session is one started from a user (`I`): their email, for the banner.
+    impersonating: Option<String>,
     /// The last text copied, until when copying it again shows it instead.
     last_copy: Option<(String, DateTime<Utc>)>,
 }
@@ -309,6 +311,7 @@ impl App {
             quit: false,
             asking_to_quit: false,
             masked,
+            impersonating: None,
             last_copy: None,
         };
         app.sync_page();
@@ -466,6 +469,11 @@ impl App {
             ),
         }
         self.absorb(ctx)
+    }
+
+    /// The session on the Session tab is a user's, started from the admin console.
+    pub fn impersonating(&self) -> Option<&str> {
+        self.impersonating.as_deref()
     }
 
     pub fn is_masked(&self) -> bool {
@@ -1020,7 +1028,8 @@ impl App {
             | Action::LinksAndCodes
             | Action::ConfirmUser
             | Action::RemoveMfa
-            | Action::SignOutEverywhere => return self.start_action(action, ctx),
+            | Action::SignOutEverywhere
+            | Action::Impersonate => return self.start_action(action, ctx),
             _ => {}
         }
         if let Some(t) = TABS.iter().find(|t| t.go == action) {
@@ -1163,13 +1172,25 @@ impl App {
                 self.screens.otp = Some(screen);
                 self.tab = Tab::Session;
             }
+            Effect::Impersonating { session, email } => {
+                self.session = Some(*session);
+                self.impersonating = Some(email);
+                // The Session tab says it all: the dialog's result would only cover it.
+                self.close_dialog();
+                self.close_otp();
+                self.tab = Tab::Session;
+            }
             Effect::SessionStarted(s) => {
                 self.session = Some(*s);
+                self.impersonating = None;
                 self.close_otp();
                 self.tab = Tab::Session;
             }
             Effect::SessionRefreshed(s) => self.session = Some(*s),
-            Effect::SessionEnded => self.session = None,
+            Effect::SessionEnded => {
+                self.session = None;
+                self.impersonating = None;
+            }
             Effect::UseServiceKey(key) => {
                 self.cfg.admin_key_kind = Some(crate::gotrue::ApiKeyKind::of(&key));
                 ctx.commands.push(Command::SetServiceKey(key));

@@ -9,6 +9,7 @@ use crate::console::screens::{Screen, View};
 use crate::console::widgets::field::Field;
 use crate::console::widgets::{panel, theme, time};
 use crate::gotrue::ApiKeyKind;
+use crate::gotrue::cookies::{CookieEncoding, SessionCookies, cookie_string};
 use crate::gotrue::jwt::decode_unverified;
 use crate::gotrue::{
     Credential, GoTrueError, OtpType, Secret, SignOutScope, SignUp, SignUpOutcome,
@@ -74,6 +75,15 @@ pub struct LoginScreen {
     signout_pending: Option<Pending<Sent>>,
     /// The pending request is a refresh (`R`): new tokens, the same session.
     refreshing: bool,
+    /// The cookie forms of the session are open (`C`).
+    cookies: Option<CookiesView>,
+}
+
+/// How the cookie forms are shown: values masked until `v`, and ssr's encoding.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CookiesView {
+    pub revealed: bool,
+    pub encoding: CookieEncoding,
 }
 
 impl LoginScreen {
@@ -99,7 +109,51 @@ impl LoginScreen {
             choosing_scope: false,
             signout_pending: None,
             refreshing: false,
+            cookies: None,
         }
+    }
+
+    /// The cookie forms are open.
+    pub fn cookies_view(&self) -> Option<CookiesView> {
+        self.cookies
+    }
+
+    /// The keys of the cookie forms: copies (tokens only reach the clipboard, never the
+    /// screen, unless revealed), reveal, encoding.
+    fn on_cookies_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        let Some(view) = self.cookies.as_mut() else {
+            return false;
+        };
+        let Some(session) = ctx.session.clone() else {
+            self.cookies = None;
+            ctx.flash(Level::Warn, "Nobody is signed in");
+            return true;
+        };
+        let forms = SessionCookies::new(&session, &ctx.server, view.encoding);
+        match action {
+            Action::Back => self.cookies = None,
+            Action::RevealTokens => view.revealed = !view.revealed,
+            Action::CookieEncoding => {
+                view.encoding = match view.encoding {
+                    CookieEncoding::Base64Url => CookieEncoding::Raw,
+                    CookieEncoding::Raw => CookieEncoding::Base64Url,
+                };
+            }
+            Action::CopyTokenCookies => ctx.copy(
+                "the sb-access-token and sb-refresh-token cookies",
+                cookie_string(&forms.legacy).expose(),
+            ),
+            Action::CopySsrCookie => {
+                let what = match forms.ssr.len() {
+                    1 => format!("the {} cookie", forms.ssr[0].name),
+                    n => format!("the {n} chunks of the auth-token cookie"),
+                };
+                ctx.copy(what, cookie_string(&forms.ssr).expose());
+            }
+            Action::CopyCookieHeader => ctx.copy("the Cookie header", forms.header().expose()),
+            _ => return false,
+        }
+        true
     }
 
     fn mode_fields(&self) -> &'static [usize] {
@@ -363,6 +417,12 @@ impl LoginScreen {
         match session {
             None => lines.push(Line::styled("Nobody is signed in.", theme::dim())),
             Some(s) => {
+                if let Some(email) = view.impersonating {
+                    lines.push(Line::styled(
+                        format!(" IMPERSONATING {email} — started from the admin console "),
+                        theme::danger(),
+                    ));
+                }
                 let claims = decode_unverified(s.access_token.expose())
                     .ok()
                     .map(|d| d.claims);
@@ -404,7 +464,25 @@ impl LoginScreen {
                     Some(_) => lines.push(row("expires", "expired".into())),
                     None => {}
                 }
-                lines.push(Line::styled("R refresh now · L sign out", theme::dim()));
+                let l = Context::Login;
+                lines.push(Line::styled(
+                    if view.impersonating.is_some() {
+                        format!(
+                            "{} sign this session out · {} refresh · {} as cookies",
+                            view.key(l, Action::EndImpersonation),
+                            view.key(l, Action::RefreshSession),
+                            view.key(l, Action::SessionCookies)
+                        )
+                    } else {
+                        format!(
+                            "{} refresh now · {} sign out · {} as cookies",
+                            view.key(l, Action::RefreshSession),
+                            view.key(l, Action::SignOut),
+                            view.key(l, Action::SessionCookies)
+                        )
+                    },
+                    theme::dim(),
+                ));
             }
         }
         frame.render_widget(
@@ -414,6 +492,88 @@ impl LoginScreen {
             area,
         );
     }
+}
+
+/// The session's cookie forms: names, sizes, and values masked unless revealed.
+fn draw_cookies(
+    frame: &mut Frame,
+    area: Rect,
+    view: &View,
+    session: &crate::gotrue::Session,
+    c: CookiesView,
+) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme::focused_border())
+        .title(Span::styled(" The session as cookies ", theme::title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let forms = SessionCookies::new(session, view.server, c.encoding);
+    let width = inner.width as usize;
+    let value_line = |name: &str, value: &Secret| {
+        let len = value.expose().chars().count();
+        let shown = if c.revealed {
+            let room = width.saturating_sub(name.len() + 4);
+            let mut v: String = value.expose().chars().take(room).collect();
+            if len > room {
+                v.pop();
+                v.push('…');
+            }
+            v
+        } else {
+            format!("•••• ({len} chars)")
+        };
+        Line::from(vec![
+            Span::styled(format!("  {name} "), theme::dim()),
+            Span::raw(shown),
+        ])
+    };
+    let cx = Context::Cookies;
+    let key = |a| Span::styled(view.key(cx, a), theme::key());
+    let mut lines = vec![Line::from(vec![
+        key(Action::CopyTokenCookies),
+        Span::raw(" gotrue-js setAuthCookie"),
+    ])];
+    for k in &forms.legacy {
+        lines.push(value_line(&k.name, &k.value));
+    }
+    let encoding = match c.encoding {
+        CookieEncoding::Base64Url => "base64url",
+        CookieEncoding::Raw => "raw JSON",
+    };
+    lines.push(Line::from(vec![
+        key(Action::CopySsrCookie),
+        Span::raw(format!(" @supabase/ssr, {encoding}")),
+        Span::styled(
+            match forms.ssr.len() {
+                1 => String::new(),
+                n => format!(" · {n} chunks"),
+            },
+            theme::dim(),
+        ),
+    ]));
+    for k in &forms.ssr {
+        lines.push(value_line(&k.name, &k.value));
+    }
+    lines.push(Line::from(vec![
+        key(Action::CopyCookieHeader),
+        Span::raw(" Cookie: header for curl -H"),
+    ]));
+    lines.push(Line::styled(
+        format!(
+            "{} {} · {} {} · {} close",
+            view.key(cx, Action::RevealTokens),
+            if c.revealed { "hide" } else { "reveal" },
+            view.key(cx, Action::CookieEncoding),
+            match c.encoding {
+                CookieEncoding::Base64Url => "raw JSON",
+                CookieEncoding::Raw => "base64url",
+            },
+            view.key(cx, Action::Back),
+        ),
+        theme::dim(),
+    ));
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 fn looks_like_email(v: &str) -> bool {
@@ -444,6 +604,8 @@ impl Screen for LoginScreen {
     fn context(&self) -> Context {
         if self.choosing_scope {
             Context::SignOut
+        } else if self.cookies.is_some() {
+            Context::Cookies
         } else if self.focus.is_some() {
             Context::Form
         } else {
@@ -456,6 +618,9 @@ impl Screen for LoginScreen {
         if self.choosing_scope {
             self.choose_scope(action, ctx);
             return true;
+        }
+        if self.cookies.is_some() {
+            return self.on_cookies_action(action, ctx);
         }
         if !crate::console::screens::fits_focus(action, self.focus.is_some()) {
             return false;
@@ -514,6 +679,20 @@ impl Screen for LoginScreen {
             Action::SignOut => match session {
                 Some(_) => self.choosing_scope = true,
                 None => ctx.flash(Level::Warn, "Nobody is signed in"),
+            },
+            // One key, no question: the session on screen only (an impersonation's, above all).
+            Action::EndImpersonation => match session {
+                Some(s) => {
+                    self.signout_pending = Some(ctx.send(ApiCall::SignOut {
+                        access_token: s.access_token.clone(),
+                        scope: SignOutScope::Local,
+                    }));
+                }
+                None => ctx.flash(Level::Warn, "Nobody is signed in"),
+            },
+            Action::SessionCookies => match session {
+                Some(_) => self.cookies = Some(CookiesView::default()),
+                None => ctx.flash(Level::Warn, "No session to show as cookies: sign in first"),
             },
             _ => return false,
         }
@@ -634,7 +813,10 @@ impl Screen for LoginScreen {
         } else {
             Layout::vertical([Constraint::Fill(1), Constraint::Length(8)]).areas(area)
         };
-        self.draw_form(frame, form_area, view);
+        match (self.cookies, view.session) {
+            (Some(c), Some(session)) => draw_cookies(frame, form_area, view, session, c),
+            _ => self.draw_form(frame, form_area, view),
+        }
         self.draw_session(frame, session_area, view);
     }
 }

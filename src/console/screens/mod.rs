@@ -102,6 +102,8 @@ pub struct View<'a> {
     /// The keys in force, for the hints a screen draws.
     pub keys: &'a Keymap,
     pub session: Option<&'a Session>,
+    /// The session is a user's, started from the admin console (their email).
+    pub impersonating: Option<&'a str>,
     pub server: &'a str,
     /// What `/settings` enables.
     pub providers: &'a [&'a str],
@@ -186,6 +188,11 @@ pub enum Effect {
     },
     /// A user session began (sign-in, verify, refresh): the app keeps it.
     SessionStarted(Box<Session>),
+    /// A session as a user, started from the admin console: marked on the Session tab.
+    Impersonating {
+        session: Box<Session>,
+        email: String,
+    },
     /// New tokens for the session in use: kept, and the user stays where they are.
     SessionRefreshed(Box<Session>),
     SessionEnded,

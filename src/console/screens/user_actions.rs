@@ -32,6 +32,8 @@ pub enum ActionKind {
     Confirm,
     Mfa,
     SignOut,
+    /// See what the user sees: a session as them in the Session tab.
+    Impersonate,
 }
 
 /// Who an action is for.
@@ -165,6 +167,10 @@ enum Stage {
     RenameFactor(uuid::Uuid),
     /// `again`: the second question, for an unconfirmed email the link would confirm.
     ConfirmSignOut {
+        again: bool,
+    },
+    /// `again`: as for the sign-out, the second question for an unconfirmed email.
+    ConfirmImpersonate {
         again: bool,
     },
     CreateForm,
@@ -352,6 +358,37 @@ impl UserAction {
                         (
                             Dialog::new(title, Step::Confirm { lines, typed }).danger(),
                             Stage::ConfirmSignOut { again: false },
+                        )
+                    }
+                }
+            }
+            ActionKind::Impersonate => {
+                let t = target.as_ref()?;
+                let title = format!("Sign in as {label}");
+                match crate::ops::signout::refusal(&t.email, t.banned, t.deleted) {
+                    Some(why) => (
+                        Dialog::new(
+                            title,
+                            Step::Done {
+                                lines: vec![Line::raw(why)],
+                                copy: None,
+                            },
+                        ),
+                        Stage::Done,
+                    ),
+                    None => {
+                        let mut lines =
+                            vec![format!("Start a session as {label}, to see what they see?")];
+                        lines.extend(crate::ops::signout::impersonation_effects(
+                            t.email_confirmed,
+                        ));
+                        if production {
+                            lines.push("This is a PRODUCTION profile.".into());
+                        }
+                        let typed = production.then(|| (t.email.clone(), Field::new("confirm")));
+                        (
+                            Dialog::new(title, Step::Confirm { lines, typed }).danger(),
+                            Stage::ConfirmImpersonate { again: false },
                         )
                     }
                 }
@@ -849,6 +886,24 @@ impl UserAction {
                     typed: None,
                 });
             }
+            Stage::ConfirmImpersonate { again: false } if !t.email_confirmed => {
+                self.stage = Stage::ConfirmImpersonate { again: true };
+                self.dialog.set_step(Step::Confirm {
+                    lines: vec![format!(
+                        "This also confirms {}, which its owner never did. Sign in as {} all the same?",
+                        t.email,
+                        t.label()
+                    )],
+                    typed: None,
+                });
+            }
+            Stage::ConfirmImpersonate { .. } => self.request(
+                ApiCall::Impersonate {
+                    user_id: t.id,
+                    email: t.email.clone(),
+                },
+                ctx,
+            ),
             Stage::ConfirmSignOut { .. } => self.request(
                 ApiCall::SignOutEverywhere {
                     user_id: t.id,
@@ -897,6 +952,30 @@ impl UserAction {
                 self.finish(lines, None);
                 ctx.flash(Level::Info, format!("{} {name}", past_tense(self.kind)));
                 ctx.effect(Effect::UserChanged(user));
+            }
+            Ok(ApiReply::Session(session)) if self.kind == ActionKind::Impersonate => {
+                let email = self
+                    .target
+                    .as_ref()
+                    .map(|t| t.email.clone())
+                    .unwrap_or_default();
+                self.finish(
+                    vec![
+                        Line::styled(
+                            format!("Signed in as {label}: the session is on the Session tab."),
+                            theme::ok(),
+                        ),
+                        Line::raw(
+                            "X there signs this session out (scope=local); C shows it as cookies.",
+                        ),
+                    ],
+                    None,
+                );
+                ctx.flash(Level::Warn, format!("Impersonating {label}"));
+                ctx.effect(Effect::Impersonating { session, email });
+                if let Some(t) = &self.target {
+                    ctx.effect(Effect::UserRefresh(t.id));
+                }
             }
             Ok(ApiReply::SignedOutEverywhere(done)) => {
                 let until = done

@@ -96,7 +96,8 @@ pub fn target(call: &ApiCall) -> Option<String> {
         | ApiCall::Passkeys(id)
         | ApiCall::DeletePasskey { user_id: id, .. }
         | ApiCall::RenameFactor { user_id: id, .. }
-        | ApiCall::SignOutEverywhere { user_id: id, .. } => Some(id.to_string()),
+        | ApiCall::SignOutEverywhere { user_id: id, .. }
+        | ApiCall::Impersonate { user_id: id, .. } => Some(id.to_string()),
         ApiCall::CreateUser { attrs, .. } => attrs.email.clone().or_else(|| attrs.phone.clone()),
         ApiCall::Recover { email } | ApiCall::Invite { email, .. } => Some(email.clone()),
         ApiCall::GenerateLink(request) => Some(request.email.clone()),
