@@ -34,6 +34,15 @@ pub fn refusal(email: &str, banned: bool, deleted: bool) -> Option<String> {
     None
 }
 
+/// For an unconfirmed email: the link confirms it.
+fn unconfirmed(email_confirmed: bool) -> Option<String> {
+    (!email_confirmed).then(|| {
+        "Their email is not confirmed: verifying the link confirms it, as if they had clicked \
+         it."
+        .to_owned()
+    })
+}
+
 /// What the sign-out does beyond revoking the refresh tokens, for the confirmation.
 pub fn effects(email_confirmed: bool) -> Vec<String> {
     let mut lines = vec![
@@ -46,13 +55,7 @@ pub fn effects(email_confirmed: bool) -> Vec<String> {
          login and a logout."
             .to_owned(),
     ];
-    if !email_confirmed {
-        lines.push(
-            "Their email is not confirmed: verifying the link confirms it, as if they had \
-             clicked it."
-                .to_owned(),
-        );
-    }
+    lines.extend(unconfirmed(email_confirmed));
     lines
 }
 
@@ -78,13 +81,7 @@ pub fn impersonation_effects(email_confirmed: bool) -> Vec<String> {
          stay."
             .to_owned(),
     ];
-    if !email_confirmed {
-        lines.push(
-            "Their email is not confirmed: verifying the link confirms it, as if they had \
-             clicked it."
-                .to_owned(),
-        );
-    }
+    lines.extend(unconfirmed(email_confirmed));
     lines
 }
 

@@ -93,6 +93,36 @@ const MFA_ONE: u16 = 61; // + index
 const MFA_RENAME: u16 = 70;
 const MFA_RENAME_ONE: u16 = 71; // + index
 
+/// The question before an action that signs in as the user (sign out everywhere, see what
+/// they see): refused with the reason where it cannot be done, else what it does, with the
+/// email typed on a production profile.
+fn session_question(
+    title: String,
+    question: String,
+    effects: Vec<String>,
+    t: &Target,
+    production: bool,
+    stage: Stage,
+) -> (Dialog, Stage) {
+    if let Some(why) = crate::ops::signout::refusal(&t.email, t.banned, t.deleted) {
+        let done = Step::Done {
+            lines: vec![Line::raw(why)],
+            copy: None,
+        };
+        return (Dialog::new(title, done), Stage::Done);
+    }
+    let mut lines = vec![question];
+    lines.extend(effects);
+    if production {
+        lines.push("This is a PRODUCTION profile.".into());
+    }
+    let typed = production.then(|| (t.email.clone(), Field::new("confirm")));
+    (
+        Dialog::new(title, Step::Confirm { lines, typed }).danger(),
+        stage,
+    )
+}
+
 /// The ban menu's presets (and, with `custom`, a typed duration).
 pub fn ban_choices(custom: bool) -> Vec<Choice> {
     let mut v = vec![
@@ -336,62 +366,25 @@ impl UserAction {
             }
             ActionKind::SignOut => {
                 let t = target.as_ref()?;
-                let title = format!("Sign {label} out everywhere");
-                match crate::ops::signout::refusal(&t.email, t.banned, t.deleted) {
-                    Some(why) => (
-                        Dialog::new(
-                            title,
-                            Step::Done {
-                                lines: vec![Line::raw(why)],
-                                copy: None,
-                            },
-                        ),
-                        Stage::Done,
-                    ),
-                    None => {
-                        let mut lines = vec![format!("Sign {label} out everywhere?")];
-                        lines.extend(crate::ops::signout::effects(t.email_confirmed));
-                        if production {
-                            lines.push("This is a PRODUCTION profile.".into());
-                        }
-                        let typed = production.then(|| (t.email.clone(), Field::new("confirm")));
-                        (
-                            Dialog::new(title, Step::Confirm { lines, typed }).danger(),
-                            Stage::ConfirmSignOut { again: false },
-                        )
-                    }
-                }
+                session_question(
+                    format!("Sign {label} out everywhere"),
+                    format!("Sign {label} out everywhere?"),
+                    crate::ops::signout::effects(t.email_confirmed),
+                    t,
+                    production,
+                    Stage::ConfirmSignOut { again: false },
+                )
             }
             ActionKind::Impersonate => {
                 let t = target.as_ref()?;
-                let title = format!("Sign in as {label}");
-                match crate::ops::signout::refusal(&t.email, t.banned, t.deleted) {
-                    Some(why) => (
-                        Dialog::new(
-                            title,
-                            Step::Done {
-                                lines: vec![Line::raw(why)],
-                                copy: None,
-                            },
-                        ),
-                        Stage::Done,
-                    ),
-                    None => {
-                        let mut lines =
-                            vec![format!("Start a session as {label}, to see what they see?")];
-                        lines.extend(crate::ops::signout::impersonation_effects(
-                            t.email_confirmed,
-                        ));
-                        if production {
-                            lines.push("This is a PRODUCTION profile.".into());
-                        }
-                        let typed = production.then(|| (t.email.clone(), Field::new("confirm")));
-                        (
-                            Dialog::new(title, Step::Confirm { lines, typed }).danger(),
-                            Stage::ConfirmImpersonate { again: false },
-                        )
-                    }
-                }
+                session_question(
+                    format!("Sign in as {label}"),
+                    format!("Start a session as {label}, to see what they see?"),
+                    crate::ops::signout::impersonation_effects(t.email_confirmed),
+                    t,
+                    production,
+                    Stage::ConfirmImpersonate { again: false },
+                )
             }
             ActionKind::Mfa => {
                 let t = target.as_ref()?;

@@ -392,15 +392,17 @@ pub async fn delete_sso(
 
 // ---- OAuth server clients ----
 
-fn oauth_gate(st: &Shared) -> ApiResult<()> {
-    if st.settings.oauth_server {
+/// A surface behind a feature flag: off, GoTrue answers 404 `feature_disabled`.
+fn gate(on: bool, message: &str) -> ApiResult<()> {
+    if on {
         Ok(())
     } else {
-        Err(ApiError::not_found(
-            "feature_disabled",
-            "OAuth server is disabled",
-        ))
+        Err(ApiError::not_found("feature_disabled", message))
     }
+}
+
+fn oauth_gate(st: &Shared) -> ApiResult<()> {
+    gate(st.settings.oauth_server, "OAuth server is disabled")
 }
 
 fn oauth_not_found() -> ApiError {
@@ -688,14 +690,10 @@ pub async fn regenerate_secret(
 // ---- custom OAuth/OIDC providers ----
 
 fn custom_gate(st: &Shared) -> ApiResult<()> {
-    if st.settings.custom_oauth {
-        Ok(())
-    } else {
-        Err(ApiError::not_found(
-            "feature_disabled",
-            "Custom OAuth providers are disabled",
-        ))
-    }
+    gate(
+        st.settings.custom_oauth,
+        "Custom OAuth providers are disabled",
+    )
 }
 
 fn custom_not_found() -> ApiError {
