@@ -87,8 +87,9 @@ impl DetailScreen {
     }
 
     pub fn reload(&mut self, ctx: &mut Ctx) {
+        // The passkeys are asked for once the user has loaded: no second request for a
+        // user that is not there, or while the server is failing.
         self.pending = Some(ctx.send(ApiCall::GetUser(self.id)));
-        self.passkeys_pending = Some(ctx.send(ApiCall::Passkeys(self.id)));
         self.error = None;
     }
 
@@ -409,6 +410,9 @@ impl Screen for DetailScreen {
             Ok(user) => {
                 self.user = Some(user);
                 self.error = None;
+                if self.passkeys_pending.is_none() {
+                    self.passkeys_pending = Some(ctx.send(ApiCall::Passkeys(self.id)));
+                }
             }
             Err(e) => {
                 ctx.flash(Level::Error, format!("Loading the user failed: {e}"));
