@@ -21,6 +21,8 @@ pub(super) struct PasskeyScan {
     pub(super) unavailable: Option<String>,
     /// More users matched than are read.
     pub(super) capped: bool,
+    /// Reads sent since the condition came: never more than [`SCAN_AT_MOST`].
+    sent: usize,
 }
 
 impl UsersScreen {
@@ -49,8 +51,9 @@ impl UsersScreen {
             .map(|r| r.id)
             .filter(|id| !scan.out.iter().any(|(_, u)| u == id))
             .collect();
-        scan.capped = unread.len() > SCAN_AT_MOST;
-        scan.queue = unread.into_iter().take(SCAN_AT_MOST).collect();
+        let room = SCAN_AT_MOST.saturating_sub(scan.sent);
+        scan.capped = unread.len() > room;
+        scan.queue = unread.into_iter().take(room).collect();
         if let Some(ctx) = ctx {
             self.send_passkey_reads(ctx);
         }
@@ -64,6 +67,7 @@ impl UsersScreen {
             && let Some(id) = scan.queue.pop_front()
         {
             scan.out.push((ctx.send(ApiCall::Passkeys(id)), id));
+            scan.sent += 1;
         }
     }
 
