@@ -108,3 +108,49 @@ async fn the_providers_tab_at_80x24_and_120x40() {
         snapshot(&format!("providers_{w}x{hgt}"), &h.screen());
     }
 }
+
+/// `D` on an OAuth client: its id typed to confirm, then GoTrue no longer has it and the
+/// tab reads the clients again.
+#[tokio::test]
+async fn an_oauth_client_is_deleted_once_its_id_is_typed() {
+    let mut h = Harness::new(120, 40).await;
+    let api = api(&h);
+    let client = api
+        .register_oauth_client(&OAuthClientParams {
+            client_name: Some("Old portal".into()),
+            redirect_uris: Some(vec!["https://old.example.com/callback".into()]),
+            ..Default::default()
+        })
+        .await
+        .expect("a client");
+    open_tab(&mut h).await;
+    while h.app().providers().selected().is_some_and(|i| {
+        !matches!(
+            i,
+            gotrue_console::console::screens::providers::Item::OAuth(_)
+        )
+    }) {
+        h.char('j');
+    }
+    h.char('D');
+    let s = h.screen();
+    assert!(s.contains("Delete the OAuth client Old portal"), "{s}");
+    h.text("not-the-id");
+    h.key(KeyCode::Enter);
+    assert!(h.screen().contains("does not match"), "{}", h.screen());
+    assert_eq!(api.list_oauth_clients().await.expect("clients").len(), 1);
+    for _ in 0.."not-the-id".len() {
+        h.key(KeyCode::Backspace);
+    }
+    h.text(&client.client_id);
+    h.key(KeyCode::Enter);
+    common::harness::until_dialog_done(&mut h, "Deleted the OAuth client Old portal").await;
+    assert!(api.list_oauth_clients().await.expect("clients").is_empty());
+    h.key(KeyCode::Enter);
+    h.settle().await;
+    assert!(
+        h.screen().contains("OAuth server clients (0)"),
+        "{}",
+        h.screen()
+    );
+}

@@ -202,6 +202,8 @@ pub enum ApiCall {
     Providers,
     /// `POST /admin/oauth/clients/{id}/regenerate_secret`: the client with its new secret.
     RegenerateClientSecret(String),
+    /// Deletes an SSO provider, an OAuth client or a custom provider.
+    DeleteSurface(SurfaceId),
     /// `GET /admin/users/{id}/passkeys`; a server without passkeys answers `Unavailable`.
     Passkeys(UserId),
     DeletePasskey {
@@ -279,6 +281,7 @@ impl ApiCall {
             ApiCall::Passkeys(_) => "load passkeys",
             ApiCall::Providers => "load the providers",
             ApiCall::RegenerateClientSecret(_) => "regenerate a client secret",
+            ApiCall::DeleteSurface(_) => "delete a provider",
             ApiCall::DeletePasskey { .. } => "remove passkey",
             ApiCall::RenameFactor { .. } => "rename MFA factor",
             ApiCall::SignOutEverywhere { .. } => "sign out everywhere",
@@ -330,6 +333,14 @@ pub enum ApiReply {
     Passkeys(crate::gotrue::Availability<Vec<crate::gotrue::Passkey>>),
     Providers(Box<ProviderSurfaces>),
     OAuthClient(Box<crate::gotrue::OAuthClient>),
+}
+
+/// One item of the Providers tab, by the id its delete takes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SurfaceId {
+    Sso(String),
+    OAuthClient(String),
+    Custom(String),
 }
 
 /// What the Providers tab shows, each part as the server answered it.

@@ -76,6 +76,7 @@ pub enum Action {
     ShowBulkRun,
     PauseRun,
     RegenerateSecret,
+    DeleteProvider,
     DismissRun,
     // forms
     Edit,
@@ -661,6 +662,7 @@ pub const PROVIDERS: &[Def] = &[
     b(&[k('R')], Action::Refresh, "read them again", "providers", true),
     b(&[k('y')], Action::CopyId, "copy its id", "providers", true),
     d(&[k('S')], Action::RegenerateSecret, "new secret for the OAuth client (shown once, copied)", "providers", false),
+    d(&[k('D')], Action::DeleteProvider, "delete the SSO provider, OAuth client or custom provider", "providers", false),
 ];
 
 #[rustfmt::skip]

@@ -297,6 +297,15 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
                 custom: Availability::from_result(custom),
             }))
         }
+        ApiCall::DeleteSurface(what) => {
+            use crate::console::command::SurfaceId;
+            match what {
+                SurfaceId::Sso(id) => client.delete_sso_provider(&id).await.map(drop)?,
+                SurfaceId::OAuthClient(id) => client.delete_oauth_client(&id).await?,
+                SurfaceId::Custom(id) => client.delete_custom_provider(&id).await?,
+            }
+            ApiReply::Done
+        }
         ApiCall::RegenerateClientSecret(client_id) => ApiReply::OAuthClient(Box::new(
             client.regenerate_oauth_client_secret(&client_id).await?,
         )),

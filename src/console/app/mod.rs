@@ -1003,6 +1003,25 @@ impl App {
             }
             Action::EditUser => return self.start_edit(ctx),
             Action::RemovePasskey => return self.start_remove_passkey(ctx),
+            Action::DeleteProvider if self.current() == ScreenId::Providers => {
+                if self.cfg.read_only {
+                    ctx.flash(Level::Warn, "Read-only profile: nothing can be changed");
+                    return;
+                }
+                match self
+                    .screens
+                    .providers
+                    .selected()
+                    .and_then(crate::console::screens::providers::DeleteItem::start)
+                {
+                    Some(flow) => self.open_dialog(ctx.next_id, ctx, Box::new(flow)),
+                    None => ctx.flash(
+                        Level::Warn,
+                        "Select an SSO provider, OAuth client or custom provider",
+                    ),
+                }
+                return;
+            }
             Action::Diagnose => return self.start_diagnose(ctx),
             Action::ExportList if self.current() == ScreenId::Users => {
                 let path = format!("users-{}.csv", self.now.format("%Y-%m-%d"));
@@ -1217,6 +1236,9 @@ impl App {
                 if self.screens.detail.as_ref().is_some_and(|d| d.id == id) {
                     self.close_detail();
                 }
+            }
+            Effect::ProvidersChanged => {
+                self.with(ScreenId::Providers, ctx, |s, ctx| s.providers.reload(ctx));
             }
             Effect::StartBulk(run) => {
                 self.tab = Tab::Users;

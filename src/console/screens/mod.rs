@@ -203,6 +203,8 @@ pub enum Effect {
     /// An admin action changed a user: refresh the list row and the open detail.
     UserChanged(Box<crate::gotrue::User>),
     UserDeleted(UserId),
+    /// An SSO provider, OAuth client or custom provider changed: the tab reads them again.
+    ProvidersChanged,
     /// A bulk action was confirmed: the users list runs it.
     StartBulk(Box<crate::ops::bulk_users::BulkRun>),
     /// Something about the user changed that the answer did not carry: reload it.

@@ -461,3 +461,120 @@ impl Screen for ProvidersScreen {
         }
     }
 }
+
+/// Deleting the selected SSO provider, OAuth client or custom provider: its id typed to
+/// confirm, the call, the result; the tab reads them again.
+pub struct DeleteItem {
+    what: crate::console::command::SurfaceId,
+    label: String,
+    pending: Option<Pending<ApiReply>>,
+    dialog: crate::console::screens::dialog::Dialog,
+}
+
+impl DeleteItem {
+    /// `None` for an item that cannot be deleted here (a sign-in method).
+    pub fn start(item: Item) -> Option<Self> {
+        use crate::console::command::SurfaceId;
+        let (what, label, typed, effect) = match item {
+            Item::Sso(p) => {
+                let entity = p.saml.map(|s| s.entity_id).unwrap_or_default();
+                (
+                    SurfaceId::Sso(p.id.clone()),
+                    format!("the SSO provider {entity}"),
+                    p.id,
+                    "Its users can no longer sign in through it; their accounts stay.",
+                )
+            }
+            Item::OAuth(c) => (
+                SurfaceId::OAuthClient(c.client_id.clone()),
+                format!(
+                    "the OAuth client {}",
+                    c.client_name.unwrap_or_else(|| c.client_id.clone())
+                ),
+                c.client_id,
+                "Apps using it can no longer sign users in or refresh their tokens.",
+            ),
+            Item::Custom(p) => (
+                SurfaceId::Custom(p.identifier.clone()),
+                format!("the custom provider {}", p.name),
+                p.identifier,
+                "Users who sign in with it can no longer do so; their accounts stay.",
+            ),
+            Item::Method { .. } => return None,
+        };
+        use crate::console::screens::dialog::{Dialog, Step};
+        let dialog = Dialog::new(
+            format!("Delete {label}"),
+            Step::Confirm {
+                lines: vec![
+                    format!("Delete {label}? This cannot be undone."),
+                    effect.into(),
+                ],
+                typed: Some((typed, crate::console::widgets::field::Field::new("id"))),
+            },
+        )
+        .danger();
+        Some(Self {
+            what,
+            label,
+            pending: None,
+            dialog,
+        })
+    }
+}
+
+impl crate::console::screens::dialog::Flow for DeleteItem {
+    fn on_key(
+        &mut self,
+        key: ratatui::crossterm::event::KeyEvent,
+        action: Option<Action>,
+        ctx: &mut Ctx,
+    ) -> bool {
+        use crate::console::screens::dialog::{DialogEvent, Step};
+        match self.dialog.on_key(key, action) {
+            DialogEvent::Close => false,
+            DialogEvent::Confirmed if self.pending.is_none() => {
+                self.pending = Some(ctx.send(ApiCall::DeleteSurface(self.what.clone())));
+                self.dialog.set_step(Step::Working("Deleting".into()));
+                true
+            }
+            _ => true,
+        }
+    }
+
+    fn on_paste(&mut self, text: &str) {
+        self.dialog.on_paste(text);
+    }
+
+    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
+        use crate::console::screens::dialog::Step;
+        let Some(pending) = self.pending.take_if(|p| p.is(id)) else {
+            return;
+        };
+        let (line, style) = match pending.read(result) {
+            Ok(_) => {
+                ctx.effect(crate::console::screens::Effect::ProvidersChanged);
+                (format!("Deleted {}.", self.label), theme::ok())
+            }
+            Err(e) => {
+                let line = format!("{} was not deleted.", self.label);
+                self.dialog.error = Some(e);
+                (line, theme::danger())
+            }
+        };
+        let error = self.dialog.error.take();
+        self.dialog.set_step(Step::Done {
+            lines: vec![Line::styled(line, style)],
+            copy: None,
+        });
+        self.dialog.error = error;
+    }
+
+    fn is_finished(&self) -> bool {
+        self.pending.is_none()
+    }
+
+    fn dialog(&self) -> &crate::console::screens::dialog::Dialog {
+        &self.dialog
+    }
+}

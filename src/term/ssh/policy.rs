@@ -56,6 +56,7 @@ pub fn allowed_over_ssh(call: &ApiCall) -> bool {
             | ApiCall::DeletePasskey { .. }
             | ApiCall::Providers
             | ApiCall::RegenerateClientSecret(_)
+            | ApiCall::DeleteSurface(_)
             | ApiCall::RenameFactor { .. }
             | ApiCall::SignOutEverywhere { .. }
             | ApiCall::Invite { .. }
