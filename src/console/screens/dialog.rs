@@ -172,6 +172,20 @@ impl Dialog {
         self.note = None;
     }
 
+    /// The result: one line, green, or red with GoTrue's failure under it.
+    pub fn finish(&mut self, line: String, error: Option<GoTrueError>) {
+        let style = if error.is_some() {
+            theme::danger()
+        } else {
+            theme::ok()
+        };
+        self.set_step(Step::Done {
+            lines: vec![Line::styled(line, style)],
+            copy: None,
+        });
+        self.error = error;
+    }
+
     /// Whether keys are text for a field (so `q` must not quit).
     pub fn is_typing(&self) -> bool {
         matches!(

@@ -6,10 +6,8 @@ use crate::console::keys::Action;
 use crate::console::screens::dialog::{Choice, Dialog, DialogEvent, Flow, Step};
 use crate::console::screens::{Ctx, Effect, Level};
 use crate::console::widgets::field::Field;
-use crate::console::widgets::theme;
 use crate::gotrue::{GoTrueError, Passkey, UserId};
 use ratatui::crossterm::event::KeyEvent;
-use ratatui::text::Line;
 
 pub struct RemovePasskey {
     user_id: UserId,
@@ -129,22 +127,13 @@ impl Flow for RemovePasskey {
             Ok(_) => {
                 let text = format!("Removed the passkey {which} of {}.", self.label);
                 ctx.flash(Level::Info, text.clone());
-                self.dialog.set_step(Step::Done {
-                    lines: vec![Line::styled(text, theme::ok())],
-                    copy: None,
-                });
+                self.dialog.finish(text, None);
                 ctx.effect(Effect::UserRefresh(self.user_id));
             }
             Err(e) => {
                 ctx.flash(Level::Error, format!("Removing the passkey failed: {e}"));
-                self.dialog.set_step(Step::Done {
-                    lines: vec![Line::styled(
-                        format!("The passkey {which} was not removed."),
-                        theme::danger(),
-                    )],
-                    copy: None,
-                });
-                self.dialog.error = Some(e);
+                self.dialog
+                    .finish(format!("The passkey {which} was not removed."), Some(e));
             }
         }
     }

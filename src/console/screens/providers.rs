@@ -547,27 +547,18 @@ impl crate::console::screens::dialog::Flow for DeleteItem {
     }
 
     fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, ctx: &mut Ctx) {
-        use crate::console::screens::dialog::Step;
         let Some(pending) = self.pending.take_if(|p| p.is(id)) else {
             return;
         };
-        let (line, style) = match pending.read(result) {
+        match pending.read(result) {
             Ok(_) => {
                 ctx.effect(crate::console::screens::Effect::ProvidersChanged);
-                (format!("Deleted {}.", self.label), theme::ok())
+                self.dialog.finish(format!("Deleted {}.", self.label), None);
             }
-            Err(e) => {
-                let line = format!("{} was not deleted.", self.label);
-                self.dialog.error = Some(e);
-                (line, theme::danger())
-            }
-        };
-        let error = self.dialog.error.take();
-        self.dialog.set_step(Step::Done {
-            lines: vec![Line::styled(line, style)],
-            copy: None,
-        });
-        self.dialog.error = error;
+            Err(e) => self
+                .dialog
+                .finish(format!("{} was not deleted.", self.label), Some(e)),
+        }
     }
 
     fn is_finished(&self) -> bool {
