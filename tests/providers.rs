@@ -154,3 +154,276 @@ async fn an_oauth_client_is_deleted_once_its_id_is_typed() {
         h.screen()
     );
 }
+
+/// Moves the cursor to the first item `is` picks.
+fn select(h: &mut Harness, is: fn(&gotrue_console::console::screens::providers::Item) -> bool) {
+    for _ in 0..50 {
+        if h.app().providers().selected().is_some_and(|i| is(&i)) {
+            return;
+        }
+        h.char('j');
+    }
+    panic!("no such item:\n{}", h.screen());
+}
+
+fn paste(h: &mut Harness, text: &str) {
+    h.driver.handle(gotrue_console::console::app::Msg::Input(
+        gotrue_console::console::input::Input::Paste(text.to_owned()),
+    ));
+}
+
+/// `n` `s`: a SAML provider from its metadata XML pasted over many lines, with two domains;
+/// a domain another provider holds is GoTrue's refusal under the form as typed; `e` then
+/// changes the domains, and GoTrue holds only what was changed.
+#[tokio::test]
+async fn an_sso_provider_is_created_from_pasted_metadata_then_edited() {
+    use gotrue_console::console::screens::providers::Item;
+    let mut h = Harness::new(120, 40).await;
+    let api = api(&h);
+    open_tab(&mut h).await;
+    let xml = include_str!("fixtures/saml/idp-metadata.xml").replace("ENTITY", "acme");
+    h.char('n');
+    assert!(h.screen().contains("What to add?"), "{}", h.screen());
+    h.char('s');
+    assert!(h.screen().contains("New SSO provider"), "{}", h.screen());
+    // Metadata URL empty; Tab to the XML, pasted as the clipboard holds it (many lines).
+    h.key(KeyCode::Tab);
+    paste(&mut h, &xml);
+    h.key(KeyCode::Tab);
+    h.text("acme.example, acme.test");
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Tab);
+    h.text("nonsense");
+    h.key(KeyCode::Enter);
+    let s = h.screen();
+    assert!(s.contains("name id format: one of persistent"), "{s}");
+    assert!(api.list_sso_providers().await.expect("list").is_empty());
+    for _ in 0.."nonsense".len() {
+        h.key(KeyCode::Backspace);
+    }
+    h.text("email");
+    h.key(KeyCode::Enter);
+    common::harness::until_dialog_done(
+        &mut h,
+        "Created the SSO provider https://idp.gotrue-console.test/acme",
+    )
+    .await;
+    let s = h.screen();
+    assert!(
+        s.contains("Users of acme.example, acme.test sign in through it"),
+        "{s}"
+    );
+    let made = api.list_sso_providers().await.expect("list");
+    assert_eq!(made.len(), 1);
+    let saml = made[0].saml.clone().expect("saml");
+    assert_eq!(
+        saml.name_id_format.as_deref(),
+        Some("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress")
+    );
+    let whole = api
+        .get_sso_provider(&made[0].id)
+        .await
+        .expect("the provider");
+    let xml_kept = whole.saml.and_then(|s| s.metadata_xml).unwrap_or_default();
+    assert!(
+        xml_kept.contains("entityID=\"https://idp.gotrue-console.test/acme\""),
+        "{xml_kept}"
+    );
+    h.key(KeyCode::Enter);
+    h.until("the new provider listed", |app| {
+        app.action().is_none() && app.providers().selected().is_some()
+    })
+    .await;
+    h.settle().await;
+    assert!(
+        h.screen().contains("SSO providers (SAML) (1)"),
+        "{}",
+        h.screen()
+    );
+
+    // A second provider cannot take acme.test: GoTrue says so, the form stays as typed.
+    h.char('n');
+    h.char('s');
+    h.key(KeyCode::Tab);
+    paste(
+        &mut h,
+        &include_str!("fixtures/saml/idp-metadata.xml").replace("ENTITY", "other"),
+    );
+    h.key(KeyCode::Tab);
+    h.text("acme.test");
+    h.key(KeyCode::Enter);
+    h.until("GoTrue's refusal", |app| {
+        app.action()
+            .is_some_and(|a| a.is_finished() && a.dialog().error.is_some())
+    })
+    .await;
+    let s = h.screen();
+    assert!(s.contains("sso_domain_already_exists"), "{s}");
+    assert!(s.contains("acme.test"), "the form as typed:\n{s}");
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Esc);
+    assert_eq!(api.list_sso_providers().await.expect("list").len(), 1);
+
+    // `e` on it: the domains change; nothing else is sent.
+    select(&mut h, |i| matches!(i, Item::Sso(_)));
+    h.char('e');
+    let s = h.screen();
+    assert!(
+        s.contains("Edit the SSO provider https://idp.gotrue-console.test/acme"),
+        "{s}"
+    );
+    h.key(KeyCode::Enter);
+    assert!(h.screen().contains("Nothing changed"), "{}", h.screen());
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Tab);
+    for _ in 0..", acme.test".len() {
+        h.key(KeyCode::Backspace);
+    }
+    h.key(KeyCode::Enter);
+    common::harness::until_dialog_done(&mut h, "Saved the SSO provider").await;
+    let now = api
+        .get_sso_provider(&made[0].id)
+        .await
+        .expect("the provider");
+    let domains: Vec<_> = now.domains.iter().map(|d| d.domain.as_str()).collect();
+    assert_eq!(domains, ["acme.example"]);
+    assert_eq!(now.saml.and_then(|s| s.name_id_format), saml.name_id_format);
+}
+
+/// `n` `o`: an OAuth client registered from the form; its secret goes to the clipboard and
+/// never to the screen; `e` renames it.
+#[tokio::test]
+async fn an_oauth_client_is_registered_and_renamed_from_the_tab() {
+    use gotrue_console::console::screens::providers::Item;
+    let mut h = Harness::new(120, 40).await;
+    let api = api(&h);
+    open_tab(&mut h).await;
+    h.char('n');
+    h.char('o');
+    h.text("Billing");
+    h.key(KeyCode::Enter);
+    assert!(
+        h.screen().contains("redirect URIs: at least one"),
+        "{}",
+        h.screen()
+    );
+    h.key(KeyCode::Tab);
+    h.text("https://billing.example.com/cb https://billing.example.com/cb2");
+    h.key(KeyCode::Enter);
+    common::harness::until_dialog_done(&mut h, "Registered the OAuth client Billing").await;
+    let copied = h
+        .copied
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .expect("the secret copied");
+    let s = h.screen();
+    assert!(!s.contains(&copied), "the secret is not on screen:\n{s}");
+    assert!(s.contains("copies the secret again"), "{s}");
+    let clients = api.list_oauth_clients().await.expect("clients");
+    assert_eq!(clients.len(), 1);
+    assert_eq!(clients[0].redirect_uris.len(), 2);
+    h.key(KeyCode::Enter);
+    h.settle().await;
+
+    select(&mut h, |i| matches!(i, Item::OAuth(_)));
+    h.char('e');
+    for _ in 0.."Billing".len() {
+        h.key(KeyCode::Backspace);
+    }
+    h.text("Billing portal");
+    h.key(KeyCode::Enter);
+    common::harness::until_dialog_done(&mut h, "Saved the OAuth client Billing portal").await;
+    let now = api
+        .get_oauth_client(&clients[0].client_id)
+        .await
+        .expect("the client");
+    assert_eq!(now.client_name.as_deref(), Some("Billing portal"));
+    assert_eq!(now.redirect_uris, clients[0].redirect_uris);
+}
+
+/// `n` `i`: a custom OIDC provider; `e` disables it without retyping its secret.
+#[tokio::test]
+async fn a_custom_oidc_provider_is_created_and_disabled() {
+    use gotrue_console::console::screens::providers::Item;
+    let mut h = Harness::new(120, 40).await;
+    let api = api(&h);
+    open_tab(&mut h).await;
+    h.char('n');
+    h.char('i');
+    let s = h.screen();
+    assert!(s.contains("New custom OIDC provider"), "{s}");
+    assert!(
+        !s.contains("token URL"),
+        "OIDC asks for the issuer only:\n{s}"
+    );
+    for (i, v) in [
+        "custom:acme",
+        "Acme ID",
+        "acme-client",
+        "acme-secret-value",
+        "openid email",
+        "",
+        "",
+        "https://203.0.113.10",
+    ]
+    .iter()
+    .enumerate()
+    {
+        if i > 0 {
+            h.key(KeyCode::Tab);
+        }
+        h.text(v);
+    }
+    assert!(
+        !h.screen().contains("acme-secret-value"),
+        "the secret is masked"
+    );
+    h.key(KeyCode::Enter);
+    common::harness::until_dialog_done(&mut h, "Created the custom provider Acme ID (custom:acme)")
+        .await;
+    let made = api.get_custom_provider("custom:acme").await.expect("made");
+    assert_eq!(made.provider_type, "oidc");
+    assert_eq!(made.scopes, ["openid", "email"]);
+    assert_eq!(made.issuer.as_deref(), Some("https://203.0.113.10"));
+    h.key(KeyCode::Enter);
+    h.settle().await;
+
+    select(&mut h, |i| matches!(i, Item::Custom(_)));
+    h.char('e');
+    assert!(
+        !h.screen().contains("identifier"),
+        "an identifier cannot change:\n{}",
+        h.screen()
+    );
+    // name, client id, client secret, scopes, PKCE, enabled.
+    for _ in 0..5 {
+        h.key(KeyCode::Tab);
+    }
+    for _ in 0..3 {
+        h.key(KeyCode::Backspace);
+    }
+    h.text("no");
+    h.key(KeyCode::Enter);
+    common::harness::until_dialog_done(&mut h, "Saved the custom provider Acme ID").await;
+    assert!(h.screen().contains("It is disabled"), "{}", h.screen());
+    let now = api
+        .get_custom_provider("custom:acme")
+        .await
+        .expect("still there");
+    assert!(!now.enabled);
+    assert_eq!(now.client_id, "acme-client");
+}
+
+#[tokio::test]
+async fn the_provider_forms_at_80x24_and_120x40() {
+    for (w, hgt) in [(80u16, 24u16), (120, 40)] {
+        let mut h = Harness::new(w, hgt).await;
+        open_tab(&mut h).await;
+        h.char('n');
+        snapshot(&format!("providers_new_{w}x{hgt}"), &h.screen());
+        h.char('2');
+        snapshot(&format!("providers_new_oauth2_{w}x{hgt}"), &h.screen());
+    }
+}

@@ -204,6 +204,8 @@ pub enum ApiCall {
     RegenerateClientSecret(String),
     /// Deletes an SSO provider, an OAuth client or a custom provider.
     DeleteSurface(SurfaceId),
+    /// Creates or updates an SSO provider, an OAuth client or a custom provider.
+    SaveSurface(Box<SurfaceWrite>),
     /// `GET /admin/users/{id}/passkeys`; a server without passkeys answers `Unavailable`.
     Passkeys(UserId),
     DeletePasskey {
@@ -282,6 +284,7 @@ impl ApiCall {
             ApiCall::Providers => "load the providers",
             ApiCall::RegenerateClientSecret(_) => "regenerate a client secret",
             ApiCall::DeleteSurface(_) => "delete a provider",
+            ApiCall::SaveSurface(w) => w.label(),
             ApiCall::DeletePasskey { .. } => "remove passkey",
             ApiCall::RenameFactor { .. } => "rename MFA factor",
             ApiCall::SignOutEverywhere { .. } => "sign out everywhere",
@@ -333,6 +336,8 @@ pub enum ApiReply {
     Passkeys(crate::gotrue::Availability<Vec<crate::gotrue::Passkey>>),
     Providers(Box<ProviderSurfaces>),
     OAuthClient(Box<crate::gotrue::OAuthClient>),
+    /// An SSO provider, OAuth client or custom provider as GoTrue keeps it after a write.
+    SurfaceSaved(Box<SavedSurface>),
 }
 
 /// One item of the Providers tab, by the id its delete takes.
@@ -341,6 +346,50 @@ pub enum SurfaceId {
     Sso(String),
     OAuthClient(String),
     Custom(String),
+}
+
+/// A write to the Providers tab's surfaces: only the fields set are sent. An update names
+/// what it changes by the id GoTrue's route takes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SurfaceWrite {
+    CreateSso(crate::gotrue::SsoProviderParams),
+    UpdateSso(String, crate::gotrue::SsoProviderParams),
+    RegisterOAuth(crate::gotrue::OAuthClientParams),
+    UpdateOAuth(String, crate::gotrue::OAuthClientParams),
+    CreateCustom(crate::gotrue::CustomProviderParams),
+    UpdateCustom(String, crate::gotrue::CustomProviderParams),
+}
+
+impl SurfaceWrite {
+    pub fn label(&self) -> &'static str {
+        match self {
+            SurfaceWrite::CreateSso(_) => "create an SSO provider",
+            SurfaceWrite::UpdateSso(..) => "update an SSO provider",
+            SurfaceWrite::RegisterOAuth(_) => "register an OAuth client",
+            SurfaceWrite::UpdateOAuth(..) => "update an OAuth client",
+            SurfaceWrite::CreateCustom(_) => "create a custom provider",
+            SurfaceWrite::UpdateCustom(..) => "update a custom provider",
+        }
+    }
+
+    /// The id an update names (for the journal); none for a create.
+    pub fn target(&self) -> Option<&str> {
+        match self {
+            SurfaceWrite::UpdateSso(id, _)
+            | SurfaceWrite::UpdateOAuth(id, _)
+            | SurfaceWrite::UpdateCustom(id, _) => Some(id),
+            SurfaceWrite::CreateCustom(p) => p.identifier.as_deref(),
+            SurfaceWrite::CreateSso(_) | SurfaceWrite::RegisterOAuth(_) => None,
+        }
+    }
+}
+
+/// What GoTrue answered to a [`SurfaceWrite`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum SavedSurface {
+    Sso(crate::gotrue::SsoProvider),
+    OAuth(crate::gotrue::OAuthClient),
+    Custom(crate::gotrue::CustomProvider),
 }
 
 /// What the Providers tab shows, each part as the server answered it.
@@ -502,6 +551,7 @@ from_reply!(ApiReply {
     Box<Session> => Session(s) => s,
     crate::gotrue::Availability<Vec<crate::gotrue::Passkey>> => Passkeys(p) => p,
     Box<ProviderSurfaces> => Providers(p) => p,
+    Box<SavedSurface> => SurfaceSaved(s) => s,
 });
 
 from_reply!(TaskReply {

@@ -306,6 +306,29 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
             }
             ApiReply::Done
         }
+        ApiCall::SaveSurface(write) => {
+            use crate::console::command::{SavedSurface, SurfaceWrite};
+            ApiReply::SurfaceSaved(Box::new(match *write {
+                SurfaceWrite::CreateSso(p) => {
+                    SavedSurface::Sso(client.create_sso_provider(&p).await?)
+                }
+                SurfaceWrite::UpdateSso(id, p) => {
+                    SavedSurface::Sso(client.update_sso_provider(&id, &p).await?)
+                }
+                SurfaceWrite::RegisterOAuth(p) => {
+                    SavedSurface::OAuth(client.register_oauth_client(&p).await?)
+                }
+                SurfaceWrite::UpdateOAuth(id, p) => {
+                    SavedSurface::OAuth(client.update_oauth_client(&id, &p).await?)
+                }
+                SurfaceWrite::CreateCustom(p) => {
+                    SavedSurface::Custom(client.create_custom_provider(&p).await?)
+                }
+                SurfaceWrite::UpdateCustom(id, p) => {
+                    SavedSurface::Custom(client.update_custom_provider(&id, &p).await?)
+                }
+            }))
+        }
         ApiCall::RegenerateClientSecret(client_id) => ApiReply::OAuthClient(Box::new(
             client.regenerate_oauth_client_secret(&client_id).await?,
         )),

@@ -1003,6 +1003,27 @@ impl App {
             }
             Action::EditUser => return self.start_edit(ctx),
             Action::RemovePasskey => return self.start_remove_passkey(ctx),
+            Action::NewSurface | Action::EditSurface if self.current() == ScreenId::Providers => {
+                use crate::console::screens::provider_form::{Kind, SurfaceForm};
+                if self.cfg.read_only {
+                    ctx.flash(Level::Warn, "Read-only profile: nothing can be changed");
+                    return;
+                }
+                let selected = self.screens.providers.selected();
+                let flow = if action == Action::NewSurface {
+                    Some(SurfaceForm::create(selected.as_ref().and_then(Kind::of)))
+                } else {
+                    selected.and_then(SurfaceForm::edit)
+                };
+                match flow {
+                    Some(flow) => self.open_dialog(ctx.next_id, ctx, Box::new(flow)),
+                    None => ctx.flash(
+                        Level::Warn,
+                        "Select an SSO provider, OAuth client or custom provider",
+                    ),
+                }
+                return;
+            }
             Action::DeleteProvider if self.current() == ScreenId::Providers => {
                 if self.cfg.read_only {
                     ctx.flash(Level::Warn, "Read-only profile: nothing can be changed");

@@ -121,6 +121,8 @@ pub struct Dialog {
     pub note: Option<String>,
     /// Draws in the danger colour: deletes, bans.
     pub danger: bool,
+    /// What a result's copy key copies, when it is not a link.
+    pub copy_label: Option<&'static str>,
 }
 
 impl Dialog {
@@ -131,6 +133,7 @@ impl Dialog {
             error: None,
             note: None,
             danger: false,
+            copy_label: None,
         }
     }
 
@@ -170,6 +173,7 @@ impl Dialog {
         self.step = step;
         self.error = None;
         self.note = None;
+        self.copy_label = None;
     }
 
     /// The result: one line, green, or red with GoTrue's failure under it.
@@ -195,7 +199,7 @@ impl Dialog {
     }
 
     pub fn on_paste(&mut self, text: &str) {
-        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+        let clean = crate::console::widgets::field::one_line(text);
         let field = match &mut self.step {
             // Pasting into a form that stopped editing edits again.
             Step::Form {
@@ -443,8 +447,9 @@ impl Dialog {
                 lines.push(Line::styled(
                     if copy.is_some() {
                         format!(
-                            "{} copies the link · {close}",
-                            view.key(c, Action::CopyLink)
+                            "{} copies {} · {close}",
+                            view.key(c, Action::CopyLink),
+                            self.copy_label.unwrap_or("the link")
                         )
                     } else {
                         close

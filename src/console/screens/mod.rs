@@ -21,6 +21,7 @@ pub mod otp;
 pub mod outbox;
 pub mod palette;
 pub mod passkey_remove;
+pub mod provider_form;
 pub mod providers;
 pub mod quit;
 pub mod tools;

@@ -462,6 +462,25 @@ impl Screen for ProvidersScreen {
     }
 }
 
+/// How an item is named in a dialog: "the SSO provider <entity id>", ….
+pub fn label(item: &Item) -> String {
+    match item {
+        Item::Sso(p) => format!(
+            "the SSO provider {}",
+            p.saml
+                .as_ref()
+                .map(|s| s.entity_id.as_str())
+                .unwrap_or(&p.id)
+        ),
+        Item::OAuth(c) => format!(
+            "the OAuth client {}",
+            c.client_name.as_deref().unwrap_or(&c.client_id)
+        ),
+        Item::Custom(p) => format!("the custom provider {}", p.name),
+        Item::Method { name, .. } => format!("the sign-in method {name}"),
+    }
+}
+
 /// Deleting the selected SSO provider, OAuth client or custom provider: its id typed to
 /// confirm, the call, the result; the tab reads them again.
 pub struct DeleteItem {
@@ -475,28 +494,20 @@ impl DeleteItem {
     /// `None` for an item that cannot be deleted here (a sign-in method).
     pub fn start(item: Item) -> Option<Self> {
         use crate::console::command::SurfaceId;
-        let (what, label, typed, effect) = match item {
-            Item::Sso(p) => {
-                let entity = p.saml.map(|s| s.entity_id).unwrap_or_default();
-                (
-                    SurfaceId::Sso(p.id.clone()),
-                    format!("the SSO provider {entity}"),
-                    p.id,
-                    "Its users can no longer sign in through it; their accounts stay.",
-                )
-            }
+        let label = label(&item);
+        let (what, typed, effect) = match item {
+            Item::Sso(p) => (
+                SurfaceId::Sso(p.id.clone()),
+                p.id,
+                "Its users can no longer sign in through it; their accounts stay.",
+            ),
             Item::OAuth(c) => (
                 SurfaceId::OAuthClient(c.client_id.clone()),
-                format!(
-                    "the OAuth client {}",
-                    c.client_name.unwrap_or_else(|| c.client_id.clone())
-                ),
                 c.client_id,
                 "Apps using it can no longer sign users in or refresh their tokens.",
             ),
             Item::Custom(p) => (
                 SurfaceId::Custom(p.identifier.clone()),
-                format!("the custom provider {}", p.name),
                 p.identifier,
                 "Users who sign in with it can no longer do so; their accounts stay.",
             ),

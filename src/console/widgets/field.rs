@@ -7,6 +7,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tui_input::Input;
 
+/// Pasted text for a one-line field: line breaks and tabs become spaces (an XML document
+/// pasted over several lines stays well-formed), other control characters go, and the ends
+/// are trimmed.
+pub fn one_line(text: &str) -> String {
+    let spaced: String = text
+        .chars()
+        .filter_map(|c| match c {
+            '\n' | '\r' | '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect();
+    spaced.trim().to_owned()
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Field {
     pub label: &'static str,
@@ -52,10 +67,9 @@ impl Field {
             .handle_event(&ratatui::crossterm::event::Event::Key(key));
     }
 
-    /// Pasted text added at the end, without line breaks or other control characters.
+    /// Pasted text added at the end, on one line (see [`one_line`]).
     pub fn paste(&mut self, text: &str) {
-        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-        let v = format!("{}{}", self.value(), clean.trim());
+        let v = format!("{}{}", self.value(), one_line(text));
         self.set(v);
     }
 

@@ -57,6 +57,7 @@ pub fn allowed_over_ssh(call: &ApiCall) -> bool {
             | ApiCall::Providers
             | ApiCall::RegenerateClientSecret(_)
             | ApiCall::DeleteSurface(_)
+            | ApiCall::SaveSurface(_)
             | ApiCall::RenameFactor { .. }
             | ApiCall::SignOutEverywhere { .. }
             | ApiCall::Invite { .. }
@@ -102,6 +103,15 @@ pub fn target(call: &ApiCall) -> Option<String> {
         ApiCall::CreateUser { attrs, .. } => attrs.email.clone().or_else(|| attrs.phone.clone()),
         ApiCall::Recover { email } | ApiCall::Invite { email, .. } => Some(email.clone()),
         ApiCall::GenerateLink(request) => Some(request.email.clone()),
+        ApiCall::SaveSurface(write) => write.target().map(str::to_owned),
+        ApiCall::DeleteSurface(what) => Some(
+            match what {
+                crate::console::command::SurfaceId::Sso(id)
+                | crate::console::command::SurfaceId::OAuthClient(id)
+                | crate::console::command::SurfaceId::Custom(id) => id,
+            }
+            .clone(),
+        ),
         _ => None,
     }
 }
