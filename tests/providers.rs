@@ -427,3 +427,51 @@ async fn the_provider_forms_at_80x24_and_120x40() {
         snapshot(&format!("providers_new_oauth2_{w}x{hgt}"), &h.screen());
     }
 }
+
+/// `t` asks GoTrue for the custom providers of one type (`?type=`), then the other, then all.
+#[tokio::test]
+async fn t_shows_the_custom_providers_of_one_type() {
+    use gotrue_console::gotrue::{CustomProviderParams, Secret};
+    let mut h = Harness::new(120, 40).await;
+    let api = api(&h);
+    for (t, id, name) in [
+        ("oauth2", "custom:plain", "Plain OAuth"),
+        ("oidc", "custom:openid", "Open ID"),
+    ] {
+        let oauth2 = t == "oauth2";
+        api.create_custom_provider(&CustomProviderParams {
+            provider_type: Some(t.into()),
+            identifier: Some(id.into()),
+            name: Some(name.into()),
+            client_id: Some("c".into()),
+            client_secret: Some(Secret::new("s")),
+            issuer: (!oauth2).then(|| "https://203.0.113.10".into()),
+            authorization_url: oauth2.then(|| "https://203.0.113.10/authorize".into()),
+            token_url: oauth2.then(|| "https://203.0.113.10/token".into()),
+            userinfo_url: oauth2.then(|| "https://203.0.113.10/userinfo".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("a custom provider");
+    }
+    open_tab(&mut h).await;
+    let s = h.screen();
+    assert!(s.contains("Custom OAuth/OIDC providers (2)"), "{s}");
+    h.char('t');
+    h.settle().await;
+    let s = h.screen();
+    assert!(s.contains("Custom providers of type oauth2 (1)"), "{s}");
+    assert!(s.contains("Plain OAuth") && !s.contains("Open ID"), "{s}");
+    h.char('t');
+    h.settle().await;
+    let s = h.screen();
+    assert!(s.contains("Custom providers of type oidc (1)"), "{s}");
+    assert!(s.contains("Open ID") && !s.contains("Plain OAuth"), "{s}");
+    h.char('t');
+    h.settle().await;
+    assert!(
+        h.screen().contains("Custom OAuth/OIDC providers (2)"),
+        "{}",
+        h.screen()
+    );
+}

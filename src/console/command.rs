@@ -198,8 +198,11 @@ pub enum ApiCall {
         factor_id: uuid::Uuid,
     },
     /// `/settings`, the SSO providers, the OAuth server's clients and the custom providers,
-    /// at once, each answered on its own (a surface the server lacks is `Unavailable`).
-    Providers,
+    /// at once, each answered on its own (a surface the server lacks is `Unavailable`); the
+    /// custom providers of one type only, when it is given.
+    Providers {
+        custom_type: Option<crate::gotrue::CustomProviderType>,
+    },
     /// `POST /admin/oauth/clients/{id}/regenerate_secret`: the client with its new secret.
     RegenerateClientSecret(String),
     /// Deletes an SSO provider, an OAuth client or a custom provider.
@@ -281,7 +284,7 @@ impl ApiCall {
             ApiCall::GenerateLink(_) => "generate link",
             ApiCall::DeleteFactor { .. } => "remove MFA factor",
             ApiCall::Passkeys(_) => "load passkeys",
-            ApiCall::Providers => "load the providers",
+            ApiCall::Providers { .. } => "load the providers",
             ApiCall::RegenerateClientSecret(_) => "regenerate a client secret",
             ApiCall::DeleteSurface(_) => "delete a provider",
             ApiCall::SaveSurface(w) => w.label(),

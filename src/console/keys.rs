@@ -663,6 +663,7 @@ pub const PROVIDERS: &[Def] = &[
     b(&[code(KeyCode::Enter)], Action::Open, "show the selected provider or client whole", "providers", true),
     b(&[k('R')], Action::Refresh, "read them again", "providers", true),
     b(&[k('y')], Action::CopyId, "copy its id", "providers", true),
+    b(&[k('t')], Action::NextMode, "custom providers of one type: all, oauth2, oidc", "providers", false),
     d(&[k('n')], Action::NewSurface, "add a provider or client: SSO, OAuth client or custom (asks which)", "providers", true),
     d(&[k('e')], Action::EditSurface, "edit the selected one (only what changed is sent)", "providers", true),
     d(&[k('S')], Action::RegenerateSecret, "new secret for the OAuth client (shown once, copied)", "providers", false),

@@ -282,13 +282,13 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
             ApiReply::Sent { message_id: None }
         }
         ApiCall::GenerateLink(req) => ApiReply::Link(Box::new(client.generate_link(&req).await?)),
-        ApiCall::Providers => {
+        ApiCall::Providers { custom_type } => {
             use crate::gotrue::Availability;
             let (settings, sso, oauth, custom) = tokio::join!(
                 client.settings(),
                 client.list_sso_providers(),
                 client.list_oauth_clients(),
-                client.list_custom_providers(None),
+                client.list_custom_providers(custom_type),
             );
             ApiReply::Providers(Box::new(crate::console::command::ProviderSurfaces {
                 settings,

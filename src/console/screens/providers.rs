@@ -41,6 +41,8 @@ pub struct ProvidersScreen {
     secret: Option<(String, crate::gotrue::Secret)>,
     cursor: ListCursor,
     shown: bool,
+    /// The custom providers' `type` filter (`t` cycles it): GoTrue answers only that type.
+    custom_type: Option<crate::gotrue::CustomProviderType>,
 }
 
 impl ProvidersScreen {
@@ -49,7 +51,9 @@ impl ProvidersScreen {
     }
 
     pub fn reload(&mut self, ctx: &mut Ctx) {
-        self.pending = Some(ctx.send(ApiCall::Providers));
+        self.pending = Some(ctx.send(ApiCall::Providers {
+            custom_type: self.custom_type,
+        }));
     }
 
     fn entries(&self) -> Vec<Entry> {
@@ -107,12 +111,11 @@ impl ProvidersScreen {
             ));
         }
         section(&mut out, "OAuth server clients", &s.oauth, Item::OAuth);
-        section(
-            &mut out,
-            "Custom OAuth/OIDC providers",
-            &s.custom,
-            Item::Custom,
-        );
+        let custom = match self.custom_type {
+            None => "Custom OAuth/OIDC providers".to_owned(),
+            Some(t) => format!("Custom providers of type {}", t.as_str()),
+        };
+        section(&mut out, &custom, &s.custom, Item::Custom);
         out
     }
 
@@ -316,6 +319,26 @@ impl Screen for ProvidersScreen {
         let len = Self::items(&self.entries()).len();
         match action {
             Action::Refresh => self.reload(ctx),
+            Action::NextMode => {
+                use crate::gotrue::CustomProviderType as T;
+                self.custom_type = match self.custom_type {
+                    None => Some(T::OAuth2),
+                    Some(T::OAuth2) => Some(T::Oidc),
+                    Some(T::Oidc) => None,
+                };
+                ctx.flash(
+                    Level::Info,
+                    match self.custom_type {
+                        None => "Custom providers: every type".to_owned(),
+                        Some(t) => format!(
+                            "Custom providers: only {} (?type={})",
+                            t.as_str(),
+                            t.as_str()
+                        ),
+                    },
+                );
+                self.reload(ctx);
+            }
             Action::Open => self.shown = !self.shown,
             Action::CopyId => match self.selected() {
                 Some(Item::OAuth(c)) => ctx.copy("the client id", c.client_id),

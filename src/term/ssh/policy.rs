@@ -16,7 +16,7 @@ pub fn is_mutating(call: &ApiCall) -> bool {
             | ApiCall::UsersByPage(_)
             | ApiCall::GetUser(_)
             | ApiCall::Passkeys(_)
-            | ApiCall::Providers
+            | ApiCall::Providers { .. }
             | ApiCall::Outbox
             | ApiCall::Audit { .. }
             // The console's own session, kept alive in the background.
@@ -54,7 +54,7 @@ pub fn allowed_over_ssh(call: &ApiCall) -> bool {
             | ApiCall::DeleteFactor { .. }
             | ApiCall::Passkeys(_)
             | ApiCall::DeletePasskey { .. }
-            | ApiCall::Providers
+            | ApiCall::Providers { .. }
             | ApiCall::RegenerateClientSecret(_)
             | ApiCall::DeleteSurface(_)
             | ApiCall::SaveSurface(_)
