@@ -539,6 +539,9 @@ impl SurfaceForm {
             .filter(|(_, s)| !update || s.on_update)
             .map(|(i, s)| {
                 let mut field = Field::new(s.label).placeholder(s.placeholder);
+                if update && kind == Kind::Sso && i == SSO_XML {
+                    field = field.placeholder("(kept; paste new XML of the same entity id)");
+                }
                 if s.masked {
                     field = field.masked();
                     if !update {
