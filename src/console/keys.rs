@@ -29,6 +29,7 @@ pub enum Action {
     GoInvites,
     GoJournal,
     GoProviders,
+    GoStats,
     Retry,
     SwitchProfile,
     ToggleMask,
@@ -413,6 +414,7 @@ pub const GLOBAL: &[Def] = &[
     b(&[k('7')], Action::GoInvites, "invitations: many at once", "tabs", false),
     b(&[k('8')], Action::GoJournal, "operator journal (serve-ssh)", "tabs", false),
     b(&[k('9')], Action::GoProviders, "providers: sign-in methods, SSO, OAuth clients, custom", "tabs", false),
+    b(&[k('0')], Action::GoStats, "stats: sign-ups, active users, providers, MFA adoption", "tabs", false),
     b(&[k('P')], Action::SwitchProfile, "switch profile", "global", false),
     b(&[k('*')], Action::ToggleMask, "mask or reveal emails and phone numbers", "global", false),
 ];
@@ -615,6 +617,12 @@ pub const OUTBOX: &[Def] = &[
 pub const ACTIVITY: &[Def] = &[];
 
 #[rustfmt::skip]
+pub const STATS: &[Def] = &[
+    b(&[k('R')], Action::Refresh, "count again", "stats", true),
+    b(&[k('t')], Action::NextMode, "sign-ups per day or per week", "stats", true),
+];
+
+#[rustfmt::skip]
 pub const JOURNAL: &[Def] = &[
     b(&[k('R')], Action::Refresh, "reload the journal", "journal", true),
 ];
@@ -751,6 +759,7 @@ contexts! {
     Tools = "tools", TOOLS, NONE, screen, "the tools tab";
     Invites = "invites", INVITES, MOVE, screen, "the invitations tab";
     Journal = "journal", JOURNAL, MOVE, screen, "the operator journal";
+    Stats = "stats", STATS, NONE, screen, "the stats tab";
     Providers = "providers", PROVIDERS, MOVE, screen, "the providers tab";
     /// A text field has the focus: everything that is not bound here is typing.
     Form = "form", FORM, NONE, form, "a text field with the focus (other keys type)";

@@ -7,3 +7,4 @@ pub mod export;
 pub mod journal;
 pub mod session_store;
 pub mod signout;
+pub mod stats;

@@ -20,6 +20,7 @@ use crate::console::screens::otp::OtpScreen;
 use crate::console::screens::outbox::OutboxScreen;
 use crate::console::screens::palette::{Palette, PaletteOutcome};
 use crate::console::screens::providers::ProvidersScreen;
+use crate::console::screens::stats::StatsScreen;
 use crate::console::screens::tools::ToolsScreen;
 use crate::console::screens::users::{Load, UsersScreen};
 use crate::console::screens::{Ctx, Effect, Flash, Level, Screen};
@@ -178,6 +179,8 @@ screens! {
             "Journal", GoJournal, None, |c| c.journal.is_some();
         Providers => providers: ProvidersScreen = |_: &AppConfig| ProvidersScreen::default(),
             "Providers", GoProviders, None, |_| true;
+        Stats => stats: StatsScreen = |_: &AppConfig| StatsScreen::default(),
+            "Stats", GoStats, None, |_| true;
     }
     subs {
         Detail => detail: DetailScreen,
@@ -538,6 +541,10 @@ impl App {
 
     pub fn providers(&self) -> &ProvidersScreen {
         &self.screens.providers
+    }
+
+    pub fn stats(&self) -> &StatsScreen {
+        &self.screens.stats
     }
 
     pub fn health(&self) -> Option<&Result<Health, GoTrueError>> {
@@ -1257,6 +1264,10 @@ impl App {
                 if self.screens.detail.as_ref().is_some_and(|d| d.id == id) {
                     self.close_detail();
                 }
+            }
+            Effect::CountStats => {
+                let stats = self.screens.users.count_stats(self.now);
+                self.screens.stats.set(stats);
             }
             Effect::ProvidersChanged => {
                 self.with(ScreenId::Providers, ctx, |s, ctx| s.providers.reload(ctx));

@@ -24,6 +24,7 @@ pub mod passkey_remove;
 pub mod provider_form;
 pub mod providers;
 pub mod quit;
+pub mod stats;
 pub mod tools;
 pub mod user_actions;
 pub mod user_filter;
@@ -206,6 +207,8 @@ pub enum Effect {
     UserDeleted(UserId),
     /// An SSO provider, OAuth client or custom provider changed: the tab reads them again.
     ProvidersChanged,
+    /// The Stats tab wants its figures: counted from the users held.
+    CountStats,
     /// A bulk action was confirmed: the users list runs it.
     StartBulk(Box<crate::ops::bulk_users::BulkRun>),
     /// Something about the user changed that the answer did not carry: reload it.

@@ -299,6 +299,41 @@ impl UsersScreen {
         self.by_id.get(&id).and_then(|i| self.rows.get(*i as usize))
     }
 
+    /// The Stats tab's figures, counted from every user held (whatever the filter shows);
+    /// partial unless that is every user of the server.
+    pub fn count_stats(&self, now: DateTime<Utc>) -> crate::ops::stats::Stats {
+        use crate::ops::stats::{Sample, Source, Tally};
+        let total = match &self.window {
+            Some(w) => w.total().map(|t| t as u64),
+            // Everyone, once the whole list has come and GoTrue filtered nothing out.
+            None if self.load == Load::Done && self.server_filter.is_none() => {
+                Some(self.rows.len() as u64)
+            }
+            None => None,
+        };
+        let held = self.total_loaded() as u64;
+        let mut tally = Tally::new(now, Source::Held { held, total });
+        let mut add = |r: &UserRow| {
+            tally.add(&Sample {
+                created: r.created,
+                last_sign_in: r.last_sign_in,
+                providers: r.providers.split(',').filter(|p| !p.is_empty()).collect(),
+                confirmed: r.confirmed(),
+                invited: r.invited,
+                anonymous: r.anonymous,
+                banned_until: r.banned_until,
+                deleted: r.deleted,
+                sso: r.sso,
+                mfa: r.mfa_factors > 0,
+            })
+        };
+        match &self.window {
+            Some(w) => w.rows().for_each(|(_, r)| add(r)),
+            None => self.rows.iter().for_each(add),
+        }
+        tally.finish()
+    }
+
     /// Rows in view order, of those held (for tests and export).
     pub fn view_rows(&self) -> Box<dyn Iterator<Item = &UserRow> + '_> {
         if let Some(w) = self.windowed() {

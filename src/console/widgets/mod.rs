@@ -33,7 +33,6 @@ pub fn truncate(text: &str, width: usize) -> String {
     out
 }
 
-/// `12,408`.
 /// `1 user`, `2,400 users`: a count with its noun (`one` and `many` forms).
 pub fn count_of(n: usize, one: &str, many: &str) -> String {
     format!(
@@ -43,6 +42,7 @@ pub fn count_of(n: usize, one: &str, many: &str) -> String {
     )
 }
 
+/// `12,408`.
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
