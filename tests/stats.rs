@@ -139,7 +139,7 @@ async fn a_window_of_a_big_server_is_marked_partial() {
     let held = h.app().users().total_loaded();
     assert!(
         s.contains(&format!(
-            "PARTIAL: counted from the {} users held of 100,300",
+            "PARTIAL: the {} users held of 100,300 (L on Users loads all",
             gotrue_console::console::widgets::thousands(held as u64)
         )),
         "{s}"

@@ -49,7 +49,7 @@ fn source_line(s: &Stats) -> Line<'static> {
             if s.source.is_partial() {
                 Line::styled(
                     format!(
-                        "PARTIAL: counted from the {} users held{of}; L on Users loads every user, a database URL (--db-url) counts them all",
+                        "PARTIAL: the {} users held{of} (L on Users loads all; a database URL counts all)",
                         n(*held)
                     ),
                     theme::warn(),
