@@ -49,7 +49,7 @@ fn source_line(s: &Stats) -> Line<'static> {
             if s.source.is_partial() {
                 Line::styled(
                     format!(
-                        "PARTIAL: the {} users held{of} (L on Users loads all; a database URL counts all)",
+                        "PARTIAL: the {} users held{of} (L on Users loads all)",
                         n(*held)
                     ),
                     theme::warn(),
