@@ -399,6 +399,14 @@ async fn blocking(
         .map_err(|e| TaskError::Refused(format!("the task stopped: {e}")))?
 }
 
+/// What is asked of the session store, on a blocking thread (a keyring may block).
+type KeyringWork = Box<
+    dyn FnOnce(
+            &dyn crate::ops::session_store::SessionStore,
+        ) -> Result<TaskReply, crate::ops::session_store::StoreError>
+        + Send,
+>;
+
 /// Local work, off the UI thread: files are read and written on a blocking thread.
 async fn run_task(
     client: &GoTrueClient,
@@ -406,10 +414,7 @@ async fn run_task(
     task: Task,
 ) -> Result<TaskReply, TaskError> {
     use crate::ops::session_store::StoreError;
-    let keyring = |f: Box<
-        dyn FnOnce(&dyn crate::ops::session_store::SessionStore) -> Result<TaskReply, StoreError>
-            + Send,
-    >| async move {
+    let keyring = |f: KeyringWork| async move {
         let Some(store) = store else {
             return Err(TaskError::Keyring(StoreError::Unavailable(
                 "this console has none".into(),
