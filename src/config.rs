@@ -2050,6 +2050,25 @@ SERVICE_ROLE_KEY="eyJ-legacy-service""#;
     }
 
     #[test]
+    fn keep_session_is_the_profiles_choice_and_off_by_default() {
+        let dir = TempDir::new("keep-session");
+        dir.write_config(&two_profiles().replace(
+            "[profiles.prod]",
+            "[profiles.kept]\nurl = \"http://127.0.0.1:9999\"\nkeep_session = true\n\n[profiles.prod]",
+        ));
+        let env = dir.env(&[]);
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert!(!c.keep_session && !c.app_config().keep_session, "opt-in");
+        let flags = ConsoleOverrides {
+            profile: Some("kept".into()),
+            ..no_flags()
+        };
+        let c = resolve(&flags, &env).unwrap();
+        assert!(c.keep_session && c.app_config().keep_session);
+        assert_eq!(c.app_config().profile_key(), "kept");
+    }
+
+    #[test]
     fn read_only_and_production() {
         let dir = TempDir::new("read-only");
         dir.write_config(&two_profiles());

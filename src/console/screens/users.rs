@@ -1395,8 +1395,14 @@ impl Screen for UsersScreen {
     }
 
     fn unfinished(&self) -> Option<String> {
-        self.bulk_busy()
-            .then(|| "a bulk run is sending (what is out finishes; the rest is not sent)".into())
+        self.bulk_busy().then(|| {
+            if self.run_file.is_some() {
+                "a bulk run is sending (what is out finishes; the next start offers the rest)"
+                    .into()
+            } else {
+                "a bulk run is sending (what is out finishes; the rest is not sent)".into()
+            }
+        })
     }
 
     fn on_task(

@@ -188,6 +188,12 @@ impl UsersScreen {
             );
             return;
         }
+        if self.bulk_restored() {
+            ctx.flash(
+                Level::Warn,
+                "The unfinished bulk run of an earlier start is set aside for this one",
+            );
+        }
         self.marks.clear();
         self.bulk = Some(Running::new(run, true, false));
         self.pump(ctx);
