@@ -402,3 +402,48 @@ async fn a_bulk_run_stopped_half_way_resumes_after_a_restart_and_sends_nobody_tw
     h.settle().await;
     assert!(h.app().users().bulk_run().is_none());
 }
+
+/// A paused run is kept too; the next console offers it, and `X` there closes it for good:
+/// the file goes, and the console after that offers nothing.
+#[tokio::test]
+async fn a_paused_run_is_offered_after_a_restart_and_x_closes_it_for_good() {
+    let dir = common::temp::TempDir::new("bulk_actions", "closed");
+    let state = dir.path("state");
+    let file = state.join("bulk-demo.json");
+    let mut h = Harness::build()
+        .config(|c| c.state_dir = Some(state.clone()))
+        .start()
+        .await;
+    shown_by(&mut h, "-is:banned");
+    h.key(KeyCode::Home);
+    for _ in 0..3 {
+        h.char(' ');
+    }
+    h.char('b');
+    h.char('2');
+    h.key(KeyCode::Enter);
+    h.char('p');
+    h.settle().await;
+    let run = h.app().users().bulk_run().unwrap().clone();
+    assert!(run.paused && run.counts().pending > 0, "{:?}", run.rows);
+    assert!(file.exists());
+
+    let mut h = h.restart(|_| {}).await;
+    h.until("the paused run offered", |app| {
+        app.users().bulk_run().is_some()
+    })
+    .await;
+    assert_eq!(
+        h.app().users().bulk_run().map(|r| r.counts()),
+        Some(run.counts())
+    );
+    assert!(h.screen().contains("unfinished"), "{}", h.screen());
+    h.char('B');
+    h.char('X');
+    assert!(h.app().users().bulk_run().is_none());
+    h.settle().await;
+    assert!(!file.exists(), "closed: the file goes");
+    let mut h = h.restart(|_| {}).await;
+    h.settle().await;
+    assert!(h.app().users().bulk_run().is_none());
+}

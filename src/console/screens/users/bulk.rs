@@ -196,7 +196,7 @@ impl UsersScreen {
         }
         self.marks.clear();
         self.bulk = Some(Running::new(run, true, false));
-        self.pump(ctx);
+        self.advance(ctx);
     }
 
     /// Sends what the run may send now: once the state that records it is saved, when the
@@ -206,7 +206,19 @@ impl UsersScreen {
             return;
         };
         let steps = b.run.next_steps(ctx.now);
-        b.staged.extend(steps);
+        if !steps.is_empty() || !b.staged.is_empty() {
+            b.staged.extend(steps);
+            self.persist(ctx);
+        }
+    }
+
+    /// The run changed (an answer, a key): what it may send now is staged, and its file
+    /// follows.
+    fn advance(&mut self, ctx: &mut Ctx) {
+        if let Some(b) = self.bulk.as_mut() {
+            let steps = b.run.next_steps(ctx.now);
+            b.staged.extend(steps);
+        }
         self.persist(ctx);
     }
 
@@ -343,7 +355,7 @@ impl UsersScreen {
         } else if gone {
             ctx.effect(Effect::UserDeleted(user));
         }
-        self.pump(ctx);
+        self.advance(ctx);
         None
     }
 
@@ -455,7 +467,7 @@ impl UsersScreen {
                     Level::Info,
                     format!("Resumed: {} to go", thousands(n as u64)),
                 );
-                self.pump(ctx);
+                self.advance(ctx);
             }
             Action::PauseRun if b.run.is_settled() => ctx.flash(Level::Info, "The run is over"),
             Action::PauseRun => {
@@ -473,7 +485,7 @@ impl UsersScreen {
                 b.restored = false;
                 let n = b.run.resume(ctx.now);
                 ctx.flash(Level::Info, format!("{} rows to go", thousands(n as u64)));
-                self.pump(ctx);
+                self.advance(ctx);
             }
             Action::WriteResults => {
                 let path = std::path::PathBuf::from(format!(
