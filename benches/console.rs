@@ -82,6 +82,7 @@ async fn loaded_driver(demo: &DemoServer) -> Driver {
         clipboard: Box::new(|_: &str| {}),
         connect: None,
         editor: None,
+        session_store: None,
     };
     let mut driver = Driver::new(App::new(cfg, now(), (WIDTH, HEIGHT)), client, env);
     driver.start();

@@ -18,6 +18,7 @@ CONNECTION (lowest to highest: defaults < config file < environment < flags)
                   anon_key = \"eyJ…\"
                   read_only = false
                   production = false
+                  keep_session = true     # the Session tab's sign-in, in the OS keyring
                 default_profile = \"local\" picks one; GOTRUE_CONSOLE_PROFILE or --profile too.
                 A profile named with --profile wins over the environment (and says so).
   Environment   GOTRUE_URL, GOTRUE_ANON_KEY, GOTRUE_SERVICE_ROLE_KEY, or Supabase's
@@ -32,6 +33,11 @@ CONNECTION (lowest to highest: defaults < config file < environment < flags)
 LOGS
   $XDG_STATE_HOME/gotrue-console/gotrue-console.log (~/.local/state/…), never the screen.
   GOTRUE_CONSOLE_LOG=debug for more. Keys, tokens and passwords are never logged.
+
+STATE
+  An unfinished bulk run on marked users: $XDG_STATE_HOME/gotrue-console/bulk-PROFILE.json,
+  offered (and resumed, never sending twice) at the next start. A kept session
+  (keep_session = true, or K on the Session tab): the OS keyring, never a file.
 
 EXAMPLES
   gotrue-console --demo                      the console on a built-in demo server

@@ -119,6 +119,8 @@ pub struct Connection {
     pub production: bool,
     /// TLS certificates are not checked (`--insecure`, or `insecure_tls` in the profile).
     pub insecure_tls: bool,
+    /// The profile keeps its session in the OS keyring (`keep_session = true`).
+    pub keep_session: bool,
     /// To show the user at start-up (or after a profile switch).
     pub warnings: Vec<String>,
     pub sources: Sources,
@@ -161,6 +163,10 @@ pub struct ProfileConfig {
     /// Accept any TLS certificate: for a test server with a self-signed one.
     #[serde(default)]
     pub insecure_tls: bool,
+    /// Keep the Session tab's signed-in session between runs, in the OS keyring (never a
+    /// file): signed in again from it at start-up, cleared by signing out.
+    #[serde(default)]
+    pub keep_session: bool,
 }
 
 /// A parsed config file.
@@ -563,6 +569,7 @@ impl Connection {
                 .map(crate::gotrue::ApiKeyKind::of),
             warnings: self.warnings.clone(),
             insecure_tls: self.insecure_tls,
+            keep_session: self.keep_session,
             mailpit: self.mailpit_url.clone(),
             ..crate::console::app::AppConfig::default()
         }
@@ -915,6 +922,7 @@ fn build(
         read_only,
         production: profile.is_some_and(|(_, p, _)| p.production),
         insecure_tls,
+        keep_session: profile.is_some_and(|(_, p, _)| p.keep_session),
         warnings,
         sources: Sources {
             url: url_source,
@@ -2039,6 +2047,25 @@ SERVICE_ROLE_KEY="eyJ-legacy-service""#;
             c.warnings.first().map(String::as_str),
             Some(INSECURE_WARNING)
         );
+    }
+
+    #[test]
+    fn keep_session_is_the_profiles_choice_and_off_by_default() {
+        let dir = TempDir::new("keep-session");
+        dir.write_config(&two_profiles().replace(
+            "[profiles.prod]",
+            "[profiles.kept]\nurl = \"http://127.0.0.1:9999\"\nkeep_session = true\n\n[profiles.prod]",
+        ));
+        let env = dir.env(&[]);
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert!(!c.keep_session && !c.app_config().keep_session, "opt-in");
+        let flags = ConsoleOverrides {
+            profile: Some("kept".into()),
+            ..no_flags()
+        };
+        let c = resolve(&flags, &env).unwrap();
+        assert!(c.keep_session && c.app_config().keep_session);
+        assert_eq!(c.app_config().profile_key(), "kept");
     }
 
     #[test]

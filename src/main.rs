@@ -196,6 +196,9 @@ async fn console(args: ConsoleArgs) -> Result<()> {
             journal: None,
             insecure_tls: false,
             mailpit: None,
+            // A fresh demo server each run: nothing of an earlier one is worth keeping.
+            keep_session: false,
+            state_dir: None,
         };
         _demo = Some(demo);
         (client, app)
@@ -217,6 +220,10 @@ async fn console(args: ConsoleArgs) -> Result<()> {
     app_config.journal = gotrue_console::logging::state_dir()
         .map(|d| d.join("ssh-journal.jsonl"))
         .filter(|p| p.exists());
+    // Unfinished bulk runs are kept there (not the demo's: its users are new each run).
+    if !app_config.demo {
+        app_config.state_dir = gotrue_console::logging::state_dir();
+    }
     let client = GoTrueClient::new(client_config).map_err(|e| eyre!("{e}"))?;
     let now = chrono::Utc::now();
     let connect = connector(&args, timeout);

@@ -282,3 +282,168 @@ async fn has_passkey_reads_passkeys_and_shows_who_has_one() {
     // Negated: everyone else.
     assert_eq!(shown_by(&mut h, "-has:passkey"), users.len() - expected);
 }
+
+/// How many times GoTrue's audit log says `id` was changed by an admin.
+async fn changes_of(api: &gotrue_console::gotrue::GoTrueClient, id: uuid::Uuid) -> usize {
+    let page = api
+        .audit_log(1, 10_000, Some("action:user_modified"))
+        .await
+        .expect("the audit log");
+    let id = id.to_string();
+    page.entries
+        .iter()
+        .filter(|e| e.payload.action == "user_modified")
+        .filter(|e| {
+            e.payload
+                .traits
+                .as_ref()
+                .and_then(|t| t.get("user_id"))
+                .and_then(|v| v.as_str())
+                == Some(id.as_str())
+        })
+        .count()
+}
+
+/// A ban of six marked users stopped half way (the console gone with a request out, its
+/// answer never read): the next console, with the same state folder, offers the run; `B`
+/// shows it with the row that was out in doubt, `p` resumes it, the row in doubt is read
+/// back instead of sent again, and every user was banned by exactly one call. A finished
+/// run leaves no state file.
+#[tokio::test]
+async fn a_bulk_run_stopped_half_way_resumes_after_a_restart_and_sends_nobody_twice() {
+    let dir = common::temp::TempDir::new("bulk_actions", "resume");
+    let state = dir.path("state");
+    let file = state.join("bulk-demo.json");
+    let mut h = Harness::build()
+        .config(|c| c.state_dir = Some(state.clone()))
+        .start()
+        .await;
+    let api = api(&h);
+    shown_by(&mut h, "-is:banned");
+    h.key(KeyCode::Home);
+    for _ in 0..6 {
+        h.char(' ');
+    }
+    let marked = h.app().users().marked_ids();
+    assert_eq!(marked.len(), 6, "{}", h.screen());
+    h.char('b');
+    h.char('2');
+    h.key(KeyCode::Enter);
+    assert!(
+        h.app().users().bulk_run().is_some(),
+        "the run started: {}",
+        h.screen()
+    );
+    assert_eq!(
+        h.app().users().bulk_requests_out(),
+        0,
+        "nothing is sent before the state recording it is saved"
+    );
+    // A few rows done, then one more start: its request goes out, its answer is never read.
+    let mut t = now();
+    while h.app().users().bulk_run().map_or(0, |r| r.counts().done) < 2 {
+        t += chrono::Duration::seconds(1);
+        h.driver.handle(Msg::Clock(t));
+        h.settle().await;
+    }
+    assert!(file.exists(), "the run is kept in {}", file.display());
+    t += chrono::Duration::seconds(1);
+    h.driver.handle(Msg::Clock(t));
+    h.until("a row's request out", |app| {
+        app.users().bulk_requests_out() > 0
+    })
+    .await;
+    let before = h.app().users().bulk_run().unwrap().counts();
+    assert!(before.done < 6 && before.working > 0, "{before:?}");
+
+    let mut h = h.restart(|_| {}).await;
+    h.until("the unfinished run read back", |app| {
+        app.users().bulk_run().is_some()
+    })
+    .await;
+    let s = h.screen();
+    assert!(s.contains("An unfinished bulk ban"), "{s}");
+    let run = h.app().users().bulk_run().unwrap().clone();
+    assert!(run.paused, "nothing is sent before a key");
+    let c = run.counts();
+    assert_eq!(c.done, before.done, "{:?}", run.rows);
+    assert_eq!(c.in_doubt, before.working, "what was out is in doubt");
+    h.char('B');
+    assert!(h.screen().contains("in doubt"), "{}", h.screen());
+    h.char('p');
+    run_to_the_end(&mut h).await;
+    let run = h.app().users().bulk_run().unwrap().clone();
+    assert_eq!(run.counts().done, 6, "{:?}", run.rows);
+    assert!(
+        run.rows
+            .iter()
+            .any(|r| r.state.detail() == "done (read back)"),
+        "the row in doubt was read back, not sent: {:?}",
+        run.rows
+    );
+    let mut ids: Vec<_> = run.rows.iter().map(|r| r.user.id).collect();
+    ids.sort();
+    let mut want = marked.clone();
+    want.sort();
+    assert_eq!(ids, want, "the same six users");
+    for id in &marked {
+        let user = api.get_user_by_id(*id).await.expect("the user");
+        assert!(
+            user.banned_until.is_some_and(|t| t > chrono::Utc::now()),
+            "{id} is banned"
+        );
+        assert_eq!(changes_of(&api, *id).await, 1, "{id}: one call, never two");
+    }
+    h.settle().await;
+    assert!(!file.exists(), "a finished run leaves no state file");
+
+    // The next console offers nothing.
+    let mut h = h.restart(|_| {}).await;
+    h.settle().await;
+    assert!(h.app().users().bulk_run().is_none());
+}
+
+/// A paused run is kept too; the next console offers it, and `X` there closes it for good:
+/// the file goes, and the console after that offers nothing.
+#[tokio::test]
+async fn a_paused_run_is_offered_after_a_restart_and_x_closes_it_for_good() {
+    let dir = common::temp::TempDir::new("bulk_actions", "closed");
+    let state = dir.path("state");
+    let file = state.join("bulk-demo.json");
+    let mut h = Harness::build()
+        .config(|c| c.state_dir = Some(state.clone()))
+        .start()
+        .await;
+    shown_by(&mut h, "-is:banned");
+    h.key(KeyCode::Home);
+    for _ in 0..3 {
+        h.char(' ');
+    }
+    h.char('b');
+    h.char('2');
+    h.key(KeyCode::Enter);
+    h.char('p');
+    h.settle().await;
+    let run = h.app().users().bulk_run().unwrap().clone();
+    assert!(run.paused && run.counts().pending > 0, "{:?}", run.rows);
+    assert!(file.exists());
+
+    let mut h = h.restart(|_| {}).await;
+    h.until("the paused run offered", |app| {
+        app.users().bulk_run().is_some()
+    })
+    .await;
+    assert_eq!(
+        h.app().users().bulk_run().map(|r| r.counts()),
+        Some(run.counts())
+    );
+    assert!(h.screen().contains("unfinished"), "{}", h.screen());
+    h.char('B');
+    h.char('X');
+    assert!(h.app().users().bulk_run().is_none());
+    h.settle().await;
+    assert!(!file.exists(), "closed: the file goes");
+    let mut h = h.restart(|_| {}).await;
+    h.settle().await;
+    assert!(h.app().users().bulk_run().is_none());
+}

@@ -67,6 +67,27 @@ pub enum Task {
         text: String,
         extension: &'static str,
     },
+    /// Saves an unfinished bulk run's state (JSON) to its file; `TaskReply::Done`.
+    SaveBulkRun {
+        path: std::path::PathBuf,
+        json: String,
+    },
+    /// Reads the unfinished bulk run kept at `path`, if any, as of `now`.
+    LoadBulkRun {
+        path: std::path::PathBuf,
+        now: chrono::DateTime<chrono::Utc>,
+    },
+    /// Removes a bulk run's state file (finished or closed).
+    RemoveBulkRun(std::path::PathBuf),
+    /// Keeps the session in the OS keyring for the profile; `TaskReply::Done`.
+    KeepSession {
+        profile: String,
+        session: Box<Session>,
+    },
+    /// The session kept in the OS keyring for the profile, if any.
+    LoadKeptSession { profile: String },
+    /// Removes the profile's session from the OS keyring.
+    ForgetSession { profile: String },
 }
 
 impl Task {
@@ -78,6 +99,12 @@ impl Task {
             Task::WriteInviteResults { .. } | Task::WriteBulkResults { .. } => "write the results",
             Task::Export { .. } => "export users",
             Task::EditText { .. } => "edit in $EDITOR",
+            Task::SaveBulkRun { .. } => "save the bulk run's state",
+            Task::LoadBulkRun { .. } => "read an unfinished bulk run",
+            Task::RemoveBulkRun(_) => "remove the bulk run's state",
+            Task::KeepSession { .. } => "keep the session in the OS keyring",
+            Task::LoadKeptSession { .. } => "read the session kept in the OS keyring",
+            Task::ForgetSession { .. } => "remove the session from the OS keyring",
         }
     }
 }
@@ -94,6 +121,12 @@ pub enum TaskReply {
     },
     /// The text as the editor left it.
     Edited(String),
+    /// Done; nothing to show but success (a state file saved, a keyring entry removed).
+    Done,
+    /// An unfinished bulk run read back (`None`: there is none).
+    BulkRun(Option<Box<crate::ops::bulk_users::BulkRun>>),
+    /// The session kept in the OS keyring (`None`: nothing kept).
+    KeptSession(Option<Box<Session>>),
 }
 
 /// Why a local task failed.
@@ -111,6 +144,9 @@ pub enum TaskError {
     /// This terminal cannot do it (no editor over SSH), or the server's gate refused it.
     #[error("{0}")]
     Refused(String),
+    /// The OS keyring could not keep or give back the session.
+    #[error("{0}")]
+    Keyring(crate::ops::session_store::StoreError),
 }
 
 impl TaskError {
@@ -561,7 +597,22 @@ from_reply!(TaskReply {
     Vec<crate::ops::journal::JournalEntry> => Journal(j) => j,
     Box<crate::ops::bulk::InviteBatch> => InvitesRead(b) => b,
     String => Edited(t) => t,
+    Option<Box<crate::ops::bulk_users::BulkRun>> => BulkRun(r) => r,
+    Option<Box<Session>> => KeptSession(s) => s,
 });
+
+/// A task that answers only "done".
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskDone;
+
+impl FromReply<TaskReply> for TaskDone {
+    fn from_reply(reply: TaskReply) -> Result<Self, TaskReply> {
+        match reply {
+            TaskReply::Done => Ok(TaskDone),
+            other => Err(other),
+        }
+    }
+}
 
 /// A file written by a task: how many rows, and where.
 #[derive(Clone, Debug, PartialEq)]

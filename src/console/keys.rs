@@ -95,6 +95,8 @@ pub enum Action {
     SignOut,
     /// The session tab's cookie forms of the session.
     SessionCookies,
+    /// Keep the session in the OS keyring between runs, or stop keeping it.
+    KeepSession,
     CopyTokenCookies,
     CopySsrCookie,
     CopyCookieHeader,
@@ -491,6 +493,7 @@ pub const LOGIN: &[Def] = &[
     b(&[k('L')], Action::SignOut, "sign out (choose the scope)", "session", true),
     b(&[k('X')], Action::EndImpersonation, "sign the impersonated session out (this session only)", "session", true),
     b(&[k('C')], Action::SessionCookies, "the session as cookies, for a web app or curl", "session", true),
+    b(&[k('K')], Action::KeepSession, "keep this session in the OS keyring between runs (on/off)", "session", false),
 ];
 
 /// The session tab's cookie forms of the session.

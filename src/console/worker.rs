@@ -18,7 +18,12 @@ pub struct Worker {
     running: HashMap<RequestId, AbortHandle>,
     /// How bulk invitations are paced and retried.
     invite_options: crate::ops::bulk::InviteOptions,
+    /// Where a session is kept between runs (the OS keyring); `None`: nowhere here.
+    session_store: Option<SharedStore>,
 }
+
+/// A session store the worker's threads share.
+pub type SharedStore = std::sync::Arc<dyn crate::ops::session_store::SessionStore>;
 
 impl Worker {
     pub fn new(client: GoTrueClient, out: UnboundedSender<Answer>) -> Self {
@@ -28,7 +33,13 @@ impl Worker {
             out,
             running: HashMap::new(),
             invite_options: crate::ops::bulk::InviteOptions::default(),
+            session_store: None,
         }
+    }
+
+    /// Keeps sessions in `store` from now on (`None`: the console cannot keep them here).
+    pub fn set_session_store(&mut self, store: Option<SharedStore>) {
+        self.session_store = store;
     }
 
     /// Paces and retries bulk invitations started from now on with `opts` (tests shorten
@@ -85,8 +96,9 @@ impl Worker {
         self.running.retain(|_, handle| !handle.is_finished());
         let client = self.client.clone();
         let out = self.out.clone();
+        let store = self.session_store.clone();
         let handle = tokio::spawn(async move {
-            let result = run_task(&client, task).await;
+            let result = run_task(&client, store, task).await;
             let _ = out.send(Answer::Task(TaskOutcome { id, result }));
         });
         self.running.insert(id, handle.abort_handle());
@@ -410,9 +422,80 @@ async fn blocking(
         .map_err(|e| TaskError::Refused(format!("the task stopped: {e}")))?
 }
 
+/// What is asked of the session store, on a blocking thread (a keyring may block).
+type KeyringWork = Box<
+    dyn FnOnce(
+            &dyn crate::ops::session_store::SessionStore,
+        ) -> Result<TaskReply, crate::ops::session_store::StoreError>
+        + Send,
+>;
+
 /// Local work, off the UI thread: files are read and written on a blocking thread.
-async fn run_task(client: &GoTrueClient, task: Task) -> Result<TaskReply, TaskError> {
+async fn run_task(
+    client: &GoTrueClient,
+    store: Option<SharedStore>,
+    task: Task,
+) -> Result<TaskReply, TaskError> {
+    use crate::ops::session_store::StoreError;
+    let keyring = |f: KeyringWork| async move {
+        let Some(store) = store else {
+            return Err(TaskError::Keyring(StoreError::Unavailable(
+                "this console has none".into(),
+            )));
+        };
+        blocking(Box::new(move || {
+            f(store.as_ref()).map_err(TaskError::Keyring)
+        }))
+        .await
+    };
     match task {
+        Task::KeepSession { profile, session } => {
+            keyring(Box::new(move |s| {
+                s.save(&profile, &session).map(|()| TaskReply::Done)
+            }))
+            .await
+        }
+        Task::LoadKeptSession { profile } => {
+            keyring(Box::new(move |s| {
+                s.load(&profile)
+                    .map(|kept| TaskReply::KeptSession(kept.map(Box::new)))
+            }))
+            .await
+        }
+        Task::ForgetSession { profile } => {
+            keyring(Box::new(move |s| {
+                s.clear(&profile).map(|()| TaskReply::Done)
+            }))
+            .await
+        }
+        Task::SaveBulkRun { path, json } => {
+            blocking(Box::new(move || {
+                crate::ops::bulk_users::save_run(&path, &json)
+                    .map(|()| TaskReply::Done)
+                    .map_err(|e| {
+                        TaskError::file(&path, format!("cannot write {}: {e}", path.display()))
+                    })
+            }))
+            .await
+        }
+        Task::LoadBulkRun { path, now } => {
+            blocking(Box::new(move || {
+                crate::ops::bulk_users::load_run(&path, now)
+                    .map(|run| TaskReply::BulkRun(run.map(Box::new)))
+                    .map_err(|e| TaskError::file(&path, format!("{}: {e}", path.display())))
+            }))
+            .await
+        }
+        Task::RemoveBulkRun(path) => {
+            blocking(Box::new(move || {
+                crate::ops::bulk_users::remove_run(&path)
+                    .map(|()| TaskReply::Done)
+                    .map_err(|e| {
+                        TaskError::file(&path, format!("cannot remove {}: {e}", path.display()))
+                    })
+            }))
+            .await
+        }
         Task::ReadJournal { path, last } => {
             blocking(Box::new(move || {
                 crate::ops::journal::read_last(&path, last)

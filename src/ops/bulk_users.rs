@@ -55,7 +55,7 @@ impl BulkAction {
 }
 
 /// What the model knows of a marked user when the run is planned.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Marked {
     pub id: UserId,
     pub email: String,
@@ -396,6 +396,77 @@ impl BulkRun {
         self.counts().pending
     }
 
+    /// Nothing pending and nothing in flight: whatever the rows' results, the run is over
+    /// (its state file goes).
+    pub fn is_finished(&self) -> bool {
+        let c = self.counts();
+        c.pending == 0 && c.working == 0
+    }
+
+    /// Takes back a step that was never sent (its state could not be saved first): the row
+    /// is as it was before [`BulkRun::next_steps`] or [`BulkRun::checked`] gave it.
+    pub fn withdraw(&mut self, step: &Step) {
+        let (id, checking) = match step {
+            Step::Check(id) => (*id, true),
+            Step::Send(id) => (*id, false),
+        };
+        if let Some(row) = self.row_mut(id)
+            && row.state == (RowState::Working { checking })
+        {
+            if !checking {
+                row.attempts = row.attempts.saturating_sub(1);
+            }
+            row.state = RowState::Pending;
+        }
+    }
+
+    /// The run as its state file keeps it: the action, every user and each row's state.
+    pub fn to_json(&self) -> String {
+        let saved = SavedRun {
+            version: SAVED_VERSION,
+            action: SavedAction::of(self.action),
+            paused: self.paused,
+            rows: self
+                .rows
+                .iter()
+                .map(|r| SavedRow {
+                    user: r.user.clone(),
+                    state: SavedState::of(&r.state),
+                    attempts: r.attempts,
+                })
+                .collect(),
+        };
+        // Plain data (strings, numbers, booleans): it always serialises.
+        serde_json::to_string_pretty(&saved).unwrap_or_default()
+    }
+
+    /// A run read back from its state file, paused. A row that was in flight when the
+    /// console stopped may have been done: it is in doubt, and read back before anything
+    /// is sent again (a sign-out stays in doubt, as it cannot be read back).
+    pub fn from_json(text: &str, now: DateTime<Utc>) -> Result<Self, String> {
+        let saved: SavedRun = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if saved.version != SAVED_VERSION {
+            return Err(format!(
+                "written by another version of gotrue-console (format {})",
+                saved.version
+            ));
+        }
+        let action = saved.action.action();
+        let rows = saved
+            .rows
+            .into_iter()
+            .map(|r| BulkRow {
+                user: r.user,
+                state: r.state.state(),
+                attempts: r.attempts,
+            })
+            .collect();
+        let mut run = BulkRun::plan(action, Vec::new(), now);
+        run.rows = rows;
+        run.paused = true;
+        Ok(run)
+    }
+
     /// The results, one row per user: `id,email,phone,action,result,detail`.
     pub fn results_csv<W: Write>(&self, writer: W) -> Result<(), csv::Error> {
         let mut w = csv::Writer::from_writer(writer);
@@ -414,6 +485,201 @@ impl BulkRun {
         w.flush()?;
         Ok(())
     }
+}
+
+/// The state file's format; another one is refused rather than misread.
+const SAVED_VERSION: u32 = 1;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedRun {
+    version: u32,
+    action: SavedAction,
+    paused: bool,
+    rows: Vec<SavedRow>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum SavedAction {
+    Delete { soft: bool },
+    Ban { seconds: u64 },
+    Unban,
+    Confirm,
+    SignOutEverywhere,
+}
+
+impl SavedAction {
+    fn of(action: BulkAction) -> Self {
+        match action {
+            BulkAction::Delete { soft } => SavedAction::Delete { soft },
+            BulkAction::Ban(BanDuration::For(d)) => SavedAction::Ban {
+                seconds: d.as_secs(),
+            },
+            BulkAction::Ban(BanDuration::Unban) | BulkAction::Unban => SavedAction::Unban,
+            BulkAction::Confirm => SavedAction::Confirm,
+            BulkAction::SignOutEverywhere => SavedAction::SignOutEverywhere,
+        }
+    }
+
+    fn action(self) -> BulkAction {
+        match self {
+            SavedAction::Delete { soft } => BulkAction::Delete { soft },
+            SavedAction::Ban { seconds } => {
+                BulkAction::Ban(BanDuration::For(std::time::Duration::from_secs(seconds)))
+            }
+            SavedAction::Unban => BulkAction::Unban,
+            SavedAction::Confirm => BulkAction::Confirm,
+            SavedAction::SignOutEverywhere => BulkAction::SignOutEverywhere,
+        }
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedRow {
+    user: Marked,
+    state: SavedState,
+    attempts: u32,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+enum SavedState {
+    Pending,
+    /// A request was out when the state was saved.
+    InFlight {
+        checking: bool,
+    },
+    Done {
+        note: String,
+    },
+    Skipped {
+        why: String,
+    },
+    Failed {
+        status: Option<u16>,
+        code: Option<String>,
+        message: String,
+    },
+    InDoubt {
+        why: String,
+    },
+}
+
+/// What a done row says: one of the model's own notes.
+const DONE_NOTES: [&str; 4] = [
+    "done",
+    "gone already",
+    "done (read back)",
+    "gone (read back)",
+];
+
+impl SavedState {
+    fn of(state: &RowState) -> Self {
+        match state {
+            RowState::Pending => SavedState::Pending,
+            RowState::Working { checking } => SavedState::InFlight {
+                checking: *checking,
+            },
+            RowState::Done { note } => SavedState::Done {
+                note: (*note).to_owned(),
+            },
+            RowState::Skipped(why) => SavedState::Skipped { why: why.clone() },
+            RowState::Failed {
+                status,
+                code,
+                message,
+            } => SavedState::Failed {
+                status: *status,
+                code: code.clone(),
+                message: message.clone(),
+            },
+            RowState::InDoubt(why) => SavedState::InDoubt { why: why.clone() },
+        }
+    }
+
+    fn state(self) -> RowState {
+        match self {
+            SavedState::Pending => RowState::Pending,
+            SavedState::InFlight { .. } => RowState::InDoubt(
+                "the console stopped before GoTrue answered: read back before anything is sent \
+                 again"
+                    .into(),
+            ),
+            SavedState::Done { note } => RowState::Done {
+                note: DONE_NOTES
+                    .iter()
+                    .find(|n| **n == note)
+                    .copied()
+                    .unwrap_or("done"),
+            },
+            SavedState::Skipped { why } => RowState::Skipped(why),
+            SavedState::Failed {
+                status,
+                code,
+                message,
+            } => RowState::Failed {
+                status,
+                code,
+                message,
+            },
+            SavedState::InDoubt { why } => RowState::InDoubt(why),
+        }
+    }
+}
+
+/// Writes a run's state to `path`, through a temporary file beside it (fsynced, then
+/// renamed), so a crash never leaves half a file.
+pub fn save_run(path: &std::path::Path, json: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(json.as_bytes())?;
+        file.sync_all()
+    };
+    if let Err(e) = write() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path)
+}
+
+/// The run kept at `path`, if there is one; it comes back paused, rows that were in flight
+/// in doubt.
+pub fn load_run(path: &std::path::Path, now: DateTime<Utc>) -> Result<Option<BulkRun>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => BulkRun::from_json(&text, now).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Removes the run kept at `path` (none there is no error).
+pub fn remove_run(path: &std::path::Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// `bulk-<profile>.json`: a profile's unfinished bulk run, in the console's state folder
+/// (characters a file name should not hold become `_`).
+pub fn state_file(dir: &std::path::Path, profile: &str) -> std::path::PathBuf {
+    let name: String = profile
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    dir.join(format!("bulk-{name}.json"))
 }
 
 fn skip_reason(action: BulkAction, u: &Marked) -> Option<String> {
@@ -658,6 +924,115 @@ mod tests {
         let text = String::from_utf8(out).expect("utf-8");
         assert_eq!(text.lines().count(), 4);
         assert!(text.starts_with("id,email,phone,action,result,detail\n"));
+    }
+
+    #[test]
+    fn the_state_file_round_trip_keeps_every_row_and_puts_rows_in_flight_in_doubt() {
+        let now = t0();
+        let users: Vec<Marked> = (1..=4).map(marked).collect();
+        let mut run = BulkRun::plan(BulkAction::Ban(BanDuration::hours(24)), users.clone(), now);
+        run.next_steps(now);
+        run.sent(users[0].id, Ok(()), now);
+        let later = now + TimeDelta::seconds(1);
+        let out = run.next_steps(later);
+        assert_eq!(out, vec![Step::Send(users[1].id)]);
+        run.sent(
+            users[1].id,
+            Err(GoTrueError::from_response(
+                400,
+                None,
+                br#"{"code":"validation_failed","message":"no"}"#,
+            )),
+            later,
+        );
+        let out = run.next_steps(later + TimeDelta::seconds(1));
+        assert_eq!(out, vec![Step::Send(users[2].id)], "this one is in flight");
+
+        let back = BulkRun::from_json(&run.to_json(), later).expect("read back");
+        assert_eq!(back.action, run.action);
+        assert!(back.paused, "a run read back waits for a key");
+        let states: Vec<&str> = back.rows.iter().map(|r| r.state.label()).collect();
+        assert_eq!(states, ["done", "failed", "in doubt", "pending"]);
+        assert_eq!(
+            back.rows[1].state, run.rows[1].state,
+            "GoTrue's code is kept"
+        );
+        let users_back: Vec<Marked> = back.rows.iter().map(|r| r.user.clone()).collect();
+        assert_eq!(users_back, users);
+        assert!(!back.is_finished());
+
+        // Resuming reads the row in doubt back before anything is sent; the done row is
+        // never sent again.
+        let mut back = back;
+        assert_eq!(back.resume(later), 3);
+        let steps = back.next_steps(later);
+        assert_eq!(
+            steps,
+            vec![Step::Send(users[1].id)],
+            "the failure goes again"
+        );
+        let steps = back.next_steps(later + TimeDelta::seconds(1));
+        assert_eq!(
+            steps,
+            vec![Step::Check(users[2].id)],
+            "in doubt: a look first"
+        );
+        assert!(!back.rows[0].state.label().contains("pending"));
+
+        // Every action survives the trip; another format is refused, not misread.
+        for action in [
+            BulkAction::Delete { soft: true },
+            BulkAction::Delete { soft: false },
+            BulkAction::Unban,
+            BulkAction::Confirm,
+            BulkAction::SignOutEverywhere,
+        ] {
+            let run = BulkRun::plan(action, vec![marked(9)], now);
+            assert_eq!(
+                BulkRun::from_json(&run.to_json(), now).map(|r| r.action),
+                Ok(action)
+            );
+        }
+        let other = run.to_json().replace("\"version\": 1", "\"version\": 7");
+        assert!(BulkRun::from_json(&other, now).is_err());
+        assert!(BulkRun::from_json("{not json", now).is_err());
+    }
+
+    #[test]
+    fn a_sign_out_in_flight_when_the_console_stopped_stays_in_doubt() {
+        let now = t0();
+        let m = marked(1);
+        let mut run = BulkRun::plan(BulkAction::SignOutEverywhere, vec![m.clone()], now);
+        run.next_steps(now);
+        let mut back = BulkRun::from_json(&run.to_json(), now).expect("read back");
+        assert!(matches!(back.rows[0].state, RowState::InDoubt(_)));
+        assert_eq!(
+            back.resume(now),
+            0,
+            "never signed in again to sign out twice"
+        );
+        assert!(back.is_finished());
+    }
+
+    #[test]
+    fn saving_and_loading_the_state_file() {
+        let dir = std::env::temp_dir().join(format!("bulk-users-test-{}", std::process::id()));
+        let path = state_file(&dir, "prod/eu west");
+        assert!(
+            path.ends_with("bulk-prod_eu_west.json"),
+            "{}",
+            path.display()
+        );
+        let now = t0();
+        assert_eq!(load_run(&path, now), Ok(None), "nothing kept yet");
+        let run = BulkRun::plan(BulkAction::Unban, vec![marked(1)], now);
+        save_run(&path, &run.to_json()).expect("saved");
+        let back = load_run(&path, now).expect("read").expect("a run");
+        assert_eq!(back.rows, run.rows);
+        remove_run(&path).expect("removed");
+        remove_run(&path).expect("removing twice is no error");
+        assert_eq!(load_run(&path, now), Ok(None));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

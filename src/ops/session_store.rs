@@ -1,6 +1,8 @@
 //! Keeping a signed-in session between runs, opt-in, in the OS keyring (never a plain
-//! file). Behind [`SessionStore`] so tests use keyring's own mock credentials. Not wired
-//! into the console yet.
+//! file). Behind [`SessionStore`], which the console's worker holds: the app asks for a
+//! save, a load or a clear as a `Task`, and tests give the worker a store of their own
+//! (keyring's mock keeps each entry in its `Entry` object alone, so it cannot stand for a
+//! keyring shared by two runs).
 //!
 //! On Linux the backend is the kernel's keyutils (`linux-native`: no D-Bus, no OpenSSL).
 //! Where there is no usable session keyring (containers, some CI), a write fails with
@@ -9,14 +11,14 @@
 use crate::gotrue::Session;
 
 /// Where a session is kept between runs, by profile.
-pub trait SessionStore {
+pub trait SessionStore: Send + Sync {
     fn save(&self, profile: &str, session: &Session) -> Result<(), StoreError>;
     fn load(&self, profile: &str) -> Result<Option<Session>, StoreError>;
     /// Signing out clears it; nothing kept is not an error.
     fn clear(&self, profile: &str) -> Result<(), StoreError>;
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum StoreError {
     #[error("no usable OS keyring here ({0}): the session is not kept; sign in again next time")]
     Unavailable(String),

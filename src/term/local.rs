@@ -70,6 +70,10 @@ pub async fn run(
         let _ = out.flush();
     }));
     env.connect = connect;
+    // The OS keyring, for a profile that keeps its session (`keep_session = true`).
+    env.session_store = Some(std::sync::Arc::new(
+        crate::ops::session_store::KeyringStore::default(),
+    ));
     env.editor = Some(Box::new(move |text: &str, extension: &str| {
         edit_suspended(&reader, text, extension, mouse)
     }));

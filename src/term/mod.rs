@@ -29,6 +29,9 @@ pub struct Environment {
     /// Edits text in the user's editor with the console suspended (a local terminal only;
     /// `None` over SSH and in tests that do not set one).
     pub editor: Option<Editor>,
+    /// Where a session is kept between runs when the profile asks for it: the OS keyring
+    /// locally, a store of their own in tests, none over SSH.
+    pub session_store: Option<crate::console::worker::SharedStore>,
 }
 
 /// Edits `text` in a file named `*.{extension}` and returns what the editor left, or why it
@@ -50,6 +53,7 @@ impl Environment {
             clipboard,
             connect: None,
             editor: None,
+            session_store: None,
         }
     }
 }
@@ -99,6 +103,7 @@ impl Driver {
         });
         let refused = out_tx.clone();
         let mut worker = Worker::new(client.with_observer(observer.clone()), out_tx);
+        worker.set_session_store(env.session_store.clone());
         worker.set_mailpit(
             app.config()
                 .mailpit

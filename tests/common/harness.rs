@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use gotrue_console::console::app::{App, AppConfig, Msg};
 use gotrue_console::console::input::Input;
 use gotrue_console::console::screens::users::Load;
+use gotrue_console::console::worker::SharedStore;
 use gotrue_console::demo::{DemoConfig, DemoServer};
 use gotrue_console::gotrue::{BaseUrl, ClientConfig, GoTrueClient};
 use gotrue_console::term::{Driver, Environment};
@@ -28,6 +29,10 @@ pub struct Harness {
     pub demo: DemoServer,
     /// What the console put on the clipboard.
     pub copied: Arc<Mutex<Vec<String>>>,
+    /// The app's configuration, for a restart.
+    pub cfg: AppConfig,
+    /// Where the console keeps sessions (shared with a restart).
+    pub store: Option<SharedStore>,
 }
 
 /// The admin key to use, given the demo server.
@@ -44,9 +49,16 @@ pub struct Build {
     client: Box<dyn FnOnce(ClientConfig) -> ClientConfig>,
     service_key: Option<KeyOf>,
     connect: Option<gotrue_console::term::Connector>,
+    store: Option<SharedStore>,
 }
 
 impl Build {
+    /// Where the console keeps a session between runs (`keep_session`).
+    pub fn session_store(mut self, store: SharedStore) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     pub fn size(mut self, width: u16, height: u16) -> Self {
         self.width = width;
         self.height = height;
@@ -86,14 +98,18 @@ impl Build {
 
     /// Starts the demo server and the console; returns once the start-up requests finished.
     pub async fn start(self) -> Harness {
+        let store = self.store.clone();
         let (demo, client, cfg, connect, (w, h)) = self.parts().await;
-        Harness::with_app(w, h, demo, client, cfg, connect).await
+        let mut h = Harness::started(w, h, demo, client, cfg, connect, store);
+        h.until_started().await;
+        h
     }
 
     /// Starts them without waiting for the start-up requests (they may be meant to fail).
     pub async fn start_without_waiting(self) -> Harness {
+        let store = self.store.clone();
         let (demo, client, cfg, connect, (w, h)) = self.parts().await;
-        Harness::started(w, h, demo, client, cfg, connect)
+        Harness::started(w, h, demo, client, cfg, connect, store)
     }
 
     #[allow(clippy::type_complexity)]
@@ -146,6 +162,7 @@ impl Harness {
             client: Box::new(|c| c),
             service_key: None,
             connect: None,
+            store: None,
         }
     }
 
@@ -184,9 +201,15 @@ impl Harness {
         cfg: AppConfig,
         connect: Option<gotrue_console::term::Connector>,
     ) -> Harness {
-        let mut h = Self::started(width, height, demo, client, cfg, connect);
+        let mut h = Self::started(width, height, demo, client, cfg, connect, None);
+        h.until_started().await;
+        h
+    }
+
+    /// Waits for the start-up requests to finish.
+    async fn until_started(&mut self) {
         // 100,000 demo users take a while in a debug build.
-        h.until_within(
+        self.until_within(
             Duration::from_secs(300),
             "the start-up requests finish",
             |app| {
@@ -197,6 +220,42 @@ impl Harness {
             },
         )
         .await;
+    }
+
+    /// The console stops where it is, as a killed process would: what it sent has reached
+    /// the server (the answers are never read), and a new console starts on the same demo
+    /// server, with the same configuration (`adjust`ed), state folder and session store.
+    pub async fn restart(self, adjust: impl FnOnce(&mut AppConfig)) -> Harness {
+        let Harness {
+            mut driver,
+            demo,
+            mut cfg,
+            store,
+            terminal,
+            ..
+        } = self;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while driver.in_flight() > 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "requests did not end"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        drop(driver);
+        adjust(&mut cfg);
+        let (width, height) = (
+            terminal.backend().buffer().area.width,
+            terminal.backend().buffer().area.height,
+        );
+        let client = GoTrueClient::new(
+            ClientConfig::new(BaseUrl::parse(demo.url()).unwrap())
+                .anon_key(demo.anon_key())
+                .service_role_key(demo.service_role_key()),
+        )
+        .unwrap();
+        let mut h = Self::started(width, height, demo, client, cfg, None, store);
+        h.until_started().await;
         h
     }
 
@@ -208,6 +267,7 @@ impl Harness {
         client: GoTrueClient,
         cfg: AppConfig,
         connect: Option<gotrue_console::term::Connector>,
+        store: Option<SharedStore>,
     ) -> Harness {
         let copied = Arc::new(Mutex::new(Vec::new()));
         let sink = copied.clone();
@@ -216,8 +276,9 @@ impl Harness {
             clipboard: Box::new(move |t: &str| sink.lock().unwrap().push(t.to_owned())),
             connect,
             editor: None,
+            session_store: store.clone(),
         };
-        let app = App::new(cfg, now(), (width, height));
+        let app = App::new(cfg.clone(), now(), (width, height));
         let mut driver = Driver::new(app, client, env);
         driver.start();
         Harness {
@@ -225,6 +286,8 @@ impl Harness {
             terminal: Terminal::new(TestBackend::new(width, height)).unwrap(),
             demo,
             copied,
+            cfg,
+            store,
         }
     }
 

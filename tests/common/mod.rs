@@ -8,6 +8,7 @@ pub mod exchange;
 pub mod harness;
 pub mod screen;
 pub mod script;
+pub mod store;
 pub mod temp;
 
 use gotrue_console::demo::{DemoConfig, DemoServer};

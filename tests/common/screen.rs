@@ -88,6 +88,7 @@ impl<S: Screen> TestScreen<S> {
             .set_area(ratatui::layout::Rect::new(0, 0, width, height));
         let view = View {
             impersonating: None,
+            keyring: None,
             now: self.now,
             masked: false,
             read_only: false,

@@ -31,6 +31,7 @@ impl App {
             keys: &self.cfg.prefs.keys,
             session: self.session.as_ref(),
             impersonating: self.impersonating.as_deref(),
+            keyring: self.keyring_note.as_ref(),
             server: &self.cfg.server,
             providers: &providers,
         };

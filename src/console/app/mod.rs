@@ -6,7 +6,9 @@
 //! the context in force, and records which screen sent each request so that its answer goes
 //! straight back there.
 
-use crate::console::command::{ApiCall, ApiReply, Command, Outcome, RequestId, TaskOutcome};
+use crate::console::command::{
+    ApiCall, ApiReply, Command, Outcome, RequestId, Task, TaskError, TaskOutcome, TaskReply,
+};
 use crate::console::input::{Input, Mouse, MouseKind};
 use crate::console::keys::{Action, Context, Keymap};
 use crate::console::screens::activity::ActivityScreen;
@@ -62,8 +64,21 @@ pub struct AppConfig {
     pub journal: Option<std::path::PathBuf>,
     /// A Mailpit whose messages are the Outbox (a local stack's, or `--mailpit URL`).
     pub mailpit: Option<String>,
+    /// The profile keeps the Session tab's session in the OS keyring between runs
+    /// (`keep_session = true`); `K` on the Session tab turns it on or off for this run.
+    pub keep_session: bool,
+    /// Where the console keeps state between runs (an unfinished bulk run); `None`: it
+    /// keeps none (over SSH, the demo).
+    pub state_dir: Option<std::path::PathBuf>,
     /// The console's own preferences: keys, colours, mouse.
     pub prefs: Prefs,
+}
+
+impl AppConfig {
+    /// The name state kept between runs goes by: the profile's, else the server's URL.
+    pub fn profile_key(&self) -> String {
+        self.profile.clone().unwrap_or_else(|| self.server.clone())
+    }
 }
 
 /// The console's own preferences, whatever the server: they stay across a profile switch.
@@ -159,7 +174,9 @@ screens! {
     tabs {
         // A tab: its screen, how it is made, its label, the action (and so the key) that goes
         // there, the sub-screen that may stand over it, and when the tab is there at all.
-        Users => users: UsersScreen = |_: &AppConfig| UsersScreen::default(),
+        Users => users: UsersScreen = |c: &AppConfig| UsersScreen::default().keeping_runs_in(
+                c.state_dir.as_deref().map(|d| crate::ops::bulk_users::state_file(d, &c.profile_key())),
+            ),
             "Users", GoUsers, Some(ScreenId::Detail), |_| true;
         Session => login: LoginScreen = |c: &AppConfig| LoginScreen::new(c.has_service_key),
             "Session", GoSession, Some(ScreenId::Otp), |_| true;
@@ -224,6 +241,23 @@ enum Owner {
     Settings,
     /// The background refresh of the user session.
     Refresh,
+    /// The session kept in the OS keyring: read, saved or removed.
+    Keyring,
+}
+
+/// What is asked of the OS keyring next.
+#[derive(Clone, Debug, PartialEq)]
+enum KeyringOp {
+    Load,
+    Save(Box<Session>),
+    Clear,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyringKind {
+    Load,
+    Save,
+    Clear,
 }
 
 enum Overlay {
@@ -284,6 +318,17 @@ pub struct App {
     impersonating: Option<String>,
     /// The last text copied, until when copying it again shows it instead.
     last_copy: Option<(String, DateTime<Utc>)>,
+    /// Keeping the session in the OS keyring: on for this run (the profile's
+    /// `keep_session`, or `K` on the Session tab).
+    keep: bool,
+    /// The one keyring task out (they go one at a time, so the last word is the keyring's),
+    /// and what is to be asked next.
+    keyring_out: Option<(RequestId, KeyringKind)>,
+    keyring_next: Option<KeyringOp>,
+    /// What the Session tab says of the keyring.
+    keyring_note: Option<crate::console::screens::KeyringNote>,
+    /// The session on the Session tab was read from the OS keyring.
+    from_keyring: bool,
 }
 
 impl App {
@@ -295,6 +340,7 @@ impl App {
             Tab::Session
         };
         let masked = cfg.mask;
+        let keep = cfg.keep_session;
         let mut app = Self {
             cfg,
             now,
@@ -316,6 +362,11 @@ impl App {
             masked,
             impersonating: None,
             last_copy: None,
+            keep,
+            keyring_out: None,
+            keyring_next: None,
+            keyring_note: None,
+            from_keyring: false,
         };
         app.sync_page();
         app
@@ -460,6 +511,14 @@ impl App {
         self.request(&mut ctx, ApiCall::Health, Owner::Health);
         self.request(&mut ctx, ApiCall::Settings, Owner::Settings);
         self.load_first(&mut ctx);
+        if self.cfg.has_service_key {
+            self.with(ScreenId::Users, &mut ctx, |s, ctx| {
+                s.users.load_kept_run(ctx)
+            });
+        }
+        if self.keep {
+            self.keyring(KeyringOp::Load, &mut ctx);
+        }
         match self.cfg.warnings.as_slice() {
             [] => {}
             [w] => ctx.flash(Level::Warn, w.clone()),
@@ -513,6 +572,21 @@ impl App {
 
     pub fn session(&self) -> Option<&Session> {
         self.session.as_ref()
+    }
+
+    /// What the Session tab says of the OS keyring, if anything.
+    pub fn keyring_note(&self) -> Option<&crate::console::screens::KeyringNote> {
+        self.keyring_note.as_ref()
+    }
+
+    /// Whether the session on the Session tab is kept in the OS keyring this run.
+    pub fn keeping_session(&self) -> bool {
+        self.keep
+    }
+
+    /// Keyring tasks still to answer or to send (tests: wait until the keyring is written).
+    pub fn keyring_busy(&self) -> bool {
+        self.keyring_out.is_some() || self.keyring_next.is_some()
     }
 
     pub fn flash(&self) -> Option<&Flash> {
@@ -690,6 +764,10 @@ impl App {
     fn reconnected(&mut self, mut cfg: AppConfig) -> Vec<Command> {
         // The keys, the colours and the mouse are the console's, not the profile's.
         cfg.prefs = std::mem::take(&mut self.cfg.prefs);
+        // So is the folder its state is kept in.
+        if cfg.state_dir.is_none() {
+            cfg.state_dir = self.cfg.state_dir.take();
+        }
         let name = cfg.profile.clone().unwrap_or_else(|| cfg.server.clone());
         let activity = std::mem::take(&mut self.screens.activity);
         // A screen share stays masked across a profile switch.
@@ -751,6 +829,32 @@ impl App {
                     // In the background: the session goes on, the user stays where they are.
                     Ok(ApiReply::Session(s)) => ctx.effect(Effect::SessionRefreshed(s)),
                     Ok(other) => crate::console::command::bug("refresh session", &other),
+                    Err(e) if self.keep && refresh_refused(&e) => {
+                        // The kept refresh token is spent: nothing to keep, and a session
+                        // that has expired is over.
+                        self.refresh_failed_for = self
+                            .session
+                            .as_ref()
+                            .map(|s| s.refresh_token.expose().to_owned());
+                        let expired = self
+                            .session
+                            .as_ref()
+                            .and_then(|s| s.seconds_left(self.now))
+                            .is_none_or(|left| left <= 0);
+                        if expired {
+                            self.session = None;
+                            self.from_keyring = false;
+                        }
+                        self.keyring(KeyringOp::Clear, &mut ctx);
+                        ctx.flash(
+                            Level::Warn,
+                            format!(
+                                "GoTrue refused the kept session's refresh token ({e}): removed \
+                                 from the OS keyring{}",
+                                if expired { "; sign in again" } else { "" }
+                            ),
+                        );
+                    }
                     Err(e) => {
                         self.refresh_failed_for = self
                             .session
@@ -763,6 +867,7 @@ impl App {
             Owner::Dialog => {
                 self.run_dialog(&mut ctx, |a, ctx| a.on_reply(id, result, ctx));
             }
+            Owner::Keyring => crate::console::command::bug("a keyring task", &result),
             Owner::Screen(screen) => {
                 self.run(screen, &mut ctx, |s, ctx| s.on_reply(id, result, ctx));
             }
@@ -783,9 +888,149 @@ impl App {
             Owner::Screen(screen) => {
                 self.run(screen, &mut ctx, |s, ctx| s.on_task(id, result, ctx));
             }
+            Owner::Keyring => {
+                self.keyring_answer(id, result, &mut ctx);
+                let mut commands = self.absorb(ctx);
+                // A kept session whose access token expired is refreshed at once.
+                commands.extend(self.maybe_refresh_session());
+                return commands;
+            }
             other => crate::console::command::bug("an app request", &other),
         }
         self.absorb(ctx)
+    }
+
+    /// Asks `op` of the OS keyring, after the task out (the last word wins).
+    fn keyring(&mut self, op: KeyringOp, ctx: &mut Ctx) {
+        self.keyring_next = Some(op);
+        self.keyring_pump(ctx);
+    }
+
+    fn keyring_pump(&mut self, ctx: &mut Ctx) {
+        if self.keyring_out.is_some() {
+            return;
+        }
+        let Some(op) = self.keyring_next.take() else {
+            return;
+        };
+        let profile = self.cfg.profile_key();
+        let (task, kind) = match op {
+            KeyringOp::Load => (Task::LoadKeptSession { profile }, KeyringKind::Load),
+            KeyringOp::Save(session) => (Task::KeepSession { profile, session }, KeyringKind::Save),
+            KeyringOp::Clear => (Task::ForgetSession { profile }, KeyringKind::Clear),
+        };
+        let pending = ctx.task::<TaskReply>(task);
+        self.owners.insert(pending.id(), Owner::Keyring);
+        self.keyring_out = Some((pending.id(), kind));
+    }
+
+    /// The keyring answered: the session read back, kept, or removed, or why not.
+    fn keyring_answer(
+        &mut self,
+        id: RequestId,
+        result: Result<TaskReply, TaskError>,
+        ctx: &mut Ctx,
+    ) {
+        use crate::console::screens::KeyringNote;
+        use crate::ops::session_store::StoreError;
+        let Some((_, kind)) = self.keyring_out.take_if(|(out, _)| *out == id) else {
+            return;
+        };
+        let profile = self.cfg.profile_key();
+        match (kind, result) {
+            (KeyringKind::Load, Ok(TaskReply::KeptSession(Some(s)))) => {
+                // A sign-in meanwhile wins over the kept session.
+                if self.session.is_none() && self.keyring_next.is_none() {
+                    let who = s
+                        .user
+                        .as_ref()
+                        .map(|u| u.display_name())
+                        .unwrap_or_default();
+                    self.session = Some(*s);
+                    self.impersonating = None;
+                    self.from_keyring = true;
+                    self.keyring_note = Some(KeyringNote::info(format!(
+                        "Signed in from the OS keyring (kept for {profile})"
+                    )));
+                    ctx.flash(
+                        Level::Info,
+                        format!("Signed in as {who} from the OS keyring (kept for {profile})"),
+                    );
+                }
+            }
+            (KeyringKind::Load, Ok(TaskReply::KeptSession(None))) => {
+                self.keyring_note = Some(KeyringNote::info(format!(
+                    "Nothing kept in the OS keyring for {profile} yet: a sign-in will be"
+                )));
+            }
+            (KeyringKind::Save, Ok(TaskReply::Done)) => {
+                self.keyring_note = Some(KeyringNote::info(if self.from_keyring {
+                    format!("Signed in from the OS keyring; kept there for {profile}")
+                } else {
+                    format!("Kept in the OS keyring for {profile}")
+                }));
+            }
+            (KeyringKind::Clear, Ok(TaskReply::Done)) => {
+                self.keyring_note = Some(KeyringNote::info(format!(
+                    "No session kept in the OS keyring for {profile}"
+                )));
+            }
+            (_, Err(TaskError::Keyring(e @ StoreError::Unavailable(_)))) => {
+                // Said once, and not asked again this run.
+                self.keep = false;
+                self.keyring_next = None;
+                let text = capitalized(&e.to_string());
+                ctx.flash(Level::Warn, text.clone());
+                self.keyring_note = Some(KeyringNote::warn(text));
+            }
+            (_, Err(e)) => {
+                let text = capitalized(&e.to_string());
+                ctx.flash(Level::Error, text.clone());
+                self.keyring_note = Some(KeyringNote::warn(text));
+            }
+            (_, Ok(other)) => crate::console::command::bug("a keyring task", &other),
+        }
+        self.keyring_pump(ctx);
+    }
+
+    /// `K` on the Session tab: keep this session in the OS keyring, or stop keeping it.
+    fn toggle_keep(&mut self, ctx: &mut Ctx) {
+        let profile = self.cfg.profile_key();
+        if self.keep {
+            self.keep = false;
+            self.keyring(KeyringOp::Clear, ctx);
+            ctx.flash(
+                Level::Info,
+                format!("Not keeping the session: removing it from the OS keyring ({profile})"),
+            );
+            return;
+        }
+        if self.impersonating.is_some() {
+            ctx.flash(
+                Level::Warn,
+                "A session started from a user is never kept: sign it out, then sign in as yourself",
+            );
+            return;
+        }
+        self.keep = true;
+        let later = if self.cfg.keep_session {
+            String::new()
+        } else {
+            format!("; keep_session = true in profile {profile} signs you in from it at start-up")
+        };
+        match self.session.clone() {
+            Some(s) => {
+                self.keyring(KeyringOp::Save(Box::new(s)), ctx);
+                ctx.flash(
+                    Level::Info,
+                    format!("Keeping this session in the OS keyring{later}"),
+                );
+            }
+            None => ctx.flash(
+                Level::Info,
+                format!("The next sign-in is kept in the OS keyring{later}"),
+            ),
+        }
     }
 
     fn on_input(&mut self, input: Input) -> Vec<Command> {
@@ -1008,6 +1253,9 @@ impl App {
                 }
                 return;
             }
+            Action::KeepSession if self.current() == ScreenId::Session => {
+                return self.toggle_keep(ctx);
+            }
             Action::EditUser => return self.start_edit(ctx),
             Action::RemovePasskey => return self.start_remove_passkey(ctx),
             Action::NewSurface | Action::EditSurface if self.current() == ScreenId::Providers => {
@@ -1222,21 +1470,40 @@ impl App {
             Effect::Impersonating { session, email } => {
                 self.session = Some(*session);
                 self.impersonating = Some(email);
+                // Never kept: the keyring holds the session on the tab when it is your own.
+                self.from_keyring = false;
+                if self.keep {
+                    self.keyring(KeyringOp::Clear, ctx);
+                }
                 // The Session tab says it all: the dialog's result would only cover it.
                 self.close_dialog();
                 self.close_otp();
                 self.tab = Tab::Session;
             }
             Effect::SessionStarted(s) => {
+                if self.keep {
+                    self.keyring(KeyringOp::Save(s.clone()), ctx);
+                }
                 self.session = Some(*s);
                 self.impersonating = None;
+                self.from_keyring = false;
                 self.close_otp();
                 self.tab = Tab::Session;
             }
-            Effect::SessionRefreshed(s) => self.session = Some(*s),
+            Effect::SessionRefreshed(s) => {
+                // Tokens rotate: the kept copy follows (never an impersonation's).
+                if self.keep && self.impersonating.is_none() {
+                    self.keyring(KeyringOp::Save(s.clone()), ctx);
+                }
+                self.session = Some(*s);
+            }
             Effect::SessionEnded => {
+                if self.keep {
+                    self.keyring(KeyringOp::Clear, ctx);
+                }
                 self.session = None;
                 self.impersonating = None;
+                self.from_keyring = false;
             }
             Effect::UseServiceKey(key) => {
                 self.cfg.admin_key_kind = Some(crate::gotrue::ApiKeyKind::of(&key));
@@ -1302,6 +1569,13 @@ impl App {
             }
         }
     }
+}
+
+/// GoTrue refused the refresh token itself (spent, unknown, malformed), as opposed to not
+/// answering or asking to wait.
+fn refresh_refused(e: &GoTrueError) -> bool {
+    e.status
+        .is_some_and(|s| (400..500).contains(&s) && s != 429)
 }
 
 /// An answer of the wrong kind for the request: a bug, logged, and shown as an error.

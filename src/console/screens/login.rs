@@ -485,6 +485,16 @@ impl LoginScreen {
                 ));
             }
         }
+        if let Some(note) = view.keyring {
+            lines.push(Line::styled(
+                note.text.clone(),
+                if note.warn {
+                    theme::warn()
+                } else {
+                    theme::dim()
+                },
+            ));
+        }
         frame.render_widget(
             Paragraph::new(lines)
                 .block(block)

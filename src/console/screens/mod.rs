@@ -96,6 +96,29 @@ pub fn fits_focus(action: Action, editing: bool) -> bool {
 }
 
 /// What every draw reads besides its own state: one props struct.
+/// A line the Session tab shows about the OS keyring (kept, read back, or why not).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyringNote {
+    pub text: String,
+    pub warn: bool,
+}
+
+impl KeyringNote {
+    pub fn info(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            warn: false,
+        }
+    }
+
+    pub fn warn(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            warn: true,
+        }
+    }
+}
+
 pub struct View<'a> {
     pub now: DateTime<Utc>,
     /// Emails and phone numbers masked.
@@ -106,6 +129,8 @@ pub struct View<'a> {
     pub session: Option<&'a Session>,
     /// The session is a user's, started from the admin console (their email).
     pub impersonating: Option<&'a str>,
+    /// What the Session tab says of the OS keyring.
+    pub keyring: Option<&'a KeyringNote>,
     pub server: &'a str,
     /// What `/settings` enables.
     pub providers: &'a [&'a str],

@@ -125,6 +125,8 @@ pub struct UsersScreen {
     marks: bulk::Marks,
     /// The bulk run, going or finished.
     bulk: Option<bulk::Running>,
+    /// Where an unfinished bulk run is kept between runs of the console (`None`: nowhere).
+    run_file: Option<bulk::RunFile>,
     /// `has:passkey` reading each user's passkeys.
     passkey_scan: Option<passkeys::PasskeyScan>,
     /// What the last refilter asks of the passkey reading (the candidates, or stop), for
@@ -201,6 +203,15 @@ pub fn search_kind(query: &str) -> SearchKind {
 /// all of them); above it the list is a window, and `L` loads everyone on request.
 pub const LOAD_ALL_BELOW: u64 = 50_000;
 
+impl UsersScreen {
+    /// Keeps an unfinished bulk run in `path` (`None`: nowhere), so that a restart resumes
+    /// it without sending anything twice.
+    pub fn keeping_runs_in(mut self, path: Option<std::path::PathBuf>) -> Self {
+        self.run_file = path.map(bulk::RunFile::new);
+        self
+    }
+}
+
 impl Default for UsersScreen {
     fn default() -> Self {
         Self {
@@ -234,6 +245,7 @@ impl Default for UsersScreen {
             now: DateTime::<Utc>::MIN_UTC,
             marks: bulk::Marks::default(),
             bulk: None,
+            run_file: None,
             passkey_scan: None,
             scan_due: None,
         }
@@ -1418,8 +1430,14 @@ impl Screen for UsersScreen {
     }
 
     fn unfinished(&self) -> Option<String> {
-        self.bulk_busy()
-            .then(|| "a bulk run is sending (what is out finishes; the rest is not sent)".into())
+        self.bulk_busy().then(|| {
+            if self.run_file.is_some() {
+                "a bulk run is sending (what is out finishes; the next start offers the rest)"
+                    .into()
+            } else {
+                "a bulk run is sending (what is out finishes; the rest is not sent)".into()
+            }
+        })
     }
 
     fn on_task(

@@ -106,6 +106,10 @@ pub fn task_error_lines(
             Line::styled(format!("{what} failed:"), theme::danger()),
             Line::raw(message.clone()),
         ],
+        TaskError::Keyring(e) => vec![
+            Line::styled(format!("{what} failed:"), theme::danger()),
+            Line::raw(e.to_string()),
+        ],
     }
 }
 

@@ -449,6 +449,9 @@ pub async fn serve_config(
         // Warnings were printed above, for the operator; sessions start clean.
         let app = AppConfig {
             warnings: Vec::new(),
+            // The server's keyring and files are not a remote user's.
+            keep_session: false,
+            state_dir: None,
             ..conn.app_config()
         };
         Target::Server {

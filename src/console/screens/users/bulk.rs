@@ -4,7 +4,9 @@
 //! view with a result for every row.
 
 use super::{UserRow, UsersScreen};
-use crate::console::command::{ApiCall, ApiReply, Pending, RequestId, Task, Written};
+use crate::console::command::{
+    ApiCall, ApiReply, Pending, RequestId, Task, TaskDone, TaskError, TaskReply, Written,
+};
 use crate::console::keys::{Action, Context};
 use crate::console::screens::{Ctx, Effect, Level, View};
 use crate::console::widgets::list::ListCursor;
@@ -81,6 +83,57 @@ pub(super) struct Running {
     /// The run's rows are on screen instead of the list.
     pub(super) shown: bool,
     cursor: ListCursor,
+    /// Steps the model gave that wait for the state recording them to be saved: nothing is
+    /// sent that a restart would not know was out.
+    staged: Vec<Step>,
+    /// Read back from the state file at start-up, not yet resumed.
+    restored: bool,
+}
+
+impl Running {
+    fn new(run: BulkRun, shown: bool, restored: bool) -> Self {
+        Running {
+            run,
+            requests: Vec::new(),
+            write: None,
+            shown,
+            cursor: ListCursor::default(),
+            staged: Vec::new(),
+            restored,
+        }
+    }
+}
+
+/// What the state file is to become next.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum FileWant {
+    #[default]
+    Nothing,
+    /// The run as it is now.
+    Save,
+    /// No file: the run finished or was closed.
+    Remove,
+}
+
+/// The file an unfinished run is kept in between runs of the console (`bulk-PROFILE.json`
+/// in the state folder). One write at a time, so the last word is the file's; each save
+/// carries the steps it records, which are sent once it is written.
+pub(super) struct RunFile {
+    path: std::path::PathBuf,
+    out: Option<(Pending<TaskDone>, Vec<Step>)>,
+    want: FileWant,
+    load: Option<Pending<Option<Box<BulkRun>>>>,
+}
+
+impl RunFile {
+    pub(super) fn new(path: std::path::PathBuf) -> Self {
+        RunFile {
+            path,
+            out: None,
+            want: FileWant::Nothing,
+            load: None,
+        }
+    }
 }
 
 /// What the marked users are, for planning a run.
@@ -135,32 +188,104 @@ impl UsersScreen {
             );
             return;
         }
+        if self.bulk_restored() {
+            ctx.flash(
+                Level::Warn,
+                "The unfinished bulk run of an earlier start is set aside for this one",
+            );
+        }
         self.marks.clear();
-        self.bulk = Some(Running {
-            run,
-            requests: Vec::new(),
-            write: None,
-            shown: true,
-            cursor: ListCursor::default(),
-        });
-        self.pump(ctx);
+        self.bulk = Some(Running::new(run, true, false));
+        self.advance(ctx);
     }
 
-    /// Sends what the run may send now.
+    /// Sends what the run may send now: once the state that records it is saved, when the
+    /// run is kept in a file.
     pub(super) fn pump(&mut self, ctx: &mut Ctx) {
         let Some(b) = self.bulk.as_mut() else {
             return;
         };
-        for step in b.run.next_steps(ctx.now) {
-            let request = match step {
-                Step::Check(id) => (ctx.send(ApiCall::GetUser(id)), id, true),
-                Step::Send(id) => match send(&b.run, id, ctx) {
-                    Some(p) => (p, id, false),
-                    None => continue,
-                },
-            };
-            b.requests.push(request);
+        let steps = b.run.next_steps(ctx.now);
+        if !steps.is_empty() || !b.staged.is_empty() {
+            b.staged.extend(steps);
+            self.persist(ctx);
         }
+    }
+
+    /// The run changed (an answer, a key): what it may send now is staged, and its file
+    /// follows.
+    fn advance(&mut self, ctx: &mut Ctx) {
+        if let Some(b) = self.bulk.as_mut() {
+            let steps = b.run.next_steps(ctx.now);
+            b.staged.extend(steps);
+        }
+        self.persist(ctx);
+    }
+
+    /// The run changed: its file follows (saved, or removed once it is over), and the
+    /// staged steps go out once the save that records them is written.
+    fn persist(&mut self, ctx: &mut Ctx) {
+        let Some(file) = self.run_file.as_mut() else {
+            // Nothing kept: the steps go at once.
+            if let Some(b) = self.bulk.as_mut() {
+                let steps = std::mem::take(&mut b.staged);
+                send_steps(b, steps, ctx);
+            }
+            return;
+        };
+        file.want = match &self.bulk {
+            Some(b) if !b.run.is_finished() => FileWant::Save,
+            Some(b) if !b.staged.is_empty() => FileWant::Save,
+            _ => FileWant::Remove,
+        };
+        self.file_next(ctx);
+    }
+
+    /// Starts the next write of the state file, unless one is out.
+    fn file_next(&mut self, ctx: &mut Ctx) {
+        let Some(file) = self.run_file.as_mut() else {
+            return;
+        };
+        if file.out.is_some() {
+            return;
+        }
+        match std::mem::take(&mut file.want) {
+            FileWant::Nothing => {}
+            FileWant::Save => {
+                let Some(b) = self.bulk.as_mut() else {
+                    return;
+                };
+                let steps = std::mem::take(&mut b.staged);
+                let task = Task::SaveBulkRun {
+                    path: file.path.clone(),
+                    json: b.run.to_json(),
+                };
+                file.out = Some((ctx.task(task), steps));
+            }
+            FileWant::Remove => {
+                file.out = Some((ctx.task(Task::RemoveBulkRun(file.path.clone())), Vec::new()));
+            }
+        }
+    }
+
+    /// Reads the unfinished run of an earlier console, if the profile has one.
+    pub fn load_kept_run(&mut self, ctx: &mut Ctx) {
+        if let Some(file) = self.run_file.as_mut() {
+            file.load = Some(ctx.task(Task::LoadBulkRun {
+                path: file.path.clone(),
+                now: ctx.now,
+            }));
+        }
+    }
+
+    /// The run's requests GoTrue has not answered yet (sent, not merely planned).
+    pub fn bulk_requests_out(&self) -> usize {
+        self.bulk.as_ref().map_or(0, |b| b.requests.len())
+    }
+
+    /// An unfinished run of an earlier console, read back, not resumed yet.
+    pub fn bulk_restored(&self) -> bool {
+        self.bulk.as_ref().is_some_and(|b| b.restored)
     }
 
     pub(super) fn bulk_wake(&self) -> Option<DateTime<Utc>> {
@@ -191,10 +316,8 @@ impl UsersScreen {
                 Ok(other) => b.run.checked(user, Err(unexpected(other)), now),
                 Err(e) => b.run.checked(user, Err(e.clone()), now),
             }
-            if b.run.wants_send(user)
-                && let Some(p) = send(&b.run, user, ctx)
-            {
-                b.requests.push((p, user, false));
+            if b.run.wants_send(user) {
+                b.staged.push(Step::Send(user));
             }
         } else {
             let outcome = match reply {
@@ -232,17 +355,35 @@ impl UsersScreen {
         } else if gone {
             ctx.effect(Effect::UserDeleted(user));
         }
-        self.pump(ctx);
+        self.advance(ctx);
         None
     }
 
-    /// The results file was written (or not).
+    /// The results file was written (or not), the state file saved or read.
     pub(super) fn bulk_task(
         &mut self,
         id: RequestId,
-        result: Result<crate::console::command::TaskReply, crate::console::command::TaskError>,
+        result: Result<TaskReply, TaskError>,
         ctx: &mut Ctx,
     ) -> bool {
+        if let Some(file) = self.run_file.as_mut() {
+            if let Some(load) = file.load.take_if(|p| p.is(id)) {
+                self.restore(load.read(result), ctx);
+                return true;
+            }
+            if let Some((save, steps)) = file.out.take_if(|(p, _)| p.is(id)) {
+                match save.read(result) {
+                    Ok(TaskDone) => {
+                        if let Some(b) = self.bulk.as_mut() {
+                            send_steps(b, steps, ctx);
+                        }
+                    }
+                    Err(e) => self.unsaved(e, steps, ctx),
+                }
+                self.file_next(ctx);
+                return true;
+            }
+        }
         let Some(b) = self.bulk.as_mut() else {
             return false;
         };
@@ -320,12 +461,13 @@ impl UsersScreen {
         match action {
             Action::Back | Action::ShowBulkRun => b.shown = false,
             Action::PauseRun if b.run.paused => {
+                b.restored = false;
                 let n = b.run.resume(ctx.now);
                 ctx.flash(
                     Level::Info,
                     format!("Resumed: {} to go", thousands(n as u64)),
                 );
-                self.pump(ctx);
+                self.advance(ctx);
             }
             Action::PauseRun if b.run.is_settled() => ctx.flash(Level::Info, "The run is over"),
             Action::PauseRun => {
@@ -334,14 +476,16 @@ impl UsersScreen {
                     Level::Info,
                     "Pausing: requests out finish, nothing new is sent",
                 );
+                self.persist(ctx);
             }
             Action::RetryFailed if !b.run.is_settled() => {
                 ctx.flash(Level::Warn, "The run is still going: pause it first")
             }
             Action::RetryFailed => {
+                b.restored = false;
                 let n = b.run.resume(ctx.now);
                 ctx.flash(Level::Info, format!("{} rows to go", thousands(n as u64)));
-                self.pump(ctx);
+                self.advance(ctx);
             }
             Action::WriteResults => {
                 let path = std::path::PathBuf::from(format!(
@@ -356,6 +500,7 @@ impl UsersScreen {
             }
             Action::DismissRun if b.run.is_settled() => {
                 self.bulk = None;
+                self.persist(ctx);
             }
             Action::DismissRun => ctx.flash(Level::Warn, "The run is still going: pause it first"),
             Action::Up
@@ -380,7 +525,9 @@ impl UsersScreen {
         if let Some(b) = &self.bulk {
             let c = b.run.counts();
             let finished = c.done + c.skipped + c.failed + c.in_doubt;
-            let state = if b.run.paused && !b.run.is_settled() {
+            let state = if b.restored {
+                " unfinished"
+            } else if b.run.paused && !b.run.is_settled() {
                 " pausing"
             } else if b.run.paused {
                 " paused"
@@ -502,6 +649,77 @@ impl UsersScreen {
         )
         .column_spacing(1);
         frame.render_widget(table, table_area);
+    }
+}
+
+impl UsersScreen {
+    /// The run an earlier console left unfinished, offered (paused) until `p` resumes it.
+    fn restore(&mut self, read: Result<Option<Box<BulkRun>>, TaskError>, ctx: &mut Ctx) {
+        match read {
+            Ok(Some(run)) if self.bulk.is_none() => {
+                let c = run.counts();
+                let view = ctx.keys.key_of(Context::Users, Action::ShowBulkRun);
+                let resume = ctx.keys.key_of(Context::BulkRun, Action::PauseRun);
+                ctx.flash(
+                    Level::Warn,
+                    format!(
+                        "An unfinished bulk {} ({} of {} done{}): {view} to view it, {resume} \
+                         there to resume",
+                        run.action.label(),
+                        thousands((c.done + c.skipped) as u64),
+                        thousands(c.total() as u64),
+                        match c.in_doubt {
+                            0 => String::new(),
+                            n => format!(", {n} in doubt: read back before anything is sent"),
+                        }
+                    ),
+                );
+                self.bulk = Some(Running::new(*run, false, true));
+            }
+            // A run started meanwhile is the one the file follows now.
+            Ok(Some(_)) | Ok(None) => {}
+            Err(e) => ctx.flash(
+                Level::Error,
+                format!("The unfinished bulk run could not be read: {e}"),
+            ),
+        }
+    }
+
+    /// The state could not be saved: what it recorded is not sent, and the run pauses, so
+    /// that a restart cannot send anything twice.
+    fn unsaved(&mut self, e: TaskError, steps: Vec<Step>, ctx: &mut Ctx) {
+        let Some(b) = self.bulk.as_mut() else {
+            return;
+        };
+        for step in &steps {
+            b.run.withdraw(step);
+        }
+        let staged = std::mem::take(&mut b.staged);
+        for step in &staged {
+            b.run.withdraw(step);
+        }
+        b.run.pause();
+        ctx.flash(
+            Level::Error,
+            format!(
+                "The bulk run's state could not be saved ({e}): paused, so that nothing is sent \
+                 that a restart would not know of"
+            ),
+        );
+    }
+}
+
+/// Sends steps whose state is saved (or needs none).
+fn send_steps(b: &mut Running, steps: Vec<Step>, ctx: &mut Ctx) {
+    for step in steps {
+        let request = match step {
+            Step::Check(id) => (ctx.send(ApiCall::GetUser(id)), id, true),
+            Step::Send(id) => match send(&b.run, id, ctx) {
+                Some(p) => (p, id, false),
+                None => continue,
+            },
+        };
+        b.requests.push(request);
     }
 }
 
