@@ -6,6 +6,7 @@
 
 pub mod exchange;
 pub mod harness;
+pub mod pg;
 pub mod screen;
 pub mod script;
 pub mod temp;
