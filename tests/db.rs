@@ -574,3 +574,202 @@ async fn the_password_never_shows() {
         assert_eq!(e.kind, kind, "{text}");
     }
 }
+
+/// The demo server's users, exported through its API, written into a database of their
+/// own (the fixture schema), as GoTrue would store them; then exported again from there
+/// through COPY. The two exports must agree: the demo server cannot share PostgreSQL with
+/// us, so the same users are put in both places instead.
+#[tokio::test]
+async fn an_export_from_the_database_writes_what_the_api_export_writes() {
+    use gotrue_console::ops::export::{
+        ExportFormat, ExportOptions, export_users, export_users_from_db,
+    };
+    let demo = gotrue_console::demo::DemoServer::start(common::ci_like_demo_config())
+        .await
+        .expect("the demo server");
+    let api = common::demo_client(&demo);
+    let mut api_ndjson = Vec::new();
+    let mut api_csv = Vec::new();
+    for (format, out) in [
+        (ExportFormat::Ndjson, &mut api_ndjson),
+        (ExportFormat::Csv, &mut api_csv),
+    ] {
+        let opts = ExportOptions {
+            format,
+            ..ExportOptions::default()
+        };
+        export_users(&api, opts, out, |_, _| {})
+            .await
+            .expect("the API export");
+    }
+    let users: Vec<User> = String::from_utf8(api_ndjson.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a user"))
+        .collect();
+    assert!(users.len() > 100, "the demo has users");
+
+    let c = cluster();
+    let admin = pg::connect_superuser(c).await;
+    admin
+        .batch_execute("DROP DATABASE IF EXISTS export_check")
+        .await
+        .unwrap();
+    admin
+        .batch_execute("CREATE DATABASE export_check")
+        .await
+        .unwrap();
+    let url = format!(
+        "postgres://postgres:{}@127.0.0.1:{}/export_check",
+        pg::SUPERUSER_PASSWORD,
+        c.port
+    );
+    let (store, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let schema = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/db/auth-schema.sql"
+    ))
+    .unwrap();
+    store.batch_execute(&schema).await.unwrap();
+    let none_if_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    for u in &users {
+        store
+            .execute(
+                "INSERT INTO auth.users (id, aud, role, email, phone, email_confirmed_at,
+                    phone_confirmed_at, invited_at, confirmation_sent_at, recovery_sent_at,
+                    email_change, email_change_sent_at, phone_change, last_sign_in_at,
+                    banned_until, deleted_at, is_anonymous, is_sso_user, raw_app_meta_data,
+                    raw_user_meta_data, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                    $16, $17, $18, $19, $20, $21, $22)",
+                &[
+                    &u.id,
+                    &u.aud,
+                    &u.role,
+                    &none_if_empty(&u.email),
+                    &none_if_empty(&u.phone),
+                    &u.email_confirmed_at,
+                    &u.phone_confirmed_at,
+                    &u.invited_at,
+                    &u.confirmation_sent_at,
+                    &u.recovery_sent_at,
+                    &u.new_email,
+                    &u.email_change_sent_at,
+                    &u.new_phone,
+                    &u.last_sign_in_at,
+                    &u.banned_until,
+                    &u.deleted_at,
+                    &u.is_anonymous.unwrap_or(false),
+                    &u.is_sso_user.unwrap_or(false),
+                    &serde_json::Value::Object(u.app_metadata.clone()),
+                    &serde_json::Value::Object(u.user_metadata.clone()),
+                    &u.created_at,
+                    &u.updated_at,
+                ],
+            )
+            .await
+            .expect("a demo user stored");
+        for i in u.identities.iter().flatten() {
+            store
+                .execute(
+                    "INSERT INTO auth.identities (id, user_id, provider_id, provider,
+                        identity_data, last_sign_in_at, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    &[
+                        &i.identity_id.unwrap_or_else(Uuid::new_v4),
+                        &u.id,
+                        &i.id,
+                        &i.provider,
+                        &serde_json::Value::Object(i.identity_data.clone()),
+                        &i.last_sign_in_at,
+                        &i.created_at,
+                        &i.updated_at,
+                    ],
+                )
+                .await
+                .expect("an identity stored");
+        }
+        for f in u.factors.iter().flatten() {
+            let kind = serde_json::to_value(&f.factor_type).unwrap();
+            let status = serde_json::to_value(&f.status).unwrap();
+            store
+                .execute(
+                    "INSERT INTO auth.mfa_factors (id, user_id, friendly_name, factor_type,
+                        status, phone, created_at, updated_at, last_challenged_at)
+                     VALUES ($1, $2, $3, $4::text::auth.factor_type,
+                        $5::text::auth.factor_status, $6, $7, $8, $9)",
+                    &[
+                        &f.id,
+                        &u.id,
+                        &f.friendly_name,
+                        &kind.as_str(),
+                        &status.as_str(),
+                        &f.phone,
+                        &f.created_at.unwrap_or_else(Utc::now),
+                        &f.updated_at.unwrap_or_else(Utc::now),
+                        &f.last_challenged_at,
+                    ],
+                )
+                .await
+                .expect("a factor stored");
+        }
+    }
+
+    let (db, _) = Db::connect(&Secret::new(url), DbOptions::default())
+        .await
+        .expect("the export database");
+    let mut db_ndjson = Vec::new();
+    let mut db_csv = Vec::new();
+    export_users_from_db(&db, ExportFormat::Ndjson, None, &mut db_ndjson, |_, _| {})
+        .await
+        .expect("the COPY export");
+    export_users_from_db(&db, ExportFormat::Csv, None, &mut db_csv, |_, _| {})
+        .await
+        .expect("the COPY export, CSV");
+
+    // CSV: the same header and the same rows, cell for cell (ties in creation time may be
+    // in another order, so rows are compared sorted).
+    let rows = |csv: &[u8]| {
+        let text = String::from_utf8(csv.to_vec()).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let header = lines.remove(0);
+        lines.sort();
+        (header, lines)
+    };
+    let (api_header, api_rows) = rows(&api_csv);
+    let (db_header, db_rows) = rows(&db_csv);
+    assert_eq!(db_header, api_header);
+    assert_eq!(db_rows.len(), api_rows.len());
+    for (d, a) in db_rows.iter().zip(&api_rows) {
+        assert_eq!(d, a, "a CSV row differs");
+    }
+    // NDJSON: the same users, field for field. The list of the API may leave out what the
+    // database says plainly (no identities: `[]`; not SSO: `false`): the same facts.
+    let parsed = |ndjson: &[u8]| {
+        let mut users: Vec<User> = String::from_utf8(ndjson.to_vec())
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let mut u: User = serde_json::from_str(l).expect("a user line");
+                if u.identities.as_deref() == Some(&[]) {
+                    u.identities = None;
+                }
+                if u.is_sso_user == Some(false) {
+                    u.is_sso_user = None;
+                }
+                u
+            })
+            .collect();
+        users.sort_by_key(|u| u.id);
+        users
+    };
+    let from_api = parsed(&api_ndjson);
+    let from_db = parsed(&db_ndjson);
+    assert_eq!(from_db.len(), from_api.len());
+    for (d, a) in from_db.iter().zip(&from_api) {
+        assert_eq!(d, a, "a user differs between the exports");
+    }
+}

@@ -20,5 +20,6 @@ pub use conn::{ConnectInfo, DEFAULT_STATEMENT_TIMEOUT, Db, DbOptions, ReadTx, Tl
 pub use error::{DbError, DbErrorKind};
 pub use url::{DbTarget, SslMode};
 pub use users::{
-    Cursor, Sort, SortKey, SortValue, StatusCounts, TextMatch, USER_JSON, UserSearch, UsersPage,
+    CopyFailed, Cursor, Sort, SortKey, SortValue, StatusCounts, TextMatch, USER_JSON, UserSearch,
+    UsersPage,
 };

@@ -179,14 +179,67 @@ pub struct StatusCounts {
     pub mfa: u64,
 }
 
+/// A value a query takes: bound as `$n`, or (for `COPY`, which takes no parameters) set as
+/// a transaction-local setting and read back with its type.
+pub(crate) trait Param: ToSql + Sync + Send + 'static {
+    const SQL_TYPE: &'static str;
+    fn as_text(&self) -> String;
+}
+
+impl Param for DateTime<Utc> {
+    const SQL_TYPE: &'static str = "timestamptz";
+    fn as_text(&self) -> String {
+        self.to_rfc3339()
+    }
+}
+
+impl Param for String {
+    const SQL_TYPE: &'static str = "text";
+    fn as_text(&self) -> String {
+        self.clone()
+    }
+}
+
+impl Param for Uuid {
+    const SQL_TYPE: &'static str = "uuid";
+    fn as_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Param for i64 {
+    const SQL_TYPE: &'static str = "bigint";
+    fn as_text(&self) -> String {
+        self.to_string()
+    }
+}
+
 /// SQL text with its parameters, numbered as they are added.
 #[derive(Default)]
 pub(crate) struct Sql {
     params: Vec<Box<dyn ToSql + Sync + Send>>,
+    /// For `COPY`: the values as text, for `set_config('gotrue_console.pN', …)`.
+    settings: Option<Vec<String>>,
 }
 
 impl Sql {
-    fn param<T: ToSql + Sync + Send + 'static>(&mut self, value: T) -> String {
+    /// Parameters as settings, for a statement that cannot bind any.
+    fn as_settings() -> Sql {
+        Sql {
+            params: Vec::new(),
+            settings: Some(Vec::new()),
+        }
+    }
+
+    fn param<T: Param>(&mut self, value: T) -> String {
+        if let Some(settings) = &mut self.settings {
+            settings.push(value.as_text());
+            return format!(
+                "current_setting('gotrue_console.p{}')::{}",
+                settings.len(),
+                T::SQL_TYPE
+            );
+        }
         self.params.push(Box::new(value));
         format!("${}", self.params.len())
     }
@@ -442,7 +495,107 @@ impl ReadTx<'_> {
     }
 }
 
+/// Why a `COPY` of users stopped.
+#[derive(Debug)]
+pub enum CopyFailed {
+    Db(DbError),
+    /// The caller's sink refused a line.
+    Sink(std::io::Error),
+}
+
+impl From<DbError> for CopyFailed {
+    fn from(e: DbError) -> Self {
+        CopyFailed::Db(e)
+    }
+}
+
+/// A line of `COPY … TO STDOUT`'s text format, its escapes undone (`\\`, `\n`, `\t`, …).
+fn unescape_copy_text(line: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut i = 0;
+    while i < line.len() {
+        let b = line[i];
+        if b != b'\\' || i + 1 == line.len() {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let next = line[i + 1];
+        i += 2;
+        match next {
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'v' => out.push(11),
+            b'0'..=b'7' => {
+                let mut v = u32::from(next - b'0');
+                let mut n = 1;
+                while n < 3 && i < line.len() && (b'0'..=b'7').contains(&line[i]) {
+                    v = v * 8 + u32::from(line[i] - b'0');
+                    i += 1;
+                    n += 1;
+                }
+                out.push(v as u8);
+            }
+            other => out.push(other),
+        }
+    }
+}
+
 impl Db {
+    /// Every user `search` finds, oldest first (then by id), as GoTrue's user JSON, one line
+    /// each to `line`, streamed by `COPY … TO STDOUT` in one read-only transaction with
+    /// `timeout` for its statement. Returns how many.
+    pub async fn copy_users(
+        &self,
+        search: &UserSearch,
+        timeout: std::time::Duration,
+        mut line: impl FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<u64, CopyFailed> {
+        use futures::StreamExt;
+        let mut sql = Sql::as_settings();
+        let filter = where_sql(search, &mut sql)?;
+        let tx = self.begin_with_timeout(timeout).await?;
+        for (i, value) in sql.settings.iter().flatten().enumerate() {
+            let name = format!("gotrue_console.p{}", i + 1);
+            tx.query("SELECT set_config($1, $2, true)", &[&name, value])
+                .await?;
+        }
+        let copy = format!(
+            "COPY (SELECT {USER_JSON}::text FROM auth.users u WHERE {filter} \
+             ORDER BY u.created_at ASC NULLS LAST, u.id ASC) TO STDOUT"
+        );
+        let mut count = 0u64;
+        {
+            let stream = tx.copy_out(&copy).await?;
+            futures::pin_mut!(stream);
+            let mut pending: Vec<u8> = Vec::new();
+            let mut plain = Vec::new();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk?;
+                pending.extend_from_slice(&chunk);
+                let mut start = 0;
+                while let Some(nl) = memchr::memchr(b'\n', &pending[start..]) {
+                    unescape_copy_text(&pending[start..start + nl], &mut plain);
+                    line(&plain).map_err(CopyFailed::Sink)?;
+                    count += 1;
+                    start += nl + 1;
+                }
+                pending.drain(..start);
+            }
+            if !pending.is_empty() {
+                return Err(CopyFailed::Db(DbError::new(
+                    DbErrorKind::Malformed,
+                    "COPY ended in the middle of a line",
+                )));
+            }
+        }
+        tx.finish().await?;
+        Ok(count)
+    }
+
     /// [`ReadTx::users_page`] in a transaction of its own.
     pub async fn users_page(
         &self,
