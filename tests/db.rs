@@ -773,3 +773,68 @@ async fn an_export_from_the_database_writes_what_the_api_export_writes() {
         assert_eq!(d, a, "a user differs between the exports");
     }
 }
+
+/// The command line end to end: `doctor` reports the database, `users export` reads it with
+/// COPY; the URL's password appears nowhere in what either prints.
+#[tokio::test]
+async fn doctor_and_users_export_use_the_database_given() {
+    let c = cluster();
+    let demo = gotrue_console::demo::DemoServer::start(common::ci_like_demo_config())
+        .await
+        .expect("the demo server");
+    let dir = common::temp::TempDir::new("db", "cli");
+    let out = common::temp::binary_for(&demo, &dir, &["doctor"])
+        .env("SUPABASE_DB_URL", c.superuser_url())
+        .output()
+        .await
+        .expect("doctor runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("database"), "{text}");
+    assert!(text.contains("postgres@127.0.0.1:"), "{text}");
+    assert!(text.contains("env SUPABASE_DB_URL"), "{text}");
+    assert!(
+        text.contains("can INSERT, UPDATE, DELETE auth.users"),
+        "{text}"
+    );
+    assert!(!text.contains(pg::SUPERUSER_PASSWORD), "{text}");
+
+    let file = dir.path("users.csv");
+    let file_arg = file.to_string_lossy().into_owned();
+    let out = common::temp::binary_for(
+        &demo,
+        &dir,
+        &[
+            "users",
+            "export",
+            "--filter",
+            "is:banned",
+            "--out",
+            &file_arg,
+        ],
+    )
+    .args(["--db-url", &c.reader_url()])
+    .output()
+    .await
+    .expect("the export runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("from the database"), "{stderr}");
+    assert!(!stderr.contains(pg::READER_PASSWORD), "{stderr}");
+    let csv = std::fs::read_to_string(&file).expect("the export's file");
+    let client = pg::connect_superuser(c).await;
+    let banned: i64 = client
+        .query_one(
+            "SELECT count(*) FROM auth.users WHERE banned_until > now()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        csv.lines().count() as i64,
+        banned + 1,
+        "a header and the banned users"
+    );
+    assert!(csv.starts_with("id,email,phone,created_at,"));
+}

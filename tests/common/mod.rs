@@ -151,6 +151,7 @@ pub const CONNECTION_VARS: &[&str] = &[
     "SUPABASE_SECRET_KEY",
     "SUPABASE_PUBLISHABLE_KEY",
     "GOTRUE_CONSOLE_PROFILE",
+    "SUPABASE_DB_URL",
 ];
 
 /// A client of a demo server with its legacy anon and service-role keys.
