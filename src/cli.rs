@@ -71,6 +71,11 @@ pub struct ConsoleArgs {
     /// `supabase status -o env` (needs the Supabase CLI and `supabase start`).
     #[arg(long, global = true, conflicts_with_all = ["url", "project_ref"])]
     pub supabase_local: bool,
+    /// GoTrue's PostgreSQL (postgres://…): `doctor` checks it, `users export` reads it
+    /// with COPY. Better from SUPABASE_DB_URL or a profile's db_url_command: a flag's value
+    /// shows in the process list. Never shown or logged.
+    #[arg(long, value_name = "URL", global = true)]
+    pub db_url: Option<String>,
     /// A Mailpit that catches the server's mail (http://127.0.0.1:54324 on a local stack):
     /// its messages become the Outbox tab, links and codes ready to use.
     #[arg(long, value_name = "URL", global = true)]
@@ -214,10 +219,11 @@ pub struct ExportArgs {
 }
 
 /// The console flags (the ids of [`ConsoleArgs`]'s fields).
-pub const CONSOLE_FLAGS: [&str; 15] = [
+pub const CONSOLE_FLAGS: [&str; 16] = [
     "url",
     "project_ref",
     "supabase_local",
+    "db_url",
     "mailpit",
     "profile",
     "read_only",
@@ -238,7 +244,7 @@ pub const CONSOLE_FLAGS: [&str; 15] = [
 pub fn flags_taken(sub: Option<&str>) -> &'static [&'static str] {
     // The connection's flags, and Mailpit's (which doctor checks too). What these commands
     // do only reads, so `--read-only` holds for them as it is.
-    const DOCTOR: [&str; 9] = [
+    const DOCTOR: [&str; 10] = [
         "url",
         "project_ref",
         "supabase_local",
@@ -247,13 +253,32 @@ pub fn flags_taken(sub: Option<&str>) -> &'static [&'static str] {
         "insecure",
         "timeout",
         "read_only",
+        "db_url",
         "mailpit",
     ];
+    // The console does not read the database yet: --db-url would do nothing there.
+    const CONSOLE: [&str; 15] = [
+        "url",
+        "project_ref",
+        "supabase_local",
+        "mailpit",
+        "profile",
+        "read_only",
+        "mask",
+        "theme",
+        "mouse",
+        "no_mouse",
+        "config",
+        "demo",
+        "demo_users",
+        "insecure",
+        "timeout",
+    ];
     match sub {
-        None | Some("serve-ssh") => &CONSOLE_FLAGS,
+        None | Some("serve-ssh") => &CONSOLE,
         Some("doctor") => &DOCTOR,
-        // An export: the connection, not Mailpit.
-        Some("users") => &DOCTOR[..8],
+        // An export: the connection and the database, not Mailpit.
+        Some("users") => &DOCTOR[..9],
         Some("keys") => &["config"],
         // demo-server, completions, man: none.
         _ => &[],
@@ -278,9 +303,11 @@ impl Cli {
         let matches = cmd.try_get_matches_from_mut(args)?;
         let sub = matches.subcommand_name();
         let taken = flags_taken(sub);
+        // `users invite` writes through GoTrue's API only: the database does nothing there.
+        let invite = matches.subcommand().and_then(|(_, m)| m.subcommand_name()) == Some("invite");
         for id in CONSOLE_FLAGS {
             let given = matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
-            if given && !taken.contains(&id) {
+            if given && (!taken.contains(&id) || (invite && id == "db_url")) {
                 let flag = format!("--{}", id.replace('_', "-"));
                 let sub = match matches.subcommand() {
                     Some((s, m)) => m
@@ -322,6 +349,7 @@ impl ConsoleArgs {
             read_only: self.read_only,
             config_path: self.config.clone(),
             insecure_tls: self.insecure,
+            db_url: self.db_url.clone().map(crate::gotrue::Secret::new),
         }
     }
 }

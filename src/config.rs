@@ -64,6 +64,8 @@ pub struct ConsoleOverrides {
     pub config_path: Option<PathBuf>,
     /// `--insecure`: accept any TLS certificate (a profile can turn it on too, never off).
     pub insecure_tls: bool,
+    /// `--db-url`: GoTrue's database, for reads straight from PostgreSQL.
+    pub db_url: Option<Secret>,
 }
 
 /// Where one setting came from, for display; never the value itself.
@@ -105,6 +107,8 @@ pub struct Sources {
     pub service_role_key: Option<Source>,
     /// `None` when the connection is not read-only.
     pub read_only: Option<Source>,
+    /// Where the database URL came from, if one did.
+    pub db_url: Option<Source>,
 }
 
 /// A resolved connection: what the console talks to, and how.
@@ -126,7 +130,9 @@ pub struct Connection {
     pub sources: Sources,
     /// The local stack's Mailpit (`MAILPIT_URL`, or `INBUCKET_URL` of older CLIs).
     pub mailpit_url: Option<String>,
-    /// The local stack's database (`DB_URL`), kept for reads straight from PostgreSQL.
+    /// GoTrue's database, for reads straight from PostgreSQL: `--db-url`, a profile's
+    /// `db_url` (or `db_url_env`, `db_url_command`), `SUPABASE_DB_URL`, or the local stack's
+    /// `DB_URL`.
     pub db_url: Option<Secret>,
 }
 
@@ -156,6 +162,11 @@ pub struct ProfileConfig {
     pub secret_key: Option<Secret>,
     pub secret_key_env: Option<String>,
     pub secret_key_command: Option<String>,
+    /// GoTrue's PostgreSQL (`postgres://…`), for reads straight from the database; as a
+    /// key, or from an environment variable or a command.
+    pub db_url: Option<Secret>,
+    pub db_url_env: Option<String>,
+    pub db_url_command: Option<String>,
     #[serde(default)]
     pub read_only: bool,
     #[serde(default)]
@@ -891,6 +902,11 @@ fn build(
     };
     let anon = key(&ANON)?;
     let service = key(&SERVICE)?;
+    // --db-url > (explicit profile > SUPABASE_DB_URL) > profile, as the keys.
+    let db = match &overrides.db_url {
+        Some(u) => Some((u.clone(), Source::Flag("--db-url"))),
+        None => key(&DB_URL)?,
+    };
 
     let (read_only, read_only_source) = if overrides.read_only {
         (true, Some(Source::Flag("--read-only")))
@@ -914,6 +930,7 @@ fn build(
 
     let (anon_key, anon_source) = anon.unzip();
     let (service_role_key, service_source) = service.unzip();
+    let (db_url, db_source) = db.unzip();
     Ok(Connection {
         profile: profile.map(|(name, _, _)| name.to_owned()),
         url,
@@ -929,9 +946,10 @@ fn build(
             anon_key: anon_source,
             service_role_key: service_source,
             read_only: read_only_source,
+            db_url: db_source,
         },
         mailpit_url: overrides.mailpit.clone(),
-        db_url: None,
+        db_url,
     })
 }
 
@@ -955,7 +973,7 @@ struct KeyKind {
     field: &'static str,
     /// Environment variables, first found wins.
     envs: &'static [&'static str],
-    forms: [KeyForms; 2],
+    forms: &'static [KeyForms],
 }
 
 /// The three ways a profile can give one name of a key.
@@ -975,7 +993,7 @@ const ANON: KeyKind = KeyKind {
         "SUPABASE_PUBLISHABLE_KEY",
         "SUPABASE_ANON_KEY",
     ],
-    forms: [
+    forms: &[
         KeyForms {
             field: "anon_key",
             env_field: "anon_key_env",
@@ -1002,7 +1020,7 @@ const SERVICE: KeyKind = KeyKind {
         "SUPABASE_SECRET_KEY",
         "SUPABASE_SERVICE_ROLE_KEY",
     ],
-    forms: [
+    forms: &[
         KeyForms {
             field: "service_role_key",
             env_field: "service_role_key_env",
@@ -1020,6 +1038,20 @@ const SERVICE: KeyKind = KeyKind {
             command: |p| p.secret_key_command.as_ref(),
         },
     ],
+};
+
+/// The database URL: a secret like the keys, with the same three forms in a profile.
+const DB_URL: KeyKind = KeyKind {
+    field: "db_url",
+    envs: &["SUPABASE_DB_URL"],
+    forms: &[KeyForms {
+        field: "db_url",
+        env_field: "db_url_env",
+        command_field: "db_url_command",
+        literal: |p| p.db_url.as_ref(),
+        env: |p| p.db_url_env.as_ref(),
+        command: |p| p.db_url_command.as_ref(),
+    }],
 };
 
 impl KeyKind {
@@ -1078,7 +1110,7 @@ impl KeyKind {
         path: &Path,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Option<(Secret, Source)>, ProfileProblem> {
-        for forms in &self.forms {
+        for forms in self.forms {
             if let Some(found) = forms.read_profile(name, p, path, env)? {
                 return Ok(Some(found));
             }
@@ -1229,10 +1261,17 @@ fn local_stack_connection(
     let stack = read_local_stack(dir, env)?;
     let api = BaseUrl::from_supabase_url(&stack.api_url)
         .map_err(|e| ConfigError::LocalStack(format!("API_URL is not a usable URL: {e}")))?;
+    // The stack's DB_URL, unless the profile names its own database.
+    let own_db = DB_URL.forms(base).iter().any(|(_, set)| *set);
     let profile = ProfileConfig {
         url: Some(api.to_string()),
         service_role_key: stack.secret.clone(),
         anon_key: stack.publishable.clone(),
+        db_url: if own_db {
+            base.db_url.clone()
+        } else {
+            stack.db_url.clone()
+        },
         source: None,
         ..base.clone()
     };
@@ -1243,7 +1282,6 @@ fn local_stack_connection(
         ));
     }
     conn.mailpit_url = overrides.mailpit.clone().or(stack.mailpit_url);
-    conn.db_url = stack.db_url;
     Ok(conn)
 }
 
@@ -1294,7 +1332,8 @@ fn check_profile(p: &ProfileConfig) -> Result<(), ProfileProblem> {
         }
     }
     ANON.check(p)?;
-    SERVICE.check(p)
+    SERVICE.check(p)?;
+    DB_URL.check(p)
 }
 
 /// An environment variable, trimmed; unset and blank are the same.
@@ -1710,6 +1749,56 @@ production = true
         ]);
         let c = resolve(&no_flags(), &env).unwrap();
         assert_eq!(c.service_role_key.unwrap().expose(), SERVICE_KEY);
+    }
+
+    #[test]
+    fn the_database_url_comes_from_a_flag_a_profile_or_the_environment() {
+        let dir = TempDir::new("db-url");
+        dir.write_config(
+            r#"
+[profiles.hosted]
+url = "http://auth.test"
+db_url_command = "printf 'postgres://reader:from-command@db.test/postgres'"
+"#,
+        );
+        let c = resolve(&no_flags(), &dir.env(&[])).unwrap();
+        assert_eq!(
+            c.db_url.as_ref().unwrap().expose(),
+            "postgres://reader:from-command@db.test/postgres"
+        );
+        assert!(matches!(
+            c.sources.db_url,
+            Some(Source::ProfileCommand { .. })
+        ));
+        // SUPABASE_DB_URL over a profile that was not chosen on purpose (a command not run).
+        let env = dir.env(&[("SUPABASE_DB_URL", "postgres://env@db.test/postgres")]);
+        let c = resolve(&no_flags(), &env).unwrap();
+        assert_eq!(
+            c.db_url.unwrap().expose(),
+            "postgres://env@db.test/postgres"
+        );
+        assert_eq!(
+            c.sources.db_url,
+            Some(Source::Env("SUPABASE_DB_URL".into()))
+        );
+        // --db-url over everything.
+        let flags = ConsoleOverrides {
+            db_url: Some(Secret::new("postgres://flag@db.test/postgres")),
+            ..no_flags()
+        };
+        let c = resolve(&flags, &env).unwrap();
+        assert_eq!(
+            c.db_url.unwrap().expose(),
+            "postgres://flag@db.test/postgres"
+        );
+        assert_eq!(c.sources.db_url, Some(Source::Flag("--db-url")));
+        // Two forms at once are refused; a URL never reaches a message.
+        dir.write_config(
+            "[profiles.x]\nurl = \"http://a.test\"\ndb_url = \"postgres://u:hidden-pw@h/d\"\ndb_url_env = \"V\"\n",
+        );
+        let e = err_text(resolve(&no_flags(), &dir.env(&[])));
+        assert!(e.contains("db_url is given more than one way"), "{e}");
+        assert!(!e.contains("hidden-pw"), "{e}");
     }
 
     #[test]

@@ -142,7 +142,57 @@ pub async fn run(conn: &Connection, client: &GoTrueClient, now: DateTime<Utc>) -
     }
 
     out.push(admin_check(conn, &client).await);
+    out.extend(database_checks(conn).await);
     out
+}
+
+/// The database, when one is given: that it answers, as whom, TLS, and what the role could
+/// do besides reading. Never the URL (its `user@host:port/db` only).
+async fn database_checks(conn: &Connection) -> Vec<Check> {
+    use crate::db::{Db, DbErrorKind, DbOptions, TlsState};
+    let Some(url) = &conn.db_url else {
+        return Vec::new();
+    };
+    let from = source(&conn.sources.db_url);
+    match Db::connect(url, DbOptions::default()).await {
+        Ok((_, info)) => {
+            let tls = match info.tls {
+                TlsState::Off => "TLS off".to_owned(),
+                TlsState::IfOffered => "TLS if offered".to_owned(),
+                TlsState::On(mode) => format!("TLS {}", mode.as_str()),
+            };
+            let replica = if info.in_recovery {
+                ", a read replica"
+            } else {
+                ""
+            };
+            let mut out = vec![Check::new(
+                Verdict::Ok,
+                "database",
+                format!(
+                    "{} as {}, PostgreSQL {}{replica}, {tls}, read-only transactions{from}",
+                    info.target, info.role, info.server_version
+                ),
+            )];
+            for w in info.warnings {
+                out.push(Check::new(Verdict::Warn, "database", w));
+            }
+            out
+        }
+        Err(e) => {
+            let hint = match e.kind {
+                DbErrorKind::Url => "give postgres://user:password@host:port/database",
+                DbErrorKind::Tls => {
+                    "off loopback TLS is required and the certificate checked: sslrootcert=FILE \
+                     for a private CA, or sslmode=require / disable in the URL to say otherwise"
+                }
+                DbErrorKind::Schema => "the URL must be GoTrue's database (its auth schema)",
+                DbErrorKind::Permission => "grant the role SELECT on the auth tables",
+                _ => "check the host, port, user and password of the database URL",
+            };
+            vec![Check::new(Verdict::Fail, "database", format!("{e}{from}")).hint(hint)]
+        }
+    }
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -195,13 +245,6 @@ fn settings_checks(conn: &Connection) -> Vec<Check> {
     }
     if let Some(m) = &conn.mailpit_url {
         out.push(Check::new(Verdict::Ok, "mailpit", m.clone()));
-    }
-    if conn.db_url.is_some() {
-        out.push(Check::new(
-            Verdict::Ok,
-            "database",
-            "DB_URL known (not used yet; never shown)",
-        ));
     }
     if let Some(from) = &conn.sources.read_only {
         out.push(Check::new(

@@ -1,6 +1,7 @@
 //! gotrue-console: a terminal admin console for GoTrue (Supabase Auth).
 //!
 //! - [`gotrue`]: the client (no UI types).
+//! - [`db`]: read-only reads straight from GoTrue's PostgreSQL (no UI types either).
 //! - [`console`]: the console's pure state machine, its screens, widgets and keymap, and the
 //!   worker that runs its requests.
 //! - [`term`]: what drives the console: the local terminal and `serve-ssh`.
@@ -15,6 +16,7 @@
 pub mod cli;
 pub mod config;
 pub mod console;
+pub mod db;
 pub mod demo;
 pub mod doctor;
 pub mod duration;

@@ -242,14 +242,24 @@ async fn console(args: ConsoleArgs) -> Result<()> {
 /// The connection of a headless `users` command and its admin client (`what` names the
 /// command in messages); exits with the reason when there is no admin key.
 async fn admin_client(console: &ConsoleArgs, what: &str) -> (Connection, GoTrueClient) {
+    let conn = headless_connection(console).await;
+    let client = admin_client_of(&conn, console.timeout, what).await;
+    (conn, client)
+}
+
+/// The connection of a headless command, its warnings said on stderr.
+async fn headless_connection(console: &ConsoleArgs) -> Connection {
     gotrue_console::logging::init();
-    let timeout = console.timeout;
     let conn = resolve_off_thread(console)
         .await
         .unwrap_or_else(|e| fail(e));
     for warning in &conn.warnings {
         eprintln!("warning: {warning}");
     }
+    conn
+}
+
+async fn admin_client_of(conn: &Connection, timeout: Duration, what: &str) -> GoTrueClient {
     if conn.service_role_key.is_none() {
         fail(format!(
             "{what} needs an admin key: SUPABASE_SECRET_KEY or GOTRUE_SERVICE_ROLE_KEY \
@@ -257,7 +267,7 @@ async fn admin_client(console: &ConsoleArgs, what: &str) -> (Connection, GoTrueC
              in the profile"
         ));
     }
-    let (client_config, _) = connect(&conn, timeout, Vec::new());
+    let (client_config, _) = connect(conn, timeout, Vec::new());
     let mut client = GoTrueClient::new(client_config).unwrap_or_else(|e| fail(e));
     // A bare URL may be a Supabase API URL, with GoTrue under /auth/v1.
     if client.base_url().is_bare()
@@ -266,11 +276,79 @@ async fn admin_client(console: &ConsoleArgs, what: &str) -> (Connection, GoTrueC
         eprintln!("note: Auth answers under /auth/v1 at this URL: using {base}");
         client = client.with_base_url(base).unwrap_or_else(|e| fail(e));
     }
-    (conn, client)
+    client
+}
+
+/// `users export` with a database: one `COPY … TO STDOUT`, the same formats as the API's.
+async fn users_export_from_db(conn: &Connection, console: &ConsoleArgs, args: ExportArgs) {
+    use gotrue_console::db::{Db, DbOptions};
+    use gotrue_console::ops::export::{export_db_to_file, export_users_from_db};
+    let Some(url) = &conn.db_url else { return };
+    let format = args.format.unwrap_or_else(|| {
+        args.out
+            .as_deref()
+            .and_then(ExportFormat::from_path)
+            .unwrap_or(ExportFormat::Ndjson)
+    });
+    if args.resume {
+        eprintln!(
+            "note: an export from the database is one COPY: it starts over (--resume is for the API's pages)"
+        );
+    }
+    let opts = DbOptions {
+        statement_timeout: console.timeout,
+        ..DbOptions::default()
+    };
+    let (db, info) = Db::connect(url, opts)
+        .await
+        .unwrap_or_else(|e| fail(format!("the database: {e}")));
+    for warning in &info.warnings {
+        eprintln!("warning: {warning}");
+    }
+    eprintln!("reading users from the database {} (COPY)", info.target);
+    let thousands = gotrue_console::console::widgets::thousands;
+    let mut progress = Progress::new(0);
+    let started = Instant::now();
+    let filter = args.filter.as_deref();
+    let (outcome, to) = match &args.out {
+        None => {
+            let r = tokio::select! {
+                r = export_users_from_db(&db, format, filter, std::io::stdout(), |n, t| progress.show(n, t)) => Some(r),
+                _ = tokio::signal::ctrl_c() => None,
+            };
+            (r, "stdout".to_owned())
+        }
+        Some(path) => {
+            let r = tokio::select! {
+                r = export_db_to_file(&db, format, filter, path, |n, t| progress.show(n, t)) => Some(r.map(|d| d.written)),
+                _ = tokio::signal::ctrl_c() => None,
+            };
+            (r, path.display().to_string())
+        }
+    };
+    progress.clear();
+    let count = match outcome {
+        Some(Ok(n)) => n,
+        Some(Err(ExportError::Write(e))) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            std::process::exit(0)
+        }
+        Some(Err(e)) => fail(e),
+        None => interrupted(),
+    };
+    eprintln!(
+        "exported {} {} to {to} in {:.1} s (from the database)",
+        thousands(count),
+        if count == 1 { "user" } else { "users" },
+        started.elapsed().as_secs_f64()
+    );
 }
 
 async fn users_export(console: ConsoleArgs, args: ExportArgs) {
-    let (_, client) = admin_client(&console, "users export").await;
+    let conn = headless_connection(&console).await;
+    if conn.db_url.is_some() {
+        return users_export_from_db(&conn, &console, args).await;
+    }
+    let client = admin_client_of(&conn, console.timeout, "users export").await;
 
     let format = args.format.unwrap_or_else(|| {
         args.out

@@ -23,15 +23,35 @@ fn written(flag: &str) -> Vec<&'static str> {
         "demo_users" => vec!["--demo", "--demo-users", "5"],
         "insecure" => vec!["--insecure"],
         "timeout" => vec!["--timeout", "5s"],
+        "db_url" => vec!["--db-url", "postgres://u:p@127.0.0.1:1/postgres"],
         other => panic!("{other}: a console flag this test does not know; add it"),
     }
 }
 
+const CONSOLE: [&str; 15] = [
+    "url",
+    "project_ref",
+    "supabase_local",
+    "mailpit",
+    "profile",
+    "read_only",
+    "mask",
+    "theme",
+    "mouse",
+    "no_mouse",
+    "config",
+    "demo",
+    "demo_users",
+    "insecure",
+    "timeout",
+];
+
 /// The subcommands, with what they need besides, and the console flags each acts on.
 /// Written out here, not read from the code: this is what a user may rely on.
 const SUBCOMMANDS: [(&[&str], &[&str]); 8] = [
-    (&[], &["*"]),
-    (&["serve-ssh", "--authorized-keys", "keys"], &["*"]),
+    // The console does not read the database yet.
+    (&[], &CONSOLE),
+    (&["serve-ssh", "--authorized-keys", "keys"], &CONSOLE),
     (
         &["doctor"],
         &[
@@ -44,6 +64,7 @@ const SUBCOMMANDS: [(&[&str], &[&str]); 8] = [
             "config",
             "insecure",
             "timeout",
+            "db_url",
         ],
     ),
     (
@@ -57,6 +78,7 @@ const SUBCOMMANDS: [(&[&str], &[&str]); 8] = [
             "config",
             "insecure",
             "timeout",
+            "db_url",
         ],
     ),
     (&["keys"], &["config"]),

@@ -17,6 +17,7 @@ pub mod secret;
 pub mod surfaces;
 pub mod token_input;
 pub mod types;
+pub mod user_query;
 
 pub use admin::{PACE_ABOVE, UsersBatch};
 pub use api_key::ApiKeyKind;

@@ -102,6 +102,8 @@ pub enum ExportError {
     },
     /// `--resume` cannot go on from what an earlier export left.
     Resume(String),
+    /// The database refused or failed (an export through `COPY`).
+    Database(crate::db::DbError),
 }
 
 impl fmt::Display for ExportError {
@@ -114,6 +116,7 @@ impl fmt::Display for ExportError {
                 write!(f, "cannot write {}: {source}", path.display())
             }
             ExportError::Resume(why) => f.write_str(why),
+            ExportError::Database(e) => write!(f, "the database: {e}"),
         }
     }
 }
@@ -125,6 +128,7 @@ impl std::error::Error for ExportError {
             ExportError::Write(e) => Some(e),
             ExportError::File { source, .. } => Some(source),
             ExportError::Resume(_) => None,
+            ExportError::Database(e) => Some(e),
         }
     }
 }
@@ -249,6 +253,95 @@ pub async fn export_users<W: Write>(
     .await?;
     rows.finish()?;
     Ok(written)
+}
+
+/// How long the one `COPY` of a database export may run (a million users take seconds).
+pub const COPY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Streams every user `filter` finds (the console's `/` words; everyone without) out of the
+/// database with `COPY … TO STDOUT` into `out`, oldest first, in the same formats as
+/// [`export_users`]: NDJSON lines are GoTrue's user JSON as the database builds it (not
+/// parsed on the way), CSV rows come from the same [`csv_fields`] as the API's. Returns how
+/// many; `progress` is called every 10,000 users.
+pub async fn export_users_from_db<W: Write>(
+    db: &crate::db::Db,
+    format: ExportFormat,
+    filter: Option<&str>,
+    out: W,
+    mut progress: impl FnMut(u64, Option<u64>),
+) -> Result<u64, ExportError> {
+    let mut rows = Rows::new(format, out, None)?;
+    let count = copy_into(db, filter, &mut rows, &mut progress).await?;
+    rows.finish()?;
+    Ok(count)
+}
+
+async fn copy_into<W: Write>(
+    db: &crate::db::Db,
+    filter: Option<&str>,
+    rows: &mut Rows<W>,
+    progress: &mut impl FnMut(u64, Option<u64>),
+) -> Result<u64, ExportError> {
+    use crate::db::{CopyFailed, UserSearch};
+    let search = UserSearch::parse(filter.unwrap_or_default(), Utc::now());
+    let mut n = 0u64;
+    let r = db
+        .copy_users(&search, COPY_TIMEOUT, |line| {
+            match rows {
+                Rows::Ndjson(w) => {
+                    w.write_all(line)?;
+                    w.write_all(b"\n")?;
+                }
+                Rows::Csv(w) => {
+                    let user: User = serde_json::from_slice(line).map_err(io::Error::other)?;
+                    write_csv_row(w, &user)?;
+                }
+            }
+            n += 1;
+            if n.is_multiple_of(10_000) {
+                progress(n, None);
+            }
+            Ok(())
+        })
+        .await;
+    match r {
+        Ok(count) => Ok(count),
+        Err(CopyFailed::Db(e)) => Err(ExportError::Database(e)),
+        Err(CopyFailed::Sink(e)) => Err(ExportError::Write(e)),
+    }
+}
+
+/// [`export_users_from_db`] into `path`, as [`export_to_file`] writes: `FILE.partial`,
+/// fsynced, renamed. Not resumable: one `COPY` either ends or starts over.
+pub async fn export_db_to_file(
+    db: &crate::db::Db,
+    format: ExportFormat,
+    filter: Option<&str>,
+    path: &Path,
+    mut progress: impl FnMut(u64, Option<u64>),
+) -> Result<Exported, ExportError> {
+    let partial = PartialFile::new(path);
+    let cannot = |p: &Path, e: io::Error| ExportError::File {
+        path: p.to_owned(),
+        source: e,
+    };
+    let file = std::fs::File::create(&partial.path).map_err(|e| cannot(&partial.path, e))?;
+    let mut rows = Rows::new(format, file, None).map_err(|e| cannot(&partial.path, e))?;
+    let count = copy_into(db, filter, &mut rows, &mut progress)
+        .await
+        .map_err(|e| match e {
+            ExportError::Write(e) => cannot(&partial.path, e),
+            other => other,
+        })?;
+    let file = rows.finish_into().map_err(|e| cannot(path, e))?;
+    file.sync_all().map_err(|e| cannot(path, e))?;
+    drop(file);
+    std::fs::rename(&partial.path, path).map_err(|e| cannot(path, e))?;
+    partial.done();
+    Ok(Exported {
+        written: count,
+        earlier: 0,
+    })
 }
 
 /// How [`export_to_file`] goes about it.
@@ -797,8 +890,12 @@ fn timestamp(t: Option<DateTime<Utc>>) -> String {
 }
 
 fn json_object(map: &Map<String, Value>) -> String {
+    // Keys sorted, at every depth: the same metadata is the same cell whether it came from
+    // GoTrue's API (Go sorts map keys) or from the database (jsonb orders keys its own way).
+    let mut value = Value::Object(map.clone());
+    value.sort_all_objects();
     // A map of JSON values always serialises; `{}` stands for none.
-    serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())
+    serde_json::to_string(&value).unwrap_or_else(|_| "{}".to_owned())
 }
 
 #[cfg(test)]

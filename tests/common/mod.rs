@@ -6,6 +6,7 @@
 
 pub mod exchange;
 pub mod harness;
+pub mod pg;
 pub mod screen;
 pub mod script;
 pub mod store;
@@ -151,6 +152,7 @@ pub const CONNECTION_VARS: &[&str] = &[
     "SUPABASE_SECRET_KEY",
     "SUPABASE_PUBLISHABLE_KEY",
     "GOTRUE_CONSOLE_PROFILE",
+    "SUPABASE_DB_URL",
 ];
 
 /// A client of a demo server with its legacy anon and service-role keys.

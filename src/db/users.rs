@@ -1,0 +1,628 @@
+//! Users from `auth.users`: keyset pages in any sort, the filter's text and conditions as
+//! SQL, exact counts by status. Rows come back as GoTrue's own [`User`] (identities and
+//! factors included, in the same query), so the console treats them as the API's.
+
+use super::conn::{Db, ReadTx, malformed};
+use super::error::{DbError, DbErrorKind};
+use crate::gotrue::User;
+use crate::gotrue::user_query::{Cond, Query, State};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use tokio_postgres::types::ToSql;
+use uuid::Uuid;
+
+/// A user as GoTrue's admin API shows it, built in SQL: the same keys (an unset timestamp
+/// is left out, as GoTrue leaves it out; `email` and `phone` are `""` when unset), identities
+/// and MFA factors from their tables. `u` is the `auth.users` row. One expression, so the
+/// list and the export say the same.
+pub const USER_JSON: &str = "(jsonb_strip_nulls(jsonb_build_object(
+        'id', u.id, 'aud', u.aud, 'role', u.role,
+        'email', coalesce(u.email, ''), 'email_confirmed_at', u.email_confirmed_at,
+        'phone', coalesce(u.phone, ''), 'phone_confirmed_at', u.phone_confirmed_at,
+        'confirmation_sent_at', u.confirmation_sent_at,
+        'confirmed_at', least(u.email_confirmed_at, u.phone_confirmed_at),
+        'recovery_sent_at', u.recovery_sent_at,
+        'new_email', nullif(u.email_change, ''), 'email_change_sent_at', u.email_change_sent_at,
+        'new_phone', nullif(u.phone_change, ''),
+        'invited_at', u.invited_at, 'last_sign_in_at', u.last_sign_in_at,
+        'banned_until', u.banned_until, 'deleted_at', u.deleted_at,
+        'created_at', u.created_at, 'updated_at', u.updated_at,
+        'is_anonymous', u.is_anonymous, 'is_sso_user', u.is_sso_user))
+    || jsonb_build_object(
+        'app_metadata', coalesce(u.raw_app_meta_data, '{}'::jsonb),
+        'user_metadata', coalesce(u.raw_user_meta_data, '{}'::jsonb),
+        'identities', coalesce((
+            SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                       'identity_id', i.id, 'id', i.provider_id, 'user_id', i.user_id,
+                       'provider', i.provider, 'email', lower(i.identity_data->>'email'),
+                       'last_sign_in_at', i.last_sign_in_at,
+                       'created_at', i.created_at, 'updated_at', i.updated_at))
+                   || jsonb_build_object('identity_data', coalesce(i.identity_data, '{}'::jsonb))
+                   ORDER BY i.created_at, i.id)
+            FROM auth.identities i WHERE i.user_id = u.id), '[]'::jsonb))
+    || coalesce((
+        SELECT jsonb_build_object('factors', jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                   'id', f.id, 'friendly_name', f.friendly_name,
+                   'factor_type', f.factor_type::text, 'status', f.status::text,
+                   'phone', f.phone, 'created_at', f.created_at, 'updated_at', f.updated_at,
+                   'last_challenged_at', f.last_challenged_at))
+               ORDER BY f.created_at, f.id))
+        FROM auth.mfa_factors f WHERE f.user_id = u.id HAVING count(*) > 0), '{}'::jsonb))";
+
+/// What the list is sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    Created,
+    LastSignIn,
+    Email,
+}
+
+impl SortKey {
+    /// The expression sorted on; `NULL` for a user without one (an empty email is none).
+    fn expr(self) -> &'static str {
+        match self {
+            SortKey::Created => "u.created_at",
+            SortKey::LastSignIn => "u.last_sign_in_at",
+            SortKey::Email => "nullif(u.email, '')",
+        }
+    }
+
+    /// A user's value of the key, as the database compares it.
+    pub fn value_of(self, user: &User) -> Option<SortValue> {
+        match self {
+            SortKey::Created => user.created_at.map(SortValue::Time),
+            SortKey::LastSignIn => user.last_sign_in_at.map(SortValue::Time),
+            SortKey::Email => (!user.email.is_empty()).then(|| SortValue::Text(user.email.clone())),
+        }
+    }
+}
+
+/// A sort: a key, a direction, ties broken by id in the same direction. Users without the
+/// key (never signed in, no email) come last in both directions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+impl Sort {
+    pub const NEWEST: Sort = Sort {
+        key: SortKey::Created,
+        descending: true,
+    };
+
+    fn dir(self) -> &'static str {
+        if self.descending { "DESC" } else { "ASC" }
+    }
+
+    fn after(self) -> &'static str {
+        if self.descending { "<" } else { ">" }
+    }
+
+    /// The `ORDER BY` of this sort, for anyone who wants to check the pages against it.
+    pub fn order_by(self) -> String {
+        let d = self.dir();
+        format!("{} {d} NULLS LAST, u.id {d}", self.key.expr())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SortValue {
+    Time(DateTime<Utc>),
+    Text(String),
+}
+
+/// Where a page ends: the last user's sort value (`None`: it has none) and id. The next page
+/// starts after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub value: Option<SortValue>,
+    pub id: Uuid,
+}
+
+/// How the filter's text matches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TextMatch {
+    /// Anywhere in email, phone, id or name (what the console's `/` does).
+    #[default]
+    Substring,
+    /// At the start of them.
+    Prefix,
+}
+
+/// Which users: the console's `/` query (text and conditions), read as SQL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserSearch {
+    pub query: Query,
+    pub text_match: TextMatch,
+    /// What "banned" and "inactive" are measured against.
+    pub now: DateTime<Utc>,
+}
+
+impl UserSearch {
+    /// Everyone.
+    pub fn all(now: DateTime<Utc>) -> UserSearch {
+        UserSearch {
+            query: Query::default(),
+            text_match: TextMatch::Substring,
+            now,
+        }
+    }
+
+    /// The console's filter text, as the console reads it.
+    pub fn parse(text: &str, now: DateTime<Utc>) -> UserSearch {
+        UserSearch {
+            query: Query::parse(text),
+            text_match: TextMatch::Substring,
+            now,
+        }
+    }
+}
+
+/// One page of users, and where the next starts (`None`: this was the last).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UsersPage {
+    pub users: Vec<User>,
+    pub next: Option<Cursor>,
+}
+
+/// Exact counts of the users a search finds, by status (a user may be in several).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    pub total: u64,
+    pub anonymous: u64,
+    pub unconfirmed: u64,
+    pub confirmed: u64,
+    pub invited: u64,
+    pub banned: u64,
+    pub deleted: u64,
+    pub sso: u64,
+    pub mfa: u64,
+}
+
+/// A value a query takes: bound as `$n`, or (for `COPY`, which takes no parameters) set as
+/// a transaction-local setting and read back with its type.
+pub(crate) trait Param: ToSql + Sync + Send + 'static {
+    const SQL_TYPE: &'static str;
+    fn as_text(&self) -> String;
+}
+
+impl Param for DateTime<Utc> {
+    const SQL_TYPE: &'static str = "timestamptz";
+    fn as_text(&self) -> String {
+        self.to_rfc3339()
+    }
+}
+
+impl Param for String {
+    const SQL_TYPE: &'static str = "text";
+    fn as_text(&self) -> String {
+        self.clone()
+    }
+}
+
+impl Param for Uuid {
+    const SQL_TYPE: &'static str = "uuid";
+    fn as_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Param for i64 {
+    const SQL_TYPE: &'static str = "bigint";
+    fn as_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// SQL text with its parameters, numbered as they are added.
+#[derive(Default)]
+pub(crate) struct Sql {
+    params: Vec<Box<dyn ToSql + Sync + Send>>,
+    /// For `COPY`: the values as text, for `set_config('gotrue_console.pN', …)`.
+    settings: Option<Vec<String>>,
+}
+
+impl Sql {
+    /// Parameters as settings, for a statement that cannot bind any.
+    fn as_settings() -> Sql {
+        Sql {
+            params: Vec::new(),
+            settings: Some(Vec::new()),
+        }
+    }
+
+    fn param<T: Param>(&mut self, value: T) -> String {
+        if let Some(settings) = &mut self.settings {
+            settings.push(value.as_text());
+            return format!(
+                "current_setting('gotrue_console.p{}')::{}",
+                settings.len(),
+                T::SQL_TYPE
+            );
+        }
+        self.params.push(Box::new(value));
+        format!("${}", self.params.len())
+    }
+
+    fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params
+            .iter()
+            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+            .collect()
+    }
+}
+
+/// The SQL of a state: a boolean, never `NULL`, of the row `u`.
+fn state_sql(state: State, sql: &mut Sql, now: DateTime<Utc>) -> String {
+    const CONFIRMED: &str =
+        "(u.email_confirmed_at IS NOT NULL OR u.phone_confirmed_at IS NOT NULL)";
+    match state {
+        State::Anonymous => "coalesce(u.is_anonymous, false)".to_owned(),
+        // As the status column: an anonymous user has nothing to confirm, an invited one is
+        // "invited".
+        State::Unconfirmed => format!(
+            "(NOT coalesce(u.is_anonymous, false) AND NOT {CONFIRMED} AND u.invited_at IS NULL)"
+        ),
+        State::Confirmed => CONFIRMED.to_owned(),
+        State::Invited => format!("(u.invited_at IS NOT NULL AND NOT {CONFIRMED})"),
+        State::Banned => format!("coalesce(u.banned_until > {}, false)", sql.param(now)),
+        State::Deleted => "(u.deleted_at IS NOT NULL)".to_owned(),
+        State::Sso => "coalesce(u.is_sso_user, false)".to_owned(),
+        State::Mfa => "EXISTS (SELECT 1 FROM auth.mfa_factors f \
+                       WHERE f.user_id = u.id AND f.status = 'verified')"
+            .to_owned(),
+    }
+}
+
+fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&day.and_time(chrono::NaiveTime::MIN))
+}
+
+fn cond_sql(cond: &Cond, sql: &mut Sql, now: DateTime<Utc>) -> Result<String, DbError> {
+    Ok(match cond {
+        Cond::Is(state) => state_sql(*state, sql, now),
+        Cond::Passkey => {
+            return Err(DbError::new(
+                DbErrorKind::Unsupported,
+                "has:passkey is not read from the database yet",
+            ));
+        }
+        // As `User::providers`: app_metadata's `providers`, else its `provider`, else the
+        // identities.
+        Cond::Provider(p) => format!(
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(CASE
+                 WHEN jsonb_typeof(u.raw_app_meta_data->'providers') = 'array'
+                     THEN u.raw_app_meta_data->'providers'
+                 WHEN jsonb_typeof(u.raw_app_meta_data->'provider') = 'string'
+                     THEN jsonb_build_array(u.raw_app_meta_data->'provider')
+                 ELSE (SELECT coalesce(jsonb_agg(i.provider), '[]'::jsonb)
+                       FROM auth.identities i WHERE i.user_id = u.id) END) AS pr(name)
+             WHERE lower(pr.name) = {})",
+            sql.param(p.to_lowercase())
+        ),
+        Cond::Inactive(span) => format!(
+            "(u.last_sign_in_at IS NULL OR u.last_sign_in_at <= {})",
+            sql.param(now - *span)
+        ),
+        Cond::Created { from, to } => {
+            let mut parts = vec!["u.created_at IS NOT NULL".to_owned()];
+            if let Some(f) = from {
+                parts.push(format!("u.created_at >= {}", sql.param(day_start(*f))));
+            }
+            if let Some(t) = to {
+                let next = t.succ_opt().unwrap_or(*t);
+                parts.push(format!("u.created_at < {}", sql.param(day_start(next))));
+            }
+            format!("({})", parts.join(" AND "))
+        }
+    })
+}
+
+/// `text` for a `LIKE` pattern: `%`, `_` and `\` stand for themselves.
+fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The `WHERE` of a search (always something: `true` for everyone).
+pub(crate) fn where_sql(search: &UserSearch, sql: &mut Sql) -> Result<String, DbError> {
+    let mut parts = Vec::new();
+    let text = search.query.text.trim();
+    if !text.is_empty() {
+        let pattern = |t: &str| match search.text_match {
+            TextMatch::Substring => format!("%{}%", like_escape(t)),
+            TextMatch::Prefix => format!("{}%", like_escape(t)),
+        };
+        let p = sql.param(pattern(text));
+        // Phones are stored without `+`, and typed with it, or with spaces and dashes.
+        let digits: String = text
+            .chars()
+            .filter(|c| !matches!(c, '+' | ' ' | '-' | '(' | ')'))
+            .collect();
+        let phone = if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+            sql.param(pattern(&digits))
+        } else {
+            p.clone()
+        };
+        parts.push(format!(
+            "coalesce(u.email ILIKE {p} OR u.phone LIKE {phone} OR u.id::text LIKE {p} \
+             OR (u.raw_user_meta_data->>'full_name') ILIKE {p} \
+             OR (u.raw_user_meta_data->>'name') ILIKE {p}, false)"
+        ));
+    }
+    for term in &search.query.terms {
+        let c = cond_sql(&term.cond, sql, search.now)?;
+        parts.push(if term.negated { format!("NOT {c}") } else { c });
+    }
+    if parts.is_empty() {
+        return Ok("true".to_owned());
+    }
+    Ok(parts.join(" AND "))
+}
+
+fn users_from(rows: &[tokio_postgres::Row]) -> Result<Vec<User>, DbError> {
+    rows.iter()
+        .map(|row| {
+            let text: &str = row.try_get(0).map_err(malformed)?;
+            serde_json::from_str(text).map_err(|e| {
+                DbError::new(DbErrorKind::Malformed, format!("a user row as JSON: {e}"))
+            })
+        })
+        .collect()
+}
+
+impl ReadTx<'_> {
+    /// Up to `limit` users matching `search` in `sort` order, after `after` (from the top
+    /// without). Users with the sort key come first (an index walk on it), then those
+    /// without, by id.
+    pub async fn users_page(
+        &self,
+        search: &UserSearch,
+        sort: Sort,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<UsersPage, DbError> {
+        let key = sort.key.expr();
+        let (d, op) = (sort.dir(), sort.after());
+        let mut users = Vec::new();
+        // The users with a value of the key, unless the cursor is already past them.
+        if after.is_none_or(|c| c.value.is_some()) {
+            let mut sql = Sql::default();
+            let filter = where_sql(search, &mut sql)?;
+            let mut conds = vec![filter, format!("{key} IS NOT NULL")];
+            if let Some(Cursor { value: Some(v), id }) = after {
+                let v = match v {
+                    SortValue::Time(t) => sql.param(*t),
+                    SortValue::Text(s) => sql.param(s.clone()),
+                };
+                let id = sql.param(*id);
+                conds.push(format!(
+                    "({key} {op} {v} OR ({key} = {v} AND u.id {op} {id}))"
+                ));
+            }
+            let lim = sql.param(limit as i64);
+            let text = format!(
+                "SELECT {USER_JSON}::text FROM auth.users u WHERE {} \
+                 ORDER BY {key} {d}, u.id {d} LIMIT {lim}",
+                conds.join(" AND ")
+            );
+            users = users_from(&self.query(&text, &sql.refs()).await?)?;
+        }
+        if users.len() < limit {
+            let mut sql = Sql::default();
+            let filter = where_sql(search, &mut sql)?;
+            let mut conds = vec![filter, format!("{key} IS NULL")];
+            if let Some(Cursor { value: None, id }) = after {
+                conds.push(format!("u.id {op} {}", sql.param(*id)));
+            }
+            let lim = sql.param((limit - users.len()) as i64);
+            let text = format!(
+                "SELECT {USER_JSON}::text FROM auth.users u WHERE {} \
+                 ORDER BY u.id {d} LIMIT {lim}",
+                conds.join(" AND ")
+            );
+            users.extend(users_from(&self.query(&text, &sql.refs()).await?)?);
+        }
+        let next = if users.len() == limit {
+            users.last().map(|u| Cursor {
+                value: sort.key.value_of(u),
+                id: u.id,
+            })
+        } else {
+            None
+        };
+        Ok(UsersPage { users, next })
+    }
+
+    /// One user by id, with identities and factors; `None` if there is none.
+    pub async fn user(&self, id: Uuid) -> Result<Option<User>, DbError> {
+        let rows = self
+            .query(
+                &format!("SELECT {USER_JSON}::text FROM auth.users u WHERE u.id = $1"),
+                &[&id],
+            )
+            .await?;
+        Ok(users_from(&rows)?.into_iter().next())
+    }
+
+    /// How many users `search` finds, in all and by status.
+    pub async fn status_counts(&self, search: &UserSearch) -> Result<StatusCounts, DbError> {
+        let mut sql = Sql::default();
+        let filter = where_sql(search, &mut sql)?;
+        let now = search.now;
+        let states = [
+            State::Anonymous,
+            State::Unconfirmed,
+            State::Confirmed,
+            State::Invited,
+            State::Banned,
+            State::Deleted,
+            State::Sso,
+            State::Mfa,
+        ];
+        let mut cols = vec!["count(*)".to_owned()];
+        for s in states {
+            cols.push(format!(
+                "count(*) FILTER (WHERE {})",
+                state_sql(s, &mut sql, now)
+            ));
+        }
+        let text = format!(
+            "SELECT {} FROM auth.users u WHERE {filter}",
+            cols.join(", ")
+        );
+        let row = self.query_one(&text, &sql.refs()).await?;
+        let n = |i: usize| -> Result<u64, DbError> {
+            Ok(row.try_get::<_, i64>(i).map_err(malformed)?.max(0) as u64)
+        };
+        Ok(StatusCounts {
+            total: n(0)?,
+            anonymous: n(1)?,
+            unconfirmed: n(2)?,
+            confirmed: n(3)?,
+            invited: n(4)?,
+            banned: n(5)?,
+            deleted: n(6)?,
+            sso: n(7)?,
+            mfa: n(8)?,
+        })
+    }
+}
+
+/// Why a `COPY` of users stopped.
+#[derive(Debug)]
+pub enum CopyFailed {
+    Db(DbError),
+    /// The caller's sink refused a line.
+    Sink(std::io::Error),
+}
+
+impl From<DbError> for CopyFailed {
+    fn from(e: DbError) -> Self {
+        CopyFailed::Db(e)
+    }
+}
+
+/// A line of `COPY … TO STDOUT`'s text format, its escapes undone (`\\`, `\n`, `\t`, …).
+fn unescape_copy_text(line: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut i = 0;
+    while i < line.len() {
+        let b = line[i];
+        if b != b'\\' || i + 1 == line.len() {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let next = line[i + 1];
+        i += 2;
+        match next {
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'v' => out.push(11),
+            b'0'..=b'7' => {
+                let mut v = u32::from(next - b'0');
+                let mut n = 1;
+                while n < 3 && i < line.len() && (b'0'..=b'7').contains(&line[i]) {
+                    v = v * 8 + u32::from(line[i] - b'0');
+                    i += 1;
+                    n += 1;
+                }
+                out.push(v as u8);
+            }
+            other => out.push(other),
+        }
+    }
+}
+
+impl Db {
+    /// Every user `search` finds, oldest first (then by id), as GoTrue's user JSON, one line
+    /// each to `line`, streamed by `COPY … TO STDOUT` in one read-only transaction with
+    /// `timeout` for its statement. Returns how many.
+    pub async fn copy_users(
+        &self,
+        search: &UserSearch,
+        timeout: std::time::Duration,
+        mut line: impl FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<u64, CopyFailed> {
+        use futures::StreamExt;
+        let mut sql = Sql::as_settings();
+        let filter = where_sql(search, &mut sql)?;
+        let tx = self.begin_with_timeout(timeout).await?;
+        for (i, value) in sql.settings.iter().flatten().enumerate() {
+            let name = format!("gotrue_console.p{}", i + 1);
+            tx.query("SELECT set_config($1, $2, true)", &[&name, value])
+                .await?;
+        }
+        let copy = format!(
+            "COPY (SELECT {USER_JSON}::text FROM auth.users u WHERE {filter} \
+             ORDER BY u.created_at ASC NULLS LAST, u.id ASC) TO STDOUT"
+        );
+        let mut count = 0u64;
+        {
+            let stream = tx.copy_out(&copy).await?;
+            futures::pin_mut!(stream);
+            let mut pending: Vec<u8> = Vec::new();
+            let mut plain = Vec::new();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk?;
+                pending.extend_from_slice(&chunk);
+                let mut start = 0;
+                while let Some(nl) = memchr::memchr(b'\n', &pending[start..]) {
+                    unescape_copy_text(&pending[start..start + nl], &mut plain);
+                    line(&plain).map_err(CopyFailed::Sink)?;
+                    count += 1;
+                    start += nl + 1;
+                }
+                pending.drain(..start);
+            }
+            if !pending.is_empty() {
+                return Err(CopyFailed::Db(DbError::new(
+                    DbErrorKind::Malformed,
+                    "COPY ended in the middle of a line",
+                )));
+            }
+        }
+        tx.finish().await?;
+        Ok(count)
+    }
+
+    /// [`ReadTx::users_page`] in a transaction of its own.
+    pub async fn users_page(
+        &self,
+        search: &UserSearch,
+        sort: Sort,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<UsersPage, DbError> {
+        let tx = self.begin().await?;
+        let page = tx.users_page(search, sort, after, limit).await?;
+        tx.finish().await?;
+        Ok(page)
+    }
+
+    /// [`ReadTx::user`] in a transaction of its own.
+    pub async fn user(&self, id: Uuid) -> Result<Option<User>, DbError> {
+        let tx = self.begin().await?;
+        let user = tx.user(id).await?;
+        tx.finish().await?;
+        Ok(user)
+    }
+
+    /// [`ReadTx::status_counts`] in a transaction of its own.
+    pub async fn status_counts(&self, search: &UserSearch) -> Result<StatusCounts, DbError> {
+        let tx = self.begin().await?;
+        let counts = tx.status_counts(search).await?;
+        tx.finish().await?;
+        Ok(counts)
+    }
+}
