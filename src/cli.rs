@@ -256,8 +256,10 @@ pub fn flags_taken(sub: Option<&str>) -> &'static [&'static str] {
         "db_url",
         "mailpit",
     ];
-    // The console does not read the database yet: --db-url would do nothing there.
-    const CONSOLE: [&str; 15] = [
+    // The console reads the database when given one; over SSH it does not (a remote user
+    // would read the host's database with the host's credentials): --db-url is refused there.
+    const CONSOLE: [&str; 16] = [
+        "db_url",
         "url",
         "project_ref",
         "supabase_local",
@@ -275,7 +277,8 @@ pub fn flags_taken(sub: Option<&str>) -> &'static [&'static str] {
         "timeout",
     ];
     match sub {
-        None | Some("serve-ssh") => &CONSOLE,
+        None => &CONSOLE,
+        Some("serve-ssh") => &CONSOLE[1..],
         Some("doctor") => &DOCTOR,
         // An export: the connection and the database, not Mailpit.
         Some("users") => &DOCTOR[..9],

@@ -582,6 +582,7 @@ impl Connection {
             insecure_tls: self.insecure_tls,
             keep_session: self.keep_session,
             mailpit: self.mailpit_url.clone(),
+            database: self.db_url.clone(),
             ..crate::console::app::AppConfig::default()
         }
     }

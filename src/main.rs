@@ -196,6 +196,7 @@ async fn console(args: ConsoleArgs) -> Result<()> {
             journal: None,
             insecure_tls: false,
             mailpit: None,
+            database: None,
             // A fresh demo server each run: nothing of an earlier one is worth keeping.
             keep_session: false,
             state_dir: None,

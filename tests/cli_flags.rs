@@ -49,8 +49,28 @@ const CONSOLE: [&str; 15] = [
 /// The subcommands, with what they need besides, and the console flags each acts on.
 /// Written out here, not read from the code: this is what a user may rely on.
 const SUBCOMMANDS: [(&[&str], &[&str]); 8] = [
-    // The console does not read the database yet.
-    (&[], &CONSOLE),
+    // The console reads the database; over SSH it does not (the host's credentials).
+    (
+        &[],
+        &[
+            "url",
+            "project_ref",
+            "supabase_local",
+            "mailpit",
+            "profile",
+            "read_only",
+            "mask",
+            "theme",
+            "mouse",
+            "no_mouse",
+            "config",
+            "demo",
+            "demo_users",
+            "insecure",
+            "timeout",
+            "db_url",
+        ],
+    ),
     (&["serve-ssh", "--authorized-keys", "keys"], &CONSOLE),
     (
         &["doctor"],

@@ -171,6 +171,22 @@ pub enum Answer {
     Task(TaskOutcome),
 }
 
+/// A page of the list read from the database.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DbUsersQuery {
+    /// The console's filter (text and conditions), as typed.
+    pub query: String,
+    pub sort: crate::db::Sort,
+    /// The list read from its other end: `sort`'s exact reverse (users without the key
+    /// first).
+    pub reverse: bool,
+    /// Where the page before ended (`None`: from the top).
+    pub cursor: Option<String>,
+    pub limit: usize,
+    /// What "banned" and "inactive" are measured against.
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
 /// GoTrue calls the console makes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiCall {
@@ -186,6 +202,19 @@ pub enum ApiCall {
     UsersByCursor(crate::gotrue::KeysetQuery),
     /// One page of users by number: `Listing::Offset`.
     UsersByPage(crate::gotrue::ListUsers),
+    /// With a database: one page of users read by SQL, `Listing::Keyset` (its cursor is
+    /// [`crate::db::Cursor::encode`]'s).
+    DbUsers(DbUsersQuery),
+    /// With a database: how many users the filter finds, in all and by status:
+    /// `DbCounts`.
+    DbCounts {
+        query: String,
+        now: chrono::DateTime<chrono::Utc>,
+    },
+    /// With a database: the Stats tab's figures over every user: `Stats`.
+    DbStats {
+        now: chrono::DateTime<chrono::Utc>,
+    },
     GetUser(UserId),
     SignIn {
         credential: Credential,
@@ -302,6 +331,9 @@ impl ApiCall {
             ApiCall::Settings => "settings",
             ApiCall::LoadUsers { .. } => "load users",
             ApiCall::UsersByCursor(_) | ApiCall::UsersByPage(_) => "load a page of users",
+            ApiCall::DbUsers(_) => "read users from the database",
+            ApiCall::DbCounts { .. } => "count users in the database",
+            ApiCall::DbStats { .. } => "count the statistics in the database",
             ApiCall::GetUser(_) => "load user",
             ApiCall::SignIn { .. } => "sign in",
             ApiCall::SignUp(_) => "sign up",
@@ -347,6 +379,10 @@ pub enum ApiReply {
     UsersBatch(UsersBatch),
     UsersDone,
     Listing(Box<crate::gotrue::Listing>),
+    /// Users counted in the database.
+    DbCounts(crate::db::StatusCounts),
+    /// The Stats tab's figures.
+    Stats(Box<crate::ops::stats::Stats>),
     User(Box<User>),
     Session(Box<Session>),
     SignedUp(SignUpOutcome),
@@ -591,6 +627,8 @@ from_reply!(ApiReply {
     crate::gotrue::Availability<Vec<crate::gotrue::Passkey>> => Passkeys(p) => p,
     Box<ProviderSurfaces> => Providers(p) => p,
     Box<SavedSurface> => SurfaceSaved(s) => s,
+    crate::db::StatusCounts => DbCounts(c) => c,
+    Box<crate::ops::stats::Stats> => Stats(s) => s,
 });
 
 from_reply!(TaskReply {

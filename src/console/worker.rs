@@ -20,6 +20,109 @@ pub struct Worker {
     invite_options: crate::ops::bulk::InviteOptions,
     /// Where a session is kept between runs (the OS keyring); `None`: nowhere here.
     session_store: Option<SharedStore>,
+    /// GoTrue's database, for reads by SQL; `None`: none was given.
+    database: Option<Database>,
+}
+
+/// GoTrue's database for the console's reads: connected at the first read, then kept for
+/// the run ([`crate::db::Db`] reopens a connection that dropped). A failed connection is
+/// tried again at the next read.
+#[derive(Clone)]
+pub struct Database {
+    url: Secret,
+    db: std::sync::Arc<tokio::sync::OnceCell<crate::db::Db>>,
+}
+
+impl Database {
+    pub fn new(url: Secret) -> Self {
+        Self {
+            url,
+            db: std::sync::Arc::default(),
+        }
+    }
+
+    async fn get(&self) -> Result<&crate::db::Db, crate::db::DbError> {
+        self.db
+            .get_or_try_init(|| async {
+                let (db, info) =
+                    crate::db::Db::connect(&self.url, crate::db::DbOptions::default()).await?;
+                for warning in &info.warnings {
+                    tracing::warn!("{warning}");
+                }
+                Ok(db)
+            })
+            .await
+    }
+}
+
+/// A database failure, shown as the console shows any failed call.
+fn db_error(e: crate::db::DbError) -> GoTrueError {
+    use crate::db::DbErrorKind as K;
+    use crate::gotrue::ErrorKind;
+    let kind = match e.kind {
+        K::Url | K::Unsupported => ErrorKind::Validation,
+        K::Tls | K::Connect => ErrorKind::Transport,
+        K::Permission => ErrorKind::Auth,
+        K::Malformed | K::Schema => ErrorKind::Decode,
+        K::Timeout | K::Query => ErrorKind::Server,
+    };
+    GoTrueError::local(
+        kind,
+        e.code.as_deref(),
+        format!("the database: {}", e.message),
+    )
+}
+
+/// Runs a read by SQL.
+async fn run_db(database: Option<Database>, call: ApiCall) -> Result<ApiReply, GoTrueError> {
+    use crate::db::{Cursor, UserSearch};
+    let Some(database) = database else {
+        return Err(GoTrueError::local(
+            crate::gotrue::ErrorKind::Validation,
+            None,
+            "no database was given (--db-url, SUPABASE_DB_URL or the profile's db_url)",
+        ));
+    };
+    let db = database.get().await.map_err(db_error)?;
+    match call {
+        ApiCall::DbUsers(q) => {
+            let search = UserSearch::parse(&q.query, q.now);
+            let after = q
+                .cursor
+                .as_deref()
+                .map(Cursor::decode)
+                .transpose()
+                .map_err(db_error)?;
+            let page = db
+                .users_page_in(&search, q.sort, q.reverse, after.as_ref(), q.limit)
+                .await
+                .map_err(db_error)?;
+            Ok(ApiReply::Listing(Box::new(crate::gotrue::Listing::Keyset(
+                crate::gotrue::KeysetPage {
+                    users: page.users,
+                    has_more: page.next.is_some(),
+                    next_cursor: page.next.map(|c| c.encode()),
+                },
+            ))))
+        }
+        ApiCall::DbCounts { query, now } => {
+            let search = UserSearch::parse(&query, now);
+            Ok(ApiReply::DbCounts(
+                db.status_counts(&search).await.map_err(db_error)?,
+            ))
+        }
+        ApiCall::DbStats { now } => {
+            let figures = db.user_figures(now).await.map_err(db_error)?;
+            Ok(ApiReply::Stats(Box::new(
+                crate::ops::stats::Tally::from_database(now, figures),
+            )))
+        }
+        other => Err(GoTrueError::local(
+            crate::gotrue::ErrorKind::Validation,
+            None,
+            format!("not a database read: {}", other.label()),
+        )),
+    }
 }
 
 /// A session store the worker's threads share.
@@ -34,12 +137,18 @@ impl Worker {
             running: HashMap::new(),
             invite_options: crate::ops::bulk::InviteOptions::default(),
             session_store: None,
+            database: None,
         }
     }
 
     /// Keeps sessions in `store` from now on (`None`: the console cannot keep them here).
     pub fn set_session_store(&mut self, store: Option<SharedStore>) {
         self.session_store = store;
+    }
+
+    /// Reads users from this database from now on (`None`: through GoTrue only).
+    pub fn set_database(&mut self, url: Option<Secret>) {
+        self.database = url.map(Database::new);
     }
 
     /// Paces and retries bulk invitations started from now on with `opts` (tests shorten
@@ -69,7 +178,16 @@ impl Worker {
         let out = self.out.clone();
         let mut invite_options = self.invite_options.clone();
         let mailpit = self.mailpit.clone();
+        let database = self.database.clone();
         let handle = tokio::spawn(async move {
+            if matches!(
+                call,
+                ApiCall::DbUsers(_) | ApiCall::DbCounts { .. } | ApiCall::DbStats { .. }
+            ) {
+                let result = run_db(database, call).await;
+                let _ = out.send(Answer::Api(Outcome { id, result }));
+                return;
+            }
             if let (ApiCall::Outbox, Some(mailpit)) = (&call, &mailpit) {
                 let result = mailpit.messages().await.map(ApiReply::Outbox);
                 let _ = out.send(Answer::Api(Outcome { id, result }));
@@ -216,6 +334,10 @@ async fn run(client: &GoTrueClient, call: ApiCall) -> Result<ApiReply, GoTrueErr
         ApiCall::Settings => ApiReply::Settings(Box::new(client.settings().await?)),
         // Streamed by `stream_users`; a lone call means "nothing more to load".
         ApiCall::LoadUsers { .. } => ApiReply::UsersDone,
+        // `spawn` sends these to the database.
+        call @ (ApiCall::DbUsers(_) | ApiCall::DbCounts { .. } | ApiCall::DbStats { .. }) => {
+            return run_db(None, call).await;
+        }
         ApiCall::UsersByCursor(q) => {
             ApiReply::Listing(Box::new(client.list_users_keyset(&q).await?))
         }

@@ -7,11 +7,13 @@
 //! - [`url`]: the URL (a [`crate::gotrue::Secret`]) read into a target, TLS as `sslmode` says.
 //! - [`conn`]: [`Db`], its read-only transactions, and what connecting learns ([`ConnectInfo`]).
 //! - [`users`]: keyset pages in any sort, the console's filter as SQL, counts by status.
+//! - [`stats`]: the Stats tab's figures over every user.
 //! - [`tls`]: rustls set-up for each way of checking the certificate.
 //! - [`error`]: [`DbError`], its messages cleaned of the URL's secrets.
 
 pub mod conn;
 pub mod error;
+pub mod stats;
 pub mod tls;
 pub mod url;
 pub mod users;

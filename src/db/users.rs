@@ -119,6 +119,36 @@ pub struct Cursor {
     pub id: Uuid,
 }
 
+impl Cursor {
+    /// The cursor as text, for a caller that carries cursors as strings (the console's list
+    /// window): the id, then `t` and a time, `s` and a text, or `n` for no value.
+    pub fn encode(&self) -> String {
+        match &self.value {
+            Some(SortValue::Time(t)) => format!("{}:t{}", self.id, t.to_rfc3339()),
+            Some(SortValue::Text(s)) => format!("{}:s{s}", self.id),
+            None => format!("{}:n", self.id),
+        }
+    }
+
+    /// [`Cursor::encode`]'s text read back.
+    pub fn decode(text: &str) -> Result<Cursor, DbError> {
+        let bad = || DbError::new(DbErrorKind::Malformed, "a list cursor that is not ours");
+        let (id, rest) = text.split_once(':').ok_or_else(bad)?;
+        let id: Uuid = id.parse().map_err(|_| bad())?;
+        let value = match rest.split_at_checked(1).ok_or_else(bad)? {
+            ("t", t) => Some(SortValue::Time(
+                DateTime::parse_from_rfc3339(t)
+                    .map_err(|_| bad())?
+                    .with_timezone(&Utc),
+            )),
+            ("s", s) => Some(SortValue::Text(s.to_owned())),
+            ("n", "") => None,
+            _ => return Err(bad()),
+        };
+        Ok(Cursor { value, id })
+    }
+}
+
 /// How the filter's text matches.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TextMatch {
@@ -388,43 +418,72 @@ impl ReadTx<'_> {
         after: Option<&Cursor>,
         limit: usize,
     ) -> Result<UsersPage, DbError> {
+        self.users_page_in(search, sort, false, after, limit).await
+    }
+
+    /// [`ReadTx::users_page`], or with `reverse` the same list read from its other end:
+    /// the users without the key first (by id, backwards), then the others, the key
+    /// backwards. A list read from both ends (the console's window) meets in the middle.
+    pub async fn users_page_in(
+        &self,
+        search: &UserSearch,
+        sort: Sort,
+        reverse: bool,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<UsersPage, DbError> {
         let key = sort.key.expr();
-        let (d, op) = (sort.dir(), sort.after());
+        let walk = Sort {
+            descending: sort.descending != reverse,
+            ..sort
+        };
+        let (d, op) = (walk.dir(), walk.after());
+        // The part with the key and the part without, in the order read; a cursor is in the
+        // one its value says, and the parts before it are behind.
+        let parts: [bool; 2] = if reverse {
+            [false, true]
+        } else {
+            [true, false]
+        };
+        let from = match after {
+            Some(c) => parts
+                .iter()
+                .position(|valued| *valued == c.value.is_some())
+                .unwrap_or(0),
+            None => 0,
+        };
         let mut users = Vec::new();
-        // The users with a value of the key, unless the cursor is already past them.
-        if after.is_none_or(|c| c.value.is_some()) {
+        for (i, valued) in parts.iter().copied().enumerate().skip(from) {
+            if users.len() >= limit {
+                break;
+            }
             let mut sql = Sql::default();
             let filter = where_sql(search, &mut sql)?;
-            let mut conds = vec![filter, format!("{key} IS NOT NULL")];
-            if let Some(Cursor { value: Some(v), id }) = after {
-                let v = match v {
-                    SortValue::Time(t) => sql.param(*t),
-                    SortValue::Text(s) => sql.param(s.clone()),
-                };
-                let id = sql.param(*id);
-                conds.push(format!(
-                    "({key} {op} {v} OR ({key} = {v} AND u.id {op} {id}))"
-                ));
-            }
-            let lim = sql.param(limit as i64);
-            let text = format!(
-                "SELECT {USER_JSON}::text FROM auth.users u WHERE {} \
-                 ORDER BY {key} {d}, u.id {d} LIMIT {lim}",
-                conds.join(" AND ")
-            );
-            users = users_from(&self.query(&text, &sql.refs()).await?)?;
-        }
-        if users.len() < limit {
-            let mut sql = Sql::default();
-            let filter = where_sql(search, &mut sql)?;
-            let mut conds = vec![filter, format!("{key} IS NULL")];
-            if let Some(Cursor { value: None, id }) = after {
-                conds.push(format!("u.id {op} {}", sql.param(*id)));
-            }
+            let after_here = after.filter(|_| i == from);
+            let mut conds = vec![filter];
+            let order = if valued {
+                conds.push(format!("{key} IS NOT NULL"));
+                if let Some(Cursor { value: Some(v), id }) = after_here {
+                    let v = match v {
+                        SortValue::Time(t) => sql.param(*t),
+                        SortValue::Text(s) => sql.param(s.clone()),
+                    };
+                    let id = sql.param(*id);
+                    conds.push(format!(
+                        "({key} {op} {v} OR ({key} = {v} AND u.id {op} {id}))"
+                    ));
+                }
+                format!("{key} {d}, u.id {d}")
+            } else {
+                conds.push(format!("{key} IS NULL"));
+                if let Some(Cursor { value: None, id }) = after_here {
+                    conds.push(format!("u.id {op} {}", sql.param(*id)));
+                }
+                format!("u.id {d}")
+            };
             let lim = sql.param((limit - users.len()) as i64);
             let text = format!(
-                "SELECT {USER_JSON}::text FROM auth.users u WHERE {} \
-                 ORDER BY u.id {d} LIMIT {lim}",
+                "SELECT {USER_JSON}::text FROM auth.users u WHERE {} ORDER BY {order} LIMIT {lim}",
                 conds.join(" AND ")
             );
             users.extend(users_from(&self.query(&text, &sql.refs()).await?)?);
@@ -610,6 +669,23 @@ impl Db {
         Ok(page)
     }
 
+    /// [`ReadTx::users_page_in`] in a transaction of its own.
+    pub async fn users_page_in(
+        &self,
+        search: &UserSearch,
+        sort: Sort,
+        reverse: bool,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<UsersPage, DbError> {
+        let tx = self.begin().await?;
+        let page = tx
+            .users_page_in(search, sort, reverse, after, limit)
+            .await?;
+        tx.finish().await?;
+        Ok(page)
+    }
+
     /// [`ReadTx::user`] in a transaction of its own.
     pub async fn user(&self, id: Uuid) -> Result<Option<User>, DbError> {
         let tx = self.begin().await?;
@@ -624,5 +700,38 @@ impl Db {
         let counts = tx.status_counts(search).await?;
         tx.finish().await?;
         Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_survives_its_text_form() {
+        let id = Uuid::from_u128(42);
+        let time = Utc
+            .with_ymd_and_hms(2025, 5, 1, 8, 30, 1)
+            .single()
+            .map(|t| t + chrono::Duration::microseconds(123_456));
+        for value in [
+            time.map(SortValue::Time),
+            Some(SortValue::Text("a:b@example.com".into())),
+            Some(SortValue::Text(String::new())),
+            None,
+        ] {
+            let c = Cursor { value, id };
+            assert_eq!(Cursor::decode(&c.encode()), Ok(c));
+        }
+        for bad in [
+            "",
+            "nope",
+            "00000000-0000-0000-0000-00000000002a",
+            "00000000-0000-0000-0000-00000000002a:x1",
+            "00000000-0000-0000-0000-00000000002a:tyesterday",
+            "00000000-0000-0000-0000-00000000002a:nx",
+        ] {
+            assert!(Cursor::decode(bad).is_err(), "{bad}");
+        }
     }
 }

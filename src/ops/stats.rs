@@ -183,6 +183,59 @@ impl Tally {
         s.mfa += u64::from(u.mfa);
     }
 
+    /// Counts already made elsewhere (SQL's `GROUP BY`): `n` sign-ups on `day`.
+    pub fn signups_on(&mut self, day: NaiveDate, n: u64) {
+        *self.days.entry(day).or_default() += n;
+    }
+
+    /// `n` users whose last sign-in was on `day`.
+    pub fn last_sign_ins_on(&mut self, day: NaiveDate, n: u64) {
+        *self.active.entry(day).or_default() += n;
+    }
+
+    /// `n` users with provider `name` (an `sso:<id>` joins the `sso` bucket, as in [`Tally::add`]).
+    pub fn provider(&mut self, name: &str, n: u64) {
+        let name = if name.starts_with("sso:") {
+            "sso"
+        } else {
+            name
+        };
+        *self.providers.entry(name.to_owned()).or_default() += n;
+    }
+
+    /// The figures that are plain counts (users, actives, statuses, MFA), for a caller that
+    /// counted them itself; the charts come from the calls above.
+    pub fn counts_mut(&mut self) -> &mut Stats {
+        &mut self.stats
+    }
+
+    /// The figures SQL counted over every user (`db::stats`), as of `now`.
+    pub fn from_database(now: DateTime<Utc>, f: crate::db::stats::UserFigures) -> Stats {
+        let mut t = Tally::new(now, Source::Database);
+        for (day, n) in f.signups {
+            t.signups_on(day, n);
+        }
+        for (day, n) in f.last_sign_ins {
+            t.last_sign_ins_on(day, n);
+        }
+        for (name, n) in &f.providers {
+            t.provider(name, *n);
+        }
+        let s = t.counts_mut();
+        s.users = f.users;
+        s.dau = f.dau;
+        s.wau = f.wau;
+        s.mau = f.mau;
+        s.unconfirmed = f.unconfirmed;
+        s.invited = f.invited;
+        s.banned = f.banned;
+        s.anonymous = f.anonymous;
+        s.sso = f.sso;
+        s.deleted = f.deleted;
+        s.mfa = f.mfa;
+        t.finish()
+    }
+
     pub fn finish(mut self) -> Stats {
         let today = self.now.date_naive();
         let at = |m: &BTreeMap<NaiveDate, u64>, d: &NaiveDate| m.get(d).copied().unwrap_or(0);
@@ -341,5 +394,69 @@ mod tests {
         // One of the four who are not anonymous.
         assert_eq!(s.mfa_share(), Some(0.25));
         assert!(s.source.is_partial(), "no total known");
+    }
+
+    #[test]
+    fn counts_from_sql_chart_as_the_same_users_counted_here() {
+        let now = at(2026, 12, 2, 12);
+        let users = [
+            Sample {
+                created: Some(at(2026, 12, 1, 9)),
+                last_sign_in: Some(at(2026, 12, 2, 8)),
+                providers: vec!["email", "sso:abc"],
+                confirmed: true,
+                sso: true,
+                mfa: true,
+                ..Default::default()
+            },
+            Sample {
+                created: Some(at(2026, 11, 20, 9)),
+                last_sign_in: Some(at(2026, 11, 28, 8)),
+                providers: vec!["google"],
+                anonymous: true,
+                ..Default::default()
+            },
+            Sample {
+                created: Some(at(2026, 11, 20, 23)),
+                providers: vec!["email", "sso:def"],
+                invited: true,
+                ..Default::default()
+            },
+        ];
+        let mut t = Tally::new(now, Source::Database);
+        for u in &users {
+            t.add(u);
+        }
+        let counted = t.finish();
+        let figures = crate::db::stats::UserFigures {
+            users: 3,
+            dau: 1,
+            wau: 2,
+            mau: 2,
+            unconfirmed: 0,
+            invited: 1,
+            banned: 0,
+            anonymous: 1,
+            sso: 1,
+            deleted: 0,
+            mfa: 1,
+            signups: vec![
+                (at(2026, 12, 1, 0).date_naive(), 1),
+                (at(2026, 11, 20, 0).date_naive(), 2),
+            ],
+            last_sign_ins: vec![
+                (at(2026, 12, 2, 0).date_naive(), 1),
+                (at(2026, 11, 28, 0).date_naive(), 1),
+            ],
+            // As SQL groups them: each SSO provider by its own name.
+            providers: vec![
+                ("email".into(), 2),
+                ("sso:abc".into(), 1),
+                ("sso:def".into(), 1),
+                ("google".into(), 1),
+            ],
+        };
+        assert_eq!(Tally::from_database(now, figures), counted);
+        assert!(counted.providers.contains(&("sso".to_owned(), 2)));
     }
 }

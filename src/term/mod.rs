@@ -104,6 +104,7 @@ impl Driver {
         let refused = out_tx.clone();
         let mut worker = Worker::new(client.with_observer(observer.clone()), out_tx);
         worker.set_session_store(env.session_store.clone());
+        worker.set_database(app.config().database.clone());
         worker.set_mailpit(
             app.config()
                 .mailpit
@@ -233,6 +234,7 @@ impl Driver {
         Msg::Reconnected(result.map(|(client, config)| {
             self.worker
                 .set_client(client.with_observer(self.observer.clone()));
+            self.worker.set_database(config.database.clone());
             config
         }))
     }

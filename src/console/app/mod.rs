@@ -64,6 +64,10 @@ pub struct AppConfig {
     pub journal: Option<std::path::PathBuf>,
     /// A Mailpit whose messages are the Outbox (a local stack's, or `--mailpit URL`).
     pub mailpit: Option<String>,
+    /// GoTrue's database (`--db-url`, `SUPABASE_DB_URL`, the profile's `db_url`): the users
+    /// list, its search and counts, and the Stats tab read it by SQL. Writes still go
+    /// through GoTrue.
+    pub database: Option<crate::gotrue::Secret>,
     /// The profile keeps the Session tab's session in the OS keyring between runs
     /// (`keep_session = true`); `K` on the Session tab turns it on or off for this run.
     pub keep_session: bool,
@@ -174,9 +178,11 @@ screens! {
     tabs {
         // A tab: its screen, how it is made, its label, the action (and so the key) that goes
         // there, the sub-screen that may stand over it, and when the tab is there at all.
-        Users => users: UsersScreen = |c: &AppConfig| UsersScreen::default().keeping_runs_in(
-                c.state_dir.as_deref().map(|d| crate::ops::bulk_users::state_file(d, &c.profile_key())),
-            ),
+        Users => users: UsersScreen = |c: &AppConfig| UsersScreen::default()
+                .keeping_runs_in(
+                    c.state_dir.as_deref().map(|d| crate::ops::bulk_users::state_file(d, &c.profile_key())),
+                )
+                .reading_database(c.database.is_some()),
             "Users", GoUsers, Some(ScreenId::Detail), |_| true;
         Session => login: LoginScreen = |c: &AppConfig| LoginScreen::new(c.has_service_key),
             "Session", GoSession, Some(ScreenId::Otp), |_| true;
@@ -196,7 +202,7 @@ screens! {
             "Journal", GoJournal, None, |c| c.journal.is_some();
         Providers => providers: ProvidersScreen = |_: &AppConfig| ProvidersScreen::default(),
             "Providers", GoProviders, None, |_| true;
-        Stats => stats: StatsScreen = |_: &AppConfig| StatsScreen::default(),
+        Stats => stats: StatsScreen = |c: &AppConfig| StatsScreen::new(c.database.is_some()),
             "Stats", GoStats, None, |_| true;
     }
     subs {

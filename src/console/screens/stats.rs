@@ -4,9 +4,11 @@
 //! [`ops::stats::Stats`](crate::ops::stats::Stats): counted by the app from the users it
 //! holds (marked partial when that is not everyone), or read from the database.
 
+use crate::console::command::{ApiCall, ApiReply, Pending, RequestId};
 use crate::console::keys::{Action, Context};
 use crate::console::screens::{Ctx, Effect, Screen, View};
 use crate::console::widgets::{theme, thousands};
+use crate::gotrue::GoTrueError;
 use crate::ops::stats::{Source, Stats};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
@@ -18,15 +20,46 @@ pub struct StatsScreen {
     stats: Option<Stats>,
     /// Sign-ups per week rather than per day (`t`).
     weekly: bool,
+    /// The figures come from the database (SQL over every user), not the rows held.
+    database: bool,
+    /// The count in the database in flight.
+    pending: Option<Pending<Box<Stats>>>,
+    /// Why the last count in the database failed.
+    failed: Option<GoTrueError>,
 }
 
 impl StatsScreen {
+    /// Counted in the database when `database`, else from the users the list holds.
+    pub fn new(database: bool) -> Self {
+        Self {
+            database,
+            ..Self::default()
+        }
+    }
+
+    /// Counts again: in the database (one scan of `auth.users`, so only when asked: the
+    /// first time the tab is shown, and `R`), or from the rows held (cheap, each time).
+    fn recount(&mut self, ctx: &mut Ctx) {
+        if !self.database {
+            ctx.effect(Effect::CountStats);
+            return;
+        }
+        if self.pending.is_none() {
+            self.pending = Some(ctx.send(ApiCall::DbStats { now: ctx.now }));
+        }
+    }
+
     pub fn stats(&self) -> Option<&Stats> {
         self.stats.as_ref()
     }
 
     pub fn set(&mut self, stats: Stats) {
         self.stats = Some(stats);
+    }
+
+    /// Why the last count in the database failed, while it stands.
+    pub fn failure(&self) -> Option<&GoTrueError> {
+        self.failed.as_ref()
     }
 
     pub fn is_weekly(&self) -> bool {
@@ -40,7 +73,13 @@ fn n(v: u64) -> String {
 
 fn source_line(s: &Stats) -> Line<'static> {
     match &s.source {
-        Source::Database => Line::styled("from the database: every user", theme::ok()),
+        Source::Database => Line::styled(
+            format!(
+                "from the database: every user, as of {} UTC (R counts again)",
+                s.as_of.format("%H:%M")
+            ),
+            theme::ok(),
+        ),
         Source::Held { held, total } => {
             let of = match total {
                 Some(t) if *t > *held => format!(" of {}", n(*t)),
@@ -107,7 +146,22 @@ fn counts(s: &Stats) -> Vec<Line<'static>> {
 
 impl Screen for StatsScreen {
     fn on_show(&mut self, ctx: &mut Ctx) {
-        ctx.effect(Effect::CountStats);
+        if !self.database || (self.stats.is_none() && self.failed.is_none()) {
+            self.recount(ctx);
+        }
+    }
+
+    fn on_reply(&mut self, id: RequestId, result: Result<ApiReply, GoTrueError>, _: &mut Ctx) {
+        let Some(pending) = self.pending.take_if(|p| p.is(id)) else {
+            return;
+        };
+        match pending.read(result) {
+            Ok(stats) => {
+                self.stats = Some(*stats);
+                self.failed = None;
+            }
+            Err(e) => self.failed = Some(e),
+        }
     }
 
     fn context(&self) -> Context {
@@ -116,7 +170,7 @@ impl Screen for StatsScreen {
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx) -> bool {
         match action {
-            Action::Refresh => ctx.effect(Effect::CountStats),
+            Action::Refresh => self.recount(ctx),
             Action::NextMode => self.weekly = !self.weekly,
             _ => return false,
         }
@@ -125,8 +179,28 @@ impl Screen for StatsScreen {
 
     fn draw(&self, frame: &mut Frame, area: Rect, _view: &View) {
         // No frame of its own: the tab bar names it, and each chart has its box.
+        let mut area = area;
+        if let Some(e) = &self.failed {
+            let [top, rest] =
+                Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    format!("Counting in the database failed: {e} (R tries again)"),
+                    theme::danger(),
+                )),
+                top,
+            );
+            area = rest;
+        }
         let Some(s) = &self.stats else {
-            frame.render_widget(Paragraph::new("Counting…"), area);
+            if self.failed.is_none() {
+                let what = if self.database {
+                    "Counting every user in the database…"
+                } else {
+                    "Counting…"
+                };
+                frame.render_widget(Paragraph::new(what), area);
+            }
             return;
         };
         let inner = area;

@@ -2,7 +2,9 @@
 //! loaded, GoTrue's own filter, sorting, and a selection kept by id across reloads. Only the
 //! visible rows are drawn, so 100,000 users scroll as fast as 100.
 
-use crate::console::command::{ApiCall, ApiReply, Command, Pending, RequestId, UsersPage};
+use crate::console::command::{
+    ApiCall, ApiReply, Command, DbUsersQuery, Pending, RequestId, UsersPage,
+};
 use crate::console::keys::Action;
 use crate::console::keys::Context;
 use crate::console::screens::user_filter::Query;
@@ -12,6 +14,7 @@ use crate::console::screens::{Screen, View};
 use crate::console::widgets::list::ListCursor;
 use crate::console::widgets::mask::mask_label;
 use crate::console::widgets::{panel, theme, thousands, time, truncate};
+use crate::db::StatusCounts;
 use crate::gotrue::{GoTrueError, User, UserId, UsersBatch};
 use crate::gotrue::{KeysetQuery, ListUsers, Listing, UserSort};
 use chrono::{DateTime, Utc};
@@ -132,6 +135,20 @@ pub struct UsersScreen {
     /// What the last refilter asks of the passkey reading (the candidates, or stop), for
     /// the next event with a context to send.
     scan_due: Option<Option<Vec<u32>>>,
+    /// The list is read from the database: always a window, in any sort, and `/` (text and
+    /// conditions) is a query there once typing pauses.
+    sql: Option<SqlList>,
+}
+
+/// The list read by SQL.
+#[derive(Default)]
+struct SqlList {
+    /// The filter the window shows (as typed; empty: everyone).
+    query: String,
+    /// Its count in flight.
+    count: Option<Pending<StatusCounts>>,
+    /// How many it finds, by status.
+    counts: Option<StatusCounts>,
 }
 
 /// How long typing must pause before `/` asks GoTrue.
@@ -210,6 +227,34 @@ impl UsersScreen {
         self.run_file = path.map(bulk::RunFile::new);
         self
     }
+
+    /// Reads the list from GoTrue's database (`true`) instead of its API.
+    pub fn reading_database(mut self, database: bool) -> Self {
+        self.sql = database.then(SqlList::default);
+        self
+    }
+
+    pub fn reads_database(&self) -> bool {
+        self.sql.is_some()
+    }
+
+    /// With a database: how many users the filter finds, by status, once counted.
+    pub fn database_counts(&self) -> Option<&StatusCounts> {
+        self.sql.as_ref()?.counts.as_ref()
+    }
+
+    /// With a database: the filter the list shows now (the one typed is applied once typing
+    /// pauses).
+    pub fn database_query(&self) -> Option<&str> {
+        self.sql.as_ref().map(|s| s.query.as_str())
+    }
+
+    /// Users the filter finds beyond those read (to mark everything, they must all be read).
+    pub(crate) fn unheld_matches(&self) -> Option<u64> {
+        let w = self.window.as_ref().filter(|_| self.sql.is_some())?;
+        let total = w.total()? as u64;
+        (total > w.held() as u64).then_some(total)
+    }
 }
 
 impl Default for UsersScreen {
@@ -248,6 +293,7 @@ impl Default for UsersScreen {
             run_file: None,
             passkey_scan: None,
             scan_due: None,
+            sql: None,
         }
     }
 }
@@ -276,7 +322,7 @@ impl UsersScreen {
     pub fn windowed(&self) -> Option<&UserWindow> {
         self.window
             .as_ref()
-            .filter(|_| self.filter.value().trim().is_empty())
+            .filter(|_| self.sql.is_some() || self.filter.value().trim().is_empty())
     }
 
     /// Rows in the table: the window's places, or the filtered view.
@@ -450,6 +496,9 @@ impl UsersScreen {
     /// how the server pages and how many users there are; then every user when there are
     /// few, else a window of pages around the screen.
     pub fn reload(&mut self, ctx: &mut Ctx) {
+        if self.sql.is_some() {
+            return self.reload_sql(ctx);
+        }
         self.cancel_all(ctx);
         self.keep = self.selected_row().map(|r| r.id).or(self.keep);
         self.probe = Some(ctx.send(ApiCall::UsersByCursor(KeysetQuery {
@@ -463,6 +512,44 @@ impl UsersScreen {
             loaded: 0,
             total: None,
         };
+    }
+
+    /// With a database: a new window for the filter and sort, its first page and its
+    /// counts asked for at once (the selected user is kept when the new window has them).
+    fn reload_sql(&mut self, ctx: &mut Ctx) {
+        self.cancel_all(ctx);
+        let keep = self.selected_row().map(|r| r.id).or(self.keep);
+        let Some(sql) = self.sql.as_mut() else {
+            return;
+        };
+        if let Some(old) = sql.count.take() {
+            ctx.commands.push(Command::Cancel(old.id()));
+        }
+        sql.counts = None;
+        sql.count = Some(ctx.send(ApiCall::DbCounts {
+            query: sql.query.clone(),
+            now: ctx.now,
+        }));
+        self.show_window(UserWindow::new(Paging::Keyset, None));
+        self.keep = keep;
+        self.load = Load::Loading {
+            loaded: 0,
+            total: None,
+        };
+        self.fill(ctx);
+    }
+
+    /// With a database: the filter typed becomes the window's query.
+    fn apply_sql_query(&mut self, ctx: &mut Ctx) {
+        let typed = self.filter.value().trim().to_owned();
+        let Some(sql) = self.sql.as_mut() else {
+            return;
+        };
+        self.found.due = None;
+        if sql.query != typed {
+            sql.query = typed;
+            self.reload_sql(ctx);
+        }
     }
 
     /// Loads every user (`L`): the window gives way to the whole list, with a gauge.
@@ -612,30 +699,57 @@ impl UsersScreen {
         let page = self.cursor.page();
         let first = self.cursor.offset(page);
         let filter = self.server_filter.clone();
+        let sql = self.sql.as_ref().map(|s| {
+            let key = match self.sort {
+                SortKey::Created => crate::db::SortKey::Created,
+                SortKey::LastSignIn => crate::db::SortKey::LastSignIn,
+                SortKey::Email => crate::db::SortKey::Email,
+            };
+            (
+                s.query.clone(),
+                crate::db::Sort {
+                    key,
+                    descending: self.descending,
+                },
+            )
+        });
         let Some(w) = self.window.as_mut() else {
             return;
         };
         let view = first..first + page;
         for fetch in w.plan(view.clone(), page) {
-            let call = match &fetch {
-                Fetch::Offset { page } => ApiCall::UsersByPage(ListUsers {
-                    page: u32::try_from(page + 1).unwrap_or(u32::MAX),
-                    per_page: PAGE as u32,
-                    filter: filter.clone(),
-                    sort: Some(UserSort::CreatedDesc),
-                }),
-                Fetch::Head { cursor, .. } | Fetch::Tail { cursor, .. } => {
-                    ApiCall::UsersByCursor(KeysetQuery {
-                        limit: PAGE as u32,
+            let call = match (&fetch, &sql) {
+                // The tail is the list read from its other end.
+                (Fetch::Head { cursor, .. } | Fetch::Tail { cursor, .. }, Some((query, sort))) => {
+                    ApiCall::DbUsers(DbUsersQuery {
+                        query: query.clone(),
+                        sort: *sort,
+                        reverse: matches!(fetch, Fetch::Tail { .. }),
                         cursor: cursor.clone(),
-                        filter: filter.clone(),
-                        sort: Some(if matches!(fetch, Fetch::Tail { .. }) {
-                            UserSort::CreatedAsc
-                        } else {
-                            UserSort::CreatedDesc
-                        }),
+                        limit: PAGE,
+                        now: ctx.now,
                     })
                 }
+                _ => match &fetch {
+                    Fetch::Offset { page } => ApiCall::UsersByPage(ListUsers {
+                        page: u32::try_from(page + 1).unwrap_or(u32::MAX),
+                        per_page: PAGE as u32,
+                        filter: filter.clone(),
+                        sort: Some(UserSort::CreatedDesc),
+                    }),
+                    Fetch::Head { cursor, .. } | Fetch::Tail { cursor, .. } => {
+                        ApiCall::UsersByCursor(KeysetQuery {
+                            limit: PAGE as u32,
+                            cursor: cursor.clone(),
+                            filter: filter.clone(),
+                            sort: Some(if matches!(fetch, Fetch::Tail { .. }) {
+                                UserSort::CreatedAsc
+                            } else {
+                                UserSort::CreatedDesc
+                            }),
+                        })
+                    }
+                },
             };
             self.fetches.push((ctx.send(call), fetch));
         }
@@ -665,11 +779,17 @@ impl UsersScreen {
                 return;
             }
         }
-        if matches!(self.load, Load::Failed(_)) {
+        // A new window over a database: at the user that was selected, once read.
+        let kept = self.keep.and_then(|id| w.place_of(id));
+        if kept.is_some() {
+            self.keep = None;
+        }
+        if matches!(self.load, Load::Failed(_) | Load::Loading { .. }) {
             self.load = Load::Done;
         }
         let len = self.list_len();
-        self.cursor.select(self.cursor.selected(), len);
+        self.cursor
+            .select(kept.unwrap_or(self.cursor.selected()), len);
         self.sync_filter_rows();
         self.fill(ctx);
     }
@@ -702,6 +822,20 @@ impl UsersScreen {
             return;
         }
         self.found.due = Some((query, now + chrono::Duration::milliseconds(SEARCH_PAUSE_MS)));
+    }
+
+    /// With a database: the typed filter is asked for once typing pauses (nothing when it
+    /// is what the list shows already).
+    fn search_sql_later(&mut self, now: DateTime<Utc>) {
+        let typed = self.filter.value().trim();
+        if self.sql.as_ref().is_some_and(|s| s.query == typed) {
+            self.found.due = None;
+            return;
+        }
+        self.found.due = Some((
+            typed.to_owned(),
+            now + chrono::Duration::milliseconds(SEARCH_PAUSE_MS),
+        ));
     }
 
     /// Sends the waiting query; the one in flight before it is cancelled.
@@ -815,6 +949,9 @@ impl UsersScreen {
 
     /// What GoTrue's side of `/` is doing, for the filter line.
     fn search_state(&self, load_all_key: &str) -> Option<String> {
+        if let Some(sql) = &self.sql {
+            return self.sql_state(sql);
+        }
         let query = self.search_query();
         if self.window.is_none() || self.filter.value().trim().is_empty() {
             return None;
@@ -835,6 +972,37 @@ impl UsersScreen {
             (None, n, true) => format!("GoTrue: the newest {n} of more; type more to narrow"),
             (None, n, false) => format!("GoTrue found {n}"),
         })
+    }
+
+    /// With a database: what the filter found, by status (or that it is asking).
+    fn sql_state(&self, sql: &SqlList) -> Option<String> {
+        if self.found.due.is_some() || sql.count.is_some() {
+            return Some("asking the database…".into());
+        }
+        if sql.query.is_empty() {
+            return None;
+        }
+        let c = sql.counts?;
+        let mut out = match c.total {
+            0 => return Some("SQL: nobody".into()),
+            1 => "SQL: 1 user".to_owned(),
+            n => format!("SQL: {} users", thousands(n)),
+        };
+        // What is not plain: everyone else is a confirmed user.
+        for (n, label) in [
+            (c.unconfirmed, "unconfirmed"),
+            (c.invited, "invited"),
+            (c.anonymous, "anonymous"),
+            (c.banned, "banned"),
+            (c.deleted, "deleted"),
+            (c.sso, "SSO"),
+            (c.mfa, "MFA"),
+        ] {
+            if n > 0 {
+                out.push_str(&format!(" · {} {label}", thousands(n)));
+            }
+        }
+        Some(out)
     }
 
     /// Whether the row came from GoTrue's search, not from the rows held.
@@ -1084,12 +1252,20 @@ impl UsersScreen {
                 if editing == Editing::Filter {
                     self.filter.reset();
                     self.clear_search(ctx);
-                    self.refilter();
+                    if self.sql.is_some() {
+                        self.apply_sql_query(ctx);
+                    } else {
+                        self.refilter();
+                    }
                 }
                 self.editing = None;
             }
             (Editing::Filter, Action::Submit | Action::NextField) => {
                 self.editing = None;
+                // Enter does not wait for the pause.
+                if self.sql.is_some() {
+                    self.apply_sql_query(ctx);
+                }
             }
             (Editing::ServerFilter, Action::Submit) => {
                 self.editing = None;
@@ -1105,6 +1281,11 @@ impl UsersScreen {
     /// Typing into the focused filter field.
     fn type_key(&mut self, key: KeyEvent, now: DateTime<Utc>) {
         match self.editing {
+            Some(Editing::Filter) if self.sql.is_some() => {
+                self.filter
+                    .handle_event(&ratatui::crossterm::event::Event::Key(key));
+                self.search_sql_later(now);
+            }
             Some(Editing::Filter) => {
                 let before = self.filter.value().trim().to_lowercase();
                 let raw_before = self.filter.value().to_owned();
@@ -1155,10 +1336,18 @@ impl UsersScreen {
                 Paging::Keyset => "by cursor",
                 Paging::Offset => "by page",
             };
-            let mut title = format!(
-                " Users [{}–{last} of {of}] · newest first · a window, {how} ",
-                (offset + 1).min(last)
-            );
+            let mut title = if self.sql.is_some() {
+                format!(
+                    " Users [{}–{last} of {of}] · sort {} · SQL ",
+                    (offset + 1).min(last),
+                    self.sort_label()
+                )
+            } else {
+                format!(
+                    " Users [{}–{last} of {of}] · newest first · a window, {how} ",
+                    (offset + 1).min(last)
+                )
+            };
             if self.outdated {
                 title.push_str("· new users: R shows them ");
             }
@@ -1463,7 +1652,11 @@ impl Screen for UsersScreen {
             .as_ref()
             .is_some_and(|(_, at)| *at <= ctx.now)
         {
-            self.search_now(ctx);
+            if self.sql.is_some() {
+                self.apply_sql_query(ctx);
+            } else {
+                self.search_now(ctx);
+            }
         }
     }
 
@@ -1471,6 +1664,11 @@ impl Screen for UsersScreen {
         self.now = ctx.now;
         let text: String = text.chars().filter(|c| !c.is_control()).collect();
         match self.editing {
+            Some(Editing::Filter) if self.sql.is_some() => {
+                let v = format!("{}{}", self.filter.value(), text);
+                self.filter = Input::new(v);
+                self.search_sql_later(ctx.now);
+            }
             Some(Editing::Filter) => {
                 let started = self.filter.value().trim().is_empty();
                 let v = format!("{}{}", self.filter.value(), text);
@@ -1744,6 +1942,25 @@ impl UsersScreen {
                 }
                 self.fill(ctx);
             }
+            Action::LoadAll if self.sql.is_some() => ctx.flash(
+                Level::Info,
+                "The list is read from the database: every user is a scroll away (G: the last)",
+            ),
+            Action::Sort | Action::ReverseSort if self.sql.is_some() => {
+                if action == Action::Sort {
+                    self.sort = self.sort.next();
+                    self.descending = self.sort != SortKey::Email;
+                } else {
+                    self.descending = !self.descending;
+                }
+                self.reload_sql(ctx);
+                ctx.flash(Level::Info, format!("Sorted by {}", self.sort_label()));
+            }
+            Action::ClearFilter if self.sql.is_some() => {
+                self.filter.reset();
+                self.clear_search(ctx);
+                self.apply_sql_query(ctx);
+            }
             Action::LoadAll if self.pending.is_some() => self.stop_loading(ctx),
             Action::LoadAll if self.window.is_some() || self.stopped => self.load_all(ctx),
             Action::LoadAll => ctx.flash(Level::Info, "Every user is loaded already"),
@@ -1763,6 +1980,13 @@ impl UsersScreen {
                 None => ctx.flash(Level::Warn, "No user selected"),
             },
             Action::Filter => self.editing = Some(Editing::Filter),
+            Action::ServerFilter if self.sql.is_some() => {
+                let key = ctx.keys.key_of(Context::Users, Action::Filter);
+                ctx.flash(
+                    Level::Info,
+                    format!("The list is read from the database: {key} searches every user there"),
+                );
+            }
             Action::ServerFilter => {
                 self.server_input = Input::new(self.server_filter.clone().unwrap_or_default());
                 self.editing = Some(Editing::ServerFilter);
@@ -1827,6 +2051,24 @@ impl UsersScreen {
             match probe.read(result) {
                 Ok(listing) => self.probed(listing, ctx),
                 Err(e) => self.failed(e, ctx),
+            }
+            return;
+        }
+        if let Some(sql) = self.sql.as_mut()
+            && let Some(count) = sql.count.take_if(|p| p.is(id))
+        {
+            match count.read(result) {
+                Ok(counts) => {
+                    sql.counts = Some(counts);
+                    if let Some(w) = self.window.as_mut() {
+                        w.set_total(usize::try_from(counts.total).unwrap_or(usize::MAX));
+                    }
+                    let len = self.list_len();
+                    self.cursor.select(self.cursor.selected(), len);
+                    self.fill(ctx);
+                }
+                // The pages say what is wrong (the same query): the count is only its length.
+                Err(e) => tracing::debug!("counting in the database failed: {e}"),
             }
             return;
         }

@@ -452,6 +452,8 @@ pub async fn serve_config(
             // The server's keyring and files are not a remote user's.
             keep_session: false,
             state_dir: None,
+            // Nor is its database: a remote user reads through GoTrue's API.
+            database: None,
             ..conn.app_config()
         };
         Target::Server {

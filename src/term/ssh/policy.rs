@@ -14,6 +14,9 @@ pub fn is_mutating(call: &ApiCall) -> bool {
             | ApiCall::LoadUsers { .. }
             | ApiCall::UsersByCursor(_)
             | ApiCall::UsersByPage(_)
+            | ApiCall::DbUsers(_)
+            | ApiCall::DbCounts { .. }
+            | ApiCall::DbStats { .. }
             | ApiCall::GetUser(_)
             | ApiCall::Passkeys(_)
             | ApiCall::Providers { .. }

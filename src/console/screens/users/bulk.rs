@@ -420,7 +420,18 @@ impl UsersScreen {
                     let n = self.marks.len();
                     self.marks.clear();
                     ctx.flash(Level::Info, format!("Unmarked {}", thousands(n as u64)));
-                } else if self.windowed().is_some() {
+                } else if let Some(n) = self.unheld_matches() {
+                    let key = ctx.keys.key_of(Context::Users, Action::Filter);
+                    ctx.flash(
+                        Level::Warn,
+                        format!(
+                            "{} users match and {} are read: narrow the filter ({key}) to mark \
+                             them all",
+                            thousands(n),
+                            thousands(self.total_loaded() as u64)
+                        ),
+                    );
+                } else if self.windowed().is_some() && !self.reads_database() {
                     let key = ctx.keys.key_of(Context::Users, Action::Filter);
                     let all = ctx.keys.key_of(Context::Users, Action::LoadAll);
                     ctx.flash(
