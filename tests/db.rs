@@ -327,12 +327,131 @@ async fn counts_by_status_equal_independent_counts() {
             );
         }
     }
-    // has:passkey is not read from the database: said, not guessed.
+    // has:passkey reads auth.webauthn_credentials (the console's rows do not know passkeys,
+    // so only counted and listed here).
+    for (filter, pred) in [
+        (
+            "has:passkey",
+            "EXISTS (SELECT 1 FROM auth.webauthn_credentials w WHERE w.user_id = users.id)",
+        ),
+        (
+            "has:passkey is:banned",
+            "banned_until > $1 AND EXISTS (SELECT 1 FROM auth.webauthn_credentials w \
+             WHERE w.user_id = users.id)",
+        ),
+        (
+            "-has:passkey",
+            "NOT EXISTS (SELECT 1 FROM auth.webauthn_credentials w WHERE w.user_id = users.id)",
+        ),
+    ] {
+        let search = UserSearch::parse(filter, now);
+        let got = db.status_counts(&search).await.expect("counts").total;
+        let expected = count(pred.to_owned()).await;
+        assert!(expected > 10, "{filter}: the seed has some");
+        assert_eq!(got, expected, "{filter}");
+        let page = db
+            .users_page(&search, Sort::NEWEST, None, 50)
+            .await
+            .expect("a page");
+        assert_eq!(page.users.len(), 50.min(expected as usize), "{filter}");
+    }
+}
+
+/// `has:passkey` on a GoTrue older than passkeys (no `auth.webauthn_credentials`): nobody has
+/// one. With the table there but not granted: said at connect, and refused, not guessed.
+#[tokio::test]
+async fn has_passkey_knows_an_older_gotrue_and_a_role_that_may_not_read_them() {
+    let c = cluster();
+    let admin = pg::connect_superuser(c).await;
+    // One statement each: CREATE DATABASE may not run in a transaction.
+    for sql in [
+        "DROP DATABASE IF EXISTS before_passkeys",
+        "CREATE DATABASE before_passkeys",
+        "DROP ROLE IF EXISTS narrow",
+        "CREATE ROLE narrow LOGIN PASSWORD 'narrow-Secret-5'",
+    ] {
+        admin.batch_execute(sql).await.expect(sql);
+    }
+    let url = |role: &str, password: &str| {
+        format!(
+            "postgres://{role}:{password}@127.0.0.1:{}/before_passkeys",
+            c.port
+        )
+    };
+    let (store, conn) = tokio_postgres::connect(
+        &url("postgres", pg::SUPERUSER_PASSWORD),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .expect("the superuser");
+    tokio::spawn(conn);
+    let schema = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/db/auth-schema.sql"
+    ))
+    .expect("the schema");
+    store.batch_execute(&schema).await.expect("the schema");
+    store
+        .batch_execute(
+            "INSERT INTO auth.users (id, aud, role, email, created_at, updated_at)
+                 SELECT gen_random_uuid(), 'authenticated', 'authenticated',
+                        'old' || i || '@example.com', now(), now()
+                 FROM generate_series(1, 3) AS i;
+             GRANT USAGE ON SCHEMA auth TO narrow;
+             GRANT SELECT ON auth.users, auth.identities, auth.mfa_factors TO narrow;",
+        )
+        .await
+        .expect("three users");
+    let now = Utc::now();
+
+    // The table there, not granted.
+    let (db, info) = Db::connect(
+        &Secret::new(url("narrow", "narrow-Secret-5")),
+        DbOptions::default(),
+    )
+    .await
+    .expect("the narrow role connects");
+    assert_eq!(info.passkeys, gotrue_console::db::PasskeyTable::Unreadable);
+    assert!(
+        info.warnings
+            .iter()
+            .any(|w| w.contains("auth.webauthn_credentials")),
+        "{:?}",
+        info.warnings
+    );
     let e = db
         .status_counts(&UserSearch::parse("has:passkey", now))
         .await
         .unwrap_err();
-    assert_eq!(e.kind, DbErrorKind::Unsupported);
+    assert_eq!(e.kind, DbErrorKind::Permission, "{e}");
+    assert_eq!(
+        db.status_counts(&UserSearch::parse("", now))
+            .await
+            .expect("everyone")
+            .total,
+        3
+    );
+
+    // An older GoTrue: no table at all.
+    store
+        .batch_execute("DROP TABLE auth.webauthn_credentials")
+        .await
+        .expect("as before v2.188.0");
+    let (db, info) = Db::connect(
+        &Secret::new(url("narrow", "narrow-Secret-5")),
+        DbOptions::default(),
+    )
+    .await
+    .expect("connects");
+    assert_eq!(info.passkeys, gotrue_console::db::PasskeyTable::Absent);
+    for (filter, n) in [("has:passkey", 0), ("-has:passkey", 3)] {
+        let got = db
+            .status_counts(&UserSearch::parse(filter, now))
+            .await
+            .expect("counts")
+            .total;
+        assert_eq!(got, n, "{filter}");
+    }
 }
 
 #[tokio::test]
@@ -772,6 +891,48 @@ async fn an_export_from_the_database_writes_what_the_api_export_writes() {
     for (d, a) in from_db.iter().zip(&from_api) {
         assert_eq!(d, a, "a user differs between the exports");
     }
+    // Timestamps as GoTrue writes them (Go's RFC 3339 with nanoseconds): UTC as `Z`, the
+    // fraction without trailing zeros. Every one, in users, identities and factors.
+    fn go_time(t: chrono::DateTime<Utc>) -> String {
+        let s = t.format("%Y-%m-%dT%H:%M:%S%.9f").to_string();
+        format!("{}Z", s.trim_end_matches('0').trim_end_matches('.'))
+    }
+    fn times(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    match v {
+                        serde_json::Value::String(s)
+                            if k.ends_with("_at") || k == "banned_until" =>
+                        {
+                            out.push(s.clone())
+                        }
+                        // Metadata is the user's own: not ours to format.
+                        _ if k.ends_with("metadata") || k == "identity_data" => {}
+                        _ => times(v, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| times(v, out)),
+            _ => {}
+        }
+    }
+    let mut seen = 0;
+    for line in String::from_utf8(db_ndjson).unwrap().lines() {
+        let mut found = Vec::new();
+        times(
+            &serde_json::from_str(line).expect("a user line"),
+            &mut found,
+        );
+        for s in found {
+            let t = chrono::DateTime::parse_from_rfc3339(&s)
+                .unwrap_or_else(|e| panic!("{s}: {e}"))
+                .with_timezone(&Utc);
+            assert_eq!(s, go_time(t), "a timestamp not as GoTrue writes it");
+            seen += 1;
+        }
+    }
+    assert!(seen > users.len() * 3, "{seen} timestamps checked");
 }
 
 /// The command line end to end: `doctor` reports the database, `users export` reads it with
@@ -837,4 +998,89 @@ async fn doctor_and_users_export_use_the_database_given() {
         "a header and the banned users"
     );
     assert!(csv.starts_with("id,email,phone,created_at,"));
+}
+
+/// A read replica (a hot standby streaming from the test cluster): every read works there,
+/// pages, counts, a user, the COPY export, and `doctor` says it is a replica. Nothing the
+/// console does needs the primary.
+#[tokio::test]
+async fn a_read_replica_serves_every_read() {
+    use gotrue_console::ops::export::{ExportFormat, export_users_from_db};
+    let c = cluster();
+    let replica = pg::replica(c);
+    let (db, info) = Db::connect(&Secret::new(replica.reader_url()), DbOptions::default())
+        .await
+        .expect("the reader connects to the replica");
+    assert!(info.in_recovery, "the replica is a standby");
+    assert!(info.warnings.is_empty(), "{:?}", info.warnings);
+    let (standby, conn) = tokio_postgres::connect(&replica.superuser_url(), tokio_postgres::NoTls)
+        .await
+        .expect("the replica's superuser");
+    tokio::spawn(conn);
+    let standby = std::sync::Arc::new(standby);
+    let count = |sql: &'static str| {
+        let s = standby.clone();
+        async move {
+            let n: i64 = s.query_one(sql, &[]).await.expect(sql).get(0);
+            n as u64
+        }
+    };
+    let now = Utc::now();
+    let everyone = UserSearch::parse("", now);
+    let newest = Sort {
+        key: SortKey::Created,
+        descending: true,
+    };
+    let page = db
+        .users_page(&everyone, newest, None, 50)
+        .await
+        .expect("a page");
+    assert_eq!(page.users.len(), 50);
+    let first: Uuid = standby
+        .query_one(
+            "SELECT id FROM auth.users ORDER BY created_at DESC, id DESC LIMIT 1",
+            &[],
+        )
+        .await
+        .expect("the newest")
+        .get(0);
+    assert_eq!(page.users[0].id, first);
+    let counts = db
+        .status_counts(&UserSearch::parse("is:banned", now))
+        .await
+        .expect("counts");
+    assert_eq!(
+        counts.total,
+        count("SELECT count(*) FROM auth.users WHERE banned_until > now()").await
+    );
+    let user = db.user(first).await.expect("a user").expect("there");
+    assert_eq!(user.id, first);
+    let mut out = Vec::new();
+    let n = export_users_from_db(
+        &db,
+        ExportFormat::Ndjson,
+        Some("is:banned"),
+        &mut out,
+        |_, _| {},
+    )
+    .await
+    .expect("COPY on a standby");
+    assert_eq!(n, counts.total);
+    assert_eq!(out.iter().filter(|b| **b == b'\n').count() as u64, n);
+    let all = count("SELECT count(*) FROM auth.users").await;
+    assert!(all >= USERS, "the seed replicated: {all}");
+
+    let demo = gotrue_console::demo::DemoServer::start(common::ci_like_demo_config())
+        .await
+        .expect("the demo server");
+    let dir = common::temp::TempDir::new("db", "replica");
+    let out = common::temp::binary_for(&demo, &dir, &["doctor"])
+        .env("SUPABASE_DB_URL", replica.reader_url())
+        .output()
+        .await
+        .expect("doctor runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("a read replica"), "{text}");
+    assert!(!text.contains(pg::READER_PASSWORD), "{text}");
 }

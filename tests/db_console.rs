@@ -344,3 +344,36 @@ async fn a_database_that_refuses_says_why_without_its_password() {
     assert!(s.contains("Counting in the database failed"), "{s}");
     assert!(!s.contains("Wrong-Pass-3141"), "{s}");
 }
+
+/// Given a read replica (a hot standby of the cluster), the list, `/` and Stats read it:
+/// nothing the console reads needs the primary.
+#[tokio::test]
+async fn the_console_reads_a_read_replica() {
+    let url = pg::replica(cluster()).reader_url();
+    let mut h = Harness::build()
+        .config(move |c| c.database = Some(Secret::new(url)))
+        .start()
+        .await;
+    h.until("the count from the replica", |app| {
+        app.users().database_counts().map(|c| c.total) == Some(USERS)
+    })
+    .await;
+    let top = first_id("SELECT id FROM auth.users ORDER BY created_at DESC, id DESC LIMIT 1").await;
+    assert_eq!(until_selected(&mut h, "the newest user").await, top);
+    h.char('/');
+    h.text("is:anonymous");
+    h.key(KeyCode::Enter);
+    let anonymous = count("SELECT count(*) FROM auth.users WHERE is_anonymous").await;
+    h.until("the anonymous users counted", |app| {
+        app.users().database_counts().map(|c| c.total) == Some(anonymous)
+    })
+    .await;
+    h.char('0');
+    h.until("the replica's figures", |app| app.stats().stats().is_some())
+        .await;
+    let stats = h.app().stats().stats().expect("figures");
+    assert_eq!(
+        (stats.source.clone(), stats.users),
+        (Source::Database, USERS)
+    );
+}

@@ -59,6 +59,8 @@ pub struct ConnectInfo {
     /// What the role may do to `auth.users` besides reading it (`INSERT`, `UPDATE`,
     /// `DELETE`): the console never writes, but a role that can is worth a warning.
     pub can_write_users: Vec<&'static str>,
+    /// Whether `has:passkey` can be answered.
+    pub passkeys: PasskeyTable,
     /// To show the user: a role that can write, TLS off or unchecked.
     pub warnings: Vec<String>,
 }
@@ -76,6 +78,22 @@ struct Inner {
     client: Mutex<Client>,
     /// A transaction was dropped before its end: roll it back before the next one.
     dirty: AtomicBool,
+    /// Whether passkeys can be read, as connecting found.
+    passkeys: std::sync::OnceLock<PasskeyTable>,
+}
+
+/// GoTrue's passkeys table (`auth.webauthn_credentials`, v2.188.0 and later), for
+/// `has:passkey`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PasskeyTable {
+    /// Not looked at yet.
+    #[default]
+    Unknown,
+    /// An older GoTrue: nobody has a passkey.
+    Absent,
+    /// There, but the role may not read it.
+    Unreadable,
+    Readable,
 }
 
 impl std::fmt::Debug for Db {
@@ -134,6 +152,7 @@ impl Db {
                 opts,
                 client: Mutex::new(client),
                 dirty: AtomicBool::new(false),
+                passkeys: std::sync::OnceLock::new(),
             }),
         };
         let info = db.check().await?;
@@ -142,6 +161,11 @@ impl Db {
 
     pub fn target(&self) -> &DbTarget {
         &self.inner.target
+    }
+
+    /// Whether passkeys can be read (known once connected).
+    pub fn passkeys(&self) -> PasskeyTable {
+        self.inner.passkeys.get().copied().unwrap_or_default()
     }
 
     async fn check(&self) -> Result<ConnectInfo, DbError> {
@@ -153,7 +177,10 @@ impl Db {
                         coalesce(has_table_privilege(to_regclass('auth.users'), 'SELECT'), false),
                         coalesce(has_table_privilege(to_regclass('auth.users'), 'INSERT'), false),
                         coalesce(has_table_privilege(to_regclass('auth.users'), 'UPDATE'), false),
-                        coalesce(has_table_privilege(to_regclass('auth.users'), 'DELETE'), false)",
+                        coalesce(has_table_privilege(to_regclass('auth.users'), 'DELETE'), false),
+                        to_regclass('auth.webauthn_credentials') IS NOT NULL,
+                        coalesce(has_table_privilege(
+                            to_regclass('auth.webauthn_credentials'), 'SELECT'), false)",
                 &[],
             )
             .await?;
@@ -181,8 +208,20 @@ impl Db {
                 can_write_users.push(what);
             }
         }
+        let passkeys = match (get_bool(8)?, get_bool(9)?) {
+            (false, _) => PasskeyTable::Absent,
+            (true, false) => PasskeyTable::Unreadable,
+            (true, true) => PasskeyTable::Readable,
+        };
+        let _ = self.inner.passkeys.set(passkeys);
         let target = &self.inner.target;
         let mut warnings = target.warnings();
+        if passkeys == PasskeyTable::Unreadable {
+            warnings.push(format!(
+                "role `{role}` may not read auth.webauthn_credentials: has:passkey cannot be \
+                 answered (GRANT SELECT ON auth.webauthn_credentials TO {role})"
+            ));
+        }
         if !can_write_users.is_empty() {
             warnings.insert(
                 0,
@@ -204,6 +243,7 @@ impl Db {
                 mode => TlsState::On(mode),
             },
             can_write_users,
+            passkeys,
             warnings,
         })
     }
@@ -254,6 +294,11 @@ pub struct ReadTx<'a> {
 }
 
 impl ReadTx<'_> {
+    /// Whether passkeys can be read (known once connected).
+    pub fn passkeys(&self) -> PasskeyTable {
+        self.inner.passkeys.get().copied().unwrap_or_default()
+    }
+
     fn pg(&self, e: tokio_postgres::Error) -> DbError {
         DbError::from_pg(&e, &self.inner.target.secrets)
     }

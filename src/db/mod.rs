@@ -18,7 +18,9 @@ pub mod tls;
 pub mod url;
 pub mod users;
 
-pub use conn::{ConnectInfo, DEFAULT_STATEMENT_TIMEOUT, Db, DbOptions, ReadTx, TlsState};
+pub use conn::{
+    ConnectInfo, DEFAULT_STATEMENT_TIMEOUT, Db, DbOptions, PasskeyTable, ReadTx, TlsState,
+};
 pub use error::{DbError, DbErrorKind};
 pub use url::{DbTarget, SslMode};
 pub use users::{

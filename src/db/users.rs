@@ -2,7 +2,7 @@
 //! SQL, exact counts by status. Rows come back as GoTrue's own [`User`] (identities and
 //! factors included, in the same query), so the console treats them as the API's.
 
-use super::conn::{Db, ReadTx, malformed};
+use super::conn::{Db, PasskeyTable, ReadTx, malformed};
 use super::error::{DbError, DbErrorKind};
 use crate::gotrue::User;
 use crate::gotrue::user_query::{Cond, Query, State};
@@ -10,22 +10,60 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
+/// A timestamp as GoTrue's JSON writes it (Go's RFC 3339 with nanoseconds: UTC as `Z`, the
+/// fraction without its trailing zeros, none when whole): `2025-06-01T12:00:00.12Z`, not
+/// PostgreSQL's `2025-06-01T12:00:00.12+00:00`. `NULL` stays `NULL`.
+macro_rules! ts {
+    ($e:literal) => {
+        concat!(
+            "(rtrim(rtrim(to_char(",
+            $e,
+            " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '0'), '.') || 'Z')"
+        )
+    };
+}
+
 /// A user as GoTrue's admin API shows it, built in SQL: the same keys (an unset timestamp
 /// is left out, as GoTrue leaves it out; `email` and `phone` are `""` when unset), identities
 /// and MFA factors from their tables. `u` is the `auth.users` row. One expression, so the
 /// list and the export say the same.
-pub const USER_JSON: &str = "(jsonb_strip_nulls(jsonb_build_object(
+pub const USER_JSON: &str = concat!(
+    "(jsonb_strip_nulls(jsonb_build_object(
         'id', u.id, 'aud', u.aud, 'role', u.role,
-        'email', coalesce(u.email, ''), 'email_confirmed_at', u.email_confirmed_at,
-        'phone', coalesce(u.phone, ''), 'phone_confirmed_at', u.phone_confirmed_at,
-        'confirmation_sent_at', u.confirmation_sent_at,
-        'confirmed_at', least(u.email_confirmed_at, u.phone_confirmed_at),
-        'recovery_sent_at', u.recovery_sent_at,
-        'new_email', nullif(u.email_change, ''), 'email_change_sent_at', u.email_change_sent_at,
+        'email', coalesce(u.email, ''), 'email_confirmed_at', ",
+    ts!("u.email_confirmed_at"),
+    ",
+        'phone', coalesce(u.phone, ''), 'phone_confirmed_at', ",
+    ts!("u.phone_confirmed_at"),
+    ",
+        'confirmation_sent_at', ",
+    ts!("u.confirmation_sent_at"),
+    ",
+        'confirmed_at', ",
+    ts!("least(u.email_confirmed_at, u.phone_confirmed_at)"),
+    ",
+        'recovery_sent_at', ",
+    ts!("u.recovery_sent_at"),
+    ",
+        'new_email', nullif(u.email_change, ''), 'email_change_sent_at', ",
+    ts!("u.email_change_sent_at"),
+    ",
         'new_phone', nullif(u.phone_change, ''),
-        'invited_at', u.invited_at, 'last_sign_in_at', u.last_sign_in_at,
-        'banned_until', u.banned_until, 'deleted_at', u.deleted_at,
-        'created_at', u.created_at, 'updated_at', u.updated_at,
+        'invited_at', ",
+    ts!("u.invited_at"),
+    ", 'last_sign_in_at', ",
+    ts!("u.last_sign_in_at"),
+    ",
+        'banned_until', ",
+    ts!("u.banned_until"),
+    ", 'deleted_at', ",
+    ts!("u.deleted_at"),
+    ",
+        'created_at', ",
+    ts!("u.created_at"),
+    ", 'updated_at', ",
+    ts!("u.updated_at"),
+    ",
         'is_anonymous', u.is_anonymous, 'is_sso_user', u.is_sso_user))
     || jsonb_build_object(
         'app_metadata', coalesce(u.raw_app_meta_data, '{}'::jsonb),
@@ -34,8 +72,14 @@ pub const USER_JSON: &str = "(jsonb_strip_nulls(jsonb_build_object(
             SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                        'identity_id', i.id, 'id', i.provider_id, 'user_id', i.user_id,
                        'provider', i.provider, 'email', lower(i.identity_data->>'email'),
-                       'last_sign_in_at', i.last_sign_in_at,
-                       'created_at', i.created_at, 'updated_at', i.updated_at))
+                       'last_sign_in_at', ",
+    ts!("i.last_sign_in_at"),
+    ",
+                       'created_at', ",
+    ts!("i.created_at"),
+    ", 'updated_at', ",
+    ts!("i.updated_at"),
+    "))
                    || jsonb_build_object('identity_data', coalesce(i.identity_data, '{}'::jsonb))
                    ORDER BY i.created_at, i.id)
             FROM auth.identities i WHERE i.user_id = u.id), '[]'::jsonb))
@@ -43,10 +87,17 @@ pub const USER_JSON: &str = "(jsonb_strip_nulls(jsonb_build_object(
         SELECT jsonb_build_object('factors', jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                    'id', f.id, 'friendly_name', f.friendly_name,
                    'factor_type', f.factor_type::text, 'status', f.status::text,
-                   'phone', f.phone, 'created_at', f.created_at, 'updated_at', f.updated_at,
-                   'last_challenged_at', f.last_challenged_at))
+                   'phone', f.phone, 'created_at', ",
+    ts!("f.created_at"),
+    ", 'updated_at', ",
+    ts!("f.updated_at"),
+    ",
+                   'last_challenged_at', ",
+    ts!("f.last_challenged_at"),
+    "))
                ORDER BY f.created_at, f.id))
-        FROM auth.mfa_factors f WHERE f.user_id = u.id HAVING count(*) > 0), '{}'::jsonb))";
+        FROM auth.mfa_factors f WHERE f.user_id = u.id HAVING count(*) > 0), '{}'::jsonb))"
+);
 
 /// What the list is sorted by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -250,14 +301,25 @@ pub(crate) struct Sql {
     params: Vec<Box<dyn ToSql + Sync + Send>>,
     /// For `COPY`: the values as text, for `set_config('gotrue_console.pN', …)`.
     settings: Option<Vec<String>>,
+    /// What `has:passkey` can read.
+    passkeys: PasskeyTable,
 }
 
 impl Sql {
+    /// Parameters bound to a statement of `tx`.
+    fn for_tx(tx: &ReadTx<'_>) -> Sql {
+        Sql {
+            passkeys: tx.passkeys(),
+            ..Sql::default()
+        }
+    }
+
     /// Parameters as settings, for a statement that cannot bind any.
     fn as_settings() -> Sql {
         Sql {
             params: Vec::new(),
             settings: Some(Vec::new()),
+            passkeys: PasskeyTable::Unknown,
         }
     }
 
@@ -311,12 +373,26 @@ fn day_start(day: NaiveDate) -> DateTime<Utc> {
 fn cond_sql(cond: &Cond, sql: &mut Sql, now: DateTime<Utc>) -> Result<String, DbError> {
     Ok(match cond {
         Cond::Is(state) => state_sql(*state, sql, now),
-        Cond::Passkey => {
-            return Err(DbError::new(
-                DbErrorKind::Unsupported,
-                "has:passkey is not read from the database yet",
-            ));
-        }
+        Cond::Passkey => match sql.passkeys {
+            PasskeyTable::Readable => "EXISTS (SELECT 1 FROM auth.webauthn_credentials w \
+                                       WHERE w.user_id = u.id)"
+                .to_owned(),
+            // A GoTrue older than passkeys: nobody has one.
+            PasskeyTable::Absent => "false".to_owned(),
+            PasskeyTable::Unreadable => {
+                return Err(DbError::new(
+                    DbErrorKind::Permission,
+                    "has:passkey: the role may not read auth.webauthn_credentials \
+                     (GRANT SELECT ON auth.webauthn_credentials)",
+                ));
+            }
+            PasskeyTable::Unknown => {
+                return Err(DbError::new(
+                    DbErrorKind::Unsupported,
+                    "has:passkey: whether this database has passkeys is not known yet",
+                ));
+            }
+        },
         // As `User::providers`: app_metadata's `providers`, else its `provider`, else the
         // identities.
         Cond::Provider(p) => format!(
@@ -457,7 +533,7 @@ impl ReadTx<'_> {
             if users.len() >= limit {
                 break;
             }
-            let mut sql = Sql::default();
+            let mut sql = Sql::for_tx(self);
             let filter = where_sql(search, &mut sql)?;
             let after_here = after.filter(|_| i == from);
             let mut conds = vec![filter];
@@ -512,7 +588,7 @@ impl ReadTx<'_> {
 
     /// How many users `search` finds, in all and by status.
     pub async fn status_counts(&self, search: &UserSearch) -> Result<StatusCounts, DbError> {
-        let mut sql = Sql::default();
+        let mut sql = Sql::for_tx(self);
         let filter = where_sql(search, &mut sql)?;
         let now = search.now;
         let states = [
@@ -615,6 +691,7 @@ impl Db {
     ) -> Result<u64, CopyFailed> {
         use futures::StreamExt;
         let mut sql = Sql::as_settings();
+        sql.passkeys = self.passkeys();
         let filter = where_sql(search, &mut sql)?;
         let tx = self.begin_with_timeout(timeout).await?;
         for (i, value) in sql.settings.iter().flatten().enumerate() {

@@ -29,7 +29,51 @@ pub struct Cluster {
     pub users: u64,
     /// The CA that signed the server's certificate (PEM file).
     pub ca_file: PathBuf,
+    bin: PathBuf,
     _keeper: Mutex<Child>,
+}
+
+/// A read replica of a [`Cluster`]: a hot standby streaming from it (`pg_basebackup -R`),
+/// on a port of its own, with the same roles and users.
+pub struct Replica {
+    pub port: u16,
+    _keeper: Mutex<Child>,
+}
+
+impl Replica {
+    /// The primary's read-only role, on the standby.
+    pub fn reader_url(&self) -> String {
+        format!(
+            "postgres://reader:{READER_PASSWORD}@127.0.0.1:{}/postgres",
+            self.port
+        )
+    }
+
+    pub fn superuser_url(&self) -> String {
+        format!(
+            "postgres://postgres:{SUPERUSER_PASSWORD}@127.0.0.1:{}/postgres",
+            self.port
+        )
+    }
+}
+
+/// The standby of this test binary's cluster, made the first time it is asked for.
+pub fn replica(c: &'static Cluster) -> &'static Replica {
+    static REPLICA: OnceLock<Result<Replica, String>> = OnceLock::new();
+    let started = REPLICA.get_or_init(|| {
+        std::thread::spawn(move || start_replica(c))
+            .join()
+            .map_err(|e| {
+                e.downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_default()
+            })
+    });
+    match started {
+        Ok(r) => r,
+        Err(why) => panic!("the test PostgreSQL replica did not start: {why}"),
+    }
 }
 
 impl Cluster {
@@ -96,7 +140,13 @@ fn find_bin() -> PathBuf {
     if let Some(path) = std::env::var_os("PATH") {
         for d in std::env::split_paths(&path) {
             if has(&d) {
-                return d;
+                // The directory of the real binaries (a link in PATH may stand alone): the
+                // replica needs pg_basebackup beside them.
+                return std::fs::canonicalize(d.join("postgres"))
+                    .ok()
+                    .and_then(|p| p.parent().map(Path::to_path_buf))
+                    .filter(|real| has(real))
+                    .unwrap_or(d);
             }
         }
     }
@@ -265,62 +315,24 @@ fn start(users: u64) -> Cluster {
     );
     let port = free_port();
     let d = |p: &str| sh_quote(&dir.join(p).to_string_lossy());
-    let script = format!(
-        "{postgres} -D {data} -p {port} -c listen_addresses=127.0.0.1 -k {sock} \
-         -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-         -c ssl=on -c ssl_cert_file={crt} -c ssl_key_file={key} >{log} 2>&1 &
-         pg=$!
-         read _ignored
-         kill -INT $pg 2>/dev/null
-         wait $pg
-         rm -rf {dir}",
-        postgres = sh_quote(&bin.join("postgres").to_string_lossy()),
-        data = d("data"),
-        sock = d("sock"),
-        crt = d("server.crt"),
-        key = d("server.key"),
-        log = d("postgres.log"),
-        dir = sh_quote(&dir.to_string_lossy()),
+    let ssl = format!(
+        "-c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+        d("server.crt"),
+        d("server.key")
     );
-    let mut keeper = cmd("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the PostgreSQL server starts");
-    // The pipe's write end lives as long as this process: its end is the server's.
-    let stdin = keeper.stdin.take().expect("a pipe to the keeper");
-    std::mem::forget(stdin);
-
+    let mut keeper = serve(
+        &bin,
+        &cmd("sh"),
+        &dir,
+        "data",
+        port,
+        &ssl,
+        "postgres.log",
+        true,
+    );
     let rt = tokio::runtime::Runtime::new().expect("a runtime");
     let url = format!("postgres://postgres:{SUPERUSER_PASSWORD}@127.0.0.1:{port}/postgres");
-    let started = Instant::now();
-    let client = rt.block_on(async {
-        loop {
-            match tokio_postgres::connect(&url, tokio_postgres::NoTls).await {
-                Ok((client, conn)) => {
-                    tokio::spawn(async move {
-                        let _ = conn.await;
-                    });
-                    break client;
-                }
-                Err(e) => {
-                    if let Ok(Some(status)) = keeper.try_wait() {
-                        let log =
-                            std::fs::read_to_string(dir.join("postgres.log")).unwrap_or_default();
-                        panic!("PostgreSQL exited ({status}): {e}\n{log}");
-                    }
-                    assert!(
-                        started.elapsed() < Duration::from_secs(60),
-                        "PostgreSQL did not accept connections within 60 s: {e}"
-                    );
-                    // Waiting for the server to listen: nothing to be told by, so look again.
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            }
-        }
-    });
+    let client = rt.block_on(ready(&url, &mut keeper, &dir.join("postgres.log")));
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/db");
     let schema = std::fs::read_to_string(root.join("auth-schema.sql")).expect("the schema");
     let seed = std::fs::read_to_string(root.join("seed.sql"))
@@ -349,6 +361,135 @@ fn start(users: u64) -> Cluster {
         dir,
         users,
         ca_file,
+        bin,
+        _keeper: Mutex::new(keeper),
+    }
+}
+
+/// Starts `postgres` on `dir/data` (as the command `sh` is run, root dropped) with a shell
+/// beside it that waits on a pipe this process holds: when the process ends, however it
+/// ends, the shell stops the server (and removes `dir` when `remove`).
+#[allow(clippy::too_many_arguments)]
+fn serve(
+    bin: &Path,
+    sh: &Command,
+    dir: &Path,
+    data: &str,
+    port: u16,
+    extra: &str,
+    log: &str,
+    remove: bool,
+) -> Child {
+    let d = |p: &str| sh_quote(&dir.join(p).to_string_lossy());
+    let cleanup = if remove {
+        format!("rm -rf {}", sh_quote(&dir.to_string_lossy()))
+    } else {
+        format!("rm -rf {}", d(data))
+    };
+    let script = format!(
+        "{postgres} -D {data} -p {port} -c listen_addresses=127.0.0.1 -k {sock} \
+         -c fsync=off -c synchronous_commit=off -c full_page_writes=off {extra} >{log} 2>&1 &
+         pg=$!
+         read _ignored
+         kill -INT $pg 2>/dev/null
+         wait $pg
+         {cleanup}",
+        postgres = sh_quote(&bin.join("postgres").to_string_lossy()),
+        data = d(data),
+        sock = d("sock"),
+        log = d(log),
+    );
+    let mut c = Command::new(sh.get_program());
+    c.args(sh.get_args());
+    if let Some(cwd) = sh.get_current_dir() {
+        c.current_dir(cwd);
+    }
+    let mut keeper = c
+        .args(["-c", &script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the PostgreSQL server starts");
+    // The pipe's write end lives as long as this process: its end is the server's.
+    let stdin = keeper.stdin.take().expect("a pipe to the keeper");
+    std::mem::forget(stdin);
+    keeper
+}
+
+/// Connects to `url` once the server accepts connections (the server's log if it exits).
+async fn ready(url: &str, keeper: &mut Child, log: &Path) -> tokio_postgres::Client {
+    let started = Instant::now();
+    loop {
+        match tokio_postgres::connect(url, tokio_postgres::NoTls).await {
+            Ok((client, conn)) => {
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+                return client;
+            }
+            Err(e) => {
+                if let Ok(Some(status)) = keeper.try_wait() {
+                    let log = std::fs::read_to_string(log).unwrap_or_default();
+                    panic!("PostgreSQL exited ({status}): {e}\n{log}");
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(60),
+                    "PostgreSQL did not accept connections within 60 s: {e}"
+                );
+                // Waiting for the server to listen: nothing to be told by, so look again.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// `pg_basebackup -R` of the primary into `dir/replica` (streaming its WAL), started as a
+/// hot standby; ready once it accepts connections and has replayed the seed.
+fn start_replica(c: &'static Cluster) -> Replica {
+    let (prefix, _) = run_as();
+    let cmd = |program: &str| {
+        let mut cmd = Command::new(prefix.first().map_or(program, String::as_str));
+        if !prefix.is_empty() {
+            cmd.args(&prefix[1..]).arg(program);
+        }
+        cmd.current_dir(&c.dir);
+        cmd
+    };
+    run(
+        cmd(&c.bin.join("pg_basebackup").to_string_lossy())
+            .arg("-h")
+            .arg(c.dir.join("sock"))
+            .args(["-p", &c.port.to_string(), "-U", "postgres", "-D"])
+            .arg(c.dir.join("replica"))
+            .args(["-R", "-X", "stream", "-c", "fast"]),
+        "pg_basebackup",
+    );
+    let port = free_port();
+    let mut keeper = serve(
+        &c.bin,
+        &cmd("sh"),
+        &c.dir,
+        "replica",
+        port,
+        "-c hot_standby=on",
+        "replica.log",
+        false,
+    );
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let url = format!("postgres://postgres:{SUPERUSER_PASSWORD}@127.0.0.1:{port}/postgres");
+    rt.block_on(async {
+        let client = ready(&url, &mut keeper, &c.dir.join("replica.log")).await;
+        let standby: bool = client
+            .query_one("SELECT pg_is_in_recovery()", &[])
+            .await
+            .expect("the standby answers")
+            .get(0);
+        assert!(standby, "the replica is a standby");
+    });
+    drop(rt);
+    Replica {
+        port,
         _keeper: Mutex::new(keeper),
     }
 }
