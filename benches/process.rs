@@ -489,6 +489,14 @@ fn export(demo: &DemoProcess) {
 /// screen, `G` to the oldest on screen, `/` for a user far down the list to GoTrue's answer,
 /// and the console's memory after all that. `what` names the server.
 fn window(env: Vec<(String, String)>, what: &str, needle: &str) {
+    // With a database the list is read by SQL: its title ends `· SQL`, and `/` is answered
+    // on the filter line as `SQL: N users`.
+    let sql = env.iter().any(|(k, _)| k == "SUPABASE_DB_URL");
+    let (title, answered) = if sql {
+        ("· SQL", "SQL: ")
+    } else {
+        ("a window, by", "GoTrue found")
+    };
     let mut console = Console::spawn_with(env);
     let row = |c: &Console| {
         // A user row: the table's first column holds an address.
@@ -498,7 +506,7 @@ fn window(env: Vec<(String, String)>, what: &str, needle: &str) {
             .any(|l| l.contains('@') && !l.contains('…'))
     };
     console.wait_until("the newest users", Duration::from_secs(120), |c| {
-        c.contents().contains("a window, by") && row(c)
+        c.contents().contains(title) && row(c)
     });
     let first = console.started.elapsed();
     console.settle(Duration::from_millis(300));
@@ -519,8 +527,8 @@ fn window(env: Vec<(String, String)>, what: &str, needle: &str) {
         console.send(&[c]);
     }
     let typed = Instant::now();
-    console.wait_until("GoTrue's answer", Duration::from_secs(120), |c| {
-        c.contents().contains("GoTrue found")
+    console.wait_until("the answer", Duration::from_secs(120), |c| {
+        c.contents().contains(answered)
     });
     let search = typed.elapsed();
     let pid = console.pid();
@@ -538,7 +546,7 @@ fn window(env: Vec<(String, String)>, what: &str, needle: &str) {
     );
     println!(
         "{:<44} target {:<9} {:>6.0} ms  ({what}; 300 ms of it is the pause)",
-        format!("window: / {needle} to GoTrue's answer"),
+        format!("window: / {needle} to the answer"),
         "-",
         search.as_secs_f64() * 1000.0
     );
@@ -596,6 +604,116 @@ fn demo_at_scale(users: usize) {
     }
 }
 
+/// Reads in the database of `env`'s GoTrue: `users export` through COPY (NDJSON and CSV)
+/// beside `psql \copy` of the same rows (our query, and plain `row_to_json`), then the
+/// counts the console asks for (everyone by status, a search, the Stats tab's figures).
+fn database(env: &[(String, String)], db_url: &str) {
+    use gotrue_console::db::{Db, DbOptions, USER_JSON, UserSearch};
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let (db, _) = rt
+        .block_on(Db::connect(
+            &gotrue_console::gotrue::Secret::new(db_url.to_owned()),
+            DbOptions::default(),
+        ))
+        .expect("the database");
+    let now = chrono::Utc::now();
+    let everyone = rt
+        .block_on(db.status_counts(&UserSearch::parse("", now)))
+        .expect("counts")
+        .total as usize;
+    let dir = scratch();
+    let out = dir.join("db.out");
+    let ours = |format: &str| {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["users", "export", "--format", format, "--out"])
+            .arg(&out)
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("XDG_CONFIG_HOME", &dir)
+            .env("XDG_STATE_HOME", &dir)
+            .stderr(Stdio::null());
+        cmd
+    };
+    let psql = |select: &str| {
+        let mut cmd = Command::new("psql");
+        cmd.arg(db_url).args([
+            "-X",
+            "-q",
+            "-c",
+            // One line: psql reads a backslash command to the end of its line.
+            &format!(
+                "\\copy ({}) TO '{}'",
+                select.replace('\n', " "),
+                out.display()
+            ),
+        ]);
+        cmd
+    };
+    let ours_json =
+        format!("SELECT {USER_JSON}::text FROM auth.users u ORDER BY u.created_at, u.id");
+    let runs: Vec<(&str, Box<dyn Fn() -> Command>, usize)> = vec![
+        (
+            "export by COPY: gotrue-console, NDJSON",
+            Box::new(|| ours("ndjson")),
+            everyone,
+        ),
+        (
+            "export by COPY: gotrue-console, CSV",
+            Box::new(|| ours("csv")),
+            everyone + 1,
+        ),
+        (
+            "export: psql \\copy, the same JSON",
+            Box::new(|| psql(&ours_json)),
+            everyone,
+        ),
+        (
+            "export: psql \\copy, row_to_json(users)",
+            Box::new(|| psql("SELECT row_to_json(u) FROM auth.users u")),
+            everyone,
+        ),
+    ];
+    for (what, cmd, lines) in runs {
+        let times: Vec<f64> = (0..3).map(|_| timed(cmd(), &out, lines)).collect();
+        println!(
+            "{:<44} target {:<9} {:>6.2} s  (median of 3, {} users)",
+            what,
+            "-",
+            median(times),
+            thousands(everyone as u64)
+        );
+    }
+    let _ = std::fs::remove_file(&out);
+    let time = |what: &str, f: &dyn Fn() -> u64| {
+        let times: Vec<f64> = (0..3)
+            .map(|_| {
+                let started = Instant::now();
+                let n = f();
+                assert!(n > 0, "{what}: nothing counted");
+                started.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        println!(
+            "{what:<44} target {:<9} {:>6.0} ms  (median of 3)",
+            "-",
+            median(times)
+        );
+    };
+    time("counts: everyone by status (exact)", &|| {
+        rt.block_on(db.status_counts(&UserSearch::parse("", now)))
+            .expect("counts")
+            .total
+    });
+    let needle = std::env::var("BENCH_SEARCH").unwrap_or_else(|_| "ada@example.com".into());
+    time(&format!("search: count of /{needle}"), &|| {
+        rt.block_on(db.status_counts(&UserSearch::parse(&needle, now)))
+            .expect("a search")
+            .total
+    });
+    time("Stats tab: every figure in SQL", &|| {
+        rt.block_on(db.user_figures(now)).expect("figures").users
+    });
+}
+
 fn main() {
     if let Some(users) = std::env::var("BENCH_DEMO_USERS")
         .ok()
@@ -616,7 +734,14 @@ fn main() {
             ("GOTRUE_URL".to_owned(), url.clone()),
             ("GOTRUE_SERVICE_ROLE_KEY".to_owned(), key),
         ];
-        window(env, &format!("GoTrue at {url}"), &needle);
+        window(env.clone(), &format!("GoTrue at {url}"), &needle);
+        // And its database: BENCH_DB_URL (a role that can read auth.*).
+        if let Ok(db_url) = std::env::var("BENCH_DB_URL") {
+            let mut env = env;
+            env.push(("SUPABASE_DB_URL".to_owned(), db_url.clone()));
+            window(env.clone(), "its database, by SQL", &needle);
+            database(&env, &db_url);
+        }
         return;
     }
     let demo = DemoProcess::start(BIN, &["--users", &USERS.to_string()]);

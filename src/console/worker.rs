@@ -24,34 +24,42 @@ pub struct Worker {
     database: Option<Database>,
 }
 
-/// GoTrue's database for the console's reads: connected at the first read, then kept for
-/// the run ([`crate::db::Db`] reopens a connection that dropped). A failed connection is
-/// tried again at the next read.
+/// GoTrue's database for the console's reads: two connections, each opened at its first
+/// read and then kept for the run ([`crate::db::Db`] reopens one that dropped; a failed
+/// connection is tried again at the next read). Pages of the list have one to themselves,
+/// so scrolling never waits behind a count or the Stats tab's scan of every user, which
+/// share the other.
 #[derive(Clone)]
 pub struct Database {
     url: Secret,
-    db: std::sync::Arc<tokio::sync::OnceCell<crate::db::Db>>,
+    pages: std::sync::Arc<tokio::sync::OnceCell<crate::db::Db>>,
+    counts: std::sync::Arc<tokio::sync::OnceCell<crate::db::Db>>,
 }
 
 impl Database {
     pub fn new(url: Secret) -> Self {
         Self {
             url,
-            db: std::sync::Arc::default(),
+            pages: std::sync::Arc::default(),
+            counts: std::sync::Arc::default(),
         }
     }
 
-    async fn get(&self) -> Result<&crate::db::Db, crate::db::DbError> {
-        self.db
-            .get_or_try_init(|| async {
-                let (db, info) =
-                    crate::db::Db::connect(&self.url, crate::db::DbOptions::default()).await?;
-                for warning in &info.warnings {
-                    tracing::warn!("{warning}");
-                }
-                Ok(db)
-            })
-            .await
+    /// The connection for `call`: pages, or counts.
+    async fn get(&self, call: &ApiCall) -> Result<&crate::db::Db, crate::db::DbError> {
+        let cell = match call {
+            ApiCall::DbUsers(_) => &self.pages,
+            _ => &self.counts,
+        };
+        cell.get_or_try_init(|| async {
+            let (db, info) =
+                crate::db::Db::connect(&self.url, crate::db::DbOptions::default()).await?;
+            for warning in &info.warnings {
+                tracing::warn!("{warning}");
+            }
+            Ok(db)
+        })
+        .await
     }
 }
 
@@ -83,7 +91,7 @@ async fn run_db(database: Option<Database>, call: ApiCall) -> Result<ApiReply, G
             "no database was given (--db-url, SUPABASE_DB_URL or the profile's db_url)",
         ));
     };
-    let db = database.get().await.map_err(db_error)?;
+    let db = database.get(&call).await.map_err(db_error)?;
     match call {
         ApiCall::DbUsers(q) => {
             let search = UserSearch::parse(&q.query, q.now);

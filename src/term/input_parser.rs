@@ -455,6 +455,24 @@ mod tests {
     }
 
     #[test]
+    fn a_paste_then_enters_in_one_read_or_many() {
+        let bytes = b"/\x1b[200~ada@\x1b[201~\r\r";
+        let mut p = InputParser::new();
+        let fed = p.feed(bytes);
+        assert_eq!(
+            fed,
+            vec![
+                key(KeyCode::Char('/')),
+                Input::Paste("ada@".into()),
+                key(KeyCode::Enter),
+                key(KeyCode::Enter),
+            ],
+            "nothing held back once the read is complete"
+        );
+        same_when_split(bytes);
+    }
+
+    #[test]
     fn a_sequence_split_across_reads_is_one_key() {
         let mut p = InputParser::new();
         assert_eq!(p.feed(b"\x1b["), vec![]);

@@ -526,17 +526,22 @@ impl UsersScreen {
             ctx.commands.push(Command::Cancel(old.id()));
         }
         sql.counts = None;
-        sql.count = Some(ctx.send(ApiCall::DbCounts {
-            query: sql.query.clone(),
-            now: ctx.now,
-        }));
+        let query = sql.query.clone();
         self.show_window(UserWindow::new(Paging::Keyset, None));
         self.keep = keep;
         self.load = Load::Loading {
             loaded: 0,
             total: None,
         };
+        // The first page, then its count (on a connection of its own: the rows come first).
         self.fill(ctx);
+        let count = ctx.send(ApiCall::DbCounts {
+            query,
+            now: ctx.now,
+        });
+        if let Some(sql) = self.sql.as_mut() {
+            sql.count = Some(count);
+        }
     }
 
     /// With a database: the filter typed becomes the window's query.
