@@ -650,7 +650,8 @@ fn database(env: &[(String, String)], db_url: &str) {
     };
     let ours_json =
         format!("SELECT {USER_JSON}::text FROM auth.users u ORDER BY u.created_at, u.id");
-    let runs: Vec<(&str, Box<dyn Fn() -> Command>, usize)> = vec![
+    type Run<'a> = (&'a str, Box<dyn Fn() -> Command + 'a>, usize);
+    let runs: Vec<Run> = vec![
         (
             "export by COPY: gotrue-console, NDJSON",
             Box::new(|| ours("ndjson")),
