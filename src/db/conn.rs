@@ -273,7 +273,7 @@ impl Db {
         client
             .batch_execute(&format!(
                 "BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = {ms}; \
-                 SET LOCAL TimeZone = 'UTC'"
+                 SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'"
             ))
             .await
             .map_err(|e| DbError::from_pg(&e, secrets))?;

@@ -12,91 +12,124 @@ use uuid::Uuid;
 
 /// A timestamp as GoTrue's JSON writes it (Go's RFC 3339 with nanoseconds: UTC as `Z`, the
 /// fraction without its trailing zeros, none when whole): `2025-06-01T12:00:00.12Z`, not
-/// PostgreSQL's `2025-06-01T12:00:00.12+00:00`. `NULL` stays `NULL`.
+/// PostgreSQL's `2025-06-01T12:00:00.12+00:00`. PostgreSQL's own text of a `timestamp`
+/// (`DateStyle` ISO, set by every transaction) already trims the fraction; only the `T`
+/// and the `Z` are added. `NULL` stays `NULL`.
 macro_rules! ts {
     ($e:literal) => {
         concat!(
-            "(rtrim(rtrim(to_char(",
+            "(replace((",
             $e,
-            " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '0'), '.') || 'Z')"
+            " AT TIME ZONE 'UTC')::text, ' ', 'T') || 'Z')"
         )
     };
 }
 
-/// A user as GoTrue's admin API shows it, built in SQL: the same keys (an unset timestamp
-/// is left out, as GoTrue leaves it out; `email` and `phone` are `""` when unset), identities
-/// and MFA factors from their tables. `u` is the `auth.users` row. One expression, so the
-/// list and the export say the same.
+/// `,"key":"<timestamp>"`, or nothing when it is `NULL` (as GoTrue leaves it out).
+macro_rules! opt_ts {
+    ($key:literal, $e:literal) => {
+        concat!(
+            "coalesce(',\"",
+            $key,
+            "\":\"' || ",
+            ts!($e),
+            " || '\"', '')"
+        )
+    };
+}
+
+/// `,"key":<value as JSON>` (a string escaped by `to_json`), or nothing when `NULL`.
+macro_rules! opt_json {
+    ($key:literal, $e:literal) => {
+        concat!(
+            "coalesce(',\"",
+            $key,
+            "\":' || to_json(",
+            $e,
+            ")::text, '')"
+        )
+    };
+}
+
+/// A user as GoTrue's admin API shows it, written in SQL as JSON text: the same keys in
+/// GoTrue's order (an unset timestamp is left out, as GoTrue leaves it out; `email` and
+/// `phone` are `""` when unset), identities and MFA factors from their tables (`factors`
+/// only when there are some). `u` is the `auth.users` row. One expression, so the list and
+/// the export say the same.
+///
+/// Text is put together by hand, not with `jsonb_build_object`: on a million users the
+/// `jsonb` version's export took 51 s, this one a fraction of it (README, Speed). Strings go
+/// through `to_json` (escaped), ids and timestamps cannot need escaping, and metadata is the
+/// stored `jsonb` as text.
 pub const USER_JSON: &str = concat!(
-    "(jsonb_strip_nulls(jsonb_build_object(
-        'id', u.id, 'aud', u.aud, 'role', u.role,
-        'email', coalesce(u.email, ''), 'email_confirmed_at', ",
-    ts!("u.email_confirmed_at"),
-    ",
-        'phone', coalesce(u.phone, ''), 'phone_confirmed_at', ",
-    ts!("u.phone_confirmed_at"),
-    ",
-        'confirmation_sent_at', ",
-    ts!("u.confirmation_sent_at"),
-    ",
-        'confirmed_at', ",
-    ts!("least(u.email_confirmed_at, u.phone_confirmed_at)"),
-    ",
-        'recovery_sent_at', ",
-    ts!("u.recovery_sent_at"),
-    ",
-        'new_email', nullif(u.email_change, ''), 'email_change_sent_at', ",
-    ts!("u.email_change_sent_at"),
-    ",
-        'new_phone', nullif(u.phone_change, ''),
-        'invited_at', ",
-    ts!("u.invited_at"),
-    ", 'last_sign_in_at', ",
-    ts!("u.last_sign_in_at"),
-    ",
-        'banned_until', ",
-    ts!("u.banned_until"),
-    ", 'deleted_at', ",
-    ts!("u.deleted_at"),
-    ",
-        'created_at', ",
-    ts!("u.created_at"),
-    ", 'updated_at', ",
-    ts!("u.updated_at"),
-    ",
-        'is_anonymous', u.is_anonymous, 'is_sso_user', u.is_sso_user))
-    || jsonb_build_object(
-        'app_metadata', coalesce(u.raw_app_meta_data, '{}'::jsonb),
-        'user_metadata', coalesce(u.raw_user_meta_data, '{}'::jsonb),
-        'identities', coalesce((
-            SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
-                       'identity_id', i.id, 'id', i.provider_id, 'user_id', i.user_id,
-                       'provider', i.provider, 'email', lower(i.identity_data->>'email'),
-                       'last_sign_in_at', ",
-    ts!("i.last_sign_in_at"),
-    ",
-                       'created_at', ",
-    ts!("i.created_at"),
-    ", 'updated_at', ",
-    ts!("i.updated_at"),
-    "))
-                   || jsonb_build_object('identity_data', coalesce(i.identity_data, '{}'::jsonb))
-                   ORDER BY i.created_at, i.id)
-            FROM auth.identities i WHERE i.user_id = u.id), '[]'::jsonb))
+    "('{\"id\":\"' || u.id::text || '\"' || ",
+    opt_json!("aud", "u.aud"),
+    " || ",
+    opt_json!("role", "u.role"),
+    " || ',\"email\":' || to_json(coalesce(u.email, ''))::text || ",
+    opt_ts!("email_confirmed_at", "u.email_confirmed_at"),
+    " || ',\"phone\":' || to_json(coalesce(u.phone, ''))::text || ",
+    opt_ts!("phone_confirmed_at", "u.phone_confirmed_at"),
+    " || ",
+    opt_ts!("confirmation_sent_at", "u.confirmation_sent_at"),
+    " || ",
+    opt_ts!(
+        "confirmed_at",
+        "least(u.email_confirmed_at, u.phone_confirmed_at)"
+    ),
+    " || ",
+    opt_ts!("recovery_sent_at", "u.recovery_sent_at"),
+    " || ",
+    opt_json!("new_email", "nullif(u.email_change, '')"),
+    " || ",
+    opt_ts!("email_change_sent_at", "u.email_change_sent_at"),
+    " || ",
+    opt_json!("new_phone", "nullif(u.phone_change, '')"),
+    " || ",
+    opt_ts!("invited_at", "u.invited_at"),
+    " || ",
+    opt_ts!("last_sign_in_at", "u.last_sign_in_at"),
+    "
+    || ',\"app_metadata\":' || coalesce(u.raw_app_meta_data, '{}'::jsonb)::text
+    || ',\"user_metadata\":' || coalesce(u.raw_user_meta_data, '{}'::jsonb)::text
+    || ',\"identities\":' || coalesce((
+        SELECT '[' || string_agg('{\"identity_id\":\"' || i.id::text || '\"' || ",
+    opt_json!("id", "i.provider_id"),
+    " || ',\"user_id\":\"' || i.user_id::text || '\"'
+               || ',\"identity_data\":' || coalesce(i.identity_data, '{}'::jsonb)::text || ",
+    opt_json!("provider", "i.provider"),
+    " || ",
+    opt_ts!("last_sign_in_at", "i.last_sign_in_at"),
+    " || ",
+    opt_ts!("created_at", "i.created_at"),
+    " || ",
+    opt_ts!("updated_at", "i.updated_at"),
+    " || ",
+    opt_json!("email", "lower(i.identity_data->>'email')"),
+    " || '}', ',' ORDER BY i.created_at, i.id) || ']'
+        FROM auth.identities i WHERE i.user_id = u.id), '[]')
     || coalesce((
-        SELECT jsonb_build_object('factors', jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
-                   'id', f.id, 'friendly_name', f.friendly_name,
-                   'factor_type', f.factor_type::text, 'status', f.status::text,
-                   'phone', f.phone, 'created_at', ",
-    ts!("f.created_at"),
-    ", 'updated_at', ",
-    ts!("f.updated_at"),
-    ",
-                   'last_challenged_at', ",
-    ts!("f.last_challenged_at"),
-    "))
-               ORDER BY f.created_at, f.id))
-        FROM auth.mfa_factors f WHERE f.user_id = u.id HAVING count(*) > 0), '{}'::jsonb))"
+        SELECT ',\"factors\":[' || string_agg('{\"id\":\"' || f.id::text || '\"' || ",
+    opt_ts!("created_at", "f.created_at"),
+    " || ",
+    opt_ts!("updated_at", "f.updated_at"),
+    " || ',\"status\":' || to_json(f.status::text)::text || ",
+    opt_json!("friendly_name", "f.friendly_name"),
+    " || ',\"factor_type\":' || to_json(f.factor_type::text)::text || ",
+    opt_json!("phone", "f.phone"),
+    " || ",
+    opt_ts!("last_challenged_at", "f.last_challenged_at"),
+    " || '}', ',' ORDER BY f.created_at, f.id) || ']'
+        FROM auth.mfa_factors f WHERE f.user_id = u.id), '') || ",
+    opt_ts!("created_at", "u.created_at"),
+    " || ",
+    opt_ts!("updated_at", "u.updated_at"),
+    " || ",
+    opt_ts!("banned_until", "u.banned_until"),
+    " || ",
+    opt_ts!("deleted_at", "u.deleted_at"),
+    " || coalesce(',\"is_anonymous\":' || u.is_anonymous::text, '')
+    || coalesce(',\"is_sso_user\":' || u.is_sso_user::text, '') || '}')"
 );
 
 /// What the list is sorted by.

@@ -149,6 +149,8 @@ struct SqlList {
     count: Option<Pending<StatusCounts>>,
     /// How many it finds, by status.
     counts: Option<StatusCounts>,
+    /// `G` was pressed before the count came: the end is where the count says.
+    bottom_due: bool,
 }
 
 /// How long typing must pause before `/` asks GoTrue.
@@ -526,6 +528,7 @@ impl UsersScreen {
             ctx.commands.push(Command::Cancel(old.id()));
         }
         sql.counts = None;
+        sql.bottom_due = false;
         let query = sql.query.clone();
         self.show_window(UserWindow::new(Paging::Keyset, None));
         self.keep = keep;
@@ -1942,6 +1945,10 @@ impl UsersScreen {
             | Action::Bottom
             | Action::PageUp
             | Action::PageDown => {
+                let total_known = self.windowed().is_some_and(|w| w.total().is_some());
+                if let Some(sql) = self.sql.as_mut() {
+                    sql.bottom_due = action == Action::Bottom && !total_known;
+                }
                 if let Some(pos) = self.cursor.target(action, self.list_len()) {
                     self.move_to(pos);
                 }
@@ -2065,11 +2072,16 @@ impl UsersScreen {
             match count.read(result) {
                 Ok(counts) => {
                     sql.counts = Some(counts);
+                    let to_bottom = std::mem::take(&mut sql.bottom_due);
                     if let Some(w) = self.window.as_mut() {
                         w.set_total(usize::try_from(counts.total).unwrap_or(usize::MAX));
                     }
                     let len = self.list_len();
-                    self.cursor.select(self.cursor.selected(), len);
+                    if to_bottom {
+                        self.move_to(len.saturating_sub(1));
+                    } else {
+                        self.cursor.select(self.cursor.selected(), len);
+                    }
                     self.fill(ctx);
                 }
                 // The pages say what is wrong (the same query): the count is only its length.
