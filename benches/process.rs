@@ -672,6 +672,18 @@ fn database(env: &[(String, String)], db_url: &str) {
             Box::new(|| psql("SELECT row_to_json(u) FROM auth.users u")),
             everyone,
         ),
+        (
+            "export: psql \\copy, row_to_json(users + ids, factors)",
+            Box::new(|| {
+                psql(
+                    "SELECT row_to_json(x) FROM (SELECT u.*, \
+                     (SELECT json_agg(i) FROM auth.identities i WHERE i.user_id = u.id) AS identities, \
+                     (SELECT json_agg(f) FROM auth.mfa_factors f WHERE f.user_id = u.id) AS factors \
+                     FROM auth.users u) x",
+                )
+            }),
+            everyone,
+        ),
     ];
     for (what, cmd, lines) in runs {
         let times: Vec<f64> = (0..3).map(|_| timed(cmd(), &out, lines)).collect();

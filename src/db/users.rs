@@ -479,21 +479,29 @@ pub(crate) fn where_sql(search: &UserSearch, sql: &mut Sql) -> Result<String, Db
             TextMatch::Prefix => format!("{}%", like_escape(t)),
         };
         let p = sql.param(pattern(text));
-        // Phones are stored without `+`, and typed with it, or with spaces and dashes.
+        // Only what could match is asked: a phone is digits (typed with `+`, spaces or
+        // dashes), an id hex and dashes (in any case). On a million users each condition left
+        // out is a conversion of every row spared (`id::text` most of all).
         let digits: String = text
             .chars()
             .filter(|c| !matches!(c, '+' | ' ' | '-' | '(' | ')'))
             .collect();
-        let phone = if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
-            sql.param(pattern(&digits))
-        } else {
-            p.clone()
-        };
-        parts.push(format!(
-            "coalesce(u.email ILIKE {p} OR u.phone LIKE {phone} OR u.id::text LIKE {p} \
-             OR (u.raw_user_meta_data->>'full_name') ILIKE {p} \
-             OR (u.raw_user_meta_data->>'name') ILIKE {p}, false)"
-        ));
+        let mut any = vec![
+            format!("u.email ILIKE {p}"),
+            format!("(u.raw_user_meta_data->>'full_name') ILIKE {p}"),
+            format!("(u.raw_user_meta_data->>'name') ILIKE {p}"),
+        ];
+        if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+            any.push(format!("u.phone LIKE {}", sql.param(pattern(&digits))));
+        }
+        let lower = text.to_lowercase();
+        if lower
+            .chars()
+            .all(|c| matches!(c, '0'..='9' | 'a'..='f' | '-'))
+        {
+            any.push(format!("u.id::text LIKE {}", sql.param(pattern(&lower))));
+        }
+        parts.push(format!("coalesce({}, false)", any.join(" OR ")));
     }
     for term in &search.query.terms {
         let c = cond_sql(&term.cond, sql, search.now)?;
