@@ -314,6 +314,30 @@ async fn the_first_screen_from_the_database_at_80x24() {
     })
     .await;
     snapshot("db_stats_80x24", &h.screen());
+    // `/` at 80 columns: the filter line's counts are cut, not wrapped.
+    h.char('1');
+    h.char('/');
+    h.text("lena.moreau");
+    h.key(KeyCode::Enter);
+    h.until("the search's count", |app| {
+        app.users()
+            .database_counts()
+            .is_some_and(|c| c.total < USERS)
+    })
+    .await;
+    until_selected(&mut h, "the first match").await;
+    h.settle().await;
+    snapshot("db_users_search_80x24", &h.screen());
+}
+
+#[tokio::test]
+async fn the_first_screen_from_the_database_at_120x40() {
+    let mut h = console(120, 40).await;
+    h.until("the count", |app| app.users().database_counts().is_some())
+        .await;
+    until_selected(&mut h, "the first user").await;
+    h.settle().await;
+    snapshot("db_users_120x40", &h.screen());
 }
 
 #[tokio::test]
