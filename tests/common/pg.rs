@@ -60,19 +60,29 @@ impl Replica {
 /// The standby of this test binary's cluster, made the first time it is asked for.
 pub fn replica(c: &'static Cluster) -> &'static Replica {
     static REPLICA: OnceLock<Result<Replica, String>> = OnceLock::new();
-    let started = REPLICA.get_or_init(|| {
-        std::thread::spawn(move || start_replica(c))
-            .join()
-            .map_err(|e| {
-                e.downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                    .unwrap_or_default()
-            })
+    started_once(&REPLICA, "the test PostgreSQL replica", move || {
+        start_replica(c)
+    })
+}
+
+/// What `start` makes, made once in a thread of its own (its panic, a failed start, is
+/// kept: every later caller fails with the same reason rather than trying again).
+fn started_once<T: Send + Sync + 'static>(
+    cell: &'static OnceLock<Result<T, String>>,
+    what: &str,
+    start: impl FnOnce() -> T + Send + 'static,
+) -> &'static T {
+    let started = cell.get_or_init(|| {
+        std::thread::spawn(start).join().map_err(|e| {
+            e.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default()
+        })
     });
     match started {
-        Ok(r) => r,
-        Err(why) => panic!("the test PostgreSQL replica did not start: {why}"),
+        Ok(t) => t,
+        Err(why) => panic!("{what} did not start: {why}"),
     }
 }
 
@@ -117,22 +127,8 @@ pub async fn connect_superuser(c: &Cluster) -> tokio_postgres::Client {
 /// The cluster of this test binary, seeded with `users` users the first time (later calls
 /// get the same cluster, whatever they ask).
 pub fn cluster(users: u64) -> &'static Cluster {
-    // A start that failed is not tried again by every test: each fails with its reason.
     static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
-    let started = CLUSTER.get_or_init(|| {
-        std::thread::spawn(move || start(users))
-            .join()
-            .map_err(|e| {
-                e.downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                    .unwrap_or_default()
-            })
-    });
-    match started {
-        Ok(c) => c,
-        Err(why) => panic!("the test PostgreSQL did not start: {why}"),
-    }
+    started_once(&CLUSTER, "the test PostgreSQL", move || start(users))
 }
 
 fn find_bin() -> PathBuf {
