@@ -66,7 +66,7 @@ pub struct ConnectInfo {
 }
 
 /// GoTrue's database, read only. Cheap to share (`Arc` inside); one connection, reopened
-/// when it drops.
+/// when it drops (the console keeps two `Db`s: pages, and counts).
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
