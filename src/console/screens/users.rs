@@ -726,38 +726,37 @@ impl UsersScreen {
         };
         let view = first..first + page;
         for fetch in w.plan(view.clone(), page) {
+            let tail = matches!(fetch, Fetch::Tail { .. });
             let call = match (&fetch, &sql) {
+                (Fetch::Offset { page }, _) => ApiCall::UsersByPage(ListUsers {
+                    page: u32::try_from(page + 1).unwrap_or(u32::MAX),
+                    per_page: PAGE as u32,
+                    filter: filter.clone(),
+                    sort: Some(UserSort::CreatedDesc),
+                }),
                 // The tail is the list read from its other end.
                 (Fetch::Head { cursor, .. } | Fetch::Tail { cursor, .. }, Some((query, sort))) => {
                     ApiCall::DbUsers(DbUsersQuery {
                         query: query.clone(),
                         sort: *sort,
-                        reverse: matches!(fetch, Fetch::Tail { .. }),
+                        reverse: tail,
                         cursor: cursor.clone(),
                         limit: PAGE,
                         now: ctx.now,
                     })
                 }
-                _ => match &fetch {
-                    Fetch::Offset { page } => ApiCall::UsersByPage(ListUsers {
-                        page: u32::try_from(page + 1).unwrap_or(u32::MAX),
-                        per_page: PAGE as u32,
+                (Fetch::Head { cursor, .. } | Fetch::Tail { cursor, .. }, None) => {
+                    ApiCall::UsersByCursor(KeysetQuery {
+                        limit: PAGE as u32,
+                        cursor: cursor.clone(),
                         filter: filter.clone(),
-                        sort: Some(UserSort::CreatedDesc),
-                    }),
-                    Fetch::Head { cursor, .. } | Fetch::Tail { cursor, .. } => {
-                        ApiCall::UsersByCursor(KeysetQuery {
-                            limit: PAGE as u32,
-                            cursor: cursor.clone(),
-                            filter: filter.clone(),
-                            sort: Some(if matches!(fetch, Fetch::Tail { .. }) {
-                                UserSort::CreatedAsc
-                            } else {
-                                UserSort::CreatedDesc
-                            }),
-                        })
-                    }
-                },
+                        sort: Some(if tail {
+                            UserSort::CreatedAsc
+                        } else {
+                            UserSort::CreatedDesc
+                        }),
+                    })
+                }
             };
             self.fetches.push((ctx.send(call), fetch));
         }
@@ -1672,20 +1671,19 @@ impl Screen for UsersScreen {
         self.now = ctx.now;
         let text: String = text.chars().filter(|c| !c.is_control()).collect();
         match self.editing {
-            Some(Editing::Filter) if self.sql.is_some() => {
-                let v = format!("{}{}", self.filter.value(), text);
-                self.filter = Input::new(v);
-                self.search_sql_later(ctx.now);
-            }
             Some(Editing::Filter) => {
                 let started = self.filter.value().trim().is_empty();
                 let v = format!("{}{}", self.filter.value(), text);
                 self.filter = Input::new(v);
-                self.search_later(ctx.now);
-                if self.window.is_some() && started {
+                if self.sql.is_some() {
+                    // The database is asked once typing pauses; nothing is filtered here.
+                    self.search_sql_later(ctx.now);
+                } else if self.window.is_some() && started {
+                    self.search_later(ctx.now);
                     self.keep = self.keep.or(self.window_selected());
                     self.sync_filter_rows();
                 } else {
+                    self.search_later(ctx.now);
                     self.refilter();
                 }
             }
